@@ -1,0 +1,104 @@
+/**
+ * Embedded ANN choice: hnswlib-node vs usearch on RW-100k-shaped data.
+ * Reports build time, recall@10 against exact inner-product search, and queries/s
+ * (one query at a time, as the request path does), with exact search as the baseline
+ * measured in the same run.
+ *
+ *   node dist/bench/ann.js [--items 100000] [--queries 500] [--ef 50,100,200] [--efc 100]
+ */
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import hnswlib from 'hnswlib-node';
+import usearch from 'usearch';
+import { generateDemo, RW_100K } from '../src/catalog/demo.js';
+
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: String(RW_100K.items) },
+    queries: { type: 'string', default: '500' },
+    ef: { type: 'string', default: '50,100,200' },
+    k: { type: 'string', default: '10' },
+    efc: { type: 'string', default: '100' },
+  },
+});
+const items = Number(values.items);
+const nq = Number(values.queries);
+const k = Number(values.k);
+const efc = Number(values.efc);
+const efs = values.ef.split(',').map(Number);
+const params = { ...RW_100K, items, users: nq };
+const { itemEmbeddings, userEmbeddings } = generateDemo(params);
+const dim = params.dim;
+const query = (q: number): Float32Array => userEmbeddings.subarray(q * dim, (q + 1) * dim);
+
+function exactTopK(q: Float32Array): number[] {
+  const scores = new Float32Array(items);
+  for (let i = 0; i < items; i++) {
+    let s = 0;
+    const base = i * dim;
+    for (let d = 0; d < dim; d++) s += (q[d] ?? 0) * (itemEmbeddings[base + d] ?? 0);
+    scores[i] = s;
+  }
+  const idx = Array.from({ length: items }, (_, i) => i);
+  idx.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
+  return idx.slice(0, k);
+}
+
+function timeQueries(fn: (q: Float32Array) => number[]): { qps: number; results: number[][] } {
+  const results: number[][] = [];
+  const t0 = performance.now();
+  for (let q = 0; q < nq; q++) results.push(fn(query(q)));
+  return { qps: nq / ((performance.now() - t0) / 1000), results };
+}
+
+function recall(truth: number[][], got: number[][]): number {
+  let hit = 0;
+  truth.forEach((t, q) => {
+    const g = new Set(got[q]);
+    for (const x of t) if (g.has(x)) hit++;
+  });
+  return hit / (truth.length * k);
+}
+
+const exact = timeQueries(exactTopK);
+console.log(`items=${items} dim=${dim} queries=${nq} k=${k}`);
+console.log(`exact (JS brute force)      qps=${exact.qps.toFixed(0)}  recall@${k}=1.000  (baseline)`);
+
+const rows: string[] = [];
+{
+  const t0 = performance.now();
+  const index = new hnswlib.HierarchicalNSW('ip', dim);
+  index.initIndex(items, 16, efc, 100);
+  for (let i = 0; i < items; i++) index.addPoint(Array.from(itemEmbeddings.subarray(i * dim, (i + 1) * dim)), i);
+  const build = (performance.now() - t0) / 1000;
+  for (const ef of efs) {
+    index.setEf(Math.max(ef, k));
+    const r = timeQueries((q) => index.searchKnn(Array.from(q), k).neighbors);
+    rows.push(
+      `hnswlib-node M=16 efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
+        `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
+    );
+  }
+}
+for (const ef of efs) {
+  const t0 = performance.now();
+  const index = new usearch.Index({
+    dimensions: dim,
+    metric: usearch.MetricKind.IP,
+    quantization: usearch.ScalarKind.F32,
+    connectivity: 16,
+    expansion_add: efc,
+    expansion_search: Math.max(ef, k),
+    multi: false,
+  });
+  const keys = new BigUint64Array(items);
+  for (let i = 0; i < items; i++) keys[i] = BigInt(i);
+  index.add(keys, itemEmbeddings, 0);
+  const build = (performance.now() - t0) / 1000;
+  const r = timeQueries((q) => Array.from(index.search(q, k, 1).keys, Number));
+  rows.push(
+    `usearch      M=16 efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
+      `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
+  );
+}
+for (const row of rows) console.log(row);

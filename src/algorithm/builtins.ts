@@ -1,0 +1,11 @@
+import { AlgorithmRegistry } from './registry.js';
+import { lookupType } from './lookup/index.js';
+import { annType } from './ann/index.js';
+
+/** A registry holding every built-in algorithm type; each call returns a fresh one. */
+export function createDefaultRegistry(): AlgorithmRegistry {
+  const registry = new AlgorithmRegistry();
+  registry.registerType(lookupType);
+  registry.registerType(annType);
+  return registry;
+}

@@ -1,0 +1,71 @@
+import type { FeatureValue } from '../catalog/catalog.js';
+
+/** What every run receives: the request's deadline and the signal that cancels it. */
+export interface RunContext {
+  /** Absolute deadline on the `performance.now()` clock, in milliseconds. */
+  readonly deadline: number;
+  /** Aborted when the request ends (answered, timed out or client gone). */
+  readonly signal: AbortSignal;
+  readonly requestId?: string;
+}
+
+/** PaiRec's AlgoResponse: one score, optionally a score map and class lists. */
+export interface AlgoResponse {
+  readonly score: number;
+  /** Multi-objective outputs, name → score (PaiRec's GetScoreMap). */
+  readonly scoreMap?: Readonly<Record<string, number>>;
+  /** Multi-class outputs, name → class probabilities (PaiRec's GetClassifyMap). */
+  readonly classifyMap?: Readonly<Record<string, readonly number[]>>;
+}
+
+export type FeatureMap = Readonly<Record<string, FeatureValue | undefined>>;
+
+/** Input of a scoring (rank) algorithm: one feature map per item, plus the user's. */
+export interface ScoreInput {
+  readonly items: readonly FeatureMap[];
+  readonly user?: FeatureMap;
+  readonly context?: FeatureMap;
+}
+
+/** Input of a retrieval algorithm: query vectors and how many neighbours each. */
+export interface RetrievalInput {
+  readonly vectors: readonly Float32Array[];
+  readonly k: number;
+}
+
+/** Neighbours of one query, best first; ids are the catalog's item ids. */
+export interface Neighbours {
+  readonly ids: readonly string[];
+  readonly scores: Float32Array;
+}
+
+/**
+ * The kinds of algorithm and their typed input and output. A new kind is added here,
+ * and the compiler then checks every registry entry and every caller.
+ */
+export interface AlgorithmKinds {
+  score: { input: ScoreInput; output: readonly AlgoResponse[] };
+  retrieval: { input: RetrievalInput; output: readonly Neighbours[] };
+}
+
+export type AlgorithmKind = keyof AlgorithmKinds;
+export type KindInput<K extends AlgorithmKind> = AlgorithmKinds[K]['input'];
+export type KindOutput<K extends AlgorithmKind> = AlgorithmKinds[K]['output'];
+
+/** An algorithm instance: built from its config, run many times, closed once. */
+export interface Algorithm<K extends AlgorithmKind = AlgorithmKind> {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: K;
+  run(input: KindInput<K>, ctx: RunContext): Promise<KindOutput<K>>;
+  /** Closing twice is safe; runs after close reject with ERR_ALGORITHM_CLOSED. */
+  close(): Promise<void>;
+}
+
+export type AnyAlgorithm = { [K in AlgorithmKind]: Algorithm<K> }[AlgorithmKind];
+
+/** How many items a run handles, per kind: the value of `pairec_algorithm_input_size`. */
+export const inputSizeOf: { readonly [K in AlgorithmKind]: (input: KindInput<K>) => number } = {
+  score: (input) => input.items.length,
+  retrieval: (input) => input.vectors.length,
+};

@@ -1,0 +1,172 @@
+import type { Logger } from 'pino';
+import { PairecError } from '../errors.js';
+import type { AlgoConf } from '../config/schema.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import type { AlgorithmKind, AnyAlgorithm } from './contract.js';
+import type { AlgorithmRegistry, BuildDeps } from './registry.js';
+import { AlgorithmSet } from './algorithm-set.js';
+import type { AlgorithmEntry } from './algorithm-set.js';
+import { compose } from './middleware/compose.js';
+import type { Middleware } from './middleware/compose.js';
+import { withMetrics } from './middleware/metrics.js';
+import { withRequestTransformer } from './middleware/transform.js';
+import { signatureOf } from './signature.js';
+
+export interface BuildReport {
+  readonly built: readonly string[];
+  readonly kept: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** A built but not yet served set: commit it to serve, or abort to close what it built. */
+export interface PendingAlgorithms {
+  readonly set: AlgorithmSet;
+  readonly report: BuildReport;
+  commit(): void;
+  abort(): Promise<void>;
+}
+
+export interface FactoryOptions {
+  readonly registry: AlgorithmRegistry;
+  readonly metrics: EngineMetrics;
+  readonly logger: Logger;
+  /** Extra middlewares, outermost first, placed inside the metrics wrapper. */
+  readonly middlewares?: readonly Middleware[];
+}
+
+/**
+ * Builds the config's algorithm list. Each algorithm's config is hashed; on reload only
+ * algorithms whose hash changed are rebuilt. The swap is all or nothing: if any build
+ * fails, what was built is closed, the failure is logged and counted, and the current
+ * set keeps serving.
+ */
+export class AlgorithmFactory {
+  readonly #opts: FactoryOptions;
+  readonly #middlewares: readonly Middleware[];
+  #current: AlgorithmSet;
+  #custom = new Map<string, AlgorithmEntry>();
+
+  constructor(opts: FactoryOptions) {
+    this.#opts = opts;
+    this.#middlewares = [withMetrics(opts.metrics), withRequestTransformer(opts.registry), ...(opts.middlewares ?? [])];
+    this.#current = this.#newSet([]);
+  }
+
+  current(): AlgorithmSet {
+    return this.#current;
+  }
+
+  /** Kinds of the instances registered in code, for config validation. */
+  customKinds(): ReadonlyMap<string, AlgorithmKind> {
+    return new Map([...this.#custom.values()].map((e) => [e.name, e.algorithm.kind]));
+  }
+
+  /**
+   * PaiRec's RegisterAlgorithm: serve an instance built in code under its name. It stays
+   * across reloads; a config algorithm of the same name is an error.
+   */
+  registerInstance(algorithm: AnyAlgorithm): void {
+    if (this.#custom.has(algorithm.name) || this.#current.has(algorithm.name)) {
+      throw new PairecError('ERR_DUPLICATE_REGISTRATION', `an algorithm named "${algorithm.name}" already exists`);
+    }
+    const entry = this.#entry(algorithm.name, 'custom', algorithm, true);
+    this.#custom.set(algorithm.name, entry);
+    this.#swap(this.#newSet([...this.#current.entries(), entry]));
+  }
+
+  async prepare(confs: readonly AlgoConf[], deps: BuildDeps, catalogSignature: string): Promise<PendingAlgorithms> {
+    const { registry, metrics, logger } = this.#opts;
+    const current = this.#current;
+    const entries: AlgorithmEntry[] = [...this.#custom.values()];
+    const built: AlgorithmEntry[] = [];
+    const kept: string[] = [];
+    const failures: { name: string; type: string; err: unknown }[] = [];
+
+    await Promise.all(
+      confs.map(async (conf) => {
+        const def = registry.getType(conf.Type);
+        if (!def) {
+          failures.push({ name: conf.Name, type: conf.Type, err: new PairecError('ERR_UNKNOWN_ALGORITHM_TYPE', `unknown algorithm type "${conf.Type}"`) });
+          return;
+        }
+        if (this.#custom.has(conf.Name)) {
+          failures.push({ name: conf.Name, type: conf.Type, err: new PairecError('ERR_DUPLICATE_REGISTRATION', `"${conf.Name}" is registered in code`) });
+          return;
+        }
+        const body = (conf as Record<string, unknown>)[def.confKey] ?? {};
+        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '');
+        const old = current.entry(conf.Name);
+        if (old && old.signature === signature) {
+          entries.push(old);
+          kept.push(conf.Name);
+          return;
+        }
+        try {
+          const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
+          const entry = this.#entry(conf.Name, signature, raw, false);
+          built.push(entry);
+          entries.push(entry);
+        } catch (err) {
+          failures.push({ name: conf.Name, type: conf.Type, err });
+        }
+      }),
+    );
+
+    if (failures.length > 0) {
+      await Promise.all(built.map((e) => e.algorithm.close().catch(() => undefined)));
+      for (const f of failures) {
+        metrics.algorithmBuildFailures.labels(f.name, f.type).inc();
+        logger.error({ algorithm: f.name, type: f.type, err: f.err }, 'algorithm build failed; the previous instance keeps serving');
+      }
+      const names = failures.map((f) => f.name).join(', ');
+      const first = failures[0]?.err;
+      const detail = first instanceof Error ? `: ${first.message}` : '';
+      throw new PairecError('ERR_ALGORITHM_BUILD', `algorithm build failed for ${names}${detail}`, { cause: first });
+    }
+
+    const names = new Set(entries.map((e) => e.name));
+    const report: BuildReport = {
+      built: built.map((e) => e.name),
+      kept,
+      removed: current.entries().filter((e) => !names.has(e.name)).map((e) => e.name),
+    };
+    const set = this.#newSet(entries);
+    let settled = false;
+    return {
+      set,
+      report,
+      commit: () => {
+        if (settled) return;
+        settled = true;
+        this.#swap(set);
+      },
+      abort: async () => {
+        if (settled) return;
+        settled = true;
+        await set.retire();
+      },
+    };
+  }
+
+  /** Retires the serving set; resolves when every instance is closed. */
+  async close(): Promise<void> {
+    const last = this.#current;
+    this.#current = this.#newSet([]);
+    this.#custom = new Map();
+    await last.retire();
+  }
+
+  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean): AlgorithmEntry {
+    return { name, signature, algorithm: compose(raw, this.#middlewares), custom, owners: 0 };
+  }
+
+  #newSet(entries: readonly AlgorithmEntry[]): AlgorithmSet {
+    return new AlgorithmSet(entries, (name, err) => this.#opts.logger.warn({ algorithm: name, err }, 'algorithm close failed'));
+  }
+
+  #swap(next: AlgorithmSet): void {
+    const old = this.#current;
+    this.#current = next;
+    void old.retire();
+  }
+}

@@ -1,0 +1,92 @@
+import type { TSchema, Static } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import { PairecError } from '../errors.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import type { Algorithm, AlgorithmKind, KindInput } from './contract.js';
+
+/** What a factory may use besides its own config. */
+export interface BuildDeps {
+  readonly logger: Logger;
+  readonly metrics: EngineMetrics;
+  /** The loaded catalog, for types that declare `usesCatalog`. */
+  readonly catalog: Catalog | undefined;
+  /** Folder for built artefacts (indexes); undefined disables caching. */
+  readonly cacheDir: string | undefined;
+  /** Aborted when the build is abandoned (shutdown, superseded reload). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One algorithm type: its kind, the conf key that holds its settings in an AlgoConfs
+ * entry (PaiRec's `LookupConf`, `EasConf` ...), the schema of that conf with defaults,
+ * and a factory.
+ */
+export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S extends TSchema = TSchema> {
+  readonly type: string;
+  readonly kind: K;
+  readonly confKey: string;
+  readonly schema: S;
+  /** The type reads the catalog: a catalog change rebuilds its instances. */
+  readonly usesCatalog?: boolean;
+  create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
+}
+
+type AnyTypeDef = { [K in AlgorithmKind]: AlgorithmTypeDef<K> }[AlgorithmKind];
+
+/** PaiRec's RegistRequestDataFunc: rewrites an algorithm's input before each run. */
+export type RequestTransformer<K extends AlgorithmKind> = (input: KindInput<K>) => KindInput<K>;
+interface TransformerEntry {
+  readonly kind: AlgorithmKind;
+  readonly fn: (input: never) => unknown;
+}
+
+/**
+ * Algorithm types keyed by type name, and request transformers keyed by algorithm
+ * name. Registration happens at start-up or between reloads; lookups are map reads.
+ */
+export class AlgorithmRegistry {
+  readonly #types = new Map<string, AnyTypeDef>();
+  readonly #transformers = new Map<string, TransformerEntry>();
+
+  registerType<K extends AlgorithmKind, S extends TSchema>(def: AlgorithmTypeDef<K, S>): void {
+    if (this.#types.has(def.type)) {
+      throw new PairecError('ERR_DUPLICATE_REGISTRATION', `algorithm type "${def.type}" is already registered`);
+    }
+    this.#types.set(def.type, def as unknown as AnyTypeDef);
+  }
+
+  getType(type: string): AnyTypeDef | undefined {
+    return this.#types.get(type);
+  }
+
+  types(): readonly AnyTypeDef[] {
+    return [...this.#types.values()];
+  }
+
+  /** Conf keys of every registered type ("LookupConf", "AnnConf", ...). */
+  confKeys(): ReadonlySet<string> {
+    return new Set([...this.#types.values()].map((t) => t.confKey));
+  }
+
+  registerRequestTransformer<K extends AlgorithmKind>(algorithmName: string, kind: K, fn: RequestTransformer<K>): void {
+    this.#transformers.set(algorithmName, { kind, fn: fn as (input: never) => unknown });
+  }
+
+  unregisterRequestTransformer(algorithmName: string): void {
+    this.#transformers.delete(algorithmName);
+  }
+
+  /** The transformer for an algorithm of that kind, if any. */
+  transformer<K extends AlgorithmKind>(algorithmName: string, kind: K): RequestTransformer<K> | undefined {
+    const entry = this.#transformers.get(algorithmName);
+    if (!entry) return undefined;
+    if (entry.kind !== kind) {
+      throw new PairecError(
+        'ERR_ALGORITHM_KIND',
+        `request transformer of "${algorithmName}" is for ${entry.kind} algorithms, not ${kind}`,
+      );
+    }
+    return entry.fn as unknown as RequestTransformer<K>;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The in-memory catalog: items with embeddings and features, users with embeddings.
+ * Embeddings are one contiguous Float32Array per side (row-major, `dim` wide) so ANN
+ * libraries and exact search read them without copies.
+ */
+export type FeatureValue = string | number | boolean | null;
+export type Features = Readonly<Record<string, FeatureValue>>;
+
+export interface Catalog {
+  /** Hash of the catalog's config: what depends on the catalog rebuilds when it changes. */
+  readonly signature: string;
+  readonly dim: number;
+  readonly itemIds: readonly string[];
+  readonly itemEmbeddings: Float32Array;
+  readonly itemFeatures: readonly Features[];
+  readonly userIds: readonly string[];
+  readonly userEmbeddings: Float32Array;
+  /** Row of an item id, or undefined. */
+  itemIndex(id: string): number | undefined;
+  /** Row of a user id, or undefined. */
+  userIndex(id: string): number | undefined;
+  /** A view (no copy) of one user's embedding. */
+  userVector(row: number): Float32Array;
+  /** A view (no copy) of one item's embedding. */
+  itemVector(row: number): Float32Array;
+}
+
+export interface CatalogData {
+  readonly dim: number;
+  readonly itemIds: readonly string[];
+  readonly itemEmbeddings: Float32Array;
+  readonly itemFeatures: readonly Features[];
+  readonly userIds: readonly string[];
+  readonly userEmbeddings: Float32Array;
+}
+
+export function createCatalog(data: CatalogData, signature: string): Catalog {
+  const items = new Map<string, number>();
+  data.itemIds.forEach((id, i) => items.set(id, i));
+  const users = new Map<string, number>();
+  data.userIds.forEach((id, i) => users.set(id, i));
+  const { dim } = data;
+  return {
+    ...data,
+    signature,
+    itemIndex: (id) => items.get(id),
+    userIndex: (id) => users.get(id),
+    userVector: (row) => data.userEmbeddings.subarray(row * dim, (row + 1) * dim),
+    itemVector: (row) => data.itemEmbeddings.subarray(row * dim, (row + 1) * dim),
+  };
+}

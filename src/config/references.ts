@@ -1,0 +1,104 @@
+import { PairecError } from '../errors.js';
+import type { AlgorithmKind } from '../algorithm/contract.js';
+import type { Config } from './schema.js';
+import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './schema.js';
+import type { ConfigVocabulary } from './validate.js';
+
+const problem = (path: string, message: string, code: 'ERR_CONFIG_INVALID' | 'ERR_CONFIG_NOT_SUPPORTED' = 'ERR_CONFIG_INVALID') =>
+  new PairecError(code, `${path}: ${message}`, { path });
+
+function unique(names: readonly string[], at: string, problems: PairecError[]): void {
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (seen.has(n)) problems.push(problem(`${at}[${i}].Name`, `duplicate name "${n}"`));
+    seen.add(n);
+  });
+}
+
+function typeProblem(
+  path: string,
+  kind: string,
+  value: string,
+  pairecTypes: readonly string[],
+): PairecError {
+  return pairecTypes.includes(value)
+    ? problem(path, `PaiRec ${kind} "${value}" is not supported yet`, 'ERR_CONFIG_NOT_SUPPORTED')
+    : problem(path, `"${value}" is not a known ${kind}`);
+}
+
+/** Cross-references: every name the config uses is defined, of the right kind, once. */
+export function checkReferences(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): void {
+  unique(config.AlgoConfs.map((a) => a.Name), '$.AlgoConfs', problems);
+  unique(config.RecallConfs.map((r) => r.Name), '$.RecallConfs', problems);
+  unique(config.SortConfs.map((s) => s.Name), '$.SortConfs', problems);
+
+  const kinds = new Map<string, AlgorithmKind>(vocab.customAlgorithms);
+  let needsCatalog = false;
+  for (const a of config.AlgoConfs) {
+    const def = vocab.algorithms.getType(a.Type);
+    if (def) kinds.set(a.Name, def.kind);
+    if (def?.usesCatalog) needsCatalog = true;
+  }
+  const needKind = (path: string, name: string | undefined, kind: AlgorithmKind): void => {
+    if (name === undefined) {
+      problems.push(problem(path, `required: the name of a ${kind} algorithm`));
+    } else if (!kinds.has(name)) {
+      problems.push(problem(path, `no algorithm named "${name}" in AlgoConfs`));
+    } else if (kinds.get(name) !== kind) {
+      problems.push(problem(path, `algorithm "${name}" is a ${kinds.get(name) ?? '?'} algorithm, a ${kind} algorithm is needed`));
+    }
+  };
+
+  config.RecallConfs.forEach((r, i) => {
+    const info = vocab.recallTypes.get(r.RecallType);
+    if (!info) {
+      problems.push(typeProblem(`$.RecallConfs[${i}].RecallType`, 'recall type', r.RecallType, PAIREC_RECALL_TYPES));
+      return;
+    }
+    if (info.usesCatalog) needsCatalog = true;
+    if (info.algorithmKind) needKind(`$.RecallConfs[${i}].AlgoName`, r.AlgoName, info.algorithmKind);
+    else if (r.AlgoName !== undefined) problems.push(problem(`$.RecallConfs[${i}].AlgoName`, `${r.RecallType} takes no algorithm`));
+  });
+  config.SortConfs.forEach((s, i) => {
+    if (!vocab.sortTypes.has(s.SortType)) {
+      problems.push(typeProblem(`$.SortConfs[${i}].SortType`, 'sort type', s.SortType, PAIREC_SORT_TYPES));
+    }
+  });
+
+  const scenes = new Set(Object.keys(config.SceneConfs));
+  const recalls = new Set(config.RecallConfs.map((r) => r.Name));
+  for (const [scene, categories] of Object.entries(config.SceneConfs)) {
+    for (const [category, conf] of Object.entries(categories)) {
+      conf.RecallNames.forEach((n, i) => {
+        if (!recalls.has(n)) {
+          problems.push(problem(`$.SceneConfs.${scene}.${category}.RecallNames[${i}]`, `no recall named "${n}" in RecallConfs`));
+        }
+      });
+    }
+  }
+  const sceneKey = (block: string, scene: string): boolean => {
+    if (scenes.has(scene)) return true;
+    problems.push(problem(`$.${block}.${scene}`, `scene "${scene}" is not in SceneConfs`));
+    return false;
+  };
+  for (const [scene, rank] of Object.entries(config.RankConf)) {
+    if (!sceneKey('RankConf', scene)) continue;
+    rank.RankAlgoList.forEach((n, i) => needKind(`$.RankConf.${scene}.RankAlgoList[${i}]`, n, 'score'));
+  }
+  const sorts = new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes]);
+  for (const [scene, names] of Object.entries(config.SortNames)) {
+    if (!sceneKey('SortNames', scene)) continue;
+    names.forEach((n, i) => {
+      if (!sorts.has(n)) problems.push(typeProblem(`$.SortNames.${scene}[${i}]`, 'sort', n, PAIREC_SORT_TYPES));
+    });
+  }
+  for (const [scene, names] of Object.entries(config.FilterNames)) {
+    if (!sceneKey('FilterNames', scene)) continue;
+    names.forEach((n, i) => {
+      if (!vocab.filterNames.has(n)) problems.push(typeProblem(`$.FilterNames.${scene}[${i}]`, 'filter', n, PAIREC_FILTER_TYPES));
+    });
+  }
+  if (needsCatalog && config.CatalogConf === undefined) {
+    problems.push(problem('$.CatalogConf', 'required: an algorithm or recall in this config reads the catalog'));
+  }
+}

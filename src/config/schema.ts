@@ -1,0 +1,171 @@
+import { Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+
+/**
+ * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
+ * matches, plus the production block of the performance guide (snake_case, as the spec
+ * writes it). Defaults live here and nowhere else; unknown keys are rejected.
+ */
+const strict = { additionalProperties: false } as const;
+const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
+const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T) =>
+  Type.Object(props, { ...strict, default: {} });
+
+export const ListenConfSchema = Obj({
+  HttpAddr: Type.String({ default: '0.0.0.0' }),
+  HttpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  /** Largest request body accepted, in bytes; larger bodies get 413. */
+  BodyLimit: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 65536 }),
+  /** Upper bound of a request's `size`. */
+  MaxSize: Type.Integer({ minimum: 1, maximum: 10000, default: 500 }),
+});
+
+export const LogConfSchema = Obj({
+  LogLevel: Type.Union(
+    [
+      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+      Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+});
+
+/**
+ * One algorithm. Name and Type are checked here; the body of its type's conf key
+ * (LookupConf, AnnConf, ...) is checked against that type's own registered schema.
+ */
+export const AlgoConfSchema = Type.Object(
+  {
+    Name,
+    Type: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: Type.Object({}, { additionalProperties: true }) },
+);
+
+export const DemoCatalogSchema = Obj({
+  Items: Type.Integer({ minimum: 10, maximum: 5_000_000, default: 100_000 }),
+  Users: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000 }),
+  Dim: Type.Integer({ minimum: 2, maximum: 4096, default: 64 }),
+  Clusters: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
+  Categories: Type.Integer({ minimum: 1, maximum: 65535, default: 20 }),
+  Seed: Type.Integer({ default: 42 }),
+});
+
+export const CatalogConfSchema = Obj({
+  Source: Type.Literal('demo', { default: 'demo' }),
+  Demo: DemoCatalogSchema,
+  /** Where generated data and built indexes are cached; "" disables the cache. */
+  CacheDir: Type.String({ default: '.cache' }),
+});
+
+export const RecallConfSchema = Type.Object(
+  {
+    Name,
+    RecallType: Type.String({ minLength: 1 }),
+    RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
+    /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
+    AlgoName: Type.Optional(Name),
+  },
+  strict,
+);
+
+export const SortConfSchema = Type.Object({ Name, SortType: Type.String({ minLength: 1 }) }, strict);
+
+export const RankSceneSchema = Type.Object(
+  {
+    RankAlgoList: Type.Array(Name, { minItems: 1, maxItems: 16 }),
+    /** Items per algorithm call. */
+    BatchCount: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  },
+  strict,
+);
+
+export const SceneCategorySchema = Type.Object(
+  { RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }) },
+  strict,
+);
+
+export const PerformanceSchema = Obj({
+  worker_pool_size: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  max_concurrent_requests: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  request_timeout_ms: Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
+  enable_pooling: Type.Boolean({ default: true }),
+  gc_percent: Type.Integer({ minimum: 10, maximum: 10000, default: 100 }),
+});
+
+export const MonitoringSchema = Obj({
+  enable_metrics: Type.Boolean({ default: true }),
+  metrics_interval_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  enable_tracing: Type.Boolean({ default: false }),
+  sample_rate: Type.Number({ minimum: 0, maximum: 1, default: 0.01 }),
+});
+
+export const OptimizationSchema = Obj({
+  enable_compression: Type.Boolean({ default: false }),
+  enable_keep_alive: Type.Boolean({ default: true }),
+  max_idle_connections: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
+  connection_timeout_seconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
+});
+
+const SceneMap = <T extends TSchema>(value: T) =>
+  Type.Record(Name, value, { default: {}, additionalProperties: false });
+
+export const ConfigSchema = Type.Object(
+  {
+    ListenConf: ListenConfSchema,
+    LogConf: LogConfSchema,
+    CatalogConf: Type.Optional(CatalogConfSchema),
+    AlgoConfs: Type.Array(AlgoConfSchema, { default: [], maxItems: 1000 }),
+    RecallConfs: Type.Array(RecallConfSchema, { default: [], maxItems: 1000 }),
+    SortConfs: Type.Array(SortConfSchema, { default: [], maxItems: 1000 }),
+    SceneConfs: SceneMap(SceneMap(SceneCategorySchema)),
+    RankConf: SceneMap(RankSceneSchema),
+    FilterNames: SceneMap(Type.Array(Name, { maxItems: 64 })),
+    SortNames: SceneMap(Type.Array(Name, { maxItems: 64 })),
+    performance: PerformanceSchema,
+    monitoring: MonitoringSchema,
+    optimization: OptimizationSchema,
+  },
+  strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type AlgoConf = Static<typeof AlgoConfSchema>;
+export type RecallConf = Static<typeof RecallConfSchema>;
+export type CatalogConf = Static<typeof CatalogConfSchema>;
+export type RankSceneConf = Static<typeof RankSceneSchema>;
+
+/**
+ * PaiRec keys this engine does not implement yet: named so a PaiRec user learns that
+ * the key is understood but not supported, rather than that it is misspelt.
+ */
+export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
+  'RunMode', 'Region', 'RedisConfs', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
+  'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs', 'ABTestConf',
+  'UserDefineConfs', 'FeatureConfs', 'FilterConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
+  'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',
+  'FeatureLogConfs', 'SceneFeatureConfs',
+];
+
+/** PaiRec algorithm conf keys: a key that is not the algorithm type's own is reported by name. */
+export const PAIREC_ALGO_CONF_KEYS: readonly string[] = [
+  'LookupConf', 'EasConf', 'VectorConf', 'MilvusConf', 'TFservingConf', 'SeldonConf',
+];
+
+/** PaiRec algorithm types; those not registered here yet are reported as not supported. */
+export const PAIREC_ALGO_TYPES: readonly string[] = ['EAS', 'FAISS', 'MILVUS', 'TFSERVING', 'SELDON', 'LOOKUP'];
+
+/** PaiRec recall, filter and sort types, for the same "not supported yet" message. */
+export const PAIREC_RECALL_TYPES: readonly string[] = [
+  'VectorRecall', 'MilvusVectorRecall', 'UserGlobalHotRecall', 'UserGroupHotRecall', 'UserCustomRecall',
+  'ItemCollaborativeFilterRecall', 'UserCollaborativeFilterRecall', 'ColdStartRecall', 'MockRecall',
+  'HologresVectorRecall', 'BeRecall', 'RealTimeU2IRecall', 'OnlineHologresVectorRecall', 'GraphRecall',
+];
+export const PAIREC_FILTER_TYPES: readonly string[] = [
+  'UniqueFilter', 'User2ItemExposureFilter', 'ItemStateFilter', 'ConditionFilter', 'User2ItemCustomFilter',
+  'ItemCustomFilter', 'CompletelyFairFilter', 'GroupWeightCountFilter', 'DimensionFieldUniqueFilter',
+];
+export const PAIREC_SORT_TYPES: readonly string[] = [
+  'ItemRankScore', 'DiversityRuleSort', 'BoostScoreSort', 'MultiRecallMixSort', 'DPPSort', 'TrafficControlSort',
+  'DistinctIdSort', 'SSDSort', 'BoostScoreByWeight',
+];

@@ -1,0 +1,116 @@
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import { ConfigError, PairecError } from '../errors.js';
+import type { AlgorithmRegistry } from '../algorithm/registry.js';
+import type { AlgorithmKind } from '../algorithm/contract.js';
+import { ConfigSchema, PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPORTED_KEYS } from './schema.js';
+import type { Config } from './schema.js';
+import { findForbiddenKey, pathFromPointer } from './json-path.js';
+import { checkReferences } from './references.js';
+
+export interface RecallTypeInfo {
+  readonly algorithmKind?: AlgorithmKind;
+  readonly usesCatalog?: boolean;
+}
+
+/** What the config may name: registered algorithm types and pipeline stage types. */
+export interface ConfigVocabulary {
+  readonly algorithms: AlgorithmRegistry;
+  /** Recall types: the algorithm kind each needs (via AlgoName), and whether it reads the catalog. */
+  readonly recallTypes: ReadonlyMap<string, RecallTypeInfo>;
+  readonly sortTypes: ReadonlySet<string>;
+  readonly filterNames: ReadonlySet<string>;
+  /** Instances registered in code (PaiRec's RegisterAlgorithm), by name. */
+  readonly customAlgorithms: ReadonlyMap<string, AlgorithmKind>;
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+const validateTop = ajv.compile<Config>(ConfigSchema);
+const typeValidators = new WeakMap<TSchema, ValidateFunction>();
+
+function compiled(schema: TSchema): ValidateFunction {
+  let fn = typeValidators.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    typeValidators.set(schema, fn);
+  }
+  return fn;
+}
+
+/** Ajv errors as catalog errors, one per path, naming the JSON path at fault. */
+export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, base = ''): PairecError[] {
+  const seen = new Set<string>();
+  const out: PairecError[] = [];
+  for (const e of errors ?? []) {
+    let path: string;
+    let problem: PairecError;
+    if (e.keyword === 'additionalProperties') {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      path = pathFromPointer(base + e.instancePath, key);
+      problem =
+        base === '' && e.instancePath === '' && PAIREC_UNSUPPORTED_KEYS.includes(key)
+          ? new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${path}: PaiRec key "${key}" is not supported yet`, { path })
+          : new PairecError('ERR_CONFIG_INVALID', `${path}: unknown key`, { path });
+    } else {
+      path = pathFromPointer(base + e.instancePath);
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+      const detail = allowed ? `${e.message ?? 'is invalid'} (${allowed.join(', ')})` : (e.message ?? 'is invalid');
+      problem = new PairecError('ERR_CONFIG_INVALID', `${path}: ${detail}`, { path });
+    }
+    if (seen.has(path)) continue; // unions report once per alternative; one line per path is enough
+    seen.add(path);
+    out.push(problem);
+  }
+  return out;
+}
+
+function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): void {
+  const confKeys = vocab.algorithms.confKeys();
+  config.AlgoConfs.forEach((algo, i) => {
+    const at = `$.AlgoConfs[${i}]`;
+    const def = vocab.algorithms.getType(algo.Type);
+    if (!def) {
+      const code = PAIREC_ALGO_TYPES.includes(algo.Type) ? 'ERR_CONFIG_NOT_SUPPORTED' : 'ERR_CONFIG_INVALID';
+      const why = code === 'ERR_CONFIG_NOT_SUPPORTED' ? 'is a PaiRec algorithm type not supported yet' : 'is not a known algorithm type';
+      problems.push(new PairecError(code, `${at}.Type: "${algo.Type}" ${why}`, { path: `${at}.Type` }));
+      return;
+    }
+    const record = algo as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (key === 'Name' || key === 'Type' || key === def.confKey) continue;
+      const value = record[key];
+      const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
+      if ((PAIREC_ALGO_CONF_KEYS.includes(key) || confKeys.has(key)) && empty) continue; // PaiRec writes empty confs of other types
+      const path = `${at}.${key}`;
+      const why = confKeys.has(key) || PAIREC_ALGO_CONF_KEYS.includes(key) ? `does not apply to Type ${algo.Type}` : 'unknown key';
+      problems.push(new PairecError('ERR_CONFIG_INVALID', `${path}: ${why}`, { path }));
+    }
+    record[def.confKey] ??= {};
+    const validate = compiled(def.schema);
+    if (!validate(record[def.confKey])) {
+      problems.push(...ajvProblems(validate.errors, `/AlgoConfs/${i}/${def.confKey}`));
+    }
+  });
+}
+
+/**
+ * Validates a parsed config file and fills in defaults. Returns a new object (the input
+ * is not modified); throws ConfigError listing every problem with its JSON path.
+ */
+export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
+  const forbidden = findForbiddenKey(raw);
+  if (forbidden) {
+    throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', `${forbidden}: forbidden key`, { path: forbidden })]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', '$: the config must be a JSON object', { path: '$' })]);
+  }
+  const config = structuredClone(raw);
+  if (!validateTop(config)) throw new ConfigError(ajvProblems(validateTop.errors));
+  const problems: PairecError[] = [];
+  checkAlgoConfs(config, vocab, problems);
+  if (problems.length === 0) checkReferences(config, vocab, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,72 @@
+/**
+ * The one catalog of error codes. Every error the engine reports to a client, a log or
+ * an operator carries one of these codes; the code is stable, the message may improve.
+ */
+export const ERROR_CATALOG = {
+  // Client request errors
+  ERR_MALFORMED_JSON: { status: 400, summary: 'request body is not valid JSON' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'request body must be application/json' },
+  ERR_INVALID_FIELD: { status: 400, summary: 'a request field has a wrong type or value' },
+  ERR_MISSING_FIELD: { status: 400, summary: 'a required request field is missing' },
+  ERR_UNKNOWN_FIELD: { status: 400, summary: 'the request has a field this endpoint does not accept' },
+  ERR_FORBIDDEN_KEY: { status: 400, summary: 'the request uses a forbidden key such as __proto__' },
+  ERR_BODY_TOO_LARGE: { status: 413, summary: 'request body exceeds the configured limit' },
+  ERR_UNKNOWN_SCENE: { status: 404, summary: 'scene_id names no configured scene' },
+  ERR_BAD_REQUEST: { status: 400, summary: 'the request cannot be read' },
+  ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
+  // Server state
+  ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
+  ERR_INTERNAL: { status: 500, summary: 'internal error' },
+  // Algorithms
+  ERR_UNKNOWN_ALGORITHM: { status: 500, summary: 'no algorithm of that name is registered' },
+  ERR_UNKNOWN_ALGORITHM_TYPE: { status: 500, summary: 'no algorithm type of that name is registered' },
+  ERR_ALGORITHM_KIND: { status: 500, summary: 'the algorithm does not produce what the caller needs' },
+  ERR_ALGORITHM_CLOSED: { status: 503, summary: 'the algorithm instance is closed' },
+  ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
+  ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
+  ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
+  ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
+  ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },
+  // Configuration
+  ERR_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
+  ERR_CONFIG_NOT_SUPPORTED: { status: 500, summary: 'configuration uses a PaiRec feature this engine does not support yet' },
+  ERR_CONFIG_READ: { status: 500, summary: 'configuration file cannot be read or parsed' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** An error with a stable code from the catalog; `path` names the field or JSON path at fault. */
+export class PairecError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PairecError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.path = options?.path;
+  }
+}
+
+export function isPairecError(err: unknown): err is PairecError {
+  return err instanceof PairecError;
+}
+
+/** Several configuration problems reported at once, each with its JSON path. */
+export class ConfigError extends PairecError {
+  readonly problems: readonly PairecError[];
+
+  constructor(problems: readonly PairecError[]) {
+    const first = problems[0];
+    super(
+      first?.code ?? 'ERR_CONFIG_INVALID',
+      problems.map((p) => p.message).join('; ') || 'configuration is invalid',
+      first?.path === undefined ? undefined : { path: first.path },
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+
+/** The spec's algorithm duration buckets, in seconds. */
+export const ALGORITHM_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** The spec's input size buckets: 1, 2, 4 ... 16384. */
+export const ALGORITHM_INPUT_SIZE_BUCKETS = exponentialBuckets(1, 2, 15);
+
+/**
+ * Every metric the engine records, on a registry it is given (never prom-client's
+ * global one, so tests and embedders get isolated registries). Label values come only
+ * from closed sets: configured names, route templates, status classes.
+ */
+export interface EngineMetrics {
+  readonly registry: Registry;
+  readonly algorithmDuration: Histogram<'algorithm_name' | 'algorithm_type'>;
+  readonly algorithmRequests: Counter<'algorithm_name' | 'algorithm_type' | 'status'>;
+  readonly algorithmInputSize: Histogram<'algorithm_name'>;
+  readonly algorithmBuildFailures: Counter<'algorithm_name' | 'algorithm_type'>;
+  readonly configReloads: Counter<'result'>;
+  readonly configInfo: Gauge<'signature'>;
+  readonly requestDuration: Histogram<'route' | 'scene' | 'code'>;
+  readonly stageDuration: Histogram<'scene' | 'stage'>;
+  readonly invalidValues: Counter<'algorithm_name'>;
+}
+
+export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'pairec_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    algorithmDuration: new Histogram({
+      name: 'pairec_algorithm_duration_seconds',
+      help: 'Time spent executing algorithms',
+      buckets: ALGORITHM_DURATION_BUCKETS,
+      labelNames: ['algorithm_name', 'algorithm_type'],
+      registers,
+    }),
+    algorithmRequests: new Counter({
+      name: 'pairec_algorithm_requests_total',
+      help: 'Total number of algorithm requests',
+      labelNames: ['algorithm_name', 'algorithm_type', 'status'],
+      registers,
+    }),
+    algorithmInputSize: new Histogram({
+      name: 'pairec_algorithm_input_size',
+      help: 'Size of algorithm input',
+      buckets: ALGORITHM_INPUT_SIZE_BUCKETS,
+      labelNames: ['algorithm_name'],
+      registers,
+    }),
+    algorithmBuildFailures: new Counter({
+      name: 'pairec_algorithm_build_failures_total',
+      help: 'Algorithm builds that failed; the previous instance kept serving',
+      labelNames: ['algorithm_name', 'algorithm_type'],
+      registers,
+    }),
+    configReloads: new Counter({
+      name: 'pairec_config_reloads_total',
+      help: 'Config reloads by result (success, invalid, build_failed)',
+      labelNames: ['result'],
+      registers,
+    }),
+    configInfo: new Gauge({
+      name: 'pairec_config_info',
+      help: 'Signature of the config being served (value 1)',
+      labelNames: ['signature'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'pairec_request_duration_seconds',
+      help: 'HTTP request duration by route template, scene and status class',
+      buckets: ALGORITHM_DURATION_BUCKETS,
+      labelNames: ['route', 'scene', 'code'],
+      registers,
+    }),
+    stageDuration: new Histogram({
+      name: 'pairec_stage_duration_seconds',
+      help: 'Pipeline stage duration by scene and stage (recall, filter, rank, sort)',
+      buckets: ALGORITHM_DURATION_BUCKETS,
+      labelNames: ['scene', 'stage'],
+      registers,
+    }),
+    invalidValues: new Counter({
+      name: 'pairec_algorithm_invalid_values_total',
+      help: 'Feature values an algorithm could not use (non-numeric where a number was needed)',
+      labelNames: ['algorithm_name'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,43 @@
+import type { FeatureValue, Catalog } from '../catalog/catalog.js';
+import type { RunContext, FeatureMap } from '../algorithm/contract.js';
+import type { AlgorithmSet } from '../algorithm/algorithm-set.js';
+
+/** A validated `/api/recommend` request. */
+export interface RecommendRequest {
+  readonly requestId: string;
+  readonly uid: string;
+  readonly size: number;
+  readonly sceneId: string;
+  readonly category: string;
+  readonly features: Readonly<Record<string, FeatureValue>>;
+  readonly debug: boolean;
+}
+
+/** One item on its way through the pipeline. */
+export interface Candidate {
+  readonly itemId: string;
+  /** Row in the catalog, -1 for an item the catalog does not hold. */
+  readonly row: number;
+  /** Name of the recall that produced it (PaiRec's retrieve_id). */
+  readonly retrieveId: string;
+  readonly recallScore: number;
+  score: number;
+  scoreMap?: Record<string, number>;
+}
+
+export interface StageTrace {
+  readonly stage: string;
+  readonly in: number;
+  readonly out: number;
+  readonly ms: number;
+  readonly errors?: readonly string[];
+}
+
+/** What every stage of one request sees. */
+export interface PipelineContext extends RunContext {
+  readonly request: RecommendRequest;
+  readonly catalog: Catalog | undefined;
+  readonly algorithms: AlgorithmSet;
+  /** Item features of a candidate (catalog features plus `recall_score`). */
+  readonly itemFeatures: (c: Candidate) => FeatureMap;
+}

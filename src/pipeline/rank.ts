@@ -1,0 +1,47 @@
+import { PairecError } from '../errors.js';
+import type { AlgoResponse, FeatureMap } from '../algorithm/contract.js';
+import type { RankSceneConf } from '../config/schema.js';
+import type { Candidate, PipelineContext } from './context.js';
+
+/**
+ * Rank: every algorithm of RankAlgoList scores the candidates in batches of BatchCount
+ * (batches run concurrently). The first algorithm's score becomes the item's score;
+ * every algorithm's score is kept in the item's score map.
+ */
+export function createRankStage(conf: RankSceneConf): (cands: Candidate[], ctx: PipelineContext) => Promise<void> {
+  const names = conf.RankAlgoList;
+  const batch = conf.BatchCount;
+  return async (cands, ctx) => {
+    if (cands.length === 0) return;
+    const items: FeatureMap[] = cands.map(ctx.itemFeatures);
+    const user = ctx.request.features;
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const algo = ctx.algorithms.get(name, 'score');
+        const parts: Promise<readonly AlgoResponse[]>[] = [];
+        for (let i = 0; i < items.length; i += batch) {
+          parts.push(algo.run({ items: items.slice(i, i + batch), user }, ctx));
+        }
+        const out = (await Promise.all(parts)).flat();
+        if (out.length !== items.length) {
+          throw new PairecError('ERR_ALGORITHM_INPUT', `"${name}" returned ${out.length} scores for ${items.length} items`);
+        }
+        return out;
+      }),
+    );
+    results.forEach((responses, a) => {
+      const name = names[a] ?? '';
+      for (let i = 0; i < cands.length; i++) {
+        const c = cands[i];
+        const r = responses[i];
+        if (!c || !r) continue;
+        if (a === 0) c.score = r.score;
+        if (names.length > 1 || r.scoreMap) {
+          c.scoreMap ??= {};
+          c.scoreMap[name] = r.score;
+          if (r.scoreMap) for (const [k, v] of Object.entries(r.scoreMap)) c.scoreMap[`${name}.${k}`] = v;
+        }
+      }
+    });
+  };
+}

@@ -1,0 +1,10 @@
+import type { RecallTypeDef } from './recall.js';
+import { vectorRecall } from './vector.js';
+import { globalHotRecall } from './global-hot.js';
+
+export type { RecallSource, RecallTypeDef, RecallEnv } from './recall.js';
+
+/** Recall types by PaiRec's RecallType name. */
+export const RECALL_TYPES: ReadonlyMap<string, RecallTypeDef> = new Map(
+  [vectorRecall, globalHotRecall].map((d) => [d.type, d]),
+);

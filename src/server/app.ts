@@ -1,0 +1,61 @@
+import { fastify } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import { PairecError } from '../errors.js';
+import { errorHandler, sendError } from './error-reply.js';
+import { parseJsonBody } from './json-body.js';
+import { recommendRoute } from './routes/recommend.js';
+import { probeRoutes } from './routes/probes.js';
+import type { ServerState } from './state.js';
+
+export interface AppOptions {
+  readonly engine: Engine;
+  readonly metrics: EngineMetrics;
+  readonly logger: Logger;
+  readonly state: ServerState;
+  /** Largest accepted body in bytes (413 above). */
+  readonly bodyLimit: number;
+}
+
+const statusClass = (code: number): string => `${Math.floor(code / 100)}xx`;
+
+/** The HTTP service: PaiRec's recommend API, probes and metrics. */
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const { engine, metrics, logger, state } = opts;
+  const app = fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as PairecError, undefined);
+    }
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new PairecError('ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),
+  );
+
+  // Labels come from closed sets only: the route template, a configured scene, a status class.
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requestDuration
+      .labels(route, req.pairecScene ?? 'none', statusClass(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+    done();
+  });
+
+  recommendRoute(app, engine);
+  probeRoutes(app, engine, metrics, state);
+  return app;
+}

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOG, PairecError, isPairecError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+
+/** Fastify's own error codes mapped onto the catalog. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'ERR_MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'ERR_MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_BAD_REQUEST',
+  FST_ERR_NOT_FOUND: 'ERR_NOT_FOUND',
+};
+
+export interface ErrorBody {
+  readonly code: number;
+  readonly msg: string;
+  readonly error_code: ErrorCode;
+  readonly field?: string;
+  readonly request_id?: string;
+}
+
+/** Any thrown value as a catalog error: client mistakes keep their 4xx, the rest is a 500 with no detail. */
+export function toPairecError(err: unknown): PairecError {
+  if (isPairecError(err)) return err;
+  const fe = err as Partial<FastifyError> | undefined;
+  const mapped = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return new PairecError(mapped, fe?.message ?? ERROR_CATALOG[mapped].summary);
+  if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new PairecError('ERR_BAD_REQUEST', fe.message ?? 'bad request');
+  }
+  return new PairecError('ERR_INTERNAL', 'internal error', { cause: err });
+}
+
+export function errorBody(err: PairecError, requestId?: string): ErrorBody {
+  return {
+    code: err.status,
+    // 5xx messages from unexpected errors carry nothing internal; catalog errors are safe to show.
+    msg: err.code === 'ERR_INTERNAL' ? ERROR_CATALOG.ERR_INTERNAL.summary : err.message,
+    error_code: err.code,
+    ...(err.path !== undefined ? { field: err.path } : {}),
+    ...(requestId !== undefined ? { request_id: requestId } : {}),
+  };
+}
+
+export function sendError(reply: FastifyReply, err: PairecError, requestId?: string): FastifyReply {
+  return reply.code(err.status).type('application/json').send(errorBody(err, requestId));
+}
+
+export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toPairecError(err);
+  if (e.status >= 500) request.log.error({ err }, 'request failed');
+  return sendError(reply, e);
+}

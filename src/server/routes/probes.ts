@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../../engine/engine.js';
+import type { EngineMetrics } from '../../observability/metrics.js';
+import type { ServerState } from '../state.js';
+import { PairecError } from '../../errors.js';
+import { sendError } from '../error-reply.js';
+
+/** /health (the process only), /ready (config loaded and not draining), /metrics. */
+export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: EngineMetrics, state: ServerState): void {
+  app.get('/health', () => ({ status: 'ok' }));
+
+  app.get('/ready', (_req, reply) => {
+    const snap = engine.current();
+    if (state.draining) return reply.code(503).send({ status: 'draining' });
+    if (!snap) return reply.code(503).send({ status: state.loadError ? 'failed' : 'loading' });
+    return { status: 'ready', config: snap.signature };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const snap = engine.current();
+    if (snap && !snap.config.monitoring.enable_metrics) {
+      return sendError(reply, new PairecError('ERR_NOT_FOUND', 'metrics are disabled (monitoring.enable_metrics)'));
+    }
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}

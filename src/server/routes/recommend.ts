@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { recommend } from '../../engine/recommend.js';
+import type { Engine } from '../../engine/engine.js';
+import { PairecError } from '../../errors.js';
+import { parseRecommendBody } from '../request.js';
+import { sendError, toPairecError } from '../error-reply.js';
+
+/** Response schema: lets fastify serialise with a compiled serializer. */
+const responseSchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'integer' },
+    msg: { type: 'string' },
+    request_id: { type: 'string' },
+    size: { type: 'integer' },
+    experiment_id: { type: 'string' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { item_id: { type: 'string' }, retrieve_id: { type: 'string' }, score: { type: 'number' } },
+      },
+    },
+    debug: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The configured scene the request ran in: the only scene value used as a metric label. */
+    pairecScene?: string;
+  }
+}
+
+/** POST /api/recommend in PaiRec's request and response shape. */
+export function recommendRoute(app: FastifyInstance, engine: Engine): void {
+  app.post('/api/recommend', { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
+    const snapshot = engine.current();
+    if (!snapshot) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
+    let requestId: string | undefined;
+    try {
+      const request = parseRecommendBody(req.body, snapshot.config.ListenConf.MaxSize);
+      requestId = request.requestId;
+      const result = await recommend(engine, request);
+      req.pairecScene = result.sceneId;
+      const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
+      return {
+        code: 200,
+        msg: 'success',
+        request_id: request.requestId,
+        size: items.length,
+        experiment_id: '',
+        items,
+        ...(result.trace ? { debug: { stages: result.trace } } : {}),
+      };
+    } catch (err) {
+      const e = toPairecError(err);
+      if (e.status >= 500) req.log.error({ err, request_id: requestId }, 'recommend failed');
+      return sendError(reply, e, requestId);
+    }
+  });
+}

@@ -1,0 +1,93 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Engine } from '../engine/engine.js';
+import type { ApplyResult } from '../engine/engine.js';
+import { createDefaultRegistry } from '../algorithm/builtins.js';
+import type { AlgorithmRegistry } from '../algorithm/registry.js';
+import { createMetrics } from '../observability/metrics.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import { createLogger } from '../observability/logger.js';
+import { readConfigFile } from '../config/load.js';
+import { watchFile } from '../config/watch.js';
+import { ConfigError } from '../errors.js';
+import { buildApp } from './app.js';
+import type { ServerState } from './state.js';
+
+export interface StartOptions {
+  readonly configPath: string;
+  /** Overrides ListenConf.HttpPort (0 picks a free port). */
+  readonly port?: number;
+  readonly host?: string;
+  /** A registry with custom types registered; the built-ins by default. */
+  readonly registry?: AlgorithmRegistry;
+  readonly logger?: Logger;
+  /** Reload when the file changes (SIGHUP always reloads in the CLI). */
+  readonly watch?: boolean;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly engine: Engine;
+  readonly metrics: EngineMetrics;
+  readonly logger: Logger;
+  readonly state: ServerState;
+  readonly port: number;
+  /** Resolves when the initial config is applied. */
+  readonly loaded: Promise<ApplyResult>;
+  /** Re-reads the config file and swaps it in if valid; the running config serves otherwise. */
+  reload(): Promise<ApplyResult | undefined>;
+  /** /ready → 503, in-flight requests finish, algorithms close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP service, then loads the config in the background: /health answers at
+ * once, /ready turns 200 when algorithms and indexes are loaded.
+ */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const raw = await readConfigFile(opts.configPath);
+  const registry = opts.registry ?? createDefaultRegistry();
+  const metrics = createMetrics();
+  let logger = opts.logger ?? createLogger('info');
+  const probe = new Engine({ registry, metrics, logger });
+  const config = probe.parse(raw); // invalid at start: throw, nothing listens
+  if (!opts.logger) logger = createLogger(config.LogConf.LogLevel);
+  const engine = new Engine({ registry, metrics, logger });
+  const state: ServerState = { draining: false, loadError: false };
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: config.ListenConf.BodyLimit });
+  await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
+
+  const loaded = engine.apply(config);
+  loaded.catch((err: unknown) => {
+    state.loadError = true;
+    logger.error({ err }, 'initial config failed to load');
+  });
+
+  const reload = async (): Promise<ApplyResult | undefined> => {
+    try {
+      const result = await engine.reload(await readConfigFile(opts.configPath));
+      logger.info({ built: result.built, removed: result.removed }, 'config reloaded');
+      return result;
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
+      logger.error({ err, problems }, 'config reload rejected; the running config keeps serving');
+      return undefined;
+    }
+  };
+  const stopWatch = opts.watch === false ? () => undefined : watchFile(opts.configPath, () => void reload());
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      state.draining = true;
+      stopWatch();
+      await app.close();
+      await engine.close();
+    })();
+    return closing;
+  };
+  return { app, engine, metrics, logger, state, port, loaded, reload, close };
+}
