@@ -51,12 +51,16 @@ export const DemoCatalogSchema = Obj({
   Seed: Type.Integer({ default: 42 }),
 });
 
-export const CatalogConfSchema = Obj({
-  Source: Type.Literal('demo', { default: 'demo' }),
-  Demo: DemoCatalogSchema,
-  /** Where generated data and built indexes are cached; "" disables the cache. */
-  CacheDir: Type.String({ default: '.cache' }),
-});
+/** No default: a config without CatalogConf loads no catalog. */
+export const CatalogConfSchema = Type.Object(
+  {
+    Source: Type.Literal('demo', { default: 'demo' }),
+    Demo: DemoCatalogSchema,
+    /** Where generated data and built indexes are cached; "" disables the cache. */
+    CacheDir: Type.String({ default: '.cache' }),
+  },
+  strict,
+);
 
 export const RecallConfSchema = Type.Object(
   {
