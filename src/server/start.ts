@@ -68,7 +68,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const reload = async (): Promise<ApplyResult | undefined> => {
     try {
-      const result = await engine.reload(await readConfigFile(opts.configPath));
+      const raw = await readConfigFile(opts.configPath).catch((err: unknown) => {
+        metrics.configReloads.labels('invalid').inc();
+        throw err;
+      });
+      const result = await engine.reload(raw);
       logger.info({ built: result.built, removed: result.removed }, 'config reloaded');
       return result;
     } catch (err) {
