@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { PairecError } from '../errors.js';
 import type { AlgoConf } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
-import type { AlgorithmKind, AnyAlgorithm } from './contract.js';
+import type { Algorithm, AlgorithmKind, AnyAlgorithm } from './contract.js';
 import type { AlgorithmRegistry, BuildDeps } from './registry.js';
 import { AlgorithmSet } from './algorithm-set.js';
 import type { AlgorithmEntry } from './algorithm-set.js';
@@ -157,7 +157,8 @@ export class AlgorithmFactory {
   }
 
   #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean): AlgorithmEntry {
-    return { name, signature, algorithm: compose(raw, this.#middlewares), custom, owners: 0 };
+    // The kind survives wrapping: each middleware returns an algorithm of its input's kind.
+    return { name, signature, algorithm: compose(raw as Algorithm<AlgorithmKind>, this.#middlewares) as AnyAlgorithm, custom, owners: 0 };
   }
 
   #newSet(entries: readonly AlgorithmEntry[]): AlgorithmSet {

@@ -45,9 +45,11 @@ export class ServerProcess {
     proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
   }
 
-  static async start(configPath: string, args: string[] = []): Promise<ServerProcess> {
+  /** `cwd` decides where a relative CacheDir lands. */
+  static async start(configPath: string, args: string[] = [], cwd?: string): Promise<ServerProcess> {
     const proc = spawn(process.execPath, [MAIN, 'serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
     });
     const server = new ServerProcess(proc);
     const exited = once(proc, 'exit').then(() => {

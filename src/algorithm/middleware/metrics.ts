@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineMetrics } from '../../observability/metrics.js';
-import type { Algorithm, AlgorithmKind, AnyAlgorithm, KindInput, KindOutput, RunContext } from '../contract.js';
+import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext } from '../contract.js';
 import { inputSizeOf } from '../contract.js';
 import type { Middleware } from './compose.js';
 
@@ -50,5 +50,5 @@ class MetricsAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
 
 /** Records the spec's three algorithm metrics around every run. */
 export function withMetrics(metrics: EngineMetrics): Middleware {
-  return (next) => new MetricsAlgorithm(next, metrics) as AnyAlgorithm;
+  return (next) => new MetricsAlgorithm(next, metrics);
 }

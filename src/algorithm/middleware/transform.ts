@@ -1,4 +1,4 @@
-import type { Algorithm, AlgorithmKind, AnyAlgorithm, KindInput, KindOutput, RunContext } from '../contract.js';
+import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext } from '../contract.js';
 import type { AlgorithmRegistry } from '../registry.js';
 import type { Middleware } from './compose.js';
 
@@ -35,5 +35,5 @@ class TransformAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
 
 /** Applies the algorithm's registered request transformer (PaiRec's RegistRequestDataFunc). */
 export function withRequestTransformer(registry: AlgorithmRegistry): Middleware {
-  return (next) => new TransformAlgorithm(next, registry) as AnyAlgorithm;
+  return (next) => new TransformAlgorithm(next, registry);
 }
