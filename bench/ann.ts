@@ -31,17 +31,25 @@ const { itemEmbeddings, userEmbeddings } = generateDemo(params);
 const dim = params.dim;
 const query = (q: number): Float32Array => userEmbeddings.subarray(q * dim, (q + 1) * dim);
 
+/** Exact inner-product top-k by brute force: a scan with a small sorted buffer. */
 function exactTopK(q: Float32Array): number[] {
-  const scores = new Float32Array(items);
+  const bestIds: number[] = [];
+  const bestScores: number[] = [];
   for (let i = 0; i < items; i++) {
     let s = 0;
     const base = i * dim;
     for (let d = 0; d < dim; d++) s += (q[d] ?? 0) * (itemEmbeddings[base + d] ?? 0);
-    scores[i] = s;
+    if (bestIds.length === k && s <= (bestScores[k - 1] ?? -Infinity)) continue;
+    let pos = bestScores.length;
+    while (pos > 0 && (bestScores[pos - 1] ?? 0) < s) pos--;
+    bestScores.splice(pos, 0, s);
+    bestIds.splice(pos, 0, i);
+    if (bestIds.length > k) {
+      bestScores.pop();
+      bestIds.pop();
+    }
   }
-  const idx = Array.from({ length: items }, (_, i) => i);
-  idx.sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
-  return idx.slice(0, k);
+  return bestIds;
 }
 
 function timeQueries(fn: (q: Float32Array) => number[]): { qps: number; results: number[][] } {

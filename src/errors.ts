@@ -14,7 +14,6 @@ export const ERROR_CATALOG = {
   ERR_UNKNOWN_SCENE: { status: 404, summary: 'scene_id names no configured scene' },
   ERR_BAD_REQUEST: { status: 400, summary: 'the request cannot be read' },
   ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
-  ERR_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
   // Server state
   ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
   ERR_INTERNAL: { status: 500, summary: 'internal error' },

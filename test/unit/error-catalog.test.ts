@@ -1,0 +1,23 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { ERROR_CATALOG } from '../../src/errors.js';
+
+describe('error catalog', () => {
+  it('is documented in docs/api.md code by code, with its status', async () => {
+    const doc = await readFile(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    for (const [code, { status }] of Object.entries(ERROR_CATALOG)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+      assert.ok(row, `${code} is in docs/api.md`);
+      if (!code.startsWith('ERR_CONFIG_')) assert.ok(row.includes(`| ${status} |`), `${code} is documented with status ${status}`);
+    }
+  });
+
+  it('uses client statuses only for client mistakes', () => {
+    const client = Object.entries(ERROR_CATALOG).filter(([, v]) => v.status < 500).map(([k]) => k);
+    assert.deepEqual(client.sort(), [
+      'ERR_BAD_REQUEST', 'ERR_BODY_TOO_LARGE', 'ERR_FORBIDDEN_KEY', 'ERR_INVALID_FIELD', 'ERR_MALFORMED_JSON',
+      'ERR_MISSING_FIELD', 'ERR_NOT_FOUND', 'ERR_UNKNOWN_FIELD', 'ERR_UNKNOWN_SCENE', 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    ]);
+  });
+});
