@@ -6,15 +6,19 @@
 export type FeatureValue = string | number | boolean | null;
 export type Features = Readonly<Record<string, FeatureValue>>;
 
-export interface Catalog {
-  /** Hash of the catalog's config: what depends on the catalog rebuilds when it changes. */
-  readonly signature: string;
+/** Columns of a catalog as loaded. */
+export interface CatalogData {
   readonly dim: number;
   readonly itemIds: readonly string[];
   readonly itemEmbeddings: Float32Array;
   readonly itemFeatures: readonly Features[];
   readonly userIds: readonly string[];
   readonly userEmbeddings: Float32Array;
+}
+
+export interface Catalog extends CatalogData {
+  /** Hash of the catalog's config: what depends on the catalog rebuilds when it changes. */
+  readonly signature: string;
   /** Row of an item id, or undefined. */
   itemIndex(id: string): number | undefined;
   /** Row of a user id, or undefined. */
@@ -23,15 +27,6 @@ export interface Catalog {
   userVector(row: number): Float32Array;
   /** A view (no copy) of one item's embedding. */
   itemVector(row: number): Float32Array;
-}
-
-export interface CatalogData {
-  readonly dim: number;
-  readonly itemIds: readonly string[];
-  readonly itemEmbeddings: Float32Array;
-  readonly itemFeatures: readonly Features[];
-  readonly userIds: readonly string[];
-  readonly userEmbeddings: Float32Array;
 }
 
 export function createCatalog(data: CatalogData, signature: string): Catalog {

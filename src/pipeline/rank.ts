@@ -8,7 +8,9 @@ import type { Candidate, PipelineContext } from './context.js';
  * (batches run concurrently). The first algorithm's score becomes the item's score;
  * every algorithm's score is kept in the item's score map.
  */
-export function createRankStage(conf: RankSceneConf): (cands: Candidate[], ctx: PipelineContext) => Promise<void> {
+export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<void>;
+
+export function createRankStage(conf: RankSceneConf): RankStage {
   const names = conf.RankAlgoList;
   const batch = conf.BatchCount;
   return async (cands, ctx) => {

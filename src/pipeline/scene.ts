@@ -10,6 +10,7 @@ import type { Sort } from './sort/index.js';
 import { RECALL_TYPES } from './recall/index.js';
 import type { RecallSource } from './recall/index.js';
 import { createRankStage } from './rank.js';
+import type { RankStage } from './rank.js';
 
 type Stage = 'recall' | 'filter' | 'rank' | 'sort';
 
@@ -18,13 +19,13 @@ export class ScenePipeline {
   readonly scene: string;
   readonly #recalls: readonly RecallSource[];
   readonly #filters: readonly Filter[];
-  readonly #rank: ((cands: Candidate[], ctx: PipelineContext) => Promise<void>) | undefined;
+  readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
   readonly #stageTimers: Record<Stage, { observe(v: number): void }>;
 
   constructor(
     scene: string,
-    parts: { recalls: RecallSource[]; filters: Filter[]; rank: ScenePipeline['rank']; sorts: Sort[] },
+    parts: { recalls: RecallSource[]; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[] },
     metrics: EngineMetrics,
   ) {
     this.scene = scene;
@@ -34,10 +35,6 @@ export class ScenePipeline {
     this.#sorts = parts.sorts;
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
     this.#stageTimers = { recall: timer('recall'), filter: timer('filter'), rank: timer('rank'), sort: timer('sort') };
-  }
-
-  get rank(): ((cands: Candidate[], ctx: PipelineContext) => Promise<void>) | undefined {
-    return this.#rank;
   }
 
   /** Runs recall → filter → rank → sort and returns at most `size` items. */

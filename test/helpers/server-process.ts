@@ -52,8 +52,8 @@ export class ServerProcess {
       ...(cwd ? { cwd } : {}),
     });
     const server = new ServerProcess(proc);
-    const exited = once(proc, 'exit').then(() => {
-      throw new Error(`server exited early: ${server.stderr}`);
+    const exited = once(proc, 'exit').then(([code]) => {
+      throw new Error(`server exited early (code ${String(code)}): ${server.stderr}`);
     });
     const listening = await Promise.race([server.waitFor((l) => l.msg === 'listening'), exited]);
     server.port = Number(listening.port);

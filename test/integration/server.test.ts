@@ -218,3 +218,17 @@ describe('pairec serve (real process)', () => {
     assert.ok(server.lines.some((l) => l.msg === 'stopped'));
   });
 });
+
+describe('pairec serve with an invalid config', () => {
+  it('names each problem with its JSON path on stderr and exits 1 without listening', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ AlgoConfs: [{ Name: 'x', Type: 'LOOKUP', LookupConf: { FieldName: 5 } }], RedisConfs: {} }));
+    await assert.rejects(ServerProcess.start(bad), (err: Error) => {
+      assert.match(err.message, /\(code 1\)/);
+      assert.match(err.message, /ERR_CONFIG_NOT_SUPPORTED \$\.RedisConfs/);
+      return true;
+    });
+    writeFileSync(bad, JSON.stringify({ AlgoConfs: [{ Name: 'x', Type: 'LOOKUP', LookupConf: { FieldName: 5 } }] }));
+    await assert.rejects(ServerProcess.start(bad), /ERR_CONFIG_INVALID \$\.AlgoConfs\[0\]\.LookupConf\.FieldName: must be string/);
+  });
+});
