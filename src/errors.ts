@@ -25,6 +25,7 @@ export const ERROR_CATALOG = {
   ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
   ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
+  ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },
   // Configuration

@@ -1,11 +1,13 @@
 import { AlgorithmRegistry } from './registry.js';
 import { lookupType } from './lookup/index.js';
 import { annType } from './ann/index.js';
+import { faissType } from './faiss/index.js';
 
 /** A registry holding every built-in algorithm type; each call returns a fresh one. */
 export function createDefaultRegistry(): AlgorithmRegistry {
   const registry = new AlgorithmRegistry();
   registry.registerType(lookupType);
   registry.registerType(annType);
+  registry.registerType(faissType);
   return registry;
 }

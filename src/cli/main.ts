@@ -3,8 +3,9 @@ import { isPairecError } from '../errors.js';
 import type { Command } from './command.js';
 import { serveCommand } from './serve.js';
 import { genDemoCommand } from './gen-demo.js';
+import { vectorServerCommand } from './vector-server.js';
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand, vectorServerCommand].map((c) => [c.name, c]));
 
 function usage(): string {
   const lines = [...COMMANDS.values()].map((c) => `  ${c.usage}\n      ${c.summary}`);

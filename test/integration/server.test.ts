@@ -184,9 +184,10 @@ describe('pairec serve (real process)', () => {
     const sig = ((await (await fetch(`${server.url}/ready`)).json()) as { config: string }).config;
     const from = server.lines.length;
     writeConfig('{"AlgoConfs": [ {"Name": "x", "Type": "LOOKUP"');
-    await server.waitFor((l) => l.msg?.startsWith('config reload rejected') === true && server.lines.indexOf(l) >= from);
+    const rejected = (l: Record<string, unknown>): boolean => String(l.msg).startsWith('config reload rejected');
+    await server.waitFor((l) => rejected(l) && server.lines.indexOf(l) >= from);
     writeConfig({ ...config, AlgoConfs: [{ Name: 'x', Type: 'NOPE' }] });
-    await server.waitFor((l) => l.msg?.startsWith('config reload rejected') === true && server.since(from, (x) => x.msg?.startsWith('config reload rejected') === true).length >= 2);
+    await server.waitFor((l) => rejected(l) && server.since(from, rejected).length >= 2);
     const ready = (await (await fetch(`${server.url}/ready`)).json()) as { config: string };
     assert.equal(ready.config, sig, 'the running config is unchanged');
     const res = await server.post('/api/recommend', '{"uid":"1","size":10}');

@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 
-/** The embedded HNSW index over the catalog's item embeddings (hnswlib-node). */
+/** The embedded index over the catalog's item embeddings (hnswlib-node). */
 export const AnnConfSchema = Type.Object(
   {
+    /** hnsw: approximate graph search; flat: exact brute force (the reference). */
+    Index: Type.Union([Type.Literal('hnsw'), Type.Literal('flat')], { default: 'hnsw' }),
     /** Similarity: inner product (normalised embeddings), cosine, or squared L2. */
     Space: Type.Union([Type.Literal('ip'), Type.Literal('cosine'), Type.Literal('l2')], { default: 'ip' }),
     /** Graph degree: memory and build time grow with it, so does recall. */

@@ -1,0 +1,41 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { createVectorRetrievalClient } from '../../grpc/vector-retrieval.js';
+import type { VectorRetrievalClient } from '../../grpc/vector-retrieval.js';
+
+/**
+ * A fixed pool of channels with round robin: every channel is created once, up front,
+ * and no call ever creates one (unlike a pool that dials a new client when it runs dry).
+ * Each channel gets its own subchannel pool, so N channels are N HTTP/2 connections —
+ * grpc-js would otherwise share one connection between clients of the same address.
+ */
+export class ChannelPool {
+  readonly #clients: readonly VectorRetrievalClient[];
+  #next = 0;
+
+  constructor(address: string, size: number, maxReconnectBackoffMs: number) {
+    const options: ChannelOptions = {
+      'grpc.use_local_subchannel_pool': 1,
+      // Reconnect quickly after a server restart instead of grpc's default 1 s → 120 s backoff.
+      'grpc.initial_reconnect_backoff_ms': Math.min(100, maxReconnectBackoffMs),
+      'grpc.max_reconnect_backoff_ms': maxReconnectBackoffMs,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+    };
+    this.#clients = Array.from({ length: size }, () => createVectorRetrievalClient(address, options));
+  }
+
+  get size(): number {
+    return this.#clients.length;
+  }
+
+  /** The next channel in turn. */
+  next(): VectorRetrievalClient {
+    const client = this.#clients[this.#next] as VectorRetrievalClient;
+    this.#next = (this.#next + 1) % this.#clients.length;
+    return client;
+  }
+
+  close(): void {
+    for (const c of this.#clients) c.close();
+  }
+}

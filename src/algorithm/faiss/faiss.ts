@@ -1,0 +1,71 @@
+import { performance } from 'node:perf_hooks';
+import { status } from '@grpc/grpc-js';
+import { AlgorithmBase } from '../base.js';
+import { PairecError } from '../../errors.js';
+import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
+import type { VectorReply } from '../../grpc/vector-retrieval.js';
+import type { ChannelPool } from './channel-pool.js';
+import type { VectorConf } from './config.js';
+
+/** A gRPC error as the engine reports it: deadline and cancellation keep their meaning. */
+function toError(err: unknown, name: string, timeoutMs: number): PairecError {
+  const code = (err as { code?: number }).code;
+  if (code === status.DEADLINE_EXCEEDED) {
+    return new PairecError('ERR_DEADLINE_EXCEEDED', `FAISS "${name}" did not answer within ${timeoutMs} ms`, { cause: err });
+  }
+  if (code === status.CANCELLED) return new PairecError('ERR_ABORTED', `FAISS "${name}" call cancelled`, { cause: err });
+  const msg = err instanceof Error ? err.message : String(err);
+  return new PairecError('ERR_BACKEND_UNAVAILABLE', `FAISS "${name}" failed: ${msg}`, { cause: err });
+}
+
+/**
+ * FAISS: a client of `pai.web.VectorRetrieval/Search`. One run may carry many query
+ * vectors (PaiRec's BatchedFaissModel): they are sent concurrently, spread over the
+ * channel pool. Each call's deadline is min(Timeout, time left in the request), and the
+ * request's abort cancels calls still in flight.
+ */
+export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
+  readonly #pool: ChannelPool;
+  readonly #conf: VectorConf;
+  readonly #sign: number;
+
+  constructor(name: string, conf: VectorConf, pool: ChannelPool) {
+    super(name, 'FAISS', 'retrieval');
+    this.#pool = pool;
+    this.#conf = conf;
+    this.#sign = conf.Metric === 'l2' ? -1 : 1;
+  }
+
+  protected execute(input: RetrievalInput, ctx: RunContext): Promise<readonly Neighbours[]> {
+    const left = ctx.deadline - performance.now();
+    const timeout = Math.min(this.#conf.Timeout, left);
+    if (timeout <= 0) {
+      return Promise.reject(new PairecError('ERR_DEADLINE_EXCEEDED', `no time left to call FAISS "${this.name}"`));
+    }
+    if (!Number.isInteger(input.k) || input.k < 1) {
+      return Promise.reject(new PairecError('ERR_ALGORITHM_INPUT', `k must be a positive integer, got ${input.k}`));
+    }
+    const deadline = new Date(Date.now() + timeout);
+    return Promise.all(
+      input.vectors.map((v) =>
+        this.#pool
+          .next()
+          .search({ k: input.k, vector: Array.from(v) }, deadline, ctx.signal)
+          .then((reply) => this.#neighbours(reply), (err: unknown) => Promise.reject(toError(err, this.name, timeout))),
+      ),
+    );
+  }
+
+  /** Labels are the item ids; a server that sends none is answered by its numeric ids. */
+  #neighbours(reply: VectorReply): Neighbours {
+    const ids = reply.labels.length === reply.retval.length ? reply.labels : reply.retval;
+    const scores = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) scores[i] = this.#sign * (reply.scores[i] ?? Number.NaN);
+    return { ids, scores };
+  }
+
+  protected override onClose(): Promise<void> {
+    this.#pool.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,21 @@
+import type { AlgorithmTypeDef } from '../registry.js';
+import { VectorConfSchema } from './config.js';
+import { FaissAlgorithm } from './faiss.js';
+import { ChannelPool } from './channel-pool.js';
+
+export { FaissAlgorithm } from './faiss.js';
+export type { VectorConf } from './config.js';
+
+/**
+ * FAISS (`VectorConf`): remote retrieval over PaiRec's Faiss-Server protocol. Building
+ * does not wait for the server: channels connect lazily and reconnect on their own, so
+ * a server that is down at start only fails the calls made while it is down.
+ */
+export const faissType: AlgorithmTypeDef<'retrieval', typeof VectorConfSchema> = {
+  type: 'FAISS',
+  kind: 'retrieval',
+  confKey: 'VectorConf',
+  schema: VectorConfSchema,
+  create: (name, conf) =>
+    Promise.resolve(new FaissAlgorithm(name, conf, new ChannelPool(conf.ServerAddress, conf.PoolSize, conf.MaxReconnectBackoff))),
+};

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createLogger } from '../observability/logger.js';
+import { readConfigFile } from '../config/load.js';
+import { Engine } from '../engine/engine.js';
+import { createDefaultRegistry } from '../algorithm/builtins.js';
+import { createMetrics } from '../observability/metrics.js';
+import { cacheRoot, loadCatalog } from '../catalog/load.js';
+import { signatureOf } from '../algorithm/signature.js';
+import { readVectorFile } from '../servers/vector-server/data.js';
+import type { VectorData } from '../servers/vector-server/data.js';
+import { startVectorServer } from '../servers/vector-server/server.js';
+import type { IndexKind, IndexSpec, Space } from '../vector/vector-index.js';
+import type { Command } from './command.js';
+
+const KINDS: readonly IndexKind[] = ['hnsw', 'flat'];
+const SPACES: readonly Space[] = ['ip', 'cosine', 'l2'];
+
+function int(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${value}`);
+  return n;
+}
+
+/** Where the vectors come from: a data file, or the catalog of a pairec config. */
+async function source(data: string | undefined, catalogConfig: string | undefined, cacheDir: string | undefined) {
+  if (data) {
+    const file = resolve(data);
+    const s = await stat(file);
+    return { load: () => readVectorFile(file), cacheDir: cacheDir ?? dirname(file), key: [file, s.size, s.mtimeMs] };
+  }
+  if (!catalogConfig) throw new Error('--data FILE (.fvecs or .svm) or --catalog CONFIG is required');
+  const logger = createLogger('warn');
+  const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger });
+  const conf = engine.parse(await readConfigFile(catalogConfig)).CatalogConf;
+  if (!conf) throw new Error(`${catalogConfig} has no CatalogConf`);
+  const load = async (): Promise<VectorData> => {
+    const catalog = await loadCatalog(conf, createLogger('info'));
+    return { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds };
+  };
+  return { load, cacheDir: cacheDir ?? cacheRoot(conf), key: [signatureOf(conf)] };
+}
+
+export const vectorServerCommand: Command = {
+  name: 'vector-server',
+  usage:
+    'pairec vector-server (--data FILE | --catalog CONFIG) [--port 9000] [--index hnsw|flat] [--space ip|cosine|l2]\n' +
+    '                     [--m 16] [--ef-construction 100] [--ef-search 100] [--metrics-port 9001|none] [--cache-dir DIR] [--no-cache]',
+  summary: 'serve pai.web.VectorRetrieval (Faiss-Server protocol) over .fvecs/.svm vectors or a catalog',
+  run: async (argv) => {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        catalog: { type: 'string' },
+        port: { type: 'string', default: '9000' },
+        host: { type: 'string', default: '0.0.0.0' },
+        index: { type: 'string', default: 'hnsw' },
+        space: { type: 'string', default: 'ip' },
+        m: { type: 'string', default: '16' },
+        'ef-construction': { type: 'string', default: '100' },
+        'ef-search': { type: 'string', default: '100' },
+        'metrics-port': { type: 'string', default: '9001' },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+      },
+    });
+    const kind = values.index as IndexKind;
+    if (!KINDS.includes(kind)) throw new Error(`--index must be one of ${KINDS.join(', ')}`);
+    const space = values.space as Space;
+    if (!SPACES.includes(space)) throw new Error(`--space must be one of ${SPACES.join(', ')}`);
+    const spec: IndexSpec = { kind, space, M: int('m', values.m, 2), EfConstruction: int('ef-construction', values['ef-construction'], 8), Seed: 100 };
+    const src = await source(values.data, values.catalog, values['cache-dir']);
+    const logger = createLogger('info');
+    const server = await startVectorServer({
+      load: src.load,
+      spec,
+      efSearch: int('ef-search', values['ef-search'], 1),
+      host: values.host,
+      port: int('port', values.port, 0),
+      metricsPort: values['metrics-port'] === 'none' ? undefined : int('metrics-port', values['metrics-port'], 0),
+      cache: values['no-cache'] || src.cacheDir === undefined ? undefined : { dir: src.cacheDir, key: signatureOf(...src.key, spec) },
+      logger,
+    });
+    server.ready.catch((err: unknown) => {
+      logger.error({ err }, 'could not load the vectors');
+      void server.close(0).then(() => process.exit(1));
+    });
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'draining');
+      void server.close().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return undefined;
+  },
+};

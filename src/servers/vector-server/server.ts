@@ -1,0 +1,151 @@
+import { createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { vectorRetrievalService } from '../../grpc/vector-retrieval.js';
+import type { VectorReply, VectorRequest } from '../../grpc/vector-retrieval.js';
+import { ALGORITHM_DURATION_BUCKETS } from '../../observability/metrics.js';
+import { loadOrBuildIndex } from '../../vector/vector-index.js';
+import type { IndexSpec, VectorIndex } from '../../vector/vector-index.js';
+import type { VectorData } from './data.js';
+
+export interface VectorServerOptions {
+  readonly load: () => Promise<VectorData>;
+  readonly spec: IndexSpec;
+  readonly efSearch: number;
+  readonly host: string;
+  readonly port: number;
+  /** Port of the Prometheus endpoint; undefined disables it. */
+  readonly metricsPort: number | undefined;
+  /** Where the built index is cached, keyed by data and spec; undefined disables it. */
+  readonly cache: { dir: string; key: string } | undefined;
+  readonly logger: Logger;
+}
+
+export interface RunningVectorServer {
+  readonly port: number;
+  readonly metricsPort: number | undefined;
+  /** Resolves when the index is loaded and the service reports SERVING. */
+  readonly ready: Promise<void>;
+  close(graceMs?: number): Promise<void>;
+}
+
+const SERVICE = 'pai.web.VectorRetrieval';
+const MAX_K = 10_000;
+
+function metricsFor(registry: Registry) {
+  collectDefaultMetrics({ register: registry, prefix: 'pairec_vector_server_process_' });
+  const registers = [registry];
+  return {
+    requests: new Counter({ name: 'pairec_vector_server_requests_total', help: 'Search calls by gRPC status', labelNames: ['code'], registers }),
+    duration: new Histogram({
+      name: 'pairec_vector_server_search_duration_seconds',
+      help: 'Search time inside the server',
+      buckets: ALGORITHM_DURATION_BUCKETS,
+      registers,
+    }),
+    size: new Gauge({ name: 'pairec_vector_server_index_size', help: 'Vectors in the served index', registers }),
+  };
+}
+
+type Callback = grpc.sendUnaryData<VectorReply>;
+
+/**
+ * A server of `pai.web.VectorRetrieval` (Alibaba's Faiss-Server protocol) over an HNSW or
+ * exact index, with the gRPC health checking protocol and Prometheus metrics. It binds
+ * first and loads after, reporting NOT_SERVING (and answering UNAVAILABLE) until ready.
+ */
+export async function startVectorServer(opts: VectorServerOptions): Promise<RunningVectorServer> {
+  const { logger } = opts;
+  const registry = new Registry();
+  const m = metricsFor(registry);
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
+  let index: VectorIndex | undefined;
+  let labels: readonly string[] = [];
+  const l2 = opts.spec.space === 'l2';
+
+  const fail = (cb: Callback, code: grpc.status, details: string): void => {
+    m.requests.labels(grpc.status[code]).inc();
+    cb({ code, details });
+  };
+  const search = (call: grpc.ServerUnaryCall<VectorRequest, VectorReply>, cb: Callback): void => {
+    const start = performance.now();
+    if (!index) return fail(cb, grpc.status.UNAVAILABLE, 'index is loading');
+    const { k, vector } = call.request;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) return fail(cb, grpc.status.INVALID_ARGUMENT, `k must be 1..${MAX_K}, got ${k}`);
+    if (vector.length !== index.dim) {
+      return fail(cb, grpc.status.INVALID_ARGUMENT, `vector has ${vector.length} dimensions, the index ${index.dim}`);
+    }
+    const hits = index.search(vector, k, opts.efSearch);
+    // Faiss semantics on the wire: inner product → similarity, L2 → distance (smaller is nearer).
+    const reply: VectorReply = {
+      retval: hits.rows.map(String),
+      scores: l2 ? hits.scores.map((s) => -s) : [...hits.scores],
+      labels: hits.rows.map((r) => labels[r] ?? String(r)),
+    };
+    m.duration.observe((performance.now() - start) / 1000);
+    m.requests.labels('OK').inc();
+    cb(null, reply);
+  };
+
+  const server = new grpc.Server();
+  server.addService(vectorRetrievalService, { Search: search });
+  health.addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+
+  let http: HttpServer | undefined;
+  let metricsPort: number | undefined;
+  if (opts.metricsPort !== undefined) {
+    http = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+    });
+    await new Promise<void>((resolve) => http?.listen(opts.metricsPort, opts.host, resolve));
+    metricsPort = (http.address() as AddressInfo).port;
+  }
+  logger.info({ port, metricsPort }, 'listening');
+
+  const abort = new AbortController();
+  const ready = (async () => {
+    const data = await opts.load();
+    logger.info({ vectors: data.labels.length, dim: data.dim }, 'vectors loaded');
+    index = await loadOrBuildIndex(opts.spec, data.vectors, data.dim, opts.cache, logger, abort.signal);
+    labels = data.labels;
+    m.size.set(index.size);
+    health.setStatus('', 'SERVING');
+    health.setStatus(SERVICE, 'SERVING');
+    logger.info({ size: index.size, index: opts.spec.kind }, 'serving');
+  })();
+
+  return {
+    port,
+    metricsPort,
+    ready,
+    close: async (graceMs = 10_000) => {
+      abort.abort();
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+      await ready.catch(() => undefined);
+    },
+  };
+}
