@@ -13,6 +13,8 @@ export const ERROR_CATALOG = {
   ERR_BODY_TOO_LARGE: { status: 413, summary: 'request body exceeds the configured limit' },
   ERR_UNKNOWN_SCENE: { status: 404, summary: 'scene_id names no configured scene' },
   ERR_BAD_REQUEST: { status: 400, summary: 'the request cannot be read' },
+  ERR_REQUEST_TIMEOUT: { status: 408, summary: 'the request was not received in time' },
+  ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers exceed the size limit' },
   ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
   // Server state
   ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
@@ -25,6 +27,7 @@ export const ERROR_CATALOG = {
   ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
   ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
+  ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },

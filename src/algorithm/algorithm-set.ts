@@ -20,6 +20,7 @@ export class AlgorithmSet {
   readonly #entries: ReadonlyMap<string, AlgorithmEntry>;
   #leases = 0;
   #retired = false;
+  #drainedOnce = false;
   #drained: Promise<void> | undefined;
   #resolveDrained: (() => void) | undefined;
   readonly #onCloseError: (name: string, err: unknown) => void;
@@ -56,8 +57,12 @@ export class AlgorithmSet {
     return this.#leases;
   }
 
-  /** Holds the set (and every instance in it) open until the returned release is called. */
+  /**
+   * Holds the set (and every instance in it) open until the returned release is called.
+   * A retired set can no longer be leased: its instances may already be closing.
+   */
   acquire(): () => void {
+    if (this.#retired) throw new PairecError('ERR_NOT_READY', 'this algorithm set has been replaced');
     this.#leases++;
     let released = false;
     return () => {
@@ -79,6 +84,8 @@ export class AlgorithmSet {
   }
 
   #drain(): void {
+    if (this.#drainedOnce) return;
+    this.#drainedOnce = true;
     const closing: Promise<void>[] = [];
     for (const e of this.#entries.values()) {
       e.owners--;

@@ -18,11 +18,14 @@ export interface BuildReport {
   readonly removed: readonly string[];
 }
 
-/** A built but not yet served set: commit it to serve, or abort to close what it built. */
+/** Built but not yet served algorithms: commit them to serve, or abort to close what was built. */
 export interface PendingAlgorithms {
-  readonly set: AlgorithmSet;
   readonly report: BuildReport;
-  commit(): void;
+  /**
+   * Swaps in a set of the built and kept algorithms plus the instances registered in code
+   * at this moment (so one registered during the build is not lost), and returns it.
+   */
+  commit(): AlgorithmSet;
   abort(): Promise<void>;
 }
 
@@ -77,7 +80,7 @@ export class AlgorithmFactory {
   async prepare(confs: readonly AlgoConf[], deps: BuildDeps, catalogSignature: string): Promise<PendingAlgorithms> {
     const { registry, metrics, logger } = this.#opts;
     const current = this.#current;
-    const entries: AlgorithmEntry[] = [...this.#custom.values()];
+    const entries: AlgorithmEntry[] = [];
     const built: AlgorithmEntry[] = [];
     const kept: string[] = [];
     const failures: { name: string; type: string; err: unknown }[] = [];
@@ -128,22 +131,26 @@ export class AlgorithmFactory {
     const report: BuildReport = {
       built: built.map((e) => e.name),
       kept,
-      removed: current.entries().filter((e) => !names.has(e.name)).map((e) => e.name),
+      removed: current.entries().filter((e) => !names.has(e.name) && !e.custom).map((e) => e.name),
     };
-    const set = this.#newSet(entries);
     let settled = false;
+    const closeBuilt = () => Promise.all(built.map((e) => e.algorithm.close().catch(() => undefined))).then(() => undefined);
     return {
-      set,
       report,
       commit: () => {
-        if (settled) return;
+        if (settled) throw new PairecError('ERR_INTERNAL', 'pending algorithms already settled');
+        const clash = entries.find((e) => this.#custom.has(e.name));
+        if (clash) throw new PairecError('ERR_DUPLICATE_REGISTRATION', `"${clash.name}" was registered in code during the reload`);
         settled = true;
+        const set = this.#newSet([...this.#custom.values(), ...entries]);
         this.#swap(set);
+        this.#forgetSeries(report.removed.map((n) => current.entry(n)));
+        return set;
       },
       abort: async () => {
         if (settled) return;
         settled = true;
-        await set.retire();
+        await closeBuilt();
       },
     };
   }
@@ -163,6 +170,18 @@ export class AlgorithmFactory {
 
   #newSet(entries: readonly AlgorithmEntry[]): AlgorithmSet {
     return new AlgorithmSet(entries, (name, err) => this.#opts.logger.warn({ algorithm: name, err }, 'algorithm close failed'));
+  }
+
+  /** Drops the metric series of algorithms no longer configured, so removed names do not linger. */
+  #forgetSeries(removed: readonly (AlgorithmEntry | undefined)[]): void {
+    const { metrics } = this.#opts;
+    for (const e of removed) {
+      if (!e) continue;
+      const labels = { algorithm_name: e.name, algorithm_type: e.algorithm.type };
+      metrics.algorithmDuration.remove(labels);
+      for (const status of ['success', 'error']) metrics.algorithmRequests.remove({ ...labels, status });
+      metrics.algorithmInputSize.remove({ algorithm_name: e.name });
+    }
   }
 
   #swap(next: AlgorithmSet): void {

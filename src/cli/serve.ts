@@ -34,7 +34,7 @@ export const serveCommand: Command = {
     server.loaded.catch(() => {
       void server.close().then(() => process.exit(1));
     });
-    process.on('SIGHUP', () => void server.reload());
+    process.on('SIGHUP', () => void server.reload('SIGHUP'));
     const stop = (signal: string): void => {
       logger.info({ signal }, 'draining');
       const force = setTimeout(() => {

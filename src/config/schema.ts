@@ -18,6 +18,11 @@ export const ListenConfSchema = Obj({
   BodyLimit: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 65536 }),
   /** Upper bound of a request's `size`. */
   MaxSize: Type.Integer({ minimum: 1, maximum: 10000, default: 500 }),
+  /**
+   * After SIGTERM, how long /ready answers 503 while requests are still served, so load
+   * balancers stop sending before the listener closes.
+   */
+  DrainDelayMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 1000 }),
 });
 
 export const LogConfSchema = Obj({
@@ -111,8 +116,8 @@ export const OptimizationSchema = Obj({
   connection_timeout_seconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
 });
 
-const SceneMap = <T extends TSchema>(value: T) =>
-  Type.Record(Name, value, { default: {}, additionalProperties: false });
+const SceneMap = <T extends TSchema>(value: T, minProperties = 0) =>
+  Type.Record(Name, value, { default: {}, additionalProperties: false, minProperties });
 
 export const ConfigSchema = Type.Object(
   {
@@ -122,7 +127,7 @@ export const ConfigSchema = Type.Object(
     AlgoConfs: Type.Array(AlgoConfSchema, { default: [], maxItems: 1000 }),
     RecallConfs: Type.Array(RecallConfSchema, { default: [], maxItems: 1000 }),
     SortConfs: Type.Array(SortConfSchema, { default: [], maxItems: 1000 }),
-    SceneConfs: SceneMap(SceneMap(SceneCategorySchema)),
+    SceneConfs: SceneMap(SceneMap(SceneCategorySchema, 1)),
     RankConf: SceneMap(RankSceneSchema),
     FilterNames: SceneMap(Type.Array(Name, { maxItems: 64 })),
     SortNames: SceneMap(Type.Array(Name, { maxItems: 64 })),

@@ -145,8 +145,14 @@ export class Engine {
       throw err;
     }
     const signature = signatureOf(config);
-    pending.commit();
-    this.#snapshot = { config, signature, catalog, algorithms: pending.set, scenes };
+    let algorithms: AlgorithmSet;
+    try {
+      algorithms = pending.commit();
+    } catch (err) {
+      await pending.abort();
+      throw err;
+    }
+    this.#snapshot = { config, signature, catalog, algorithms, scenes };
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');

@@ -11,16 +11,20 @@ export interface RecommendResult {
 }
 
 /**
- * Runs one request on a leased snapshot with one deadline: the timer aborts the
- * request's signal, which every stage and outbound call observes; the lease is released
- * and the signal aborted when the request ends, whichever way it ends.
+ * Runs one request on a leased snapshot with one deadline: the timer (or `outer`, when
+ * the client goes away) aborts the request's signal, which every stage and outbound call
+ * observes. The answer may come at the deadline, but the lease is released only when
+ * the pipeline has settled, so a reload never closes an algorithm under a late run.
  */
-export async function recommend(engine: Engine, request: RecommendRequest): Promise<RecommendResult> {
+export async function recommend(engine: Engine, request: RecommendRequest, outer?: AbortSignal): Promise<RecommendResult> {
   const lease = engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
   const { snapshot, release } = lease;
   const controller = new AbortController();
+  const onOuter = (): void => controller.abort(new PairecError('ERR_ABORTED', 'the caller went away'));
+  outer?.addEventListener('abort', onOuter, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
   try {
     const categories = snapshot.scenes.get(request.sceneId);
     if (!categories) {
@@ -44,18 +48,23 @@ export async function recommend(engine: Engine, request: RecommendRequest): Prom
       }),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`);
-        controller.abort(err);
-        reject(err);
-      }, timeoutMs);
+    // Whatever aborts the request (deadline, client gone) ends the wait for the pipeline.
+    const stopped = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
     });
-    const items = await Promise.race([pipeline.run(ctx, trace), expired]);
+    timer = setTimeout(
+      () => controller.abort(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)),
+      timeoutMs,
+    );
+    const run = pipeline.run(ctx, trace);
+    running = run;
+    const items = await Promise.race([run, stopped]);
     return { sceneId: pipeline.scene, items, trace };
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
     if (!controller.signal.aborted) controller.abort(new PairecError('ERR_ABORTED', 'request finished'));
-    release();
+    if (running) void running.then(release, release);
+    else release();
   }
 }

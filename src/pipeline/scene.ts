@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
@@ -55,7 +56,8 @@ export class ScenePipeline {
       else errors.push(`${this.#recalls[i]?.name ?? '?'}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
     });
     if (errors.length === this.#recalls.length && errors.length > 0) {
-      throw new AggregateError(settled.map((s) => (s.status === 'rejected' ? s.reason : undefined)), `every recall failed: ${errors.join('; ')}`);
+      const first = settled.find((s) => s.status === 'rejected');
+      throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`, { cause: first?.reason });
     }
     mark('recall', this.#recalls.length, cands.length, errors);
 
@@ -98,7 +100,8 @@ export function compileScenes(
       const recalls = conf.RecallNames.map((n) => {
         const rc = recallConfs.get(n);
         const def = rc && RECALL_TYPES.get(rc.RecallType);
-        if (!rc || !def) throw new Error(`unvalidated recall "${n}"`); // parseConfig checked every name
+        // parseConfig checked every name: reaching this is a bug, not a config mistake.
+        if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
         return def.create(rc, { catalog });
       });
       byCategory.set(category, new ScenePipeline(scene, { recalls, filters, rank, sorts }, metrics));

@@ -1,10 +1,10 @@
-import { fastify } from 'fastify';
+import { LogController, fastify } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { PairecError } from '../errors.js';
-import { errorHandler, sendError } from './error-reply.js';
+import { clientErrorHandler, errorHandler, sendError, toPairecError } from './error-reply.js';
 import { parseJsonBody } from './json-body.js';
 import { recommendRoute } from './routes/recommend.js';
 import { probeRoutes } from './routes/probes.js';
@@ -26,10 +26,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const { engine, metrics, logger, state } = opts;
   const app = fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per request is the engine's own job; fastify's two per request cost throughput.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // Errors fastify raises before routing (a malformed URL …) get catalog bodies too.
+    frameworkErrors: (err, _req, reply) => {
+      void sendError(reply, toPairecError(err));
+    },
+    clientErrorHandler,
   });
 
   app.removeAllContentTypeParsers();

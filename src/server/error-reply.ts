@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOG, PairecError, isPairecError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
@@ -10,6 +12,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'ERR_MALFORMED_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'ERR_NOT_FOUND',
+  FST_ERR_BAD_URL: 'ERR_BAD_REQUEST',
 };
 
 export interface ErrorBody {
@@ -51,4 +54,22 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   const e = toPairecError(err);
   if (e.status >= 500) request.log.error({ err }, 'request failed');
   return sendError(reply, e);
+}
+
+/** Errors the HTTP parser raises before fastify sees a request, answered from the catalog. */
+const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'ERR_REQUEST_TIMEOUT',
+  HPE_HEADER_OVERFLOW: 'ERR_HEADERS_TOO_LARGE',
+};
+
+/** fastify's clientErrorHandler: a catalog body on the raw socket, then close it. */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code = CLIENT_ERRORS[err.code ?? ''] ?? 'ERR_BAD_REQUEST';
+  const e = new PairecError(code, ERROR_CATALOG[code].summary);
+  const body = JSON.stringify(errorBody(e));
+  socket.end(
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

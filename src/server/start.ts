@@ -36,8 +36,8 @@ export interface RunningServer {
   /** Resolves when the initial config is applied. */
   readonly loaded: Promise<ApplyResult>;
   /** Re-reads the config file and swaps it in if valid; the running config serves otherwise. */
-  reload(): Promise<ApplyResult | undefined>;
-  /** /ready → 503, in-flight requests finish, algorithms close. */
+  reload(trigger?: string): Promise<ApplyResult | undefined>;
+  /** /ready → 503 for ListenConf.DrainDelayMs while still serving, then in-flight requests finish and algorithms close. */
   close(): Promise<void>;
 }
 
@@ -66,28 +66,42 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     logger.error({ err }, 'initial config failed to load');
   });
 
-  const reload = async (): Promise<ApplyResult | undefined> => {
+  // Reloads run one at a time, each reading the file when it starts, so an older read is
+  // never applied after a newer one; triggers that arrive while one waits join it.
+  let chain: Promise<unknown> = loaded.catch(() => undefined);
+  let queued: Promise<ApplyResult | undefined> | undefined;
+  const reloadOnce = async (trigger: string): Promise<ApplyResult | undefined> => {
+    queued = undefined;
     try {
       const raw = await readConfigFile(opts.configPath).catch((err: unknown) => {
         metrics.configReloads.labels('invalid').inc();
         throw err;
       });
       const result = await engine.reload(raw);
-      logger.info({ built: result.built, removed: result.removed }, 'config reloaded');
+      logger.info({ trigger, built: result.built, removed: result.removed }, 'config reloaded');
       return result;
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
-      logger.error({ err, problems }, 'config reload rejected; the running config keeps serving');
+      logger.error({ trigger, err, problems }, 'config reload rejected; the running config keeps serving');
       return undefined;
     }
   };
-  const stopWatch = opts.watch === false ? () => undefined : watchFile(opts.configPath, () => void reload());
+  const reload = (trigger = 'api'): Promise<ApplyResult | undefined> => {
+    if (queued) return queued;
+    const next = chain.then(() => reloadOnce(trigger));
+    queued = next;
+    chain = next;
+    return next;
+  };
+  const stopWatch = opts.watch === false ? () => undefined : watchFile(opts.configPath, () => void reload('file'));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       state.draining = true;
       stopWatch();
+      const delay = engine.current()?.config.ListenConf.DrainDelayMs ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       await app.close();
       await engine.close();
     })();

@@ -16,6 +16,8 @@ export interface ProbeLog {
   readonly events: string[];
   /** While set, runs wait for it before answering. */
   gate: Promise<void> | undefined;
+  /** Runs stop waiting when their signal aborts, as a well-behaved algorithm does. */
+  observeAbort?: boolean;
 }
 
 class ProbeAlgorithm extends AlgorithmBase<'score'> {
@@ -30,8 +32,14 @@ class ProbeAlgorithm extends AlgorithmBase<'score'> {
     this.#id = id;
   }
 
-  protected async execute(input: ScoreInput, _ctx: RunContext): Promise<readonly AlgoResponse[]> {
-    if (this.#log.gate) await this.#log.gate;
+  protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
+    if (this.#log.gate) {
+      const aborted = new Promise<never>((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }),
+      );
+      aborted.catch(() => undefined);
+      await (this.#log.observeAbort ? Promise.race([this.#log.gate, aborted]) : this.#log.gate);
+    }
     if (this.closed) throw new Error(`${this.#id} ran after close`);
     return input.items.map(() => ({ score: this.#value }));
   }

@@ -69,6 +69,19 @@ function postLarge(port: number, bytes: number): Promise<number> {
   });
 }
 
+/** Writes raw bytes and returns whatever the server answers before closing. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(out));
+    socket.write(text);
+  });
+}
+
 describe('pairec serve (real process)', () => {
   const config = smallConfig(join(dir, 'cache'));
   let server: ServerProcess;
@@ -161,23 +174,33 @@ describe('pairec serve (real process)', () => {
     assert.equal(((await res.json()) as RecommendBody).items.length, 5);
   });
 
-  it('rebuilds only the changed algorithm when the file changes while requests flow', async () => {
+  it('rebuilds only the changed algorithm when the file changes while requests flow, and serves the new one', async () => {
+    const before = ((await (await server.post('/api/recommend', '{"uid":"3","size":5}')).json()) as RecommendBody).items;
     const from = server.lines.length;
     let stop = false;
     const statuses: number[] = [];
-    const load = (async () => {
+    const worker = async (): Promise<void> => {
       while (!stop) statuses.push((await server.post('/api/recommend', '{"uid":"3","size":5}')).status);
-    })();
+    };
+    const workers = [worker(), worker(), worker(), worker()];
+    await new Promise((r) => setTimeout(r, 100));
     const next = structuredClone(config);
-    ((next.AlgoConfs as Record<string, unknown>[])[1] as Record<string, unknown>).LookupConf = { FieldName: 'recall_score' };
+    // similarity_lookup ranks first: scoring it by popularity instead changes every score.
+    ((next.AlgoConfs as Record<string, unknown>[])[2] as Record<string, unknown>).LookupConf = { FieldName: 'popularity' };
     writeConfig(next);
     const applied = await server.waitFor((l) => l.msg === 'config applied' && server.lines.indexOf(l) >= from);
+    const countAtSwap = statuses.length;
     await new Promise((r) => setTimeout(r, 200));
     stop = true;
-    await load;
-    assert.deepEqual(applied.built, ['popularity_lookup']);
-    assert.deepEqual((applied.kept as string[]).sort(), ['item_ann', 'similarity_lookup']);
-    assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), `all requests answered 200 during the reload: ${statuses.join(',')}`);
+    await Promise.all(workers);
+    assert.deepEqual(applied.built, ['similarity_lookup']);
+    assert.deepEqual((applied.kept as string[]).sort(), ['item_ann', 'popularity_lookup']);
+    assert.ok(countAtSwap > 0 && statuses.length > countAtSwap, 'requests flowed before and after the swap');
+    assert.ok(statuses.every((s) => s === 200), `all requests answered 200 during the reload: ${statuses.join(',')}`);
+    const after = ((await (await server.post('/api/recommend', '{"uid":"3","size":5}')).json()) as RecommendBody).items;
+    assert.notDeepEqual(after.map((i) => i.score), before.map((i) => i.score), 'the rebuilt algorithm serves');
+    writeConfig(config);
+    await server.waitFor((l) => l.msg === 'config reloaded' && server.since(from, (x) => x.msg === 'config reloaded').length >= 2);
   });
 
   it('keeps the old config serving when the file is broken, and says so', async () => {
@@ -195,27 +218,47 @@ describe('pairec serve (real process)', () => {
     assert.equal(((await res.json()) as RecommendBody).items.length, 10);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /pairec_config_reloads_total\{result="invalid"\} [2-9]/);
+    const fixed = server.lines.length;
+    writeConfig(config);
+    await server.waitFor((l) => l.msg === 'config reloaded' && server.lines.indexOf(l) >= fixed);
   });
 
   it('reloads on SIGHUP', async () => {
-    writeFileSync(configPath, JSON.stringify(config)); // in-place write; SIGHUP makes the reload explicit
     const from = server.lines.length;
-    server.proc.kill('SIGHUP');
-    const applied = await server.waitFor((l) => l.msg === 'config applied' && server.lines.indexOf(l) >= from);
-    assert.ok(Array.isArray(applied.built));
+    server.proc.kill('SIGHUP'); // the file is unchanged: only the signal can trigger this reload
+    const reloaded = await server.waitFor((l) => l.msg === 'config reloaded' && server.lines.indexOf(l) >= from);
+    assert.equal(reloaded.trigger, 'SIGHUP');
+    assert.deepEqual(reloaded.built, [], 'an unchanged config rebuilds nothing');
   });
 
-  it('drains on SIGTERM: in-flight requests finish, exit code 0', async () => {
+  it('answers unreadable requests from the catalog too', async () => {
+    const bad = await fetch(`${server.url}/api/%E0%A4%A`);
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as ErrorBody).error_code, 'ERR_BAD_REQUEST');
+    const raw = await rawRequest(server.port, 'POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    assert.match(raw, /^HTTP\/1\.1 400/);
+    assert.match(raw, /"error_code":"ERR_BAD_REQUEST"/);
+    const garbage = await rawRequest(server.port, 'HELLO\r\n\r\n');
+    assert.match(garbage, /^HTTP\/1\.1 400/);
+    assert.match(garbage, /"error_code":"ERR_BAD_REQUEST"/);
+  });
+
+  it('drains on SIGTERM: /ready turns 503 while requests in flight finish with 200, then exit code 0', async () => {
     const inflight = Array.from({ length: 40 }, () => server.post('/api/recommend', '{"uid":"4","size":10}').then((r) => r.status));
     const settled = Promise.allSettled(inflight);
     await Promise.race(inflight); // the server is busy with the rest
-    const code = await server.stop('SIGTERM');
+    const exit = server.stop('SIGTERM');
+    await server.waitFor((l) => l.msg === 'draining');
+    const ready = await fetch(`${server.url}/ready`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { status: string }).status, 'draining');
     const results = await settled;
-    const statuses = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    assert.ok(statuses.every((s) => s === 200 || s === 503), `answered requests got 200 or 503: ${statuses.join(',')}`);
-    assert.ok(statuses.filter((s) => s === 200).length >= 1);
-    assert.equal(code, 0);
-    assert.ok(server.lines.some((l) => l.msg === 'draining'));
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))),
+      results.map(() => 200),
+      'every request sent before SIGTERM is answered 200',
+    );
+    assert.equal(await exit, 0);
     assert.ok(server.lines.some((l) => l.msg === 'stopped'));
   });
 });

@@ -41,7 +41,12 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
     try {
       const request = parseRecommendBody(req.body, snapshot.config.ListenConf.MaxSize);
       requestId = request.requestId;
-      const result = await recommend(engine, request);
+      // The response closing before it finished means the client went away: stop the work.
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      const result = await recommend(engine, request, gone.signal);
       req.pairecScene = result.sceneId;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
       return {
