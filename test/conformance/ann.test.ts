@@ -9,13 +9,23 @@ const catalog = createCatalog(
   'conformance',
 );
 
+const inputs = [
+  { vectors: [catalog.userVector(0)], k: 10 },
+  { vectors: [catalog.userVector(1), catalog.userVector(2), catalog.userVector(3)], k: 100 },
+];
+
+algorithmConformance({
+  def: annType,
+  conf: { Index: 'flat' },
+  deps: () => buildDeps({ catalog }),
+  inputs,
+  emptyInput: { vectors: [], k: 10 },
+});
+
 algorithmConformance({
   def: annType,
   conf: { M: 8, EfConstruction: 50, EfSearch: 40 },
   deps: () => buildDeps({ catalog }),
-  inputs: [
-    { vectors: [catalog.userVector(0)], k: 10 },
-    { vectors: [catalog.userVector(1), catalog.userVector(2), catalog.userVector(3)], k: 100 },
-  ],
+  inputs,
   emptyInput: { vectors: [], k: 10 },
 });

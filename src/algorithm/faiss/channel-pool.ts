@@ -15,6 +15,9 @@ export class ChannelPool {
   constructor(address: string, size: number, maxReconnectBackoffMs: number) {
     const options: ChannelOptions = {
       'grpc.use_local_subchannel_pool': 1,
+      // Retries are the engine's job (one layer, inside the deadline); grpc-js's own retry
+      // support buffers every call and costs ≈ 0.3 ms per round trip on loopback.
+      'grpc.enable_retries': 0,
       // Reconnect quickly after a server restart instead of grpc's default 1 s → 120 s backoff.
       'grpc.initial_reconnect_backoff_ms': Math.min(100, maxReconnectBackoffMs),
       'grpc.max_reconnect_backoff_ms': maxReconnectBackoffMs,
