@@ -2,6 +2,7 @@ import { AlgorithmRegistry } from './registry.js';
 import { lookupType } from './lookup/index.js';
 import { annType } from './ann/index.js';
 import { faissType } from './faiss/index.js';
+import { milvusType } from './milvus/index.js';
 
 /** A registry holding every built-in algorithm type; each call returns a fresh one. */
 export function createDefaultRegistry(): AlgorithmRegistry {
@@ -9,5 +10,6 @@ export function createDefaultRegistry(): AlgorithmRegistry {
   registry.registerType(lookupType);
   registry.registerType(annType);
   registry.registerType(faissType);
+  registry.registerType(milvusType);
   return registry;
 }
