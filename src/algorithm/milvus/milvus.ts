@@ -224,7 +224,8 @@ export class MilvusAlgorithm extends AlgorithmBase<'retrieval'> {
     if (code === GrpcStatus.DEADLINE_EXCEEDED && timeLeft <= 0) {
       return new PairecError('ERR_DEADLINE_EXCEEDED', `Milvus search ran out of the request's time`, { cause: err });
     }
-    const what = code === undefined ? (err instanceof Error ? err.message : String(err)) : `${GrpcStatus[code] ?? code}: ${(err as Error).message}`;
+    const message = err instanceof Error ? err.message : String(err);
+    const what = code === undefined ? message : `${GrpcStatus[code] ?? code}: ${message}`;
     return new PairecError(
       'ERR_BACKEND_UNAVAILABLE',
       `Milvus search in "${this.#conf.CollectionName}" at ${this.#conf.ServerAddress} failed after ${attempts} attempt(s): ${what}`,
