@@ -22,8 +22,12 @@ import type { ErrorCode } from '../../src/errors.js';
 import { buildDeps, runContext } from '../helpers/context.js';
 import { MilvusDoubleProcess, seededVectors, writeFixture } from '../helpers/milvus-double-process.js';
 
-/** Timer and scheduling slack allowed past a deadline (test files run in parallel). */
-const SLACK_MS = 25;
+/**
+ * Timer and scheduling slack allowed past a deadline: this machine is shared and runs the
+ * double, the test and other processes on two cores. The exact bound is proven in
+ * test/unit/retry.test.ts with an injected clock; here it is checked against real time.
+ */
+const SLACK_MS = 50;
 
 const fixture = writeFixture(mkdtempSync(join(tmpdir(), 'pairec-milvus-it-')), 500, 16, 42);
 const queries = seededVectors(6, fixture.dim, 7);
