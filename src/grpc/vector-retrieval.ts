@@ -8,9 +8,12 @@ export interface VectorRequest {
   vector: number[];
 }
 
-/** `pai.web.VectorReply`; uint64 ids arrive as decimal strings (no precision loss). */
+/**
+ * `pai.web.VectorReply`. uint64 ids are read as JS numbers: Faiss ids are row numbers,
+ * far below 2^53, so nothing is lost and no id goes through a string conversion.
+ */
 export interface VectorReply {
-  retval: string[];
+  retval: number[];
   scores: number[];
   labels: string[];
 }
@@ -20,7 +23,7 @@ export const SEARCH_PATH = '/pai.web.VectorRetrieval/Search';
 
 /** The service definition, loaded once from protos/ (the wire contract PaiRec users run). */
 export const vectorRetrievalService: grpc.ServiceDefinition = (() => {
-  const def = protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: String, defaults: true, arrays: true });
+  const def = protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: Number, defaults: true, arrays: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     pai: { web: { VectorRetrieval: grpc.ServiceClientConstructor } };
   };

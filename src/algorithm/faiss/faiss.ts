@@ -58,7 +58,7 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
 
   /** Labels are the item ids; a server that sends none is answered by its numeric ids. */
   #neighbours(reply: VectorReply): Neighbours {
-    const ids = reply.labels.length === reply.retval.length ? reply.labels : reply.retval;
+    const ids = reply.labels.length === reply.retval.length ? reply.labels : reply.retval.map(String);
     const scores = new Float32Array(ids.length);
     for (let i = 0; i < ids.length; i++) scores[i] = this.#sign * (reply.scores[i] ?? Number.NaN);
     return { ids, scores };

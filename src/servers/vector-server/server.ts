@@ -83,7 +83,7 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
     const hits = index.search(vector, k, opts.efSearch);
     // Faiss semantics on the wire: inner product → similarity, L2 → distance (smaller is nearer).
     const reply: VectorReply = {
-      retval: hits.rows.map(String),
+      retval: [...hits.rows],
       scores: l2 ? hits.scores.map((s) => -s) : [...hits.scores],
       labels: hits.rows.map((r) => labels[r] ?? String(r)),
     };
