@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { CollectionFile, Metric } from './milvus-double-data.js';
 import type { DoubleStats, Fault, FaultCode } from './milvus-double.js';
+import { createRng } from '../../src/catalog/random.js';
 
 const MAIN = fileURLToPath(new URL('./milvus-double-main.js', import.meta.url));
 
@@ -110,17 +111,10 @@ export class MilvusDoubleProcess {
   }
 }
 
-/** Deterministic vectors in [-1, 1) (mulberry32), so runs repeat exactly. */
+/** Deterministic vectors in [-1, 1), so runs repeat exactly. */
 export function seededVectors(count: number, dim: number, seed: number): Float32Array[] {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: count }, () => Float32Array.from({ length: dim }, () => next() * 2 - 1));
+  const rng = createRng(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: dim }, () => rng.next() * 2 - 1));
 }
 
 export interface Fixture {
