@@ -18,7 +18,9 @@ export interface AlgoResponse {
   readonly classifyMap?: Readonly<Record<string, readonly number[]>>;
 }
 
-export type FeatureMap = Readonly<Record<string, FeatureValue | undefined>>;
+/** A feature as algorithms see it: a scalar, or a dense vector such as an embedding (a view, never copied). */
+export type FeatureInput = FeatureValue | Float32Array | undefined;
+export type FeatureMap = Readonly<Record<string, FeatureInput>>;
 
 /** Input of a scoring (rank) algorithm: one feature map per item, plus the user's. */
 export interface ScoreInput {

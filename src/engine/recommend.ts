@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { PairecError } from '../errors.js';
 import type { FeatureMap } from '../algorithm/contract.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Candidate, PipelineContext, RecommendRequest, StageTrace } from '../pipeline/context.js';
 import type { Engine } from './engine.js';
 
@@ -16,6 +17,11 @@ export interface RecommendResult {
  * observes. The answer may come at the deadline, but the lease is released only when
  * the pipeline has settled, so a reload never closes an algorithm under a late run.
  */
+function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): FeatureMap {
+  const row = catalog?.userIndex(request.uid);
+  return row === undefined || !catalog ? request.features : { ...request.features, embedding: catalog.userVector(row) };
+}
+
 export async function recommend(engine: Engine, request: RecommendRequest, outer?: AbortSignal): Promise<RecommendResult> {
   const lease = engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
@@ -42,10 +48,11 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
       request,
       catalog,
       algorithms: snapshot.algorithms,
-      itemFeatures: (c: Candidate): FeatureMap => ({
-        ...(c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined),
-        recall_score: c.recallScore,
-      }),
+      itemFeatures: (c: Candidate): FeatureMap =>
+        c.row >= 0 && catalog
+          ? { ...catalog.itemFeatures[c.row], embedding: catalog.itemVector(c.row), recall_score: c.recallScore }
+          : { recall_score: c.recallScore },
+      userFeatures: userFeatures(request, catalog),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
     // Whatever aborts the request (deadline, client gone) ends the wait for the pipeline.

@@ -38,6 +38,8 @@ export interface PipelineContext extends RunContext {
   readonly request: RecommendRequest;
   readonly catalog: Catalog | undefined;
   readonly algorithms: AlgorithmSet;
-  /** Item features of a candidate (catalog features plus `recall_score`). */
+  /** Item features of a candidate: catalog features, `embedding` and `recall_score`. */
   readonly itemFeatures: (c: Candidate) => FeatureMap;
+  /** The user's features: the request's `features`, plus `embedding` when the catalog knows the user. */
+  readonly userFeatures: FeatureMap;
 }

@@ -16,7 +16,7 @@ export function createRankStage(conf: RankSceneConf): RankStage {
   return async (cands, ctx) => {
     if (cands.length === 0) return;
     const items: FeatureMap[] = cands.map(ctx.itemFeatures);
-    const user = ctx.request.features;
+    const user = ctx.userFeatures;
     const results = await Promise.all(
       names.map(async (name) => {
         const algo = ctx.algorithms.get(name, 'score');

@@ -1,0 +1,84 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FeatureInput, FeatureMap } from '../algorithm/contract.js';
+
+/** One input feature of a model: its name in the feature map, its width, and its value when missing. */
+export const FeatureRefSchema = Type.Object(
+  {
+    Name: Type.String({ minLength: 1, maxLength: 256 }),
+    /** 1 for a scalar; the vector's length for an embedding. */
+    Dim: Type.Integer({ minimum: 1, maximum: 65536, default: 1 }),
+    /** Fills every position of a missing or unusable feature. */
+    Default: Type.Number({ default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * How a model's dense input row is assembled: the user's features, then the item's, in
+ * the order listed (PaiRec's "user ⊕ item"). The same spec is used in process and by
+ * `pairec model-server`, so both feed the model identical tensors.
+ */
+export const FeatureSpecSchema = Type.Object(
+  {
+    User: Type.Array(FeatureRefSchema, { default: [], maxItems: 1024 }),
+    Item: Type.Array(FeatureRefSchema, { default: [], maxItems: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type FeatureRef = Static<typeof FeatureRefSchema>;
+export type FeatureSpec = Static<typeof FeatureSpecSchema>;
+
+const width = (refs: readonly FeatureRef[]): number => refs.reduce((n, r) => n + r.Dim, 0);
+
+/** Row width of a spec: the model's input width. */
+export function specWidth(spec: FeatureSpec): number {
+  return width(spec.User) + width(spec.Item);
+}
+
+/**
+ * Writes one feature at `out[at .. at+Dim)`. A number fills a scalar; a Float32Array or
+ * number array of exactly Dim values fills a vector; anything else is the default and
+ * counts as invalid (absent features only count as missing).
+ */
+function writeFeature(ref: FeatureRef, v: FeatureInput | readonly number[], out: Float32Array, at: number): number {
+  if (typeof v === 'number' && ref.Dim === 1 && Number.isFinite(v)) {
+    out[at] = v;
+    return 0;
+  }
+  if ((v instanceof Float32Array || Array.isArray(v)) && v.length === ref.Dim) {
+    out.set(v as ArrayLike<number>, at);
+    return 0;
+  }
+  out.fill(ref.Default, at, at + ref.Dim);
+  return v === undefined || v === null ? 0 : 1;
+}
+
+function writeRefs(refs: readonly FeatureRef[], features: FeatureMap | undefined, out: Float32Array, at: number): number {
+  let invalid = 0;
+  let pos = at;
+  for (const ref of refs) {
+    invalid += writeFeature(ref, features?.[ref.Name], out, pos);
+    pos += ref.Dim;
+  }
+  return invalid;
+}
+
+/**
+ * Fills `out` (at least items.length × specWidth) with one row per item: user part, then
+ * item part. The user part is assembled once and copied. Returns the number of unusable
+ * feature values met (wrong type or length), so callers can count them.
+ */
+export function assembleRows(spec: FeatureSpec, user: FeatureMap | undefined, items: readonly FeatureMap[], out: Float32Array): number {
+  const userWidth = width(spec.User);
+  const rowWidth = userWidth + width(spec.Item);
+  let invalid = 0;
+  const userRow = new Float32Array(userWidth);
+  invalid += writeRefs(spec.User, user, userRow, 0);
+  for (let i = 0; i < items.length; i++) {
+    const at = i * rowWidth;
+    out.set(userRow, at);
+    invalid += writeRefs(spec.Item, items[i], out, at + userWidth);
+  }
+  return invalid;
+}
