@@ -57,9 +57,6 @@ function run(double: MilvusDouble, c: Command): Record<string, unknown> {
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, data: { type: 'string' } } });
 if (!values.data) {
-  // `node --test dist/test/` runs every file under dist/test, this one too, without
-  // arguments: there is nothing to serve then.
-  if (process.env.NODE_TEST_CONTEXT !== undefined) process.exit(0);
   process.stderr.write('usage: milvus-double-main --data FILE [--port N]\n');
   process.exit(2);
 }

@@ -45,8 +45,7 @@ export class MilvusDoubleProcess {
   static async start(dataFile: string, options: { port?: number; env?: Record<string, string> } = {}): Promise<MilvusDoubleProcess> {
     const proc = spawn(process.execPath, [MAIN, '--port', String(options.port ?? 0), '--data', dataFile], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Without the test runner's marker: the double is a server, not a test file.
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...options.env },
+      env: { ...process.env, ...options.env },
     });
     let stderr = '';
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
