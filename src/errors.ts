@@ -27,9 +27,11 @@ export const ERROR_CATALOG = {
   ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
   ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
+  ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the call was rejected at once, not queued' },
   ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
+  ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the run was rejected at once, not queued' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },
   // Configuration
   ERR_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
