@@ -26,6 +26,11 @@ export type FeatureMap = Readonly<Record<string, FeatureInput>>;
 export interface ScoreInput {
   readonly items: readonly FeatureMap[];
   readonly user?: FeatureMap;
+  /**
+   * Row-aligned user features, set when runs of several requests are coalesced into one
+   * call (the batching middleware): `users[i]` belongs to `items[i]`, and `user` is unset.
+   */
+  readonly users?: readonly FeatureMap[];
   readonly context?: FeatureMap;
 }
 

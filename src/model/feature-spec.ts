@@ -66,18 +66,27 @@ function writeRefs(refs: readonly FeatureRef[], features: FeatureMap | undefined
 
 /**
  * Fills `out` (at least items.length × specWidth) with one row per item: user part, then
- * item part. The user part is assembled once and copied. Returns the number of unusable
- * feature values met (wrong type or length), so callers can count them.
+ * item part. With one user map the user part is assembled once and copied; with
+ * row-aligned user maps (coalesced runs, see ScoreInput.users) each row gets its own.
+ * Returns the number of unusable feature values met (wrong type or length), so callers
+ * can count them.
  */
-export function assembleRows(spec: FeatureSpec, user: FeatureMap | undefined, items: readonly FeatureMap[], out: Float32Array): number {
+export function assembleRows(
+  spec: FeatureSpec,
+  user: FeatureMap | readonly FeatureMap[] | undefined,
+  items: readonly FeatureMap[],
+  out: Float32Array,
+): number {
   const userWidth = width(spec.User);
   const rowWidth = userWidth + width(spec.Item);
   let invalid = 0;
+  const perRow = Array.isArray(user);
   const userRow = new Float32Array(userWidth);
-  invalid += writeRefs(spec.User, user, userRow, 0);
+  if (!perRow) invalid += writeRefs(spec.User, user as FeatureMap | undefined, userRow, 0);
   for (let i = 0; i < items.length; i++) {
     const at = i * rowWidth;
-    out.set(userRow, at);
+    if (perRow) invalid += writeRefs(spec.User, (user as readonly FeatureMap[])[i], out, at);
+    else out.set(userRow, at);
     invalid += writeRefs(spec.Item, items[i], out, at + userWidth);
   }
   return invalid;
