@@ -27,7 +27,6 @@ export const ERROR_CATALOG = {
   ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
   ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
-  ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the call was rejected at once, not queued' },
   ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
