@@ -10,7 +10,14 @@ import { compose } from './middleware/compose.js';
 import type { Middleware } from './middleware/compose.js';
 import { withMetrics } from './middleware/metrics.js';
 import { withRequestTransformer } from './middleware/transform.js';
+import { withBatching } from './middleware/batching.js';
+import type { BatchingOptions } from './middleware/batching.js';
+import type { BatchConf } from '../config/schema.js';
 import { signatureOf } from './signature.js';
+
+function batchingOptions(conf: BatchConf): BatchingOptions {
+  return { batchSize: conf.BatchSize, batchTimeoutMs: conf.BatchTimeoutMs, maxQueue: conf.MaxQueue };
+}
 
 export interface BuildReport {
   readonly built: readonly string[];
@@ -97,7 +104,7 @@ export class AlgorithmFactory {
           return;
         }
         const body = (conf as Record<string, unknown>)[def.confKey] ?? {};
-        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '');
+        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null);
         const old = current.entry(conf.Name);
         if (old && old.signature === signature) {
           entries.push(old);
@@ -106,7 +113,8 @@ export class AlgorithmFactory {
         }
         try {
           const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
-          const entry = this.#entry(conf.Name, signature, raw, false);
+          const batching = conf.BatchConf ? [withBatching(batchingOptions(conf.BatchConf))] : [];
+          const entry = this.#entry(conf.Name, signature, raw, false, batching);
           built.push(entry);
           entries.push(entry);
         } catch (err) {
@@ -163,9 +171,11 @@ export class AlgorithmFactory {
     await last.retire();
   }
 
-  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean): AlgorithmEntry {
+  /** Wraps an instance: metrics (per caller), transformer, then its own extras such as batching. */
+  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean, extra: readonly Middleware[] = []): AlgorithmEntry {
     // The kind survives wrapping: each middleware returns an algorithm of its input's kind.
-    return { name, signature, algorithm: compose(raw as Algorithm<AlgorithmKind>, this.#middlewares) as AnyAlgorithm, custom, owners: 0 };
+    const wrapped = compose(raw as Algorithm<AlgorithmKind>, [...this.#middlewares, ...extra]) as AnyAlgorithm;
+    return { name, signature, algorithm: wrapped, custom, owners: 0 };
   }
 
   #newSet(entries: readonly AlgorithmEntry[]): AlgorithmSet {

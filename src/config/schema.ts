@@ -36,6 +36,20 @@ export const LogConfSchema = Obj({
 });
 
 /**
+ * Optional on any algorithm: coalesce concurrent runs into backend calls of up to
+ * BatchSize items (the performance guide's request batching).
+ */
+export const BatchConfSchema = Type.Object(
+  {
+    BatchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
+    BatchTimeoutMs: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
+    MaxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type BatchConf = Static<typeof BatchConfSchema>;
+
+/**
  * One algorithm. Name and Type are checked here; the body of its type's conf key
  * (LookupConf, AnnConf, ...) is checked against that type's own registered schema.
  */
@@ -43,6 +57,7 @@ export const AlgoConfSchema = Type.Object(
   {
     Name,
     Type: Type.String({ minLength: 1 }),
+    BatchConf: Type.Optional(BatchConfSchema),
   },
   { additionalProperties: Type.Object({}, { additionalProperties: true }) },
 );

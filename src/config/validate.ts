@@ -78,7 +78,7 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: Paire
     }
     const record = algo as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (key === 'Name' || key === 'Type' || key === def.confKey) continue;
+      if (key === 'Name' || key === 'Type' || key === 'BatchConf' || key === def.confKey) continue;
       const value = record[key];
       const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
       if ((PAIREC_ALGO_CONF_KEYS.includes(key) || confKeys.has(key)) && empty) continue; // PaiRec writes empty confs of other types

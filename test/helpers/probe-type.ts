@@ -41,6 +41,7 @@ class ProbeAlgorithm extends AlgorithmBase<'score'> {
       await (this.#log.observeAbort ? Promise.race([this.#log.gate, aborted]) : this.#log.gate);
     }
     if (this.closed) throw new Error(`${this.#id} ran after close`);
+    this.#log.events.push(`run ${this.#id} ${input.items.length}`);
     return input.items.map(() => ({ score: this.#value }));
   }
 

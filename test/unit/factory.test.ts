@@ -133,6 +133,16 @@ describe('algorithm factory', () => {
     assert.equal(again[0]?.score, 1);
   });
 
+  it('wraps an algorithm with BatchConf so concurrent runs share backend calls', async () => {
+    const { factory, log } = setup();
+    const conf = { ...probe('a', 4), BatchConf: { BatchSize: 100, BatchTimeoutMs: 5, MaxQueue: 10 } } as AlgoConf;
+    await apply(factory, [conf]);
+    const algo = factory.current().get('a', 'score');
+    const out = await Promise.all([1, 2, 3].map((n) => algo.run({ items: Array.from({ length: n }, () => ({})) }, runContext())));
+    assert.deepEqual(out.map((o) => o.length), [1, 2, 3]);
+    assert.deepEqual(log.events.filter((e) => e.startsWith('run ')), ['run a#1 6'], 'one backend call of 6 items');
+  });
+
   it('records the spec’s three metrics for every run', async () => {
     const { factory, metrics } = setup();
     await apply(factory, [probe('a', 1)]);

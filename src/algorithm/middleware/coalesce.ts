@@ -1,0 +1,67 @@
+import { PairecError } from '../../errors.js';
+import type { AlgorithmKind, FeatureMap, KindInput, KindOutput, Neighbours } from '../contract.js';
+
+/** How runs of one kind merge into one call and how that call's output splits back. */
+export interface Coalescer<K extends AlgorithmKind> {
+  size(input: KindInput<K>): number;
+  merge(inputs: readonly KindInput<K>[]): KindInput<K>;
+  /** One output per input, in order; throws a typed error when the output does not fit. */
+  split(output: KindOutput<K>, inputs: readonly KindInput<K>[]): KindOutput<K>[];
+}
+
+const scoreCoalescer: Coalescer<'score'> = {
+  size: (input) => input.items.length,
+  merge: (inputs) => {
+    if (inputs.length === 1 && inputs[0]) return inputs[0];
+    const items: FeatureMap[] = [];
+    const users: FeatureMap[] = [];
+    for (const input of inputs) {
+      input.items.forEach((item, i) => {
+        items.push(item);
+        users.push(input.users?.[i] ?? input.user ?? {});
+      });
+    }
+    return { items, users };
+  },
+  split: (output, inputs) => {
+    const total = inputs.reduce((n, i) => n + i.items.length, 0);
+    if (output.length !== total) {
+      throw new PairecError('ERR_ALGORITHM_INPUT', `batched call returned ${output.length} scores for ${total} items`);
+    }
+    let at = 0;
+    return inputs.map((input) => {
+      const part = output.slice(at, at + input.items.length);
+      at += input.items.length;
+      return part;
+    });
+  },
+};
+
+const retrievalCoalescer: Coalescer<'retrieval'> = {
+  size: (input) => input.vectors.length,
+  merge: (inputs) => {
+    if (inputs.length === 1 && inputs[0]) return inputs[0];
+    return { vectors: inputs.flatMap((i) => i.vectors), k: Math.max(...inputs.map((i) => i.k)) };
+  },
+  split: (output, inputs) => {
+    const total = inputs.reduce((n, i) => n + i.vectors.length, 0);
+    if (output.length !== total) {
+      throw new PairecError('ERR_ALGORITHM_INPUT', `batched call returned ${output.length} neighbour lists for ${total} queries`);
+    }
+    let at = 0;
+    return inputs.map((input) => {
+      // Each caller asked for its own k: the merged call used the largest.
+      const part: Neighbours[] = output.slice(at, at + input.vectors.length).map((n) =>
+        n.ids.length <= input.k ? n : { ids: n.ids.slice(0, input.k), scores: n.scores.slice(0, input.k) },
+      );
+      at += input.vectors.length;
+      return part;
+    });
+  },
+};
+
+/** Coalescers by kind: a new kind adds its entry here. */
+export const COALESCERS: { readonly [K in AlgorithmKind]: Coalescer<K> } = {
+  score: scoreCoalescer,
+  retrieval: retrievalCoalescer,
+};
