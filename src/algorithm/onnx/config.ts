@@ -1,0 +1,33 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { FeatureSpecSchema } from '../../model/feature-spec.js';
+
+/**
+ * OnnxConf: an ONNX model run in process by onnxruntime-node. `Features` says how the
+ * model's input rows are assembled (user ⊕ item); the same spec drives `pairec
+ * model-server`, so remote and in-process scores match.
+ */
+export const OnnxConfSchema = Type.Object(
+  {
+    /** The .onnx file; relative paths are resolved against the working directory, then the package's folder. */
+    ModelPath: Type.String({ minLength: 1, maxLength: 4096 }),
+    Features: FeatureSpecSchema,
+    /** Input tensor name; default: the model's first input. */
+    InputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Output tensor name; default: the model's first output. Its first value per row is the score. */
+    OutputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /**
+     * Where inference runs: `main` on the event-loop thread (cheapest for small models, see
+     * docs/decisions/0002-onnx-placement.md), `workers` in a piscina pool of `Threads` threads.
+     */
+    Mode: Type.Union([Type.Literal('main'), Type.Literal('workers')], { default: 'main' }),
+    /** Worker threads in `workers` mode, one session each (each session uses 1 intra-op thread). */
+    Threads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+    /** Runs admitted at once (each holds one input buffer); more wait in the queue. */
+    MaxConcurrent: Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
+    /** Runs that may wait; one more is rejected at once with ERR_QUEUE_FULL ("worker pool queue full"). */
+    MaxQueue: Type.Integer({ minimum: 0, maximum: 100_000, default: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type OnnxConf = Static<typeof OnnxConfSchema>;

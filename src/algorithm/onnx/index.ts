@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PairecError } from '../../errors.js';
+import { specWidth } from '../../model/feature-spec.js';
+import type { AlgorithmTypeDef } from '../registry.js';
+import { BufferPool } from './buffer-pool.js';
+import { OnnxConfSchema } from './config.js';
+import type { OnnxConf } from './config.js';
+import { OnnxAlgorithm } from './onnx.js';
+import { RunLimiter } from './run-limiter.js';
+import { MainThreadRunner, createSession, modelInfo } from './session.js';
+import type { ScoreRunner } from './session.js';
+import { WorkerPoolRunner } from './worker-runner.js';
+
+export { OnnxAlgorithm } from './onnx.js';
+export { RunLimiter } from './run-limiter.js';
+export type { OnnxConf } from './config.js';
+
+/** dist/src/algorithm/onnx/ → the package folder, where the shipped models/ live. */
+const PACKAGE_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * A relative ModelPath is looked up in the working directory first (the operator's own
+ * models), then in the package folder, so the shipped `models/demo-mlp.onnx` is found
+ * wherever `pairec serve` is started (its cache folder may be anywhere).
+ */
+export function resolveModelPath(modelPath: string, cwd = process.cwd()): string {
+  if (isAbsolute(modelPath)) return modelPath;
+  const local = resolve(cwd, modelPath);
+  if (existsSync(local)) return local;
+  const shipped = resolve(PACKAGE_DIR, modelPath);
+  return existsSync(shipped) ? shipped : local;
+}
+
+async function createRunner(name: string, conf: OnnxConf, path: string, width: number): Promise<ScoreRunner> {
+  const session = await createSession(path);
+  try {
+    const info = modelInfo(session, conf.InputName, conf.OutputName);
+    if (info.width !== undefined && info.width !== width) {
+      throw new Error(`Features assemble rows of ${width} values but input "${info.inputName}" takes ${info.width}`);
+    }
+    if (conf.Mode === 'main') return new MainThreadRunner(session, info);
+    await session.release();
+    return await WorkerPoolRunner.start(conf.Threads, width, { modelPath: path, inputName: info.inputName, outputName: info.outputName });
+  } catch (err) {
+    if (conf.Mode === 'main') await session.release().catch(() => undefined);
+    throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * ONNX (`OnnxConf`): onnxruntime-node in process. Building loads the model (in every
+ * worker, in workers mode) and checks the feature spec's width against the model's input,
+ * so a wrong model or spec fails the build and the running config keeps serving.
+ */
+export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
+  type: 'ONNX',
+  kind: 'score',
+  confKey: 'OnnxConf',
+  schema: OnnxConfSchema,
+  create: async (name, conf, deps) => {
+    const width = specWidth(conf.Features);
+    if (width === 0) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": Features lists no feature`);
+    const path = resolveModelPath(conf.ModelPath);
+    if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);
+    const runner = await createRunner(name, conf, path, width);
+    const counter = deps.metrics.invalidValues.labels(name);
+    deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0 }, 'onnx model loaded');
+    return new OnnxAlgorithm(name, {
+      features: conf.Features,
+      runner,
+      limiter: new RunLimiter(conf.MaxConcurrent, conf.MaxQueue, name),
+      buffers: new BufferPool(conf.MaxConcurrent),
+      invalid: (k) => counter.inc(k),
+    });
+  },
+};

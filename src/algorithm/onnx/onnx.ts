@@ -1,0 +1,68 @@
+import { AlgorithmBase } from '../base.js';
+import { PairecError } from '../../errors.js';
+import { assembleRows, specWidth } from '../../model/feature-spec.js';
+import type { FeatureSpec } from '../../model/feature-spec.js';
+import type { AlgoResponse, RunContext, ScoreInput } from '../contract.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { RunLimiter } from './run-limiter.js';
+import type { ScoreRunner } from './session.js';
+
+/** Receives how many feature values a run could not use; bound once to a counter child. */
+export type InvalidValueSink = (count: number) => void;
+
+export interface OnnxParts {
+  readonly features: FeatureSpec;
+  readonly runner: ScoreRunner;
+  readonly limiter: RunLimiter;
+  readonly buffers: BufferPool;
+  readonly invalid: InvalidValueSink;
+}
+
+/**
+ * ONNX: an in-process model. A run waits for a slot (MaxConcurrent, bounded MaxQueue,
+ * abort and deadline observed while waiting), takes an input buffer from the pool,
+ * assembles user ⊕ item rows with the feature spec, runs the model (on the main thread
+ * or in a worker) and answers the first output column as each item's score.
+ */
+export class OnnxAlgorithm extends AlgorithmBase<'score'> {
+  readonly #parts: OnnxParts;
+  readonly #width: number;
+
+  constructor(name: string, parts: OnnxParts) {
+    super(name, 'ONNX', 'score');
+    this.#parts = parts;
+    this.#width = specWidth(parts.features);
+  }
+
+  protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
+    const n = input.items.length;
+    if (n === 0) return [];
+    const { limiter, buffers, runner, features } = this.#parts;
+    const release = await limiter.acquire(ctx.signal, ctx.deadline);
+    const width = this.#width;
+    const rows = buffers.take(n * width);
+    try {
+      // Row-aligned users come from coalesced runs (batching); otherwise one user for all rows.
+      const invalid = assembleRows(features, input.users ?? input.user, input.items, rows);
+      if (invalid > 0) this.#parts.invalid(invalid);
+      const scores = await runner.score(rows, n, width).catch((err: unknown) => {
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new PairecError('ERR_ALGORITHM_INPUT', `ONNX "${this.name}" failed to run: ${msg}`, { cause: err });
+      });
+      const out = new Array<AlgoResponse>(n);
+      for (let i = 0; i < n; i++) out[i] = { score: scores[i] ?? Number.NaN };
+      return out;
+    } finally {
+      buffers.give(rows);
+      release();
+    }
+  }
+
+  protected override async onClose(): Promise<void> {
+    const { limiter, runner } = this.#parts;
+    limiter.close();
+    // Runs already admitted finish on the session; only then is it released.
+    await limiter.whenIdle();
+    await runner.close();
+  }
+}
