@@ -3,6 +3,13 @@ import type { AlgorithmKind } from '../algorithm/contract.js';
 import type { Config } from './schema.js';
 import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './schema.js';
 import type { ConfigVocabulary } from './validate.js';
+import { compileExpression } from '../expression/expression.js';
+
+/** Names a RankScore may use: `algo` (its score) or `algo.key` (a score map entry). */
+export function rankVariable(algos: readonly string[]): (name: string) => boolean {
+  const set = new Set(algos);
+  return (name) => set.has(name) || [...set].some((a) => name.startsWith(`${a}.`) && name.length > a.length + 1);
+}
 
 const problem = (path: string, message: string, code: 'ERR_CONFIG_INVALID' | 'ERR_CONFIG_NOT_SUPPORTED' = 'ERR_CONFIG_INVALID') =>
   new PairecError(code, `${path}: ${message}`, { path });
@@ -84,6 +91,13 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
   for (const [scene, rank] of Object.entries(config.RankConf)) {
     if (!sceneKey('RankConf', scene)) continue;
     rank.RankAlgoList.forEach((n, i) => needKind(`$.RankConf.${scene}.RankAlgoList[${i}]`, n, 'score'));
+    if (rank.RankScore !== undefined) {
+      try {
+        compileExpression(rank.RankScore, rankVariable(rank.RankAlgoList));
+      } catch (err) {
+        problems.push(problem(`$.RankConf.${scene}.RankScore`, err instanceof Error ? err.message : String(err)));
+      }
+    }
   }
   const sorts = new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes]);
   for (const [scene, names] of Object.entries(config.SortNames)) {

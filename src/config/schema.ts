@@ -100,6 +100,12 @@ export const RankSceneSchema = Type.Object(
     RankAlgoList: Type.Array(Name, { minItems: 1, maxItems: 16 }),
     /** Items per algorithm call. */
     BatchCount: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+    /**
+     * The final score as an expression over the algorithms' outputs (PaiRec's RankScore):
+     * `${name}` is an algorithm's score, `${name.key}` one of its score map entries.
+     * Without it, the first algorithm's score is the item's score.
+     */
+    RankScore: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   },
   strict,
 );

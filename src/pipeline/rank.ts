@@ -1,4 +1,6 @@
 import { PairecError } from '../errors.js';
+import { compileExpression } from '../expression/expression.js';
+import { rankVariable } from '../config/references.js';
 import type { AlgoResponse, FeatureMap } from '../algorithm/contract.js';
 import type { RankSceneConf } from '../config/schema.js';
 import type { Candidate, PipelineContext } from './context.js';
@@ -13,6 +15,8 @@ export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<vo
 export function createRankStage(conf: RankSceneConf): RankStage {
   const names = conf.RankAlgoList;
   const batch = conf.BatchCount;
+  // Validated at config load; compiled once per config generation.
+  const rankScore = conf.RankScore === undefined ? undefined : compileExpression(conf.RankScore, rankVariable(names)).run;
   return async (cands, ctx) => {
     if (cands.length === 0) return;
     const items: FeatureMap[] = cands.map(ctx.itemFeatures);
@@ -38,12 +42,20 @@ export function createRankStage(conf: RankSceneConf): RankStage {
         const r = responses[i];
         if (!c || !r) continue;
         if (a === 0) c.score = r.score;
-        if (names.length > 1 || r.scoreMap) {
+        if (names.length > 1 || r.scoreMap || rankScore) {
           c.scoreMap ??= {};
           c.scoreMap[name] = r.score;
           if (r.scoreMap) for (const [k, v] of Object.entries(r.scoreMap)) c.scoreMap[`${name}.${k}`] = v;
         }
       }
     });
+    if (rankScore) {
+      for (const c of cands) {
+        const map = c.scoreMap ?? {};
+        // A missing score map entry is NaN, so a broken model output cannot pass as 0.
+        const s = rankScore((n) => map[n] ?? Number.NaN);
+        c.score = Number.isFinite(s) ? s : 0;
+      }
+    }
   };
 }

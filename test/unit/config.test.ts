@@ -98,7 +98,7 @@ describe('config schema', () => {
     },
     {
       name: 'PaiRec algorithm type not supported yet',
-      raw: mutated((c) => (algo(c, 1).Type = 'EAS')),
+      raw: mutated((c) => (algo(c, 1).Type = 'SELDON')),
       code: 'ERR_CONFIG_NOT_SUPPORTED',
       path: '$.AlgoConfs[1].Type',
     },
@@ -126,6 +126,18 @@ describe('config schema', () => {
       raw: mutated((c) => (c.RankConf = { default_scene: { RankAlgoList: ['item_ann'] } })),
       code: 'ERR_CONFIG_INVALID',
       path: '$.RankConf.default_scene.RankAlgoList[0]',
+    },
+    {
+      name: 'RankScore naming an algorithm outside RankAlgoList',
+      raw: mutated((c) => (c.RankConf = { default_scene: { RankAlgoList: ['similarity_lookup'], RankScore: '${similarity_lookup} * ${other}' } })),
+      code: 'ERR_CONFIG_INVALID',
+      path: '$.RankConf.default_scene.RankScore',
+    },
+    {
+      name: 'RankScore that does not parse',
+      raw: mutated((c) => (c.RankConf = { default_scene: { RankAlgoList: ['similarity_lookup'], RankScore: 'similarity_lookup *' } })),
+      code: 'ERR_CONFIG_INVALID',
+      path: '$.RankConf.default_scene.RankScore',
     },
     {
       name: 'vector recall names a missing algorithm',

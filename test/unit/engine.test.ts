@@ -71,6 +71,21 @@ describe('engine', () => {
     await engine.reload(base);
   });
 
+  it('scores with RankScore, an expression over every rank algorithm’s output', async () => {
+    const next = structuredClone(base);
+    next.RankConf = {
+      default_scene: { RankAlgoList: ['similarity_lookup', 'popularity_lookup'], RankScore: '${popularity_lookup} * 100 + 0 * ${similarity_lookup}' },
+    };
+    await engine.reload(next);
+    const { items } = await recommend(engine, request({ size: 5 }));
+    const catalog = engine.current()?.catalog;
+    for (const item of items) {
+      const pop = catalog?.itemFeatures[catalog.itemIndex(item.itemId) ?? -1]?.popularity;
+      assert.ok(typeof pop === 'number' && Math.abs(item.score - pop * 100) < 1e-9, `${item.score} = 100 × ${String(pop)}`);
+    }
+    await engine.reload(base);
+  });
+
   it('rejects an invalid config and keeps serving the running one', async () => {
     const sig = engine.current()?.signature;
     await assert.rejects(engine.reload({ ...base, AlgoConfs: 'nope' }), (e: unknown) => e instanceof ConfigError);
