@@ -29,6 +29,7 @@ export const ERROR_CATALOG = {
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
   ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
+  ERR_BACKEND_REPLY: { status: 502, summary: 'a remote backend sent a reply that breaks its protocol' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the run was rejected at once, not queued' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },

@@ -4,6 +4,7 @@ import { PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { Algorithm, AlgorithmKind, KindInput } from './contract.js';
+import type { HttpOptimization } from './remote/http.js';
 
 /** What a factory may use besides its own config. */
 export interface BuildDeps {
@@ -15,6 +16,8 @@ export interface BuildDeps {
   readonly cacheDir: string | undefined;
   /** Aborted when the build is abandoned (shutdown, superseded reload). */
   readonly signal: AbortSignal;
+  /** The config's `optimization` block (keep-alive, pool size, compression) for HTTP backends; defaults when absent. */
+  readonly optimization?: HttpOptimization;
 }
 
 /**

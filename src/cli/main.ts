@@ -4,8 +4,9 @@ import type { Command } from './command.js';
 import { serveCommand } from './serve.js';
 import { genDemoCommand } from './gen-demo.js';
 import { vectorServerCommand } from './vector-server.js';
+import { modelServerCommand } from './model-server.js';
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand, vectorServerCommand].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand, vectorServerCommand, modelServerCommand].map((c) => [c.name, c]));
 
 function usage(): string {
   const lines = [...COMMANDS.values()].map((c) => `  ${c.usage}\n      ${c.summary}`);

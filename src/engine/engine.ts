@@ -135,6 +135,7 @@ export class Engine {
       catalog,
       cacheDir: config.CatalogConf ? cacheRoot(config.CatalogConf) : undefined,
       signal: this.#abort.signal,
+      optimization: config.optimization,
     };
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig);
     let scenes;

@@ -21,6 +21,7 @@ export interface EngineMetrics {
   readonly requestDuration: Histogram<'route' | 'scene' | 'code'>;
   readonly stageDuration: Histogram<'scene' | 'stage'>;
   readonly invalidValues: Counter<'algorithm_name'>;
+  readonly backendFailures: Counter<'algorithm_name' | 'reason'>;
 }
 
 export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -84,6 +85,12 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_algorithm_invalid_values_total',
       help: 'Feature values an algorithm could not use (non-numeric where a number was needed)',
       labelNames: ['algorithm_name'],
+      registers,
+    }),
+    backendFailures: new Counter({
+      name: 'pairec_backend_failures_total',
+      help: 'Failed calls to a remote model backend, every attempt counted, by reason (connect, timeout, status, reply, too_large, aborted)',
+      labelNames: ['algorithm_name', 'reason'],
       registers,
     }),
   };

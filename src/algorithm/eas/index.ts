@@ -1,0 +1,53 @@
+import { PairecError } from '../../errors.js';
+import type { AlgorithmTypeDef } from '../registry.js';
+import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
+import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
+import type { RemoteSettings, ScoreCodec } from '../remote/remote-score.js';
+import { EAS_PROCESSORS, EasConfSchema } from './config.js';
+import type { EasConf } from './config.js';
+import { easyRecCodec, pmmlCodec, tensorFlowCodec } from './codecs.js';
+
+export type { EasConf } from './config.js';
+
+const CODECS: Readonly<Record<(typeof EAS_PROCESSORS)[number], (conf: EasConf) => ScoreCodec>> = {
+  EasyRec: easyRecCodec,
+  PMML: pmmlCodec,
+  TensorFlow: tensorFlowCodec,
+};
+
+const isProcessor = (p: string): p is (typeof EAS_PROCESSORS)[number] => (EAS_PROCESSORS as readonly string[]).includes(p);
+
+/** EAS (`EasConf`): scores from a PAI-EAS service (EasyRec, PMML or TensorFlow processor). */
+export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
+  type: 'EAS',
+  kind: 'score',
+  confKey: 'EasConf',
+  schema: EasConfSchema,
+  create: (name, conf, deps) => {
+    const fail = (why: string): Promise<never> =>
+      Promise.reject(new PairecError('ERR_ALGORITHM_BUILD', `EAS "${name}": ${why}`, { path: `EasConf` }));
+    if (!isProcessor(conf.Processor)) {
+      return fail(`Processor "${conf.Processor}" is not supported (supported: ${EAS_PROCESSORS.join(', ')})`);
+    }
+    let codec: ScoreCodec;
+    try {
+      new URL(conf.Url);
+      codec = CODECS[conf.Processor](conf);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    const settings: RemoteSettings = {
+      type: 'EAS',
+      url: conf.Url,
+      timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
+      // PaiRec: RetryTimes counts every attempt, and 0 keeps its default of 2.
+      attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
+      maxReplyBytes: conf.MaxReplyBytes,
+      headers: conf.Auth ? { authorization: conf.Auth } : {},
+      optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
+    };
+    return Promise.resolve(
+      new RemoteScoreAlgorithm(name, settings, codec, { failures: deps.metrics.backendFailures, logger: deps.logger.child({ algorithm: name }) }),
+    );
+  },
+};

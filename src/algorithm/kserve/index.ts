@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { PairecError } from '../../errors.js';
+import { FeatureSpecSchema } from '../../model/feature-spec.js';
+import { decodeV2Response, encodeV2Request } from '../../model/wire/tensors.js';
+import type { AlgorithmTypeDef } from '../registry.js';
+import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
+import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
+import type { RemoteSettings } from '../remote/remote-score.js';
+import { rowsOf } from '../remote/rows.js';
+
+/**
+ * KServeConf: a model behind the Open Inference Protocol v2 REST API (KServe, Triton,
+ * MLServer). Names follow PaiRec's remote confs (`Url`, `Timeout` in ms, `RetryTimes`).
+ */
+export const KServeConfSchema = Type.Object(
+  {
+    /** Base URL of the inference server, e.g. `http://host:8000`. */
+    Url: Type.String({ minLength: 1, maxLength: 4096 }),
+    ModelName: Type.String({ minLength: 1, maxLength: 256 }),
+    /** Calls `/v2/models/<m>/versions/<v>/infer` when set. */
+    ModelVersion: Type.String({ maxLength: 64, default: '' }),
+    Timeout: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000 }),
+    RetryTimes: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+    Features: FeatureSpecSchema,
+    InputName: Type.String({ minLength: 1, maxLength: 256, default: 'features' }),
+    /** The output read as the score; the first output when empty. */
+    OutputName: Type.String({ maxLength: 256, default: '' }),
+    /** Sent as the `Authorization` header when set. */
+    Auth: Type.String({ maxLength: 4096, default: '' }),
+    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 16 << 20 }),
+  },
+  { additionalProperties: false },
+);
+export type KServeConf = Static<typeof KServeConfSchema>;
+
+/** KSERVE (`KServeConf`): scores from an Open Inference Protocol v2 server. */
+export const kserveType: AlgorithmTypeDef<'score', typeof KServeConfSchema> = {
+  type: 'KSERVE',
+  kind: 'score',
+  confKey: 'KServeConf',
+  schema: KServeConfSchema,
+  create: (name, conf, deps) => {
+    let base: URL;
+    try {
+      base = new URL(conf.Url);
+    } catch {
+      return Promise.reject(new PairecError('ERR_ALGORITHM_BUILD', `KSERVE "${name}": Url "${conf.Url}" is not a URL`));
+    }
+    const model = encodeURIComponent(conf.ModelName) + (conf.ModelVersion ? `/versions/${encodeURIComponent(conf.ModelVersion)}` : '');
+    const path = `${base.pathname.replace(/\/$/, '')}/v2/models/${model}/infer`;
+    const output = conf.OutputName || undefined;
+    const codec = {
+      contentType: 'application/json',
+      path,
+      rowAlignedUsers: true,
+      encode: (user: Parameters<typeof rowsOf>[1], items: Parameters<typeof rowsOf>[2]) =>
+        encodeV2Request(rowsOf(conf.Features, user, items), conf.InputName, output),
+      decode: (body: Buffer, items: Parameters<typeof rowsOf>[2]) => decodeV2Response(body, items.length, output),
+    };
+    const settings: RemoteSettings = {
+      type: 'KSERVE',
+      url: new URL(path, base).href,
+      timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
+      attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
+      maxReplyBytes: conf.MaxReplyBytes,
+      headers: conf.Auth ? { authorization: conf.Auth } : {},
+      optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
+    };
+    return Promise.resolve(
+      new RemoteScoreAlgorithm(name, settings, codec, { failures: deps.metrics.backendFailures, logger: deps.logger.child({ algorithm: name }) }),
+    );
+  },
+};

@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import { AlgorithmBase } from '../base.js';
+import { PairecError } from '../../errors.js';
+import { retry } from '../../runtime/retry.js';
+import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contract.js';
+import { BackendCallError, HttpBackend, badReply, isRetryableCall } from './http.js';
+import type { FailureReason, HttpOptimization } from './http.js';
+
+/** One wire protocol: how a run becomes a request body, and a reply becomes scores. */
+export interface ScoreCodec {
+  readonly contentType: string;
+  /** Path (and query) the call posts to, under the backend's origin. */
+  readonly path: string;
+  /** Whether the body must be gzipped whatever the config says (PMML). */
+  readonly alwaysGzip?: boolean;
+  /** Whether the protocol carries row-aligned user features; when not, coalesced runs are split per user. */
+  readonly rowAlignedUsers: boolean;
+  encode(user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[]): Uint8Array | string;
+  /** Scores of `items`, in order; throws (badReply) when the reply breaks the protocol. */
+  decode(body: Buffer, items: readonly FeatureMap[]): readonly AlgoResponse[];
+}
+
+export interface RemoteSettings {
+  readonly type: string;
+  readonly url: string;
+  /** Per-call timeout in ms, capped by the request's time left. */
+  readonly timeoutMs: number;
+  /** Attempts in total, the first included (PaiRec's RetryTimes). */
+  readonly attempts: number;
+  readonly maxReplyBytes: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly optimization: HttpOptimization;
+}
+
+/** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
+const BACKOFF = { baseDelayMs: 100, multiplier: 2 } as const;
+
+/**
+ * A score algorithm served by a remote model over HTTP (EAS, TF Serving, KServe): one
+ * keep-alive pool per instance, one call per run, retried on transient failures within
+ * the request's deadline. Every failure is counted by reason and surfaces as a typed
+ * error: ERR_BACKEND_REPLY for a reply that breaks the protocol, ERR_BACKEND_UNAVAILABLE
+ * for transport failures and error statuses, ERR_DEADLINE_EXCEEDED when time ran out.
+ */
+export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
+  readonly #s: RemoteSettings;
+  readonly #codec: ScoreCodec;
+  readonly #backend: HttpBackend;
+  readonly #failures: (reason: FailureReason) => void;
+  readonly #log: Logger;
+
+  constructor(name: string, settings: RemoteSettings, codec: ScoreCodec, deps: { failures: Counter<'algorithm_name' | 'reason'>; logger: Logger }) {
+    super(name, settings.type, 'score');
+    this.#s = settings;
+    this.#codec = codec;
+    this.#backend = new HttpBackend(settings.url, settings.optimization);
+    this.#failures = (reason) => deps.failures.labels(name, reason).inc();
+    this.#log = deps.logger;
+  }
+
+  protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
+    const { items } = input;
+    if (items.length === 0) return [];
+    const users = input.users;
+    if (!users || this.#codec.rowAlignedUsers) return this.#call(users ?? input.user, items, ctx);
+    // Split a coalesced run into runs of one user each (consecutive rows share a map).
+    const parts: Promise<readonly AlgoResponse[]>[] = [];
+    let start = 0;
+    for (let i = 1; i <= items.length; i++) {
+      if (i === items.length || users[i] !== users[start]) {
+        parts.push(this.#call(users[start], items.slice(start, i), ctx));
+        start = i;
+      }
+    }
+    return (await Promise.all(parts)).flat();
+  }
+
+  async #call(user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[], ctx: RunContext): Promise<readonly AlgoResponse[]> {
+    const body = this.#codec.encode(user, items);
+    let attempts = 0;
+    try {
+      return await retry({
+        attempt: async ({ timeLeftMs }) => {
+          attempts++;
+          try {
+            return await this.#once(body, items, Math.min(this.#s.timeoutMs, timeLeftMs), ctx);
+          } catch (err) {
+            if (err instanceof BackendCallError) this.#failures(err.reason);
+            throw err;
+          }
+        },
+        isRetryable: isRetryableCall,
+        deadline: ctx.deadline,
+        signal: ctx.signal,
+        policy: { ...BACKOFF, maxAttempts: this.#s.attempts },
+        minAttemptMs: 1,
+        onRetry: ({ attempt, delayMs, error }) =>
+          this.#log.debug({ algorithm: this.name, attempt, delayMs, err: (error as Error).message }, 'retrying model call'),
+      });
+    } catch (err) {
+      throw this.#toPairecError(err, attempts, ctx);
+    }
+  }
+
+  async #once(body: Uint8Array | string, items: readonly FeatureMap[], timeoutMs: number, ctx: RunContext): Promise<readonly AlgoResponse[]> {
+    const reply = await this.#backend.post(this.#codec.path, {
+      body,
+      headers: { 'content-type': this.#codec.contentType, ...this.#s.headers },
+      timeoutMs,
+      signal: ctx.signal,
+      maxReplyBytes: this.#s.maxReplyBytes,
+      gzip: this.#codec.alwaysGzip === true || this.#s.optimization.enable_compression,
+    });
+    let out: readonly AlgoResponse[];
+    try {
+      out = this.#codec.decode(reply.body, items);
+    } catch (err) {
+      if (err instanceof BackendCallError) throw err;
+      throw badReply(`reply cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (out.length !== items.length) throw badReply(`reply has ${out.length} scores for ${items.length} items`);
+    for (const r of out) {
+      if (!Number.isFinite(r.score)) throw badReply(`reply has a non-finite score (${r.score})`);
+    }
+    return out;
+  }
+
+  #toPairecError(err: unknown, attempts: number, ctx: RunContext): PairecError {
+    if (err instanceof PairecError) return err;
+    const where = `${this.#s.type} "${this.name}" (${this.#s.url})`;
+    if (!(err instanceof BackendCallError)) {
+      return new PairecError('ERR_BACKEND_UNAVAILABLE', `${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (err.reason === 'aborted') return new PairecError('ERR_ABORTED', `${where}: call aborted`, { cause: err });
+    if (err.reason === 'timeout' && ctx.deadline - performance.now() <= 0) {
+      return new PairecError('ERR_DEADLINE_EXCEEDED', `${where}: ran out of the request's time`, { cause: err });
+    }
+    const code = err.reason === 'reply' || err.reason === 'too_large' ? 'ERR_BACKEND_REPLY' : 'ERR_BACKEND_UNAVAILABLE';
+    return new PairecError(code, `${where} failed after ${attempts} attempt(s): ${err.message}`, { cause: err });
+  }
+
+  protected override onClose(): Promise<void> {
+    return this.#backend.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { Value } from '@sinclair/typebox/value';
+import { createLogger } from '../observability/logger.js';
+import { FeatureSpecSchema } from '../model/feature-spec.js';
+import type { FeatureRef, FeatureSpec } from '../model/feature-spec.js';
+import { startModelServer } from '../servers/model-server/server.js';
+import type { Command } from './command.js';
+
+/** `name:dim,name:dim` → feature refs (dim 1 when omitted). */
+function refs(flag: string, text: string): FeatureRef[] {
+  return text
+    .split(',')
+    .filter((s) => s.length > 0)
+    .map((part) => {
+      const [name = '', dim = '1'] = part.split(':');
+      const d = Number(dim);
+      if (!name || !Number.isInteger(d) || d < 1) throw new Error(`--${flag}: "${part}" is not name[:dim]`);
+      return { Name: name, Dim: d, Default: 0 };
+    });
+}
+
+async function specFrom(file: string | undefined, user: string, item: string): Promise<FeatureSpec> {
+  if (!file) return { User: refs('user', user), Item: refs('item', item) };
+  const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
+  const spec = Value.Default(FeatureSpecSchema, raw);
+  if (!Value.Check(FeatureSpecSchema, spec)) {
+    const first = [...Value.Errors(FeatureSpecSchema, spec)][0];
+    throw new Error(`${file}: ${first ? `${first.path} ${first.message}` : 'not a feature spec'}`);
+  }
+  return spec;
+}
+
+export const modelServerCommand: Command = {
+  name: 'model-server',
+  usage:
+    'pairec model-server --model FILE.onnx [--port 8500] [--host 0.0.0.0] [--name NAME] [--token TOKEN]\n' +
+    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]',
+  summary: 'serve an ONNX model over PAI-EAS (EasyRec, TensorFlow, PMML), TF Serving REST and KServe v2 REST',
+  run: async (argv) => {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        port: { type: 'string', default: '8500' },
+        host: { type: 'string', default: '0.0.0.0' },
+        name: { type: 'string' },
+        token: { type: 'string' },
+        features: { type: 'string' },
+        user: { type: 'string', default: 'embedding:64' },
+        item: { type: 'string', default: 'embedding:64' },
+      },
+    });
+    if (!values.model) throw new Error('--model FILE.onnx is required');
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+    const logger = createLogger('info');
+    const server = await startModelServer({
+      modelPath: values.model,
+      ...(values.name ? { name: values.name } : {}),
+      ...(values.token !== undefined ? { token: values.token } : {}),
+      spec: await specFrom(values.features, values.user, values.item),
+      host: values.host,
+      port,
+      logger,
+    });
+    logger.info({ port: server.port, model: server.model.name, input: server.model.inputName, outputs: server.model.outputNames }, 'listening');
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping');
+      void server.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return undefined;
+  },
+};

@@ -1,0 +1,89 @@
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
+import type { FeatureSpec } from '../../model/feature-spec.js';
+import { decodePBRequest, encodePBResponse } from '../../model/wire/easyrec.js';
+import { decodeEasTfRequest, encodeEasTfResponse } from '../../model/wire/tensors.js';
+import { ProtocolError, runRows, scoreFeatures, tensorFrom } from './protocols.js';
+import { ServedModel } from './model.js';
+
+/**
+ * PAI-EAS' `/api/predict/<service>` with three processors over the one model:
+ * `<name>` speaks EasyRec (PBRequest → PBResponse), `<name>_tf` the TensorFlow processor
+ * (PredictRequest → PredictResponse), `<name>_pmml` PMML (gzip JSON list → JSON list).
+ * With a token set, the `Authorization` header must carry it, as on EAS.
+ */
+export function registerEasRoutes(app: FastifyInstance, model: ServedModel, spec: FeatureSpec, token: string | undefined): void {
+  const auth = (req: FastifyRequest): void => {
+    if (token !== undefined && req.headers.authorization !== token) throw new ProtocolError(401, 'Authorization token is missing or wrong');
+  };
+  app.post<{ Params: { service: string } }>('/api/predict/:service', async (req, reply) => {
+    auth(req);
+    const service = req.params.service;
+    const body = req.body as Buffer;
+    if (service === model.name) {
+      let decoded;
+      try {
+        decoded = decodePBRequest(body);
+      } catch (err) {
+        throw new ProtocolError(400, `not a PBRequest: ${(err as Error).message}`);
+      }
+      const result = await scoreFeatures(model, spec, decoded.user, decoded.items);
+      const outputs = Object.keys(result);
+      const cols = outputs.map((o) => ServedModel.firstColumn(result[o] as never, decoded.items.length));
+      const results: Record<string, { scores: number[] }> = {};
+      decoded.itemIds.forEach((id, i) => (results[id] = { scores: cols.map((c) => c[i] as number) }));
+      return reply.type('application/octet-stream').send(Buffer.from(encodePBResponse({ results, outputs, itemIds: [...decoded.itemIds] })));
+    }
+    if (service === `${model.name}_tf`) {
+      let decoded;
+      try {
+        decoded = decodeEasTfRequest(body);
+      } catch (err) {
+        throw new ProtocolError(400, `not a PredictRequest: ${(err as Error).message}`);
+      }
+      const input = decoded.inputs[model.inputName] ?? Object.values(decoded.inputs)[0];
+      if (!input) throw new ProtocolError(400, 'PredictRequest has no inputs');
+      const { rows, n, width } = tensorFrom(input.values, input.shape, model);
+      const result = await runRows(model, rows, n, width, decoded.outputFilter);
+      const outputs: Record<string, { shape: number[]; values: Float32Array }> = {};
+      for (const [k, t] of Object.entries(result)) outputs[k] = { shape: [...t.shape], values: t.data };
+      return reply.type('application/octet-stream').send(Buffer.from(encodeEasTfResponse(outputs)));
+    }
+    if (service === `${model.name}_pmml`) {
+      const list = parsePmml(body);
+      const users: FeatureMap[] = [];
+      const items: FeatureMap[] = [];
+      for (const row of list) {
+        const user: Record<string, FeatureInput> = {};
+        const item: Record<string, FeatureInput> = {};
+        for (const [k, v] of Object.entries(row)) {
+          const value = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as FeatureInput);
+          if (k.startsWith('user_')) user[k.slice(5)] = value;
+          else item[k] = value;
+        }
+        users.push(user);
+        items.push(item);
+      }
+      const result = await scoreFeatures(model, spec, users, items);
+      const first = result[model.outputNames[0] as string];
+      const scores = first ? ServedModel.firstColumn(first, items.length) : new Float32Array(0);
+      return Array.from(scores, (score) => ({ score }));
+    }
+    throw new ProtocolError(404, `no service "${service}" (serving ${model.name}, ${model.name}_tf, ${model.name}_pmml)`);
+  });
+}
+
+function parsePmml(body: Buffer): Record<string, unknown>[] {
+  let list: unknown;
+  try {
+    const text = body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+    list = JSON.parse(text);
+  } catch {
+    throw new ProtocolError(400, 'PMML body is not (gzip) JSON');
+  }
+  if (!Array.isArray(list) || !list.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
+    throw new ProtocolError(400, 'PMML body must be a JSON list of feature maps');
+  }
+  return list as Record<string, unknown>[];
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { ProtocolError, nested, parseJson, runRows, tensorFrom } from './protocols.js';
+import type { ServedModel } from './model.js';
+
+const flatNumbersCount = (row: unknown[]): number => row.flat(Infinity).length;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * KServe's Open Inference Protocol v2 (REST) and TensorFlow Serving's REST predict API.
+ * Errors are `{"error": "..."}`, as both protocols specify.
+ */
+export function registerTensorRoutes(app: FastifyInstance, model: ServedModel): void {
+  const checkModel = (name: string): void => {
+    if (name !== model.name) throw new ProtocolError(404, `model "${name}" is not served (serving "${model.name}")`);
+  };
+  const metadata = {
+    name: model.name,
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
+    inputs: [{ name: model.inputName, datatype: 'FP32', shape: [-1, model.width ?? -1] }],
+    outputs: model.outputNames.map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
+  };
+
+  app.get('/v2/health/live', () => ({ live: true }));
+  app.get('/v2/health/ready', () => ({ ready: true }));
+  app.get('/v2', () => ({ name: 'pairec-model-server', version: '1', extensions: [] }));
+  app.get<{ Params: { m: string } }>('/v2/models/:m', (req) => (checkModel(req.params.m), metadata));
+  app.get<{ Params: { m: string } }>('/v2/models/:m/ready', (req) => (checkModel(req.params.m), { name: model.name, ready: true }));
+
+  const infer = async (name: string, body: Buffer): Promise<unknown> => {
+    checkModel(name);
+    const msg = parseJson(body);
+    const inputs = msg.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw new ProtocolError(400, 'request needs a non-empty "inputs" array');
+    const input = (inputs as unknown[]).find((i) => isObject(i) && i.name === model.inputName) ?? inputs[0];
+    if (!isObject(input)) throw new ProtocolError(400, 'each input must be an object');
+    const shape = input.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+      throw new ProtocolError(400, `input "${String(input.name)}" needs a "shape" of non-negative integers`);
+    }
+    const { rows, n, width } = tensorFrom(input.data, shape as number[], model);
+    const requested = Array.isArray(msg.outputs) ? (msg.outputs as unknown[]).map((o) => (isObject(o) ? String(o.name) : '')) : undefined;
+    const result = await runRows(model, rows, n, width, requested);
+    return {
+      model_name: model.name,
+      model_version: '1',
+      ...(typeof msg.id === 'string' ? { id: msg.id } : {}),
+      outputs: Object.entries(result).map(([oname, t]) => ({ name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) })),
+    };
+  };
+  app.post<{ Params: { m: string } }>('/v2/models/:m/infer', (req) => infer(req.params.m, req.body as Buffer));
+  app.post<{ Params: { m: string; v: string } }>('/v2/models/:m/versions/:v/infer', (req) => infer(req.params.m, req.body as Buffer));
+
+  // TF Serving: GET /v1/models/<m> (status) and POST /v1/models/<m>[/versions/<v>]:predict.
+  app.get<{ Params: { m: string } }>('/v1/models/:m', (req) => {
+    checkModel(req.params.m);
+    return { model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] };
+  });
+  app.post<{ Params: { '*': string } }>('/v1/models/*', async (req) => {
+    const m = /^([^/:]+)(?:\/versions\/[^/:]+)?:predict$/.exec(req.params['*']);
+    if (!m?.[1]) throw new ProtocolError(404, 'expected /v1/models/<model>:predict');
+    checkModel(m[1]);
+    const msg = parseJson(req.body as Buffer);
+    const row = 'instances' in msg;
+    let data: unknown = row ? msg.instances : msg.inputs;
+    if (isObject(data)) data = data[model.inputName] ?? Object.values(data)[0];
+    if (data === undefined) throw new ProtocolError(400, 'request needs "instances" or "inputs"');
+    const first: unknown = Array.isArray(data) ? (data as unknown[])[0] : undefined;
+    const shape = Array.isArray(data) && Array.isArray(first) ? [data.length, flatNumbersCount(first)] : undefined;
+    const { rows, n, width } = tensorFrom(data, shape, model);
+    const result = await runRows(model, rows, n, width);
+    // TF Serving's shapes: one output is a bare tensor; several are a map (columnar) or
+    // one object per row (row format).
+    const names = Object.keys(result);
+    const cols = names.map((k) => nested(result[k] as never) as unknown[]);
+    if (names.length === 1) return row ? { predictions: cols[0] } : { outputs: cols[0] };
+    if (!row) return { outputs: Object.fromEntries(names.map((k, i) => [k, cols[i]])) };
+    return { predictions: Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((k, i) => [k, cols[i]?.[r]]))) };
+  });
+}
