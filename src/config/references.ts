@@ -38,6 +38,12 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
   unique(config.AlgoConfs.map((a) => a.Name), '$.AlgoConfs', problems);
   unique(config.RecallConfs.map((r) => r.Name), '$.RecallConfs', problems);
   unique(config.SortConfs.map((s) => s.Name), '$.SortConfs', problems);
+  unique(config.FilterConfs.map((f) => f.Name), '$.FilterConfs', problems);
+  config.FilterConfs.forEach((f, i) => {
+    if (!vocab.filterTypes.has(f.FilterType)) {
+      problems.push(typeProblem(`$.FilterConfs[${i}].FilterType`, 'filter type', f.FilterType, PAIREC_FILTER_TYPES));
+    }
+  });
 
   const kinds = new Map<string, AlgorithmKind>(vocab.customAlgorithms);
   let needsCatalog = false;
@@ -106,10 +112,11 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       if (!sorts.has(n)) problems.push(typeProblem(`$.SortNames.${scene}[${i}]`, 'sort', n, PAIREC_SORT_TYPES));
     });
   }
+  const filters = new Set([...config.FilterConfs.map((f) => f.Name), ...vocab.filterTypes]);
   for (const [scene, names] of Object.entries(config.FilterNames)) {
     if (!sceneKey('FilterNames', scene)) continue;
     names.forEach((n, i) => {
-      if (!vocab.filterNames.has(n)) problems.push(typeProblem(`$.FilterNames.${scene}[${i}]`, 'filter', n, PAIREC_FILTER_TYPES));
+      if (!filters.has(n)) problems.push(typeProblem(`$.FilterNames.${scene}[${i}]`, 'filter', n, PAIREC_FILTER_TYPES));
     });
   }
   if (needsCatalog && config.CatalogConf === undefined) {

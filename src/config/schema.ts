@@ -93,6 +93,17 @@ export const RecallConfSchema = Type.Object(
   strict,
 );
 
+/** PaiRec's FilterConfs entry; TimeInterval and MaxItems apply to exposure filters. */
+export const FilterConfSchema = Type.Object(
+  {
+    Name,
+    FilterType: Type.String({ minLength: 1 }),
+    /** Exposure filter: how long a shown item stays filtered, in seconds. */
+    TimeInterval: Type.Integer({ minimum: 1, maximum: 365 * 86400, default: 86400 }),
+  },
+  strict,
+);
+
 export const SortConfSchema = Type.Object({ Name, SortType: Type.String({ minLength: 1 }) }, strict);
 
 export const RankSceneSchema = Type.Object(
@@ -148,6 +159,12 @@ export const ConfigSchema = Type.Object(
     AlgoConfs: Type.Array(AlgoConfSchema, { default: [], maxItems: 1000 }),
     RecallConfs: Type.Array(RecallConfSchema, { default: [], maxItems: 1000 }),
     SortConfs: Type.Array(SortConfSchema, { default: [], maxItems: 1000 }),
+    FilterConfs: Type.Array(FilterConfSchema, { default: [], maxItems: 1000 }),
+    /** In-memory exposure store bounds (exposures recorded by POST /api/callback). */
+    ExposureConf: Obj({
+      MaxItemsPerUser: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+      MaxUsers: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 1_000_000 }),
+    }),
     SceneConfs: SceneMap(SceneMap(SceneCategorySchema, 1)),
     RankConf: SceneMap(RankSceneSchema),
     FilterNames: SceneMap(Type.Array(Name, { maxItems: 64 })),
@@ -162,6 +179,7 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type AlgoConf = Static<typeof AlgoConfSchema>;
 export type RecallConf = Static<typeof RecallConfSchema>;
+export type FilterConf = Static<typeof FilterConfSchema>;
 export type CatalogConf = Static<typeof CatalogConfSchema>;
 export type RankSceneConf = Static<typeof RankSceneSchema>;
 
@@ -172,7 +190,7 @@ export type RankSceneConf = Static<typeof RankSceneSchema>;
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
   'RunMode', 'Region', 'RedisConfs', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
   'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs', 'ABTestConf',
-  'UserDefineConfs', 'FeatureConfs', 'FilterConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
+  'UserDefineConfs', 'FeatureConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
   'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',
   'FeatureLogConfs', 'SceneFeatureConfs',
 ];

@@ -20,7 +20,8 @@ export interface ConfigVocabulary {
   /** Recall types: the algorithm kind each needs (via AlgoName), and whether it reads the catalog. */
   readonly recallTypes: ReadonlyMap<string, RecallTypeInfo>;
   readonly sortTypes: ReadonlySet<string>;
-  readonly filterNames: ReadonlySet<string>;
+  /** Filter types (PaiRec's FilterType); their names also work directly in FilterNames. */
+  readonly filterTypes: ReadonlySet<string>;
   /** Instances registered in code (PaiRec's RegisterAlgorithm), by name. */
   readonly customAlgorithms: ReadonlyMap<string, AlgorithmKind>;
 }

@@ -16,7 +16,9 @@ import { compileScenes } from '../pipeline/scene.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
 import { RECALL_TYPES } from '../pipeline/recall/index.js';
 import { SORT_TYPES } from '../pipeline/sort/index.js';
-import { FILTERS } from '../pipeline/filter/index.js';
+import { FILTER_TYPES } from '../pipeline/filter/index.js';
+import { MemoryExposureStore } from '../store/exposure-store.js';
+import type { ExposureStore } from '../store/exposure-store.js';
 
 /** Everything one config generation serves; requests run on the snapshot they started with. */
 export interface EngineSnapshot {
@@ -47,11 +49,20 @@ export class Engine {
   readonly #opts: EngineOptions;
   #snapshot: EngineSnapshot | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #exposures: ExposureStore | undefined;
   readonly #abort = new AbortController();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger });
+  }
+
+  /**
+   * Exposures recorded by the callback API. Process state, not config: it survives
+   * reloads; its bounds (ExposureConf) are read from the first config applied.
+   */
+  get exposures(): ExposureStore | undefined {
+    return this.#exposures;
   }
 
   get registry(): AlgorithmRegistry {
@@ -63,7 +74,7 @@ export class Engine {
       algorithms: this.#opts.registry,
       recallTypes: RECALL_TYPES,
       sortTypes: new Set(SORT_TYPES.keys()),
-      filterNames: new Set(FILTERS.keys()),
+      filterTypes: new Set(FILTER_TYPES.keys()),
       customAlgorithms: this.factory.customKinds(),
     };
   }
@@ -140,7 +151,11 @@ export class Engine {
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig);
     let scenes;
     try {
-      scenes = compileScenes(config, catalog, metrics);
+      this.#exposures ??= new MemoryExposureStore({
+        maxItemsPerUser: config.ExposureConf.MaxItemsPerUser,
+        maxUsers: config.ExposureConf.MaxUsers,
+      });
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures }, metrics);
     } catch (err) {
       await pending.abort();
       throw err;

@@ -4,8 +4,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { Candidate, PipelineContext, StageTrace } from './context.js';
-import { FILTERS, uniqueFilter } from './filter/index.js';
-import type { Filter } from './filter/index.js';
+import { FILTER_TYPES, uniqueFilter } from './filter/index.js';
+import type { Filter, FilterEnv } from './filter/index.js';
 import { SORT_TYPES } from './sort/index.js';
 import type { Sort } from './sort/index.js';
 import { RECALL_TYPES } from './recall/index.js';
@@ -79,17 +79,22 @@ export class ScenePipeline {
 /** Compiles every scene and category of a validated config. */
 export function compileScenes(
   config: Config,
-  catalog: Catalog | undefined,
+  env: FilterEnv & { readonly catalog: Catalog | undefined },
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
+  const { catalog } = env;
+  const filterConfs = new Map(config.FilterConfs.map((f) => [f.Name, f]));
   const recallConfs = new Map(config.RecallConfs.map((r) => [r.Name, r]));
   const sortConfs = new Map(config.SortConfs.map((s) => [s.Name, s.SortType]));
   const scenes = new Map<string, Map<string, ScenePipeline>>();
   for (const [scene, categories] of Object.entries(config.SceneConfs)) {
     const filters: Filter[] = [uniqueFilter];
     for (const n of config.FilterNames[scene] ?? []) {
-      const f = FILTERS.get(n);
-      if (f && f !== uniqueFilter) filters.push(f);
+      if (n === 'UniqueFilter') continue; // always first already
+      // A FilterConfs name, or a filter type's own name with its defaults.
+      const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400 };
+      const def = FILTER_TYPES.get(conf.FilterType);
+      if (def) filters.push(def.create(conf, env));
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
     const sorts = sortNames.map((n) => SORT_TYPES.get(sortConfs.get(n) ?? n)).filter((s): s is Sort => s !== undefined);

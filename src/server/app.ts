@@ -8,6 +8,7 @@ import { clientErrorHandler, errorHandler, sendError, toPairecError } from './er
 import { parseJsonBody } from './json-body.js';
 import { recommendRoute } from './routes/recommend.js';
 import { probeRoutes } from './routes/probes.js';
+import { callbackRoute } from './routes/callback.js';
 import type { ServerState } from './state.js';
 
 export interface AppOptions {
@@ -62,6 +63,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   recommendRoute(app, engine);
+  callbackRoute(app, engine);
   probeRoutes(app, engine, metrics, state);
   return app;
 }

@@ -1,9 +1,9 @@
-import { Ajv } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { PairecError } from '../errors.js';
 import type { RecommendRequest } from '../pipeline/context.js';
+import { assertValid, compileBody } from './validation.js';
 
 const Feature = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean(), Type.Null()]);
 
@@ -26,32 +26,11 @@ export const DEFAULT_SCENE = 'default_scene';
 export const DEFAULT_CATEGORY = 'default';
 export const DEFAULT_SIZE = 10;
 
-const validate = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false, strict: false }).compile<RecommendBody>(
-  RecommendBodySchema,
-);
-
-function fieldName(pointer: string): string {
-  return pointer.replace(/^\//, '').replace(/\//g, '.');
-}
+const validate = compileBody<RecommendBody>(RecommendBodySchema);
 
 /** Validates a parsed body; throws a catalog error naming the field at fault. */
 export function parseRecommendBody(body: unknown, maxSize: number): RecommendRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new PairecError('ERR_INVALID_FIELD', 'the request body must be a JSON object', { path: '$' });
-  }
-  if (!validate(body)) {
-    const e = validate.errors?.[0];
-    const params = (e?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
-    if (e?.keyword === 'required' && params.missingProperty) {
-      throw new PairecError('ERR_MISSING_FIELD', `${params.missingProperty} is required`, { path: params.missingProperty });
-    }
-    if (e?.keyword === 'additionalProperties' && params.additionalProperty) {
-      const f = [fieldName(e.instancePath), params.additionalProperty].filter(Boolean).join('.');
-      throw new PairecError('ERR_UNKNOWN_FIELD', `${f} is not a field of this request`, { path: f });
-    }
-    const f = fieldName(e?.instancePath ?? '') || '$';
-    throw new PairecError('ERR_INVALID_FIELD', `${f} ${e?.message ?? 'is invalid'}`, { path: f });
-  }
+  assertValid(validate, body);
   const size = body.size ?? DEFAULT_SIZE;
   if (size > maxSize) {
     throw new PairecError('ERR_INVALID_FIELD', `size must be <= ${maxSize}`, { path: 'size' });

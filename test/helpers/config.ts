@@ -25,6 +25,7 @@ export function smallConfig(cacheDir: string = mkdtempSync(join(tmpdir(), 'paire
       default_scene: { default: { RecallNames: ['vector_recall', 'hot_recall'] } },
       hot_scene: { default: { RecallNames: ['hot_recall'] } },
     },
+    FilterNames: { default_scene: ['UniqueFilter', 'User2ItemExposureFilter'] },
     RankConf: { default_scene: { RankAlgoList: ['similarity_lookup', 'popularity_lookup'] } },
     SortNames: { default_scene: ['ItemRankScore'] },
     performance: { request_timeout_ms: 2000 },

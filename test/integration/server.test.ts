@@ -132,6 +132,24 @@ describe('pairec serve (real process)', () => {
     assert.match(text, /pairec_algorithm_input_size_bucket\{le="1",algorithm_name="item_ann"\} [1-9]/);
   });
 
+  it('filters items a callback recorded as exposed', async () => {
+    const first = (await (await server.post('/api/recommend', '{"uid":"77","size":10}')).json()) as RecommendBody;
+    assert.equal(first.items.length, 10);
+    const cb = await server.post(
+      '/api/callback',
+      JSON.stringify({ uid: '77', scene_id: 'default_scene', request_id: first.request_id, item_list: first.items.map((i) => ({ item_id: i.item_id, score: i.score })) }),
+    );
+    assert.equal(cb.status, 200);
+    assert.equal(((await cb.json()) as { code: number }).code, 200);
+    const second = (await (await server.post('/api/recommend', '{"uid":"77","size":10}')).json()) as RecommendBody;
+    assert.equal(second.items.length, 10);
+    const shown = new Set(first.items.map((i) => i.item_id));
+    assert.deepEqual(second.items.filter((i) => shown.has(i.item_id)), [], 'none of the exposed items comes back');
+    const bad = await server.post('/api/callback', '{"uid":"77","item_list":[{"score":1}]}');
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as ErrorBody).field, 'item_list.0.item_id');
+  });
+
   const badInputs: { name: string; body: string; status: number; code: string; field?: string }[] = [
     { name: 'malformed JSON', body: '{"uid":', status: 400, code: 'ERR_MALFORMED_JSON' },
     { name: 'numeric uid', body: '{"uid":123}', status: 400, code: 'ERR_INVALID_FIELD', field: 'uid' },

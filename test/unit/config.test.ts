@@ -6,7 +6,7 @@ import type { ConfigVocabulary } from '../../src/config/validate.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
 import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
-import { FILTERS } from '../../src/pipeline/filter/index.js';
+import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { smallConfig } from '../helpers/config.js';
 
@@ -14,7 +14,7 @@ const vocab: ConfigVocabulary = {
   algorithms: createDefaultRegistry(),
   recallTypes: RECALL_TYPES,
   sortTypes: new Set(SORT_TYPES.keys()),
-  filterNames: new Set(FILTERS.keys()),
+  filterTypes: new Set(FILTER_TYPES.keys()),
   customAlgorithms: new Map(),
 };
 
@@ -153,7 +153,7 @@ describe('config schema', () => {
     },
     {
       name: 'PaiRec filter not supported yet',
-      raw: mutated((c) => (c.FilterNames = { default_scene: ['User2ItemExposureFilter'] })),
+      raw: mutated((c) => (c.FilterNames = { default_scene: ['ItemStateFilter'] })),
       code: 'ERR_CONFIG_NOT_SUPPORTED',
       path: '$.FilterNames.default_scene[0]',
     },

@@ -1,7 +1,20 @@
 import type { Candidate, PipelineContext } from '../context.js';
+import type { FilterConf } from '../../config/schema.js';
+import type { ExposureStore } from '../../store/exposure-store.js';
 
 /** A filter stage: returns the candidates that may be shown. */
 export type Filter = (candidates: Candidate[], ctx: PipelineContext) => Candidate[] | Promise<Candidate[]>;
+
+/** What filter factories may use. */
+export interface FilterEnv {
+  readonly exposures: ExposureStore;
+}
+
+/** A filter type (PaiRec's FilterType): builds a filter from its FilterConfs entry. */
+export interface FilterTypeDef {
+  readonly type: string;
+  create(conf: FilterConf, env: FilterEnv): Filter;
+}
 
 /** UniqueFilter: keeps the first occurrence of each item id (recall order decides). */
 export const uniqueFilter: Filter = (candidates) => {
@@ -15,5 +28,19 @@ export const uniqueFilter: Filter = (candidates) => {
   return out;
 };
 
-/** Filters by name (PaiRec's FilterNames). UniqueFilter always runs first. */
-export const FILTERS: ReadonlyMap<string, Filter> = new Map([['UniqueFilter', uniqueFilter]]);
+/**
+ * User2ItemExposureFilter: drops items the user was shown (recorded through
+ * `POST /api/callback`) within the last `TimeInterval` seconds.
+ */
+const exposureFilter: FilterTypeDef = {
+  type: 'User2ItemExposureFilter',
+  create: (conf, env) => async (candidates, ctx) => {
+    const seen = await env.exposures.seen(ctx.request.uid, Date.now() - conf.TimeInterval * 1000);
+    return seen.size === 0 ? candidates : candidates.filter((c) => !seen.has(c.itemId));
+  },
+};
+
+/** Filter types by name; a type's name is also usable directly in FilterNames with its defaults. */
+export const FILTER_TYPES: ReadonlyMap<string, FilterTypeDef> = new Map(
+  [{ type: 'UniqueFilter', create: () => uniqueFilter } satisfies FilterTypeDef, exposureFilter].map((d) => [d.type, d]),
+);

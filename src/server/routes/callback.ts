@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import type { Engine } from '../../engine/engine.js';
+import { PairecError } from '../../errors.js';
+import { assertValid, compileBody } from '../validation.js';
+import { sendError, toPairecError } from '../error-reply.js';
+
+/**
+ * PaiRec's callback body: the items a client showed to a user. Items may carry more
+ * fields (PaiRec clients send scores, positions …); only `item_id` is read.
+ */
+const CallbackBodySchema = Type.Object(
+  {
+    uid: Type.String({ minLength: 1, maxLength: 256 }),
+    scene_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    item_list: Type.Array(
+      Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: true }),
+      { maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+type CallbackBody = Static<typeof CallbackBodySchema>;
+const validate = compileBody<CallbackBody>(CallbackBodySchema);
+
+/** POST /api/callback: records the listed items as exposed to the user (the exposure filter drops them). */
+export function callbackRoute(app: FastifyInstance, engine: Engine): void {
+  app.post('/api/callback', async (req, reply) => {
+    const exposures = engine.exposures;
+    if (!exposures) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
+    try {
+      const body = req.body;
+      assertValid(validate, body);
+      await exposures.add(body.uid, body.item_list.map((i) => i.item_id), Date.now());
+      return { code: 200, msg: 'success', request_id: body.request_id ?? randomUUID(), size: body.item_list.length };
+    } catch (err) {
+      return sendError(reply, toPairecError(err));
+    }
+  });
+}
