@@ -81,7 +81,8 @@ export class HttpBackend {
   }
 
   async post(path: string, opts: PostOptions): Promise<HttpReply> {
-    const timeout = AbortSignal.timeout(Math.max(1, opts.timeoutMs));
+    const timeoutMs = Math.max(1, Math.ceil(opts.timeoutMs));
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([opts.signal, timeout]);
     const body = opts.gzip ? await gzip(opts.body) : opts.body;
     const headers: Record<string, string> = { ...opts.headers };
@@ -96,8 +97,8 @@ export class HttpBackend {
         signal,
         // Without keep-alive every call closes its connection (the spec's DisableKeepAlives).
         reset: !this.#keepAlive,
-        headersTimeout: Math.max(1, opts.timeoutMs),
-        bodyTimeout: Math.max(1, opts.timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
     } catch (err) {
       throw classify(err, opts.signal, timeout, this.url.origin);
