@@ -7,6 +7,8 @@ import type { ScoreCodec } from '../remote/remote-score.js';
 import { rowsOf } from '../remote/rows.js';
 import type { EasConf } from './config.js';
 
+const PMML_MAX_INFLATED = 64 << 20;
+
 const pathOf = (url: string): string => {
   const u = new URL(url);
   return u.pathname + u.search;
@@ -76,7 +78,8 @@ export function pmmlCodec(conf: EasConf): ScoreCodec {
         }),
       ),
     decode: (body) => {
-      const text = body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+      // A gzip reply is inflated with a bound, so a small body cannot claim unbounded memory.
+      const text = body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body, { maxOutputLength: PMML_MAX_INFLATED }).toString('utf8') : body.toString('utf8');
       const list: unknown = JSON.parse(text);
       if (!Array.isArray(list)) throw badReply('PMML reply is not a JSON list');
       return list.map((r: unknown) => {

@@ -76,7 +76,8 @@ export class HttpBackend {
       // max_idle_connections bounds the sockets kept per backend; 0 still needs one.
       connections: Math.max(1, opt.max_idle_connections),
       keepAliveTimeout: 90_000,
-      connect: { timeout: Math.max(1, opt.connection_timeout_seconds * 1000) },
+      // 0 keeps undici's own connect timeout (10 s) rather than failing every connect at once.
+      ...(opt.connection_timeout_seconds > 0 ? { connect: { timeout: opt.connection_timeout_seconds * 1000 } } : {}),
     });
   }
 
