@@ -1,7 +1,7 @@
 /**
  * Items scored per second by the demo MLP: in process (the ONNX type, main thread) vs
- * `pairec model-server` over loopback HTTP (EAS EasyRec protobuf, KServe v2 JSON, TF
- * Serving REST JSON), for rank batches of 100 and 400 items, one or several runs in flight.
+ * `pairec model-server` over loopback HTTP (EAS EasyRec protobuf, KServe v2 JSON and binary
+ * data, TF Serving REST JSON), for rank batches of 100 and 400 items, one or several runs in flight.
  * The server is a separate process on the same machine, so on a small machine client and
  * server compete for cores: the remote figures are the protocols' cost, not a scale-out.
  *
@@ -83,6 +83,7 @@ const backends: [string, string, Record<string, unknown>][] = [
   ['ONNX in process (main thread)', 'ONNX', { ModelPath: model, Features: SPEC }],
   ['EAS EasyRec (protobuf)', 'EAS', { Processor: 'EasyRec', Url: `${base}/api/predict/m`, Timeout: 5000 }],
   ['KSERVE v2 (JSON)', 'KSERVE', { Url: base, ModelName: 'm', Features: SPEC, Timeout: 5000 }],
+  ['KSERVE v2 (binary data)', 'KSERVE', { Url: base, ModelName: 'm', Features: SPEC, Timeout: 5000, BinaryData: true }],
   ['TFSERVING REST (JSON)', 'TFSERVING', { Url: `${base}/v1/models/m:predict`, Features: SPEC, Timeout: 5000 }],
 ];
 console.log(`model-server bench: ${cpus().length} cores, ${seconds} s per cell, items/s`);

@@ -42,3 +42,8 @@ algorithmConformance({
   def: kserveType,
   conf: { Url: server.base, ModelName: 'tiny', Timeout: 2000, OutputName: 'score', Features: TINY_SPEC },
 });
+algorithmConformance({
+  ...sample,
+  def: kserveType,
+  conf: { Url: server.base, ModelName: 'tiny', Timeout: 2000, OutputName: 'score', Features: TINY_SPEC, BinaryData: true },
+});

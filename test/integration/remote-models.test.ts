@@ -61,6 +61,7 @@ describe('rank backends are a config change', () => {
       pmml: await engineFor({ Type: 'EAS', EasConf: { Processor: 'PMML', ...eas, Url: `${eas.Url}_pmml` } }),
       tfserving: await engineFor({ Type: 'TFSERVING', TFservingConf: { Url: `${server.base}/v1/models/demo_mlp:predict`, Features: SPEC } }),
       kserve: await engineFor({ Type: 'KSERVE', KServeConf: { Url: server.base, ModelName: 'demo_mlp', Features: SPEC } }),
+      kserveBinary: await engineFor({ Type: 'KSERVE', KServeConf: { Url: server.base, ModelName: 'demo_mlp', Features: SPEC, BinaryData: true } }),
     };
     for (const uid of ['1', '2', '17', '40']) {
       const reference = await recommend(engines.onnx, request(uid));

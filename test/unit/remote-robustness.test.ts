@@ -11,6 +11,7 @@ import { PairecError } from '../../src/errors.js';
 import { encodePBResponse } from '../../src/model/wire/easyrec.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
 import { BadBackend, hang, huge, send, truncated } from '../helpers/bad-backend.js';
+import type { Behaviour } from '../helpers/bad-backend.js';
 import { buildDeps, runContext, testMetrics } from '../helpers/context.js';
 import { rankInput } from '../helpers/model-server.js';
 import { TINY_SPEC } from '../helpers/tiny-model.js';
@@ -61,6 +62,30 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
       await algo.close();
     });
   }
+
+  it('KSERVE binary data: a header length that does not fit, sizes that do not add up, NaN in the tensor', async () => {
+    const metrics = testMetrics();
+    const algo = await kserve(metrics, { BinaryData: true, OutputName: 'score' });
+    const head = (size: number): string => JSON.stringify({ outputs: [{ name: 'score', datatype: 'FP32', shape: [N, 1], parameters: { binary_data_size: size } }] });
+    const withHeader = (len: number, body: Buffer): Behaviour => (_req, _body, res) =>
+      void res.writeHead(200, { 'inference-header-content-length': String(len) }).end(body);
+    const floats = (vals: number[]): Buffer => Buffer.from(Float32Array.from(vals).buffer);
+    const ok = Buffer.concat([Buffer.from(head(N * 4)), floats([1, 2, 3, 4, 5])]);
+    for (const b of [
+      withHeader(ok.length + 10, ok),
+      withHeader(Buffer.byteLength(head(N * 4)), Buffer.concat([Buffer.from(head(N * 4)), floats([1, 2])])),
+      withHeader(Buffer.byteLength(head(N * 4)), Buffer.concat([Buffer.from(head(N * 4)), floats([1, Number.NaN, 3, 4, 5])])),
+      withHeader(3, ok),
+    ]) {
+      backend.script(b);
+      await assert.rejects(algo.run(input, runContext(2000)), code('ERR_BACKEND_REPLY'));
+    }
+    backend.script(withHeader(Buffer.byteLength(head(N * 4)), ok));
+    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [1, 2, 3, 4, 5]);
+    assert.equal(backend.calls[0]?.headers['content-type'], 'application/octet-stream');
+    assert.equal(await failures(metrics, 'reply'), 4);
+    await algo.close();
+  });
 
   it('EAS EasyRec: NaN scores, a missing item, garbage, a non-OK status', async () => {
     const metrics = testMetrics();

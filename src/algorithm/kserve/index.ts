@@ -2,11 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { PairecError } from '../../errors.js';
 import { FeatureSpecSchema } from '../../model/feature-spec.js';
-import { decodeV2Response, encodeV2Request } from '../../model/wire/tensors.js';
+import { decodeV2Response, encodeV2Request, firstColumn } from '../../model/wire/tensors.js';
+import { HEADER_LENGTH, decodeV2BinaryOutput, encodeV2BinaryRequest } from '../../model/wire/v2-binary.js';
 import type { AlgorithmTypeDef } from '../registry.js';
 import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
 import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
-import type { RemoteSettings } from '../remote/remote-score.js';
+import type { RemoteSettings, ScoreCodec } from '../remote/remote-score.js';
 import { rowsOf } from '../remote/rows.js';
 
 /**
@@ -29,6 +30,11 @@ export const KServeConfSchema = Type.Object(
     /** Sent as the `Authorization` header when set. */
     Auth: Type.String({ maxLength: 4096, default: '' }),
     MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 16 << 20 }),
+    /**
+     * Send rows and receive scores as raw float32 (the protocol's binary tensor data
+     * extension, which Triton and KServe support) instead of JSON numbers.
+     */
+    BinaryData: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );
@@ -50,14 +56,27 @@ export const kserveType: AlgorithmTypeDef<'score', typeof KServeConfSchema> = {
     const model = encodeURIComponent(conf.ModelName) + (conf.ModelVersion ? `/versions/${encodeURIComponent(conf.ModelVersion)}` : '');
     const path = `${base.pathname.replace(/\/$/, '')}/v2/models/${model}/infer`;
     const output = conf.OutputName || undefined;
-    const codec = {
-      contentType: 'application/json',
-      path,
-      rowAlignedUsers: true,
-      encode: (user: Parameters<typeof rowsOf>[1], items: Parameters<typeof rowsOf>[2]) =>
-        encodeV2Request(rowsOf(conf.Features, user, items), conf.InputName, output),
-      decode: (body: Buffer, items: Parameters<typeof rowsOf>[2]) => decodeV2Response(body, items.length, output),
-    };
+    const codec: ScoreCodec = conf.BinaryData
+      ? {
+          contentType: 'application/octet-stream',
+          path,
+          rowAlignedUsers: true,
+          encode: (user, items) => {
+            const { body, headerLength } = encodeV2BinaryRequest(rowsOf(conf.Features, user, items), conf.InputName, output);
+            return { body, headers: { [HEADER_LENGTH]: String(headerLength) } };
+          },
+          decode: (body, items, headers) => {
+            const h = headers[HEADER_LENGTH];
+            return firstColumn(decodeV2BinaryOutput(body, h === undefined ? undefined : Number(h), output), items.length);
+          },
+        }
+      : {
+          contentType: 'application/json',
+          path,
+          rowAlignedUsers: true,
+          encode: (user, items) => encodeV2Request(rowsOf(conf.Features, user, items), conf.InputName, output),
+          decode: (body, items) => decodeV2Response(body, items.length, output),
+        };
     const settings: RemoteSettings = {
       type: 'KSERVE',
       url: new URL(path, base).href,

@@ -8,6 +8,12 @@ import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contra
 import { BackendCallError, HttpBackend, badReply, isRetryableCall } from './http.js';
 import type { FailureReason, HttpOptimization } from './http.js';
 
+/** A body with headers of its own (e.g. the length of a binary body's JSON header). */
+export interface EncodedBody {
+  readonly body: Uint8Array | string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** One wire protocol: how a run becomes a request body, and a reply becomes scores. */
 export interface ScoreCodec {
   readonly contentType: string;
@@ -17,9 +23,9 @@ export interface ScoreCodec {
   readonly alwaysGzip?: boolean;
   /** Whether the protocol carries row-aligned user features; when not, coalesced runs are split per user. */
   readonly rowAlignedUsers: boolean;
-  encode(user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[]): Uint8Array | string;
+  encode(user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[]): Uint8Array | string | EncodedBody;
   /** Scores of `items`, in order; throws (badReply) when the reply breaks the protocol. */
-  decode(body: Buffer, items: readonly FeatureMap[]): readonly AlgoResponse[];
+  decode(body: Buffer, items: readonly FeatureMap[], headers: Readonly<Record<string, string | string[] | undefined>>): readonly AlgoResponse[];
 }
 
 export interface RemoteSettings {
@@ -78,7 +84,8 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   }
 
   async #call(user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[], ctx: RunContext): Promise<readonly AlgoResponse[]> {
-    const body = this.#codec.encode(user, items);
+    const encoded = this.#codec.encode(user, items);
+    const body = typeof encoded === 'string' || encoded instanceof Uint8Array ? { body: encoded, headers: {} } : encoded;
     let attempts = 0;
     try {
       return await retry({
@@ -104,10 +111,10 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     }
   }
 
-  async #once(body: Uint8Array | string, items: readonly FeatureMap[], timeoutMs: number, ctx: RunContext): Promise<readonly AlgoResponse[]> {
+  async #once(body: EncodedBody, items: readonly FeatureMap[], timeoutMs: number, ctx: RunContext): Promise<readonly AlgoResponse[]> {
     const reply = await this.#backend.post(this.#codec.path, {
-      body,
-      headers: { 'content-type': this.#codec.contentType, ...this.#s.headers },
+      body: body.body,
+      headers: { 'content-type': this.#codec.contentType, ...this.#s.headers, ...body.headers },
       timeoutMs,
       signal: ctx.signal,
       maxReplyBytes: this.#s.maxReplyBytes,
@@ -115,7 +122,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     });
     let out: readonly AlgoResponse[];
     try {
-      out = this.#codec.decode(reply.body, items);
+      out = this.#codec.decode(reply.body, items, reply.headers);
     } catch (err) {
       if (err instanceof BackendCallError) throw err;
       throw badReply(`reply cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);

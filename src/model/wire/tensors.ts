@@ -30,7 +30,11 @@ export function flatNumbers(v: unknown, out: number[] = []): number[] {
 }
 
 /** One score per row: a [N] or [N,1] tensor; [N,k] gives the first column. */
-function perRow(values: readonly number[], count: number, what: string): AlgoResponse[] {
+export function firstColumn(values: ArrayLike<number>, count: number): AlgoResponse[] {
+  return perRow(values, count, 'output');
+}
+
+function perRow(values: ArrayLike<number>, count: number, what: string): AlgoResponse[] {
   if (count === 0 || values.length % count !== 0) throw new Error(`${what} has ${values.length} values for ${count} rows`);
   const k = values.length / count;
   const out = new Array<AlgoResponse>(count);

@@ -1,6 +1,16 @@
-import type { FastifyInstance } from 'fastify';
-import { ProtocolError, nested, parseJson, runRows, tensorFrom } from './protocols.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HEADER_LENGTH, float32Bytes, float32From, packBinary, unpackBinary } from '../../model/wire/v2-binary.js';
+import { MAX_ROWS, ProtocolError, nested, parseJson, runRows, tensorFrom } from './protocols.js';
 import type { ServedModel } from './model.js';
+
+/** A [N, W] tensor from a binary section; its size must match the shape. */
+function binaryTensor(bytes: Buffer, shape: readonly number[]): { rows: Float32Array; n: number; width: number } {
+  const n = shape[0] ?? 0;
+  const width = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (bytes.length !== n * width * 4) throw new ProtocolError(400, `binary input of ${bytes.length} bytes is not FP32 [${shape.join(', ')}]`);
+  if (n > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} rows per request`);
+  return { rows: float32From(bytes), n, width };
+}
 
 const flatNumbersCount = (row: unknown[]): number => row.flat(Infinity).length;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,9 +37,20 @@ export function registerTensorRoutes(app: FastifyInstance, model: ServedModel): 
   app.get<{ Params: { m: string } }>('/v2/models/:m', (req) => (checkModel(req.params.m), metadata));
   app.get<{ Params: { m: string } }>('/v2/models/:m/ready', (req) => (checkModel(req.params.m), { name: model.name, ready: true }));
 
-  const infer = async (name: string, body: Buffer): Promise<unknown> => {
+  const infer = async (name: string, body: Buffer, req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     checkModel(name);
-    const msg = parseJson(body);
+    const headerLength = req.headers[HEADER_LENGTH];
+    let msg: Record<string, unknown>;
+    let sections = new Map<string, Buffer>();
+    if (typeof headerLength === 'string') {
+      try {
+        ({ header: msg, sections } = unpackBinary(body, Number(headerLength), 'inputs'));
+      } catch (err) {
+        throw new ProtocolError(400, (err as Error).message);
+      }
+    } else {
+      msg = parseJson(body);
+    }
     const inputs = msg.inputs;
     if (!Array.isArray(inputs) || inputs.length === 0) throw new ProtocolError(400, 'request needs a non-empty "inputs" array');
     const input = (inputs as unknown[]).find((i) => isObject(i) && i.name === model.inputName) ?? inputs[0];
@@ -38,18 +59,31 @@ export function registerTensorRoutes(app: FastifyInstance, model: ServedModel): 
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
       throw new ProtocolError(400, `input "${String(input.name)}" needs a "shape" of non-negative integers`);
     }
-    const { rows, n, width } = tensorFrom(input.data, shape as number[], model);
-    const requested = Array.isArray(msg.outputs) ? (msg.outputs as unknown[]).map((o) => (isObject(o) ? String(o.name) : '')) : undefined;
-    const result = await runRows(model, rows, n, width, requested);
-    return {
-      model_name: model.name,
-      model_version: '1',
-      ...(typeof msg.id === 'string' ? { id: msg.id } : {}),
-      outputs: Object.entries(result).map(([oname, t]) => ({ name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) })),
-    };
+    const bin = sections.get(String(input.name));
+    if (bin && input.datatype !== 'FP32') throw new ProtocolError(400, 'binary inputs must be FP32');
+    const { rows, n, width } = bin ? binaryTensor(bin, shape as number[]) : tensorFrom(input.data, shape as number[], model);
+    const asked = Array.isArray(msg.outputs) ? (msg.outputs as unknown[]).filter(isObject) : undefined;
+    const result = await runRows(model, rows, n, width, asked?.map((o) => String(o.name)));
+    const binaryAll = isObject(msg.parameters) && msg.parameters.binary_data_output === true;
+    const wantsBinary = (oname: string): boolean =>
+      binaryAll || (asked?.some((o) => o.name === oname && isObject(o.parameters) && o.parameters.binary_data === true) ?? false);
+    const head = { model_name: model.name, model_version: '1', ...(typeof msg.id === 'string' ? { id: msg.id } : {}) };
+    const entries = Object.entries(result);
+    if (!entries.some(([oname]) => wantsBinary(oname))) {
+      return { ...head, outputs: entries.map(([oname, t]) => ({ name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) })) };
+    }
+    const binSections: Buffer[] = [];
+    const outputs = entries.map(([oname, t]) => {
+      if (!wantsBinary(oname)) return { name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) };
+      const bytes = float32Bytes(t.data);
+      binSections.push(bytes);
+      return { name: oname, datatype: 'FP32', shape: t.shape, parameters: { binary_data_size: bytes.length } };
+    });
+    const packed = packBinary({ ...head, outputs }, binSections);
+    return reply.header(HEADER_LENGTH, String(packed.headerLength)).type('application/octet-stream').send(packed.body);
   };
-  app.post<{ Params: { m: string } }>('/v2/models/:m/infer', (req) => infer(req.params.m, req.body as Buffer));
-  app.post<{ Params: { m: string; v: string } }>('/v2/models/:m/versions/:v/infer', (req) => infer(req.params.m, req.body as Buffer));
+  app.post<{ Params: { m: string } }>('/v2/models/:m/infer', (req, reply) => infer(req.params.m, req.body as Buffer, req, reply));
+  app.post<{ Params: { m: string; v: string } }>('/v2/models/:m/versions/:v/infer', (req, reply) => infer(req.params.m, req.body as Buffer, req, reply));
 
   // TF Serving: GET /v1/models/<m> (status) and POST /v1/models/<m>[/versions/<v>]:predict.
   app.get<{ Params: { m: string } }>('/v1/models/:m', (req) => {
