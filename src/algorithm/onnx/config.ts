@@ -23,8 +23,13 @@ export const OnnxConfSchema = Type.Object(
     Mode: Type.Union([Type.Literal('main'), Type.Literal('workers')], { default: 'main' }),
     /** Worker threads in `workers` mode, one session each (each session uses 1 intra-op thread). */
     Threads: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
-    /** Runs admitted at once (each holds one input buffer); more wait in the queue. */
-    MaxConcurrent: Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
+    /**
+     * Runs admitted at once (each holds one input buffer); more wait in the queue. Default:
+     * 1 in `main` mode — runs admitted together execute back to back in one event-loop turn,
+     * so this bounds the longest stall — and 2 × Threads in `workers` mode (one running and
+     * one ready per thread).
+     */
+    MaxConcurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
     /** Runs that may wait; one more is rejected at once with ERR_QUEUE_FULL ("worker pool queue full"). */
     MaxQueue: Type.Integer({ minimum: 0, maximum: 100_000, default: 1024 }),
   },

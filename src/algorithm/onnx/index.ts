@@ -33,6 +33,11 @@ export function resolveModelPath(modelPath: string, cwd = process.cwd()): string
   return existsSync(shipped) ? shipped : local;
 }
 
+/** See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread. */
+export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): number {
+  return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
+}
+
 async function createRunner(name: string, conf: OnnxConf, path: string, width: number): Promise<ScoreRunner> {
   const session = await createSession(path);
   try {
@@ -66,12 +71,13 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);
     const runner = await createRunner(name, conf, path, width);
     const counter = deps.metrics.invalidValues.labels(name);
+    const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
     deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0 }, 'onnx model loaded');
     return new OnnxAlgorithm(name, {
       features: conf.Features,
       runner,
-      limiter: new RunLimiter(conf.MaxConcurrent, conf.MaxQueue, name),
-      buffers: new BufferPool(conf.MaxConcurrent),
+      limiter: new RunLimiter(maxConcurrent, conf.MaxQueue, name),
+      buffers: new BufferPool(maxConcurrent),
       invalid: (k) => counter.inc(k),
     });
   },
