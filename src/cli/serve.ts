@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
+import { registerLoopDelay } from '../observability/loop-delay.js';
 import type { Command } from './command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'pairec serve --config FILE [--port N] [--host ADDR] [--no-watch]',
+  usage: 'pairec serve --config FILE [--port N] [--host ADDR] [--no-watch] [--loop-delay]',
   summary: 'serve /api/recommend from a config file (reloads on change and on SIGHUP)',
   run: async (argv) => {
     const { values } = parseArgs({
@@ -15,6 +16,8 @@ export const serveCommand: Command = {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'no-watch': { type: 'boolean', default: false },
+        // Event-loop delay at 1 ms resolution in /metrics (bench/onnx.ts reads it).
+        'loop-delay': { type: 'boolean', default: false },
       },
     });
     if (!values.config) throw new Error('--config FILE is required');
@@ -31,6 +34,7 @@ export const serveCommand: Command = {
       throw err;
     }
     const { logger } = server;
+    if (values['loop-delay']) registerLoopDelay(server.metrics.registry);
     server.loaded.catch(() => {
       void server.close().then(() => process.exit(1));
     });
