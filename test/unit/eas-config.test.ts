@@ -1,4 +1,6 @@
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
@@ -50,6 +52,21 @@ describe('EasConf', () => {
       const parsed = config.AlgoConfs.find((a) => a.Name === algo.Name) as unknown as { EasConf: never };
       const built = await easType.create(algo.Name, parsed.EasConf, buildDeps());
       assert.equal(built.type, 'EAS');
+      await built.close();
+    }
+    await engine.close();
+  });
+
+  it('examples/remote-model.json is a valid config whose remote rankers build', async () => {
+    const file = fileURLToPath(new URL('../../../examples/remote-model.json', import.meta.url));
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
+    const config = engine.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const types = new Set(config.AlgoConfs.map((a) => a.Type));
+    for (const t of ['EAS', 'KSERVE', 'TFSERVING']) assert.ok(types.has(t), t);
+    for (const algo of config.AlgoConfs) {
+      const def = createDefaultRegistry().getType(algo.Type);
+      if (!def || def.kind !== 'score' || algo.Type === 'LOOKUP') continue;
+      const built = await def.create(algo.Name, (algo as unknown as Record<string, never>)[def.confKey], buildDeps());
       await built.close();
     }
     await engine.close();
