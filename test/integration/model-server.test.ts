@@ -57,6 +57,27 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     assert.equal((json.outputs as unknown[]).length, 2, 'every output when none is asked for');
   });
 
+  it('KServe v2 binary tensor data: raw float32 in, raw float32 out; sizes that do not add up are a 400', async () => {
+    const head = JSON.stringify({
+      inputs: [{ name: 'features', shape: [2, 128], datatype: 'FP32', parameters: { binary_data_size: 2 * 128 * 4 } }],
+      outputs: [{ name: 'score', parameters: { binary_data: true } }],
+    });
+    const body = Buffer.concat([Buffer.from(head), Buffer.from(Float32Array.from(rows.flat()).buffer)]);
+    const send = (b: Buffer, len: number) =>
+      fetch(`${server.base}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(len) }, body: b });
+    const res = await send(body, Buffer.byteLength(head));
+    assert.equal(res.status, 200);
+    const reply = Buffer.from(await res.arrayBuffer());
+    const len = Number(res.headers.get('inference-header-content-length'));
+    const meta = JSON.parse(reply.subarray(0, len).toString('utf8')) as { outputs: { name: string; parameters: { binary_data_size: number } }[] };
+    assert.equal(meta.outputs[0]?.parameters.binary_data_size, 8);
+    const scores = new Float32Array(reply.buffer.slice(reply.byteOffset + len, reply.byteOffset + len + 8));
+    const want = await direct();
+    scores.forEach((s, i) => assert.ok(Math.abs(s - (want[i] ?? 0)) < 1e-6));
+    assert.equal((await send(body.subarray(0, body.length - 4), Buffer.byteLength(head))).status, 400);
+    assert.equal((await send(body, body.length + 1)).status, 400);
+  });
+
   it('TF Serving REST: row ("instances") and columnar ("inputs") requests', async () => {
     const want = await direct();
     const r1 = await post('/v1/models/tiny:predict', JSON.stringify({ signature_name: 'serving_default', instances: rows }));
