@@ -38,8 +38,9 @@ export function toPairecError(err: unknown): PairecError {
 export function errorBody(err: PairecError, requestId?: string): ErrorBody {
   return {
     code: err.status,
-    // 5xx messages from unexpected errors carry nothing internal; catalog errors are safe to show.
-    msg: err.code === 'ERR_INTERNAL' ? ERROR_CATALOG.ERR_INTERNAL.summary : err.message,
+    // A client mistake is explained in full; a server-side failure says what kind it is
+    // and nothing more (backend addresses and causes go to the log, not to callers).
+    msg: err.status >= 500 ? ERROR_CATALOG[err.code].summary : err.message,
     error_code: err.code,
     ...(err.path !== undefined ? { field: err.path } : {}),
     ...(requestId !== undefined ? { request_id: requestId } : {}),
