@@ -12,7 +12,7 @@
  *     own 10 ms-resolution lag gauge is not used).
  *
  *   node dist/bench/onnx.js [--seconds 2] [--rounds 3] [--concurrency 1,4,16,64] [--threads 2]
- *                           [--e2e-seconds 8] [--e2e-connections 16] [--e2e-max 40000] [--e2e-rates 100,200] [--skip-e2e]
+ *                           [--skip-inprocess] [--e2e-seconds 8] [--e2e-connections 16] [--e2e-max 40000] [--e2e-rates 100,200] [--skip-e2e]
  *
  * End to end runs each server twice: closed loop (saturation: every connection sends its
  * next request as soon as the last answers) and open loop at fixed rates below capacity
@@ -47,6 +47,7 @@ const { values } = parseArgs({
     'e2e-max': { type: 'string', default: '40000' },
     'e2e-rates': { type: 'string', default: '100,200' },
     'skip-e2e': { type: 'boolean', default: false },
+    'skip-inprocess': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -104,7 +105,7 @@ console.log(`ONNX demo MLP, ${nItems} items per run, median of ${rounds} × ${se
 console.log('| placement | concurrency | items/s | vs main | loop p99 ms |');
 console.log('|---|---|---|---|---|');
 const baseline = new Map<number, number>();
-for (const m of modes) {
+for (const m of values['skip-inprocess'] ? [] : modes) {
   for (const c of levels) {
     const admit = m.all ? { MaxConcurrent: c } : {};
     const conf = Value.Default(OnnxConfSchema, { ModelPath: 'models/demo-mlp.onnx', Features: features, ...admit, ...m.conf });
@@ -136,10 +137,12 @@ async function endToEnd(): Promise<void> {
   const variants: { label: string; edit: (c: typeof base) => void }[] = [
     { label: 'LOOKUP (no model)', edit: (c) => void (c.RankConf['default_scene'] = { RankAlgoList: ['popularity_lookup'] }) },
     { label: 'ONNX main', edit: (c) => void setMode(c, 'main') },
+    { label: 'ONNX main, MaxConcurrent 4', edit: (c) => void setMode(c, 'main', 4) },
     { label: `ONNX workers (${threads})`, edit: (c) => void setMode(c, 'workers') },
   ];
-  function setMode(c: typeof base, mode: string): void {
-    for (const a of c.AlgoConfs) if (a.Type === 'ONNX' && a.OnnxConf) Object.assign(a.OnnxConf, { Mode: mode, Threads: threads });
+  function setMode(c: typeof base, mode: string, maxConcurrent?: number): void {
+    const admit = maxConcurrent === undefined ? {} : { MaxConcurrent: maxConcurrent };
+    for (const a of c.AlgoConfs) if (a.Type === 'ONNX' && a.OnnxConf) Object.assign(a.OnnxConf, { Mode: mode, Threads: threads, ...admit });
   }
   const conns = Number(values['e2e-connections']);
   console.log(`\nend to end: pairec serve examples/default.json, ${conns} keep-alive connections, ≤ ${values['e2e-seconds']} s or ${values['e2e-max']} requests, {uid, size: 20}`);
