@@ -18,6 +18,7 @@ import { createDefaultRegistry } from '../src/algorithm/builtins.js';
 import type { Algorithm, FeatureMap, ScoreInput } from '../src/algorithm/contract.js';
 import { createRng } from '../src/catalog/random.js';
 import { createMetrics } from '../src/observability/metrics.js';
+import { BatchingAlgorithm } from '../src/algorithm/middleware/batching.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,5 +98,19 @@ for (const [label, type, conf] of backends) {
     console.log(`| ${label} | ${batch} | ${Math.round(one).toLocaleString('en')} | ${Math.round(many).toLocaleString('en')} |`);
   }
   await algo.close();
+}
+
+// Batching on and off under concurrency: 32 callers each scoring a rank batch of 100 items
+// (PaiRec's BatchCount), with and without the batching middleware coalescing them into
+// calls of up to 400 items.
+console.log('\n| batching (32 callers × 100 items) | off | on (BatchSize 400, 2 ms) | on ÷ off |');
+console.log('|---|---|---|---|');
+for (const [label, type, conf] of backends.filter(([, t]) => t === 'ONNX' || t === 'KSERVE')) {
+  const plain = await build(type, conf);
+  const off = await measure(plain, 100, 32);
+  const batched = new BatchingAlgorithm(await build(type, conf), { batchSize: 400, batchTimeoutMs: 2, maxQueue: 10_000 });
+  const on = await measure(batched, 100, 32);
+  console.log(`| ${label} | ${Math.round(off).toLocaleString('en')} | ${Math.round(on).toLocaleString('en')} | ${(on / off).toFixed(2)} |`);
+  await Promise.all([plain.close(), batched.close()]);
 }
 server.kill('SIGTERM');
