@@ -17,7 +17,7 @@ describe('examples/default.json from an empty cache', () => {
     if (server && server.proc.exitCode === null) await server.stop('SIGKILL');
   });
 
-  it('is ready within 60 s and recommends 10 distinct items with scores', async () => {
+  it('is ready within 60 s, recommends 10 distinct items with scores, and filters exposed items', async () => {
     const started = Date.now();
     server = await ServerProcess.start(config, [], mkdtempSync(join(tmpdir(), 'pairec-default-')));
     await server.waitReady(60_000);
@@ -29,6 +29,14 @@ describe('examples/default.json from an empty cache', () => {
     assert.equal(body.items.length, 10);
     assert.equal(new Set(body.items.map((i) => i.item_id)).size, 10);
     assert.ok(body.items.every((i) => Number.isFinite(i.score)));
+
+    // Items reported shown through the callback never come back to that user.
+    const cb = await server.post('/api/callback', JSON.stringify({ uid: '1', item_list: body.items.map((i) => ({ item_id: i.item_id })) }));
+    assert.equal(cb.status, 200);
+    const again = (await (await server.post('/api/recommend', '{"uid":"1","size":10}')).json()) as typeof body;
+    assert.equal(again.items.length, 10);
+    const shown = new Set(body.items.map((i) => i.item_id));
+    assert.deepEqual(again.items.filter((i) => shown.has(i.item_id)), []);
     assert.equal(await server.stop('SIGTERM'), 0);
   });
 });
