@@ -1,8 +1,7 @@
 import { PairecError } from '../../errors.js';
 import type { AlgorithmTypeDef } from '../registry.js';
-import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
-import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
-import type { RemoteSettings, ScoreCodec } from '../remote/remote-score.js';
+import { remoteScoreAlgorithm } from '../remote/remote-score.js';
+import type { ScoreCodec } from '../remote/remote-score.js';
 import { EAS_PROCESSORS, EasConfSchema } from './config.js';
 import type { EasConf } from './config.js';
 import { easyRecCodec, pmmlCodec, tensorFlowCodec } from './codecs.js';
@@ -36,18 +35,6 @@ export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
-    const settings: RemoteSettings = {
-      type: 'EAS',
-      url: conf.Url,
-      timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
-      // PaiRec: RetryTimes counts every attempt, and 0 keeps its default of 2.
-      attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
-      maxReplyBytes: conf.MaxReplyBytes,
-      headers: conf.Auth ? { authorization: conf.Auth } : {},
-      optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
-    };
-    return Promise.resolve(
-      new RemoteScoreAlgorithm(name, settings, codec, { failures: deps.metrics.backendFailures, logger: deps.logger.child({ algorithm: name }) }),
-    );
+    return remoteScoreAlgorithm(name, 'EAS', conf.Url, conf, codec, deps);
   },
 };

@@ -5,9 +5,8 @@ import { FeatureSpecSchema } from '../../model/feature-spec.js';
 import { decodeV2Response, encodeV2Request, firstColumn } from '../../model/wire/tensors.js';
 import { HEADER_LENGTH, decodeV2BinaryOutput, encodeV2BinaryRequest } from '../../model/wire/v2-binary.js';
 import type { AlgorithmTypeDef } from '../registry.js';
-import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
-import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
-import type { RemoteSettings, ScoreCodec } from '../remote/remote-score.js';
+import { remoteScoreAlgorithm } from '../remote/remote-score.js';
+import type { ScoreCodec } from '../remote/remote-score.js';
 import { rowsOf } from '../remote/rows.js';
 
 /**
@@ -77,17 +76,6 @@ export const kserveType: AlgorithmTypeDef<'score', typeof KServeConfSchema> = {
           encode: (user, items) => encodeV2Request(rowsOf(conf.Features, user, items), conf.InputName, output),
           decode: (body, items) => decodeV2Response(body, items.length, output),
         };
-    const settings: RemoteSettings = {
-      type: 'KSERVE',
-      url: new URL(path, base).href,
-      timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
-      attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
-      maxReplyBytes: conf.MaxReplyBytes,
-      headers: conf.Auth ? { authorization: conf.Auth } : {},
-      optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
-    };
-    return Promise.resolve(
-      new RemoteScoreAlgorithm(name, settings, codec, { failures: deps.metrics.backendFailures, logger: deps.logger.child({ algorithm: name }) }),
-    );
+    return remoteScoreAlgorithm(name, 'KSERVE', new URL(path, base).href, conf, codec, deps);
   },
 };

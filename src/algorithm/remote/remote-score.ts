@@ -5,7 +5,8 @@ import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
 import { retry } from '../../runtime/retry.js';
 import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contract.js';
-import { BackendCallError, HttpBackend, badReply, isRetryableCall } from './http.js';
+import { BackendCallError, DEFAULT_HTTP_OPTIMIZATION, HttpBackend, badReply, isRetryableCall } from './http.js';
+import type { BuildDeps } from '../registry.js';
 import type { FailureReason, HttpOptimization } from './http.js';
 
 /** A body with headers of its own (e.g. the length of a binary body's JSON header). */
@@ -151,4 +152,40 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   protected override onClose(): Promise<void> {
     return this.#backend.close();
   }
+}
+
+/** The conf fields every remote scoring type shares, under PaiRec's names. */
+export interface RemoteCallConf {
+  readonly Timeout: number;
+  readonly RetryTimes: number;
+  readonly MaxReplyBytes: number;
+  readonly Auth?: string;
+}
+
+/**
+ * Builds a remote scoring instance from its type's codec and PaiRec's shared fields: a
+ * Timeout or RetryTimes of 0 keeps PaiRec's defaults (1000 ms; 2 attempts, counting the first).
+ */
+export function remoteScoreAlgorithm(
+  name: string,
+  type: string,
+  url: string,
+  conf: RemoteCallConf,
+  codec: ScoreCodec,
+  deps: BuildDeps,
+): Promise<RemoteScoreAlgorithm> {
+  const settings: RemoteSettings = {
+    type,
+    url,
+    timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
+    attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
+    maxReplyBytes: conf.MaxReplyBytes,
+    headers: conf.Auth ? { authorization: conf.Auth } : {},
+    optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
+  };
+  const algo = new RemoteScoreAlgorithm(name, settings, codec, {
+    failures: deps.metrics.backendFailures,
+    logger: deps.logger.child({ algorithm: name }),
+  });
+  return Promise.resolve(algo);
 }

@@ -4,9 +4,7 @@ import { PairecError } from '../../errors.js';
 import { FeatureSpecSchema } from '../../model/feature-spec.js';
 import { decodeTfRestResponse, encodeTfRestRequest } from '../../model/wire/tensors.js';
 import type { AlgorithmTypeDef } from '../registry.js';
-import { DEFAULT_HTTP_OPTIMIZATION } from '../remote/http.js';
-import { RemoteScoreAlgorithm } from '../remote/remote-score.js';
-import type { RemoteSettings } from '../remote/remote-score.js';
+import { remoteScoreAlgorithm } from '../remote/remote-score.js';
 import { rowsOf } from '../remote/rows.js';
 
 /**
@@ -54,17 +52,6 @@ export const tfservingType: AlgorithmTypeDef<'score', typeof TFservingConfSchema
         encodeTfRestRequest(rowsOf(conf.Features, user, items), conf.InputName, conf.SignatureName),
       decode: (body: Buffer, items: Parameters<typeof rowsOf>[2]) => decodeTfRestResponse(body, items.length, output),
     };
-    const settings: RemoteSettings = {
-      type: 'TFSERVING',
-      url: conf.Url,
-      timeoutMs: conf.Timeout > 0 ? conf.Timeout : 1000,
-      attempts: conf.RetryTimes > 0 ? conf.RetryTimes : 2,
-      maxReplyBytes: conf.MaxReplyBytes,
-      headers: {},
-      optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
-    };
-    return Promise.resolve(
-      new RemoteScoreAlgorithm(name, settings, codec, { failures: deps.metrics.backendFailures, logger: deps.logger.child({ algorithm: name }) }),
-    );
+    return remoteScoreAlgorithm(name, 'TFSERVING', conf.Url, conf, codec, deps);
   },
 };
