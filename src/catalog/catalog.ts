@@ -35,12 +35,16 @@ export function createCatalog(data: CatalogData, signature: string): Catalog {
   const users = new Map<string, number>();
   data.userIds.forEach((id, i) => users.set(id, i));
   const { dim } = data;
+  // Views are made once per row and kept: subarray() allocates a typed array each call and
+  // showed up at ≈ 10 % of a request's CPU when rank features asked for 300 of them.
+  const itemViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(data.itemIds.length);
+  const userViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(data.userIds.length);
   return {
     ...data,
     signature,
     itemIndex: (id) => items.get(id),
     userIndex: (id) => users.get(id),
-    userVector: (row) => data.userEmbeddings.subarray(row * dim, (row + 1) * dim),
-    itemVector: (row) => data.itemEmbeddings.subarray(row * dim, (row + 1) * dim),
+    userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
+    itemVector: (row) => (itemViews[row] ??= data.itemEmbeddings.subarray(row * dim, (row + 1) * dim)),
   };
 }
