@@ -22,10 +22,23 @@ export interface EngineMetrics {
   readonly stageDuration: Histogram<'scene' | 'stage'>;
   readonly invalidValues: Counter<'algorithm_name'>;
   readonly backendFailures: Counter<'algorithm_name' | 'reason'>;
+  /** Failed Redis calls; `redis` is a RedisConfs name, `operation` one of REDIS_OPERATIONS. */
+  readonly redisFailures: Counter<'redis' | 'operation'>;
 }
 
+/** The closed set of `operation` labels of pairec_redis_failures_total. */
+export const REDIS_OPERATIONS = ['exposure_add', 'exposure_seen', 'features'] as const;
+export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
+
 export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'pairec_process_' });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'pairec_process_' });
+    // prom-client names three gauges `…_total`, which `promtool check metrics` rejects (the
+    // suffix promises a counter); their per-type siblings without the suffix stay.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+      registry.removeSingleMetric(`pairec_process_nodejs_${name}`);
+    }
+  }
   const registers = [registry];
   return {
     registry,
@@ -76,7 +89,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
     }),
     stageDuration: new Histogram({
       name: 'pairec_stage_duration_seconds',
-      help: 'Pipeline stage duration by scene and stage (recall, filter, rank, sort)',
+      help: 'Pipeline stage duration by scene and stage (recall, filter, features, rank, sort)',
       buckets: ALGORITHM_DURATION_BUCKETS,
       labelNames: ['scene', 'stage'],
       registers,
@@ -91,6 +104,12 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_backend_failures_total',
       help: 'Failed calls to a remote model backend, every attempt counted, by reason (connect, timeout, status, reply, too_large, aborted)',
       labelNames: ['algorithm_name', 'reason'],
+      registers,
+    }),
+    redisFailures: new Counter({
+      name: 'pairec_redis_failures_total',
+      help: 'Failed Redis calls by RedisConfs name and operation (exposure_add, exposure_seen, features); the request went on degraded',
+      labelNames: ['redis', 'operation'],
       registers,
     }),
   };
