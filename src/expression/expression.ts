@@ -18,9 +18,10 @@ export type Variables = (name: string) => number;
 export type Compiled = (vars: Variables) => number;
 
 export const MAX_EXPRESSION_LENGTH = 2048;
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 
-const FUNCTIONS: Readonly<Record<string, { arity: [number, number]; fn: (...a: number[]) => number }>> = {
+/** Whitelisted functions; conditions (condition.ts) call the same ones. */
+export const FUNCTIONS: Readonly<Record<string, { arity: [number, number]; fn: (...a: number[]) => number }>> = {
   min: { arity: [1, 16], fn: Math.min },
   max: { arity: [1, 16], fn: Math.max },
   abs: { arity: [1, 1], fn: Math.abs },
