@@ -4,6 +4,7 @@ import type { Config } from './schema.js';
 import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './schema.js';
 import type { ConfigVocabulary } from './validate.js';
 import { compileExpression } from '../expression/expression.js';
+import { checkPipelineReferences } from './pipeline-references.js';
 
 /** Names a RankScore may use: `algo` (its score) or `algo.key` (a score map entry). */
 export function rankVariable(algos: readonly string[]): (name: string) => boolean {
@@ -119,6 +120,8 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       if (!filters.has(n)) problems.push(typeProblem(`$.FilterNames.${scene}[${i}]`, 'filter', n, PAIREC_FILTER_TYPES));
     });
   }
+  // Expression filters, rule sorts, fallback lists (config/pipeline-references.ts).
+  checkPipelineReferences(config, problems);
   if (needsCatalog && config.CatalogConf === undefined) {
     problems.push(problem('$.CatalogConf', 'required: an algorithm or recall in this config reads the catalog'));
   }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallTimeoutProp, SortExtraProps } from './pipeline-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -89,6 +90,7 @@ export const RecallConfSchema = Type.Object(
     RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
     /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
     AlgoName: Type.Optional(Name),
+    ...RecallTimeoutProp,
   },
   strict,
 );
@@ -98,13 +100,14 @@ export const FilterConfSchema = Type.Object(
   {
     Name,
     FilterType: Type.String({ minLength: 1 }),
+    ...FilterExtraProps,
     /** Exposure filter: how long a shown item stays filtered, in seconds. */
     TimeInterval: Type.Integer({ minimum: 1, maximum: 365 * 86400, default: 86400 }),
   },
   strict,
 );
 
-export const SortConfSchema = Type.Object({ Name, SortType: Type.String({ minLength: 1 }) }, strict);
+export const SortConfSchema = Type.Object({ Name, SortType: Type.String({ minLength: 1 }), ...SortExtraProps }, strict);
 
 export const RankSceneSchema = Type.Object(
   {
@@ -122,7 +125,7 @@ export const RankSceneSchema = Type.Object(
 );
 
 export const SceneCategorySchema = Type.Object(
-  { RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }) },
+  { RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }), FallbackConfig: Type.Optional(FallbackConfigSchema) },
   strict,
 );
 
@@ -132,6 +135,7 @@ export const PerformanceSchema = Obj({
   request_timeout_ms: Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
   enable_pooling: Type.Boolean({ default: true }),
   gc_percent: Type.Integer({ minimum: 10, maximum: 10000, default: 100 }),
+  ...PerformanceExtraProps,
 });
 
 export const MonitoringSchema = Obj({

@@ -67,7 +67,9 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
     );
     const run = pipeline.run(ctx, trace);
     running = run;
-    const items = await Promise.race([run, stopped]);
+    // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
+    const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
+    const items = await Promise.race([answer, stopped]);
     return { sceneId: pipeline.scene, items, trace };
   } finally {
     clearTimeout(timer);

@@ -22,6 +22,10 @@ export interface EngineMetrics {
   readonly stageDuration: Histogram<'scene' | 'stage'>;
   readonly invalidValues: Counter<'algorithm_name'>;
   readonly backendFailures: Counter<'algorithm_name' | 'reason'>;
+  /** Recall sources that contributed nothing: `recall_name` from RecallConfs, `reason` timeout | error. */
+  readonly recallFailures: Counter<'scene' | 'recall_name' | 'reason'>;
+  /** Requests answered from the scene's fallback list; `reason` one of FALLBACK_REASONS (pipeline/fallback.ts). */
+  readonly fallbacks: Counter<'scene' | 'reason'>;
   /** Failed Redis calls; `redis` is a RedisConfs name, `operation` one of REDIS_OPERATIONS. */
   readonly redisFailures: Counter<'redis' | 'operation'>;
 }
@@ -98,6 +102,18 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_algorithm_invalid_values_total',
       help: 'Feature values an algorithm could not use (non-numeric where a number was needed)',
       labelNames: ['algorithm_name'],
+      registers,
+    }),
+    recallFailures: new Counter({
+      name: 'pairec_recall_failures_total',
+      help: 'Recall sources that failed (error) or answered after their timeout or the recall budget (timeout); the request went on without them',
+      labelNames: ['scene', 'recall_name', 'reason'],
+      registers,
+    }),
+    fallbacks: new Counter({
+      name: 'pairec_fallback_total',
+      help: 'Requests answered with the scene fallback list, by reason (rank_failed, deadline, timeout, error)',
+      labelNames: ['scene', 'reason'],
       registers,
     }),
     backendFailures: new Counter({

@@ -9,16 +9,29 @@ import type { Filter, FilterEnv } from './filter/index.js';
 import { SORT_TYPES } from './sort/index.js';
 import type { Sort } from './sort/index.js';
 import { RECALL_TYPES } from './recall/index.js';
-import type { RecallSource } from './recall/index.js';
 import { createRankStage } from './rank.js';
 import type { RankStage } from './rank.js';
+import { fanOutRecalls } from './recall/timeout.js';
+import type { TimedRecall } from './recall/timeout.js';
+import { Fallback } from './fallback.js';
+import type { SortConf } from './sort/index.js';
+
+/** Per-scene time rules (performance.recall_timeout_ms, performance.min_stage_ms). */
+interface StageBudget {
+  readonly recallMs: number;
+  readonly minStageMs: number;
+}
 
 type Stage = 'recall' | 'filter' | 'rank' | 'sort';
 
 /** One scene and category, compiled from the config: the stages a request runs. */
 export class ScenePipeline {
   readonly scene: string;
-  readonly #recalls: readonly RecallSource[];
+  readonly #recalls: readonly TimedRecall[];
+  /** FallbackConfig: served when rank fails or time runs out (pipeline/fallback.ts). */
+  readonly fallback: Fallback | undefined;
+  readonly #budget: StageBudget;
+  readonly #metrics: EngineMetrics;
   readonly #filters: readonly Filter[];
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
@@ -26,7 +39,7 @@ export class ScenePipeline {
 
   constructor(
     scene: string,
-    parts: { recalls: RecallSource[]; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[] },
+    parts: { recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[] },
     metrics: EngineMetrics,
   ) {
     this.scene = scene;
@@ -34,6 +47,9 @@ export class ScenePipeline {
     this.#filters = parts.filters;
     this.#rank = parts.rank;
     this.#sorts = parts.sorts;
+    this.fallback = parts.fallback;
+    this.#budget = parts.budget;
+    this.#metrics = metrics;
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
     this.#stageTimers = { recall: timer('recall'), filter: timer('filter'), rank: timer('rank'), sort: timer('sort') };
   }
@@ -48,27 +64,42 @@ export class ScenePipeline {
       t = now;
     };
 
-    const settled = await Promise.allSettled(this.#recalls.map((r) => r.recall(ctx)));
-    let cands: Candidate[] = [];
-    const errors: string[] = [];
-    settled.forEach((s, i) => {
-      if (s.status === 'fulfilled') cands = cands.concat(s.value as Candidate[]);
-      else errors.push(`${this.#recalls[i]?.name ?? '?'}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
-    });
+    // Every source within its own Timeout and the scene's recall budget; late or failed ones are reported, not fatal.
+    const recalled = await fanOutRecalls(this.#recalls, ctx, this.#budget.recallMs);
+    let cands: Candidate[] = recalled.candidates;
+    const errors = recalled.failures.map((f) => `${f.name}: ${f.reason}: ${f.message}`);
+    for (const f of recalled.failures) this.#metrics.recallFailures.labels(this.scene, f.name, f.reason).inc();
     if (errors.length === this.#recalls.length && errors.length > 0) {
-      const first = settled.find((s) => s.status === 'rejected');
-      throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`, { cause: first?.reason });
+      throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`);
     }
     mark('recall', this.#recalls.length, cands.length, errors);
+    // No stage starts with too little time left: the fallback list, or a deadline error.
+    const tooLate = (): Candidate[] | undefined => {
+      if (ctx.deadline - performance.now() >= this.#budget.minStageMs) return undefined;
+      if (this.fallback) return this.fallback.serve(ctx, 'deadline', trace);
+      throw new PairecError('ERR_DEADLINE_EXCEEDED', 'too little time left for the next stage');
+    };
+    let late = tooLate();
+    if (late) return late;
 
     const before = cands.length;
     for (const f of this.#filters) cands = await f(cands, ctx);
     mark('filter', before, cands.length);
 
+    late = tooLate();
+    if (late) return late;
     if (this.#rank) {
-      await this.#rank(cands, ctx);
+      try {
+        await this.#rank(cands, ctx);
+      } catch (err) {
+        // A failed rank serves the fallback list when the scene has one (and the caller is still there).
+        if (!this.fallback || ctx.signal.aborted) throw err;
+        return this.fallback.serve(ctx, 'rank_failed', trace);
+      }
       mark('rank', cands.length, cands.length);
     }
+    late = tooLate();
+    if (late) return late;
     for (const s of this.#sorts) cands = s(cands, ctx);
     const out = cands.length > ctx.request.size ? cands.slice(0, ctx.request.size) : cands;
     mark('sort', cands.length, out.length);
@@ -85,8 +116,11 @@ export function compileScenes(
   const { catalog } = env;
   const filterConfs = new Map(config.FilterConfs.map((f) => [f.Name, f]));
   const recallConfs = new Map(config.RecallConfs.map((r) => [r.Name, r]));
-  const sortConfs = new Map(config.SortConfs.map((s) => [s.Name, s.SortType]));
+  const sortConfs = new Map<string, SortConf>(config.SortConfs.map((s) => [s.Name, s]));
   const scenes = new Map<string, Map<string, ScenePipeline>>();
+  const { performance: perf } = config;
+  // Default recall budget: half the request, leaving the rest for filter, rank and sort.
+  const budget: StageBudget = { recallMs: perf.recall_timeout_ms ?? Math.ceil(perf.request_timeout_ms / 2), minStageMs: perf.min_stage_ms };
   for (const [scene, categories] of Object.entries(config.SceneConfs)) {
     const filters: Filter[] = [uniqueFilter];
     for (const n of config.FilterNames[scene] ?? []) {
@@ -97,7 +131,12 @@ export function compileScenes(
       if (def) filters.push(def.create(conf, env));
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
-    const sorts = sortNames.map((n) => SORT_TYPES.get(sortConfs.get(n) ?? n)).filter((s): s is Sort => s !== undefined);
+    const sorts = sortNames
+      .map((n) => {
+        const conf = sortConfs.get(n) ?? { Name: n, SortType: n };
+        return SORT_TYPES.get(conf.SortType)?.create(conf);
+      })
+      .filter((s): s is Sort => s !== undefined);
     const rankConf = config.RankConf[scene];
     const rank = rankConf ? createRankStage(rankConf) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
@@ -107,9 +146,10 @@ export function compileScenes(
         const def = rc && RECALL_TYPES.get(rc.RecallType);
         // parseConfig checked every name: reaching this is a bug, not a config mistake.
         if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
-        return def.create(rc, { catalog });
+        return { source: def.create(rc, { catalog }), timeoutMs: rc.Timeout };
       });
-      byCategory.set(category, new ScenePipeline(scene, { recalls, filters, rank, sorts }, metrics));
+      const fallback = conf.FallbackConfig && new Fallback(scene, conf.FallbackConfig, catalog, perf.request_timeout_ms, metrics);
+      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, rank, sorts }, metrics));
     }
     scenes.set(scene, byCategory);
   }

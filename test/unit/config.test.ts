@@ -49,6 +49,7 @@ describe('config schema', () => {
       request_timeout_ms: 5000,
       enable_pooling: true,
       gc_percent: 100,
+      min_stage_ms: 5,
     });
     assert.equal(config.monitoring.enable_metrics, true);
     assert.equal(config.monitoring.sample_rate, 0.01);
@@ -153,7 +154,7 @@ describe('config schema', () => {
     },
     {
       name: 'PaiRec filter not supported yet',
-      raw: mutated((c) => (c.FilterNames = { default_scene: ['ItemStateFilter'] })),
+      raw: mutated((c) => (c.FilterNames = { default_scene: ['CompletelyFairFilter'] })),
       code: 'ERR_CONFIG_NOT_SUPPORTED',
       path: '$.FilterNames.default_scene[0]',
     },

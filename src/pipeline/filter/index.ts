@@ -1,6 +1,9 @@
 import type { Candidate, PipelineContext } from '../context.js';
 import type { FilterConf } from '../../config/schema.js';
 import type { ExposureStore } from '../../store/exposure-store.js';
+import { itemStateFilter } from './item-state.js';
+import { conditionFilter } from './condition.js';
+import { userBlacklistFilter } from './blacklist.js';
 
 /** A filter stage: returns the candidates that may be shown. */
 export type Filter = (candidates: Candidate[], ctx: PipelineContext) => Candidate[] | Promise<Candidate[]>;
@@ -40,7 +43,16 @@ const exposureFilter: FilterTypeDef = {
   },
 };
 
-/** Filter types by name; a type's name is also usable directly in FilterNames with its defaults. */
+/**
+ * Filter types by name; a type's name is also usable directly in FilterNames with its
+ * defaults, except the types that need their own keys (config/pipeline-references.ts).
+ */
 export const FILTER_TYPES: ReadonlyMap<string, FilterTypeDef> = new Map(
-  [{ type: 'UniqueFilter', create: () => uniqueFilter } satisfies FilterTypeDef, exposureFilter].map((d) => [d.type, d]),
+  [
+    { type: 'UniqueFilter', create: () => uniqueFilter } satisfies FilterTypeDef,
+    exposureFilter,
+    itemStateFilter,
+    conditionFilter,
+    userBlacklistFilter,
+  ].map((d) => [d.type, d]),
 );

@@ -1,3 +1,4 @@
+import type { Catalog } from '../../catalog/catalog.js';
 import type { Candidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
 
@@ -5,22 +6,26 @@ import type { RecallTypeDef } from './recall.js';
  * UserGlobalHotRecall: the catalog's most popular items (numeric item feature
  * `popularity`), ranked once when the config loads, so a request only copies a list.
  */
+/** The `count` most popular catalog items, best first, as candidates from `retrieveId`. */
+export function popularList(catalog: Catalog | undefined, count: number, retrieveId: string): Candidate[] {
+  const list: Candidate[] = [];
+  if (!catalog) return list;
+  const pop = (row: number): number => {
+    const v = catalog.itemFeatures[row]?.popularity;
+    return typeof v === 'number' ? v : 0;
+  };
+  const rows = catalog.itemIds.map((_, i) => i).sort((a, b) => pop(b) - pop(a)).slice(0, count);
+  for (const row of rows) {
+    list.push({ itemId: catalog.itemIds[row] ?? '', row, retrieveId, recallScore: pop(row), score: pop(row) });
+  }
+  return list;
+}
+
 export const globalHotRecall: RecallTypeDef = {
   type: 'UserGlobalHotRecall',
   usesCatalog: true,
   create: (conf, env) => {
-    const list: Candidate[] = [];
-    const catalog = env.catalog;
-    if (catalog) {
-      const pop = (row: number): number => {
-        const v = catalog.itemFeatures[row]?.popularity;
-        return typeof v === 'number' ? v : 0;
-      };
-      const rows = catalog.itemIds.map((_, i) => i).sort((a, b) => pop(b) - pop(a)).slice(0, conf.RecallCount);
-      for (const row of rows) {
-        list.push({ itemId: catalog.itemIds[row] ?? '', row, retrieveId: conf.Name, recallScore: pop(row), score: pop(row) });
-      }
-    }
+    const list = popularList(env.catalog, conf.RecallCount, conf.Name);
     return {
       name: conf.Name,
       // Candidates are mutable (score is set by rank): each request gets its own copies.

@@ -1,10 +1,30 @@
+import type { Config } from '../../config/schema.js';
 import type { Candidate, PipelineContext } from '../context.js';
+import { diversityRuleSort } from './diversity.js';
+import { boostScoreSort } from './boost.js';
+import { multiRecallMixSort } from './mix.js';
+
+/** One SortConfs entry. */
+export type SortConf = Config['SortConfs'][number];
 
 /** A sort stage: returns the candidates in display order. */
 export type Sort = (candidates: Candidate[], ctx: PipelineContext) => Candidate[];
 
+/** A sort type (PaiRec's SortType): builds a sort from its SortConfs entry. */
+export interface SortTypeDef {
+  readonly type: string;
+  create(conf: SortConf): Sort;
+}
+
 /** ItemRankScore: by score, highest first; ties keep recall order (Array.prototype.sort is stable). */
 export const itemRankScore: Sort = (candidates) => candidates.sort((a, b) => b.score - a.score);
 
-/** Sort types by PaiRec's SortType name; a type's name is also usable directly in SortNames. */
-export const SORT_TYPES: ReadonlyMap<string, Sort> = new Map([['ItemRankScore', itemRankScore]]);
+/**
+ * Sort types by PaiRec's SortType name; a type's name is also usable directly in
+ * SortNames, except the types that need their own keys (config/pipeline-references.ts).
+ */
+export const SORT_TYPES: ReadonlyMap<string, SortTypeDef> = new Map(
+  [{ type: 'ItemRankScore', create: () => itemRankScore } satisfies SortTypeDef, diversityRuleSort, boostScoreSort, multiRecallMixSort].map(
+    (d) => [d.type, d],
+  ),
+);

@@ -1,0 +1,94 @@
+import { PairecError } from '../errors.js';
+import { compileCondition } from '../expression/condition.js';
+import { compileExpression } from '../expression/expression.js';
+import { knownItemFields } from '../pipeline/item-fields.js';
+import { paramProblem } from '../pipeline/filter/params.js';
+import type { FilterParam } from './pipeline-schema.js';
+import type { Config } from './schema.js';
+
+const problem = (path: string, message: string): PairecError => new PairecError('ERR_CONFIG_INVALID', `${path}: ${message}`, { path });
+
+/** Filter and sort types that need their own keys: a FilterConfs / SortConfs entry, never the bare type name. */
+const FILTER_KEYS: Readonly<Record<string, 'FilterEvaluableExpression' | 'FilterParams' | 'UserBlacklist'>> = {
+  ConditionFilter: 'FilterEvaluableExpression',
+  ItemStateFilter: 'FilterParams',
+  User2ItemCustomFilter: 'UserBlacklist',
+};
+const SORT_KEYS: Readonly<Record<string, 'DiversityRules' | 'BoostScoreConditions' | 'MixSortRules'>> = {
+  DiversityRuleSort: 'DiversityRules',
+  BoostScoreSort: 'BoostScoreConditions',
+  MultiRecallMixSort: 'MixSortRules',
+};
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function checkParams(params: readonly FilterParam[], known: (n: string) => boolean, at: string, problems: PairecError[]): void {
+  params.forEach((p, j) => {
+    const why = paramProblem(p, known);
+    if (why) problems.push(problem(`${at}[${j}]`, why));
+  });
+}
+
+/**
+ * Checks the keys of the expression and rule based filters and sorts at config load:
+ * every expression parses within its limits and names only whitelisted fields and
+ * functions; each type has the keys it needs; MixSortRules name configured recalls;
+ * a FallbackConfig has a catalog to build its list from.
+ */
+export function checkPipelineReferences(config: Config, problems: PairecError[]): void {
+  config.FilterConfs.forEach((f, i) => {
+    const at = `$.FilterConfs[${i}]`;
+    const known = knownItemFields(config.CatalogConf, f.Fields);
+    const needs = FILTER_KEYS[f.FilterType];
+    if (needs && f[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${f.FilterType}`));
+    if (f.FilterEvaluableExpression !== undefined) {
+      try {
+        compileCondition(f.FilterEvaluableExpression, known);
+      } catch (err) {
+        problems.push(problem(`${at}.FilterEvaluableExpression`, message(err)));
+      }
+    }
+    if (f.FilterParams) checkParams(f.FilterParams, known, `${at}.FilterParams`, problems);
+  });
+  const recalls = new Set(config.RecallConfs.map((r) => r.Name));
+  config.SortConfs.forEach((s, i) => {
+    const at = `$.SortConfs[${i}]`;
+    const known = knownItemFields(config.CatalogConf, s.Fields);
+    const needs = SORT_KEYS[s.SortType];
+    if (needs && s[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${s.SortType}`));
+    s.DiversityRules?.forEach((r, j) =>
+      r.Dimensions.forEach((d, k) => {
+        if (!known(d)) problems.push(problem(`${at}.DiversityRules[${j}].Dimensions[${k}]`, `unknown field "${d}"`));
+      }),
+    );
+    s.BoostScoreConditions?.forEach((b, j) => {
+      try {
+        compileExpression(b.Expression, known);
+      } catch (err) {
+        problems.push(problem(`${at}.BoostScoreConditions[${j}].Expression`, message(err)));
+      }
+      checkParams(b.Conditions, known, `${at}.BoostScoreConditions[${j}].Conditions`, problems);
+    });
+    s.MixSortRules?.forEach((r, j) =>
+      r.RecallNames.forEach((n, k) => {
+        if (!recalls.has(n)) problems.push(problem(`${at}.MixSortRules[${j}].RecallNames[${k}]`, `no recall named "${n}" in RecallConfs`));
+      }),
+    );
+  });
+  const bare = (block: 'FilterNames' | 'SortNames', keys: Readonly<Record<string, string>>, defined: ReadonlySet<string>): void => {
+    for (const [scene, names] of Object.entries(config[block])) {
+      names.forEach((n, i) => {
+        if (!defined.has(n) && Object.hasOwn(keys, n)) problems.push(problem(`$.${block}.${scene}[${i}]`, `${n} needs an entry with its keys, not the bare type name`));
+      });
+    }
+  };
+  bare('FilterNames', FILTER_KEYS, new Set(config.FilterConfs.map((f) => f.Name)));
+  bare('SortNames', SORT_KEYS, new Set(config.SortConfs.map((s) => s.Name)));
+  for (const [scene, categories] of Object.entries(config.SceneConfs)) {
+    for (const [category, conf] of Object.entries(categories)) {
+      if (conf.FallbackConfig && config.CatalogConf === undefined) {
+        problems.push(problem(`$.SceneConfs.${scene}.${category}.FallbackConfig`, 'needs CatalogConf: the fallback list is built from the catalog'));
+      }
+    }
+  }
+}

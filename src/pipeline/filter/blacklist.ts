@@ -1,0 +1,19 @@
+import type { FilterTypeDef } from './index.js';
+
+/**
+ * User2ItemCustomFilter: a per-user blacklist held in memory (UserBlacklist: uid → item
+ * ids; "*" applies to every user). Sets are built once per config, so a request costs
+ * one lookup per candidate.
+ */
+export const userBlacklistFilter: FilterTypeDef = {
+  type: 'User2ItemCustomFilter',
+  create: (conf) => {
+    const everyone = new Set(conf.UserBlacklist?.['*'] ?? []);
+    const byUser = new Map(Object.entries(conf.UserBlacklist ?? {}).map(([uid, ids]) => [uid, new Set(ids)]));
+    return (candidates, ctx) => {
+      const own = byUser.get(ctx.request.uid);
+      if (!own && everyone.size === 0) return candidates;
+      return candidates.filter((c) => !everyone.has(c.itemId) && !own?.has(c.itemId));
+    };
+  },
+};

@@ -1,0 +1,39 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { CatalogConf } from '../config/schema.js';
+import type { Fields } from '../expression/condition.js';
+import type { Candidate } from './context.js';
+
+/** Properties every candidate has, whatever the catalog. */
+export const CANDIDATE_FIELDS: readonly string[] = ['item_id', 'retrieve_id', 'score', 'recall_score'];
+/** Item features of the demo catalog (catalog/demo.ts), the only CatalogConf.Source today. */
+const DEMO_ITEM_FEATURES: readonly string[] = ['popularity', 'category'];
+
+/**
+ * The field whitelist of item conditions: candidate properties, the configured catalog's
+ * item features and fields a conf declares. Known at config load, before any catalog is
+ * built, so a misspelt field fails the load instead of silently matching nothing.
+ */
+export function knownItemFields(catalog: CatalogConf | undefined, declared: readonly string[] = []): (name: string) => boolean {
+  const set = new Set([...CANDIDATE_FIELDS, ...(catalog ? DEMO_ITEM_FEATURES : []), ...declared]);
+  return (name) => set.has(name);
+}
+
+/** A candidate's properties as conditions read them; a missing or non-scalar feature is null. */
+export function itemFields(c: Candidate, catalog: Catalog | undefined): Fields {
+  const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
+  return (name) => {
+    switch (name) {
+      case 'item_id':
+        return c.itemId;
+      case 'retrieve_id':
+        return c.retrieveId;
+      case 'score':
+        return c.score;
+      case 'recall_score':
+        return c.recallScore;
+      default:
+        // hasOwn: a whitelisted name still never reads through the prototype chain.
+        return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
+    }
+  };
+}

@@ -1,0 +1,91 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
+import { diversify } from '../../src/pipeline/sort/diversity.js';
+import { mixPositions } from '../../src/pipeline/sort/mix.js';
+import type { SortConf } from '../../src/pipeline/sort/index.js';
+import type { Candidate } from '../../src/pipeline/context.js';
+import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
+
+const sortWith = (conf: Partial<SortConf> & { SortType: string }, cands: Candidate[], catalog = tinyCatalog([])): Candidate[] => {
+  const def = SORT_TYPES.get(conf.SortType);
+  assert.ok(def, conf.SortType);
+  return def.create({ Name: 's', ...conf } as SortConf)(cands, stageContext(catalog));
+};
+
+describe('DiversityRuleSort', () => {
+  it('at most FrequencySize per category in any WindowSize in a row, best first', () => {
+    const catalog = tinyCatalog(['a', 'a', 'a', 'b', 'b', 'c'].map((category) => ({ category })));
+    const out = sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] }, candidatesOf(catalog), catalog);
+    assert.deepEqual(out.map((c) => c.itemId), ['1', '4', '2', '5', '3', '6']);
+  });
+
+  it('property: within the diversified prefix no window exceeds N per category; every item is kept; the prefix is maximal', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (cats, window, n) => {
+          const items = cats.map((cat, id) => ({ id, cat }));
+          const { order, placed } = diversify(items, [{ key: (x) => String(x.cat), window, frequency: n }]);
+          assert.deepEqual(order.map((x) => x.id).sort((a, b) => a - b), items.map((x) => x.id));
+          for (let end = 0; end < placed; end++) {
+            const win = order.slice(Math.max(0, end - window + 1), end + 1);
+            const same = win.filter((x) => x.cat === order[end]?.cat).length;
+            assert.ok(same <= n, `window ending at ${end} has ${same} of category ${String(order[end]?.cat)}`);
+          }
+          if (placed < order.length) {
+            // Nothing left could go next: each remaining category is already at N in the last window.
+            const last = order.slice(Math.max(0, placed - window + 1), placed);
+            for (const x of order.slice(placed)) assert.ok(last.filter((y) => y.cat === x.cat).length >= n);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('BoostScoreSort', () => {
+  it('rewrites the scores of matching items, then orders by score', () => {
+    const catalog = tinyCatalog([{ category: 'a', popularity: 0.1 }, { category: 'b', popularity: 0.9 }, { category: 'a', popularity: 0.5 }]);
+    const out = sortWith(
+      {
+        SortType: 'BoostScoreSort',
+        BoostScoreConditions: [{ Expression: 'score * 10 + popularity', Conditions: [{ Name: 'category', Operator: 'equal', Value: 'b' }] }],
+      },
+      candidatesOf(catalog, 'r1', [3, 1, 2]),
+      catalog,
+    );
+    assert.deepEqual(out.map((c) => [c.itemId, c.score]), [['2', 10.9], ['1', 3], ['3', 2]]);
+  });
+});
+
+describe('MultiRecallMixSort', () => {
+  const mk = (ids: string[], source: string): Candidate[] => ids.map((itemId) => ({ itemId, row: -1, retrieveId: source, recallScore: 0, score: 0 }));
+  it('puts items of the named recalls at the given 1-based positions', () => {
+    const cands = [...mk(['v1', 'v2', 'v3', 'v4'], 'vector'), ...mk(['h1', 'h2'], 'hot')];
+    const out = sortWith({ SortType: 'MultiRecallMixSort', MixSortRules: [{ MixStrategy: 'fix_position', Positions: [2, 4], RecallNames: ['hot'] }] }, cands);
+    assert.deepEqual(out.map((c) => c.itemId), ['v1', 'h1', 'v2', 'h2', 'v3', 'v4']);
+  });
+
+  it('property: mixing preserves the multiset of items', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+        fc.subarray(['a', 'b', 'c'], { minLength: 1 }),
+        (sources, positions, names) => {
+          const items = sources.map((s, i) => ({ itemId: String(i % 7), row: -1, retrieveId: s, recallScore: 0, score: 0 }));
+          const out = mixPositions(items, positions, new Set(names));
+          const key = (c: Candidate): string => `${c.itemId}/${c.retrieveId}`;
+          assert.deepEqual(out.map(key).sort(), items.map(key).sort());
+          assert.equal(new Set(out).size, items.length);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
