@@ -120,9 +120,28 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       if (!filters.has(n)) problems.push(typeProblem(`$.FilterNames.${scene}[${i}]`, 'filter', n, PAIREC_FILTER_TYPES));
     });
   }
+  checkRedisReferences(config, sceneKey, problems);
   // Expression filters, rule sorts, fallback lists (config/pipeline-references.ts).
   checkPipelineReferences(config, problems);
   if (needsCatalog && config.CatalogConf === undefined) {
     problems.push(problem('$.CatalogConf', 'required: an algorithm or recall in this config reads the catalog'));
+  }
+}
+
+/** Every RedisName (exposure filters, feature loaders) names a RedisConfs entry. */
+function checkRedisReferences(config: Config, sceneKey: (block: string, scene: string) => boolean, problems: PairecError[]): void {
+  const redis = new Set(Object.keys(config.RedisConfs));
+  const needRedis = (path: string, name: string | undefined): void => {
+    if (name === undefined) problems.push(problem(path, 'required: the name of a RedisConfs entry'));
+    else if (!redis.has(name)) problems.push(problem(path, `no Redis named "${name}" in RedisConfs`));
+  };
+  config.FilterConfs.forEach((f, i) => {
+    if (f.DaoConf?.AdapterType === 'redis') needRedis(`$.FilterConfs[${i}].DaoConf.RedisName`, f.DaoConf.RedisName);
+  });
+  for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
+    if (!sceneKey('FeatureConfs', scene)) continue;
+    conf.FeatureLoadConfs.forEach((l, i) => {
+      needRedis(`$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.RedisName`, l.FeatureDaoConf.RedisName);
+    });
   }
 }

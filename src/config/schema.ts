@@ -95,6 +95,45 @@ export const RecallConfSchema = Type.Object(
   strict,
 );
 
+/**
+ * PaiRec's RedisConfs entry (Host, Port, Password, DbNum, MaxIdle, ConnectTimeout,
+ * ReadTimeout, WriteTimeout); timeouts in milliseconds. `Cluster` (not PaiRec's) lists
+ * the seed nodes of a Redis Cluster; Host and Port are then ignored.
+ */
+export const RedisConfSchema = Type.Object(
+  {
+    Host: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
+    Port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
+    Password: Type.Optional(Type.String({ maxLength: 1024 })),
+    DbNum: Type.Integer({ minimum: 0, maximum: 15, default: 0 }),
+    MaxIdle: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    ConnectTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000 }),
+    ReadTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
+    WriteTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
+    Cluster: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { Host: Type.String({ minLength: 1, maxLength: 255 }), Port: Type.Integer({ minimum: 1, maximum: 65535 }) },
+          strict,
+        ),
+        { minItems: 1, maxItems: 64 },
+      ),
+    ),
+  },
+  strict,
+);
+
+/** PaiRec's DaoConf, the subset used here: where an exposure filter keeps its exposures. */
+export const DaoConfSchema = Type.Object(
+  {
+    AdapterType: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
+    RedisName: Type.Optional(Name),
+    /** Key prefix of the per-user sorted sets. */
+    RedisPrefix: Type.String({ maxLength: 128, default: 'pairec:exposure:' }),
+  },
+  strict,
+);
+
 /** PaiRec's FilterConfs entry; TimeInterval and MaxItems apply to exposure filters. */
 export const FilterConfSchema = Type.Object(
   {
@@ -103,6 +142,37 @@ export const FilterConfSchema = Type.Object(
     ...FilterExtraProps,
     /** Exposure filter: how long a shown item stays filtered, in seconds. */
     TimeInterval: Type.Integer({ minimum: 1, maximum: 365 * 86400, default: 86400 }),
+    /** Redis exposure store: exposures kept per user (the oldest are trimmed). */
+    MaxItems: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+    DaoConf: Type.Optional(DaoConfSchema),
+  },
+  strict,
+);
+
+/**
+ * One feature loader in PaiRec's FeatureConfs shape (FeatureLoadConfs[].FeatureDaoConf):
+ * a Redis hash per user (`RedisPrefix + uid`) or per item (`RedisPrefix + item_id`).
+ * Fields (HMGET) limits what is read, else HGETALL; Defaults fill missing fields.
+ */
+export const FeatureDaoConfSchema = Type.Object(
+  {
+    AdapterType: Type.Literal('redis'),
+    RedisName: Name,
+    RedisPrefix: Type.String({ maxLength: 128, default: '' }),
+    FeatureStore: Type.Union([Type.Literal('user'), Type.Literal('item')]),
+    Fields: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 256 })),
+    Defaults: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Type.Number(), Type.String()]), {
+      default: {},
+    }),
+    /** Local LRU in front of Redis: entries kept and their lifetime in seconds (0 disables it). */
+    CacheSize: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
+    CacheTime: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
+  },
+  strict,
+);
+export const SceneFeatureSchema = Type.Object(
+  {
+    FeatureLoadConfs: Type.Array(Type.Object({ FeatureDaoConf: FeatureDaoConfSchema }, strict), { maxItems: 32 }),
   },
   strict,
 );
@@ -169,6 +239,10 @@ export const ConfigSchema = Type.Object(
       MaxItemsPerUser: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
       MaxUsers: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 1_000_000 }),
     }),
+    /** Named Redis connections (PaiRec's RedisConfs). */
+    RedisConfs: SceneMap(RedisConfSchema),
+    /** Per scene, features loaded before rank (PaiRec's FeatureConfs, Redis hashes only). */
+    FeatureConfs: SceneMap(SceneFeatureSchema),
     SceneConfs: SceneMap(SceneMap(SceneCategorySchema, 1)),
     RankConf: SceneMap(RankSceneSchema),
     FilterNames: SceneMap(Type.Array(Name, { maxItems: 64 })),
@@ -186,15 +260,17 @@ export type RecallConf = Static<typeof RecallConfSchema>;
 export type FilterConf = Static<typeof FilterConfSchema>;
 export type CatalogConf = Static<typeof CatalogConfSchema>;
 export type RankSceneConf = Static<typeof RankSceneSchema>;
+export type RedisConf = Static<typeof RedisConfSchema>;
+export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
 
 /**
  * PaiRec keys this engine does not implement yet: named so a PaiRec user learns that
  * the key is understood but not supported, rather than that it is misspelt.
  */
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
-  'RunMode', 'Region', 'RedisConfs', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
+  'RunMode', 'Region', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
   'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs', 'ABTestConf',
-  'UserDefineConfs', 'FeatureConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
+  'UserDefineConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
   'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',
   'FeatureLogConfs', 'SceneFeatureConfs',
 ];

@@ -19,6 +19,9 @@ import { SORT_TYPES } from '../pipeline/sort/index.js';
 import { FILTER_TYPES } from '../pipeline/filter/index.js';
 import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
+import { RedisPool } from '../store/redis.js';
+import { buildRedisParts, fanOutExposures } from './redis-parts.js';
+import type { RedisParts } from './redis-parts.js';
 
 /** Everything one config generation serves; requests run on the snapshot they started with. */
 export interface EngineSnapshot {
@@ -50,11 +53,16 @@ export class Engine {
   #snapshot: EngineSnapshot | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #exposures: ExposureStore | undefined;
+  /** Redis clients by RedisConfs name, kept across reloads while their conf is unchanged. */
+  readonly #redis: RedisPool;
+  /** The serving config's Redis exposure stores: the callback writes to them too. */
+  #redisParts: RedisParts | undefined;
   readonly #abort = new AbortController();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger });
+    this.#redis = new RedisPool(opts.logger);
   }
 
   /**
@@ -62,7 +70,8 @@ export class Engine {
    * reloads; its bounds (ExposureConf) are read from the first config applied.
    */
   get exposures(): ExposureStore | undefined {
-    return this.#exposures;
+    const redis = this.#redisParts?.exposureStores ?? [];
+    return this.#exposures && redis.length > 0 ? fanOutExposures(this.#exposures, redis) : this.#exposures;
   }
 
   get registry(): AlgorithmRegistry {
@@ -150,12 +159,15 @@ export class Engine {
     };
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig);
     let scenes;
+    let redisParts: RedisParts;
     try {
       this.#exposures ??= new MemoryExposureStore({
         maxItemsPerUser: config.ExposureConf.MaxItemsPerUser,
         maxUsers: config.ExposureConf.MaxUsers,
       });
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures }, metrics);
+      await this.#redis.update(config.RedisConfs);
+      redisParts = buildRedisParts(config, this.#redis, metrics);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, ...redisParts.sceneEnv }, metrics);
     } catch (err) {
       await pending.abort();
       throw err;
@@ -169,6 +181,7 @@ export class Engine {
       throw err;
     }
     this.#snapshot = { config, signature, catalog, algorithms, scenes };
+    this.#redisParts = redisParts;
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');
@@ -181,5 +194,6 @@ export class Engine {
     await this.#queue;
     this.#snapshot = undefined;
     await this.factory.close();
+    await this.#redis.close();
   }
 }

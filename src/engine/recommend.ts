@@ -50,10 +50,11 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
       algorithms: snapshot.algorithms,
       // Object.assign, not spread: measured 0.3 µs vs 2.4 µs per object on V8 12 for the
       // 300-400 candidates a request ranks (spread took ≈ 10 % of a request's CPU).
+      // c.features (the features stage's, FeatureConfs) come last and override the catalog's.
       itemFeatures: (c: Candidate): FeatureMap =>
         c.row >= 0 && catalog
-          ? Object.assign({}, catalog.itemFeatures[c.row], { embedding: catalog.itemVector(c.row), recall_score: c.recallScore })
-          : { recall_score: c.recallScore },
+          ? Object.assign({}, catalog.itemFeatures[c.row], { embedding: catalog.itemVector(c.row), recall_score: c.recallScore }, c.features)
+          : Object.assign({ recall_score: c.recallScore }, c.features),
       userFeatures: userFeatures(request, catalog),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;

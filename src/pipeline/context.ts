@@ -23,6 +23,8 @@ export interface Candidate {
   readonly recallScore: number;
   score: number;
   scoreMap?: Record<string, number>;
+  /** Item features loaded by the features stage (FeatureConfs); they override the catalog's. */
+  features?: Record<string, number | string>;
 }
 
 export interface StageTrace {

@@ -21,8 +21,12 @@ interface StageBudget {
   readonly recallMs: number;
   readonly minStageMs: number;
 }
+import { loadFeatures } from '../features/redis-features.js';
+import type { RedisFeatureLoader } from '../features/redis-features.js';
+import type { ExposureStore } from '../store/exposure-store.js';
 
-type Stage = 'recall' | 'filter' | 'rank' | 'sort';
+// 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
+type Stage = 'recall' | 'filter' | 'features' | 'rank' | 'sort';
 
 /** One scene and category, compiled from the config: the stages a request runs. */
 export class ScenePipeline {
@@ -35,11 +39,12 @@ export class ScenePipeline {
   readonly #filters: readonly Filter[];
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
+  readonly #features: readonly RedisFeatureLoader[];
   readonly #stageTimers: Record<Stage, { observe(v: number): void }>;
 
   constructor(
     scene: string,
-    parts: { recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[] },
+    parts: { recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[]; features?: RedisFeatureLoader[] },
     metrics: EngineMetrics,
   ) {
     this.scene = scene;
@@ -50,8 +55,11 @@ export class ScenePipeline {
     this.fallback = parts.fallback;
     this.#budget = parts.budget;
     this.#metrics = metrics;
+    this.#features = parts.features ?? [];
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
-    this.#stageTimers = { recall: timer('recall'), filter: timer('filter'), rank: timer('rank'), sort: timer('sort') };
+    this.#stageTimers = {
+      recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort'),
+    };
   }
 
   /** Runs recall → filter → rank → sort and returns at most `size` items. */
@@ -86,6 +94,11 @@ export class ScenePipeline {
     for (const f of this.#filters) cands = await f(cands, ctx);
     mark('filter', before, cands.length);
 
+    if (this.#features.length > 0) {
+      ctx = await loadFeatures(this.#features, cands, ctx);
+      mark('features', cands.length, cands.length);
+    }
+
     late = tooLate();
     if (late) return late;
     if (this.#rank) {
@@ -110,7 +123,13 @@ export class ScenePipeline {
 /** Compiles every scene and category of a validated config. */
 export function compileScenes(
   config: Config,
-  env: FilterEnv & { readonly catalog: Catalog | undefined },
+  env: FilterEnv & {
+    readonly catalog: Catalog | undefined;
+    /** Exposure store of a FilterConfs entry with a Redis DaoConf (by filter Name). */
+    readonly exposureFor?: (filterName: string) => ExposureStore | undefined;
+    /** FeatureConfs loaders by scene. */
+    readonly features?: ReadonlyMap<string, RedisFeatureLoader[]>;
+  },
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
   const { catalog } = env;
@@ -126,9 +145,10 @@ export function compileScenes(
     for (const n of config.FilterNames[scene] ?? []) {
       if (n === 'UniqueFilter') continue; // always first already
       // A FilterConfs name, or a filter type's own name with its defaults.
-      const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400 };
+      const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400, MaxItems: 1000 };
       const def = FILTER_TYPES.get(conf.FilterType);
-      if (def) filters.push(def.create(conf, env));
+      const exposures = env.exposureFor?.(conf.Name);
+      if (def) filters.push(def.create(conf, exposures ? { ...env, exposures } : env));
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
     const sorts = sortNames
@@ -149,7 +169,7 @@ export function compileScenes(
         return { source: def.create(rc, { catalog }), timeoutMs: rc.Timeout };
       });
       const fallback = conf.FallbackConfig && new Fallback(scene, conf.FallbackConfig, catalog, perf.request_timeout_ms, metrics);
-      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, rank, sorts }, metrics));
+      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics));
     }
     scenes.set(scene, byCategory);
   }

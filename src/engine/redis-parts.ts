@@ -1,0 +1,76 @@
+import type { Config } from '../config/schema.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import type { ExposureStore } from '../store/exposure-store.js';
+import { RedisExposureStore } from '../store/redis-exposure-store.js';
+import type { RedisPool } from '../store/redis.js';
+import { RedisFeatureLoader } from '../features/redis-features.js';
+
+/** What one config generation builds on its Redis connections. */
+export interface RedisParts {
+  /** Every Redis exposure store, once each: where the callback records exposures. */
+  readonly exposureStores: readonly ExposureStore[];
+  readonly sceneEnv: {
+    readonly exposureFor: (filterName: string) => ExposureStore | undefined;
+    readonly features: ReadonlyMap<string, RedisFeatureLoader[]>;
+  };
+}
+
+/**
+ * Redis exposure stores (FilterConfs with DaoConf.AdapterType "redis") and feature
+ * loaders (FeatureConfs). Stores and loaders look their client up in the pool on every
+ * call, so they follow a client the pool replaced; names were checked at config load.
+ */
+export function buildRedisParts(config: Config, pool: RedisPool, metrics: EngineMetrics): RedisParts {
+  const byFilter = new Map<string, RedisExposureStore>();
+  const distinct = new Map<string, RedisExposureStore>();
+  for (const f of config.FilterConfs) {
+    const dao = f.DaoConf;
+    if (dao?.AdapterType !== 'redis' || dao.RedisName === undefined) continue;
+    const redisName = dao.RedisName;
+    // Filters sharing a Redis and prefix share a store (the callback writes it once); the
+    // longest TimeInterval and MaxItems among them bound it.
+    const id = `${redisName}\u0000${dao.RedisPrefix}`;
+    const prev = distinct.get(id);
+    const store = new RedisExposureStore(
+      () => pool.get(redisName),
+      {
+        redisName,
+        prefix: dao.RedisPrefix,
+        maxItems: Math.max(f.MaxItems, prev?.maxItems ?? 0),
+        ttlSeconds: Math.max(f.TimeInterval, prev?.ttlSeconds ?? 0),
+      },
+      metrics,
+    );
+    distinct.set(id, store);
+    byFilter.set(f.Name, store);
+  }
+  // Re-point every filter at the final (widest) store of its Redis and prefix.
+  for (const f of config.FilterConfs) {
+    const dao = f.DaoConf;
+    if (dao?.AdapterType === 'redis' && dao.RedisName !== undefined) {
+      const s = distinct.get(`${dao.RedisName}\u0000${dao.RedisPrefix}`);
+      if (s) byFilter.set(f.Name, s);
+    }
+  }
+  const features = new Map<string, RedisFeatureLoader[]>();
+  for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
+    features.set(
+      scene,
+      conf.FeatureLoadConfs.map((l) => new RedisFeatureLoader(l.FeatureDaoConf, () => pool.get(l.FeatureDaoConf.RedisName), metrics)),
+    );
+  }
+  return {
+    exposureStores: [...distinct.values()],
+    sceneEnv: { exposureFor: (name) => byFilter.get(name), features },
+  };
+}
+
+/** The callback's store: writes go to memory and every Redis store (which never throw). */
+export function fanOutExposures(memory: ExposureStore, redis: readonly ExposureStore[]): ExposureStore {
+  return {
+    add: async (uid, itemIds, nowMs) => {
+      await Promise.all([memory.add(uid, itemIds, nowMs), ...redis.map((r) => r.add(uid, itemIds, nowMs))]);
+    },
+    seen: (uid, sinceMs) => memory.seen(uid, sinceMs),
+  };
+}

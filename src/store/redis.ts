@@ -1,0 +1,102 @@
+import { Redis, Cluster } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisConf } from '../config/schema.js';
+
+/** A single-node or cluster client; both answer the commands used here. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Builds a client for one RedisConfs entry. The offline queue is off so that a command
+ * sent while Redis is down fails at once instead of waiting for a reconnect: callers
+ * degrade (fail open) rather than hold a request until its deadline.
+ */
+export function createRedisClient(name: string, conf: RedisConf, logger: Logger): RedisClient {
+  const common = {
+    ...(conf.Password !== undefined ? { password: conf.Password } : {}),
+    connectTimeout: conf.ConnectTimeout,
+    // ReadTimeout bounds a command end to end; WriteTimeout has no separate knob in ioredis.
+    commandTimeout: conf.ReadTimeout,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // Reconnect forever, at most every 500 ms, so service resumes soon after Redis returns.
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
+    lazyConnect: false,
+  };
+  const client: RedisClient = conf.Cluster
+    ? new Cluster(
+        conf.Cluster.map((n) => ({ host: n.Host, port: n.Port })),
+        {
+          redisOptions: common,
+          enableOfflineQueue: false,
+          // Cluster commands to different nodes are batched per node and event-loop tick.
+          enableAutoPipelining: true,
+          clusterRetryStrategy: (times: number) => Math.min(times * 50, 500),
+          slotsRefreshTimeout: conf.ConnectTimeout,
+        },
+      )
+    : new Redis({ host: conf.Host, port: conf.Port, db: conf.DbNum, ...common });
+  // Without a listener, ioredis reports every failed reconnect as an unhandled 'error'.
+  // The message only: the options (with the password) never reach the log.
+  let last = '';
+  client.on('error', (err: Error) => {
+    if (err.message === last) return; // once per distinct error, not once per retry
+    last = err.message;
+    logger.warn({ redis: name, err: err.message }, 'redis error');
+  });
+  client.on('ready', () => {
+    last = '';
+    logger.info({ redis: name }, 'redis ready');
+  });
+  return client;
+}
+
+/**
+ * Clients by RedisConfs name, kept across reloads while their conf is unchanged (as the
+ * engine keeps the catalog by signature): a reload does not drop connections.
+ */
+export class RedisPool {
+  readonly #clients = new Map<string, { sig: string; client: RedisClient }>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Makes the pool match `confs`: new and changed entries connect, removed ones close. */
+  async update(confs: Readonly<Record<string, RedisConf>>): Promise<void> {
+    const stale: RedisClient[] = [];
+    for (const [name, entry] of this.#clients) {
+      const conf = confs[name];
+      if (conf && JSON.stringify(conf) === entry.sig) continue;
+      stale.push(entry.client);
+      this.#clients.delete(name);
+    }
+    for (const [name, conf] of Object.entries(confs)) {
+      if (this.#clients.has(name)) continue;
+      this.#clients.set(name, { sig: JSON.stringify(conf), client: createRedisClient(name, conf, this.#logger) });
+    }
+    await Promise.all(stale.map(quit));
+  }
+
+  get(name: string): RedisClient | undefined {
+    return this.#clients.get(name)?.client;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#clients.values()].map((e) => e.client);
+    this.#clients.clear();
+    await Promise.all(all.map(quit));
+  }
+}
+
+/** QUIT when connected, else drop the socket: closing must not wait for a dead Redis. */
+async function quit(client: RedisClient): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await client.quit().then(
+    () => undefined,
+    () => client.disconnect(),
+  );
+}
