@@ -4,20 +4,11 @@ import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { ConfigError, PairecError } from '../../src/errors.js';
-import type { RecommendRequest } from '../../src/pipeline/context.js';
+import { recommendRequest } from '../helpers/request.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { smallConfig } from '../helpers/config.js';
 
-const request = (over: Partial<RecommendRequest> = {}): RecommendRequest => ({
-  requestId: 'r',
-  uid: '1',
-  size: 10,
-  sceneId: 'default_scene',
-  category: 'default',
-  features: {},
-  debug: false,
-  ...over,
-});
+const request = recommendRequest;
 
 describe('engine', () => {
   const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });

@@ -7,19 +7,11 @@ import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import type { Algorithm } from '../../src/algorithm/contract.js';
 import { PairecError } from '../../src/errors.js';
 import type { RecommendRequest } from '../../src/pipeline/context.js';
+import { recommendRequest } from '../helpers/request.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { smallConfig } from '../helpers/config.js';
 
-const request = (over: Partial<RecommendRequest> = {}): RecommendRequest => ({
-  requestId: 'r',
-  uid: '1',
-  size: 10,
-  sceneId: 'default_scene',
-  category: 'default',
-  features: {},
-  debug: true,
-  ...over,
-});
+const request = (over: Partial<RecommendRequest> = {}): RecommendRequest => recommendRequest({ debug: true, ...over });
 
 /** A retrieval backend that never answers and ignores its abort signal: the worst case. */
 const hanging: Algorithm<'retrieval'> = {
