@@ -95,6 +95,8 @@ export class ScenePipeline {
     mark('filter', before, cands.length);
 
     if (this.#features.length > 0) {
+      late = tooLate();
+      if (late) return late;
       ctx = await loadFeatures(this.#features, cands, ctx);
       mark('features', cands.length, cands.length);
     }
