@@ -14,9 +14,7 @@ import type { AnyAlgorithm } from '../algorithm/contract.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { compileScenes } from '../pipeline/scene.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
-import { RECALL_TYPES } from '../pipeline/recall/index.js';
-import { SORT_TYPES } from '../pipeline/sort/index.js';
-import { FILTER_TYPES } from '../pipeline/filter/index.js';
+import { builtinVocabulary } from './vocabulary.js';
 import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import { RedisPool } from '../store/redis.js';
@@ -79,13 +77,7 @@ export class Engine {
   }
 
   vocabulary(): ConfigVocabulary {
-    return {
-      algorithms: this.#opts.registry,
-      recallTypes: RECALL_TYPES,
-      sortTypes: new Set(SORT_TYPES.keys()),
-      filterTypes: new Set(FILTER_TYPES.keys()),
-      customAlgorithms: this.factory.customKinds(),
-    };
+    return builtinVocabulary(this.#opts.registry, this.factory.customKinds());
   }
 
   /** Validates a parsed config file against what is registered now. */

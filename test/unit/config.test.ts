@@ -4,19 +4,11 @@ import fc from 'fast-check';
 import { parseConfig } from '../../src/config/validate.js';
 import type { ConfigVocabulary } from '../../src/config/validate.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
-import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
-import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
-import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
+import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { smallConfig } from '../helpers/config.js';
 
-const vocab: ConfigVocabulary = {
-  algorithms: createDefaultRegistry(),
-  recallTypes: RECALL_TYPES,
-  sortTypes: new Set(SORT_TYPES.keys()),
-  filterTypes: new Set(FILTER_TYPES.keys()),
-  customAlgorithms: new Map(),
-};
+const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
 
 function problemsOf(raw: unknown): { code: string; path: string | undefined }[] {
   try {

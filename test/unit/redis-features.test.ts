@@ -6,9 +6,7 @@ import { featureKey, parseFeatureValue, toFeatures } from '../../src/features/re
 import { parseConfig } from '../../src/config/validate.js';
 import type { ConfigVocabulary } from '../../src/config/validate.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
-import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
-import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
-import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
+import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { smallConfig } from '../helpers/config.js';
 
@@ -87,13 +85,7 @@ describe('Redis feature keys and values', () => {
 });
 
 describe('RedisConfs references', () => {
-  const vocab: ConfigVocabulary = {
-    algorithms: createDefaultRegistry(),
-    recallTypes: RECALL_TYPES,
-    sortTypes: new Set(SORT_TYPES.keys()),
-    filterTypes: new Set(FILTER_TYPES.keys()),
-    customAlgorithms: new Map(),
-  };
+  const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
   const paths = (raw: unknown): string[] => {
     try {
       parseConfig(raw, vocab);
@@ -141,13 +133,7 @@ describe('examples/redis.json', () => {
   it('is a valid config', async () => {
     const { readFileSync } = await import('node:fs');
     const raw = JSON.parse(readFileSync(new URL('../../../examples/redis.json', import.meta.url), 'utf8')) as unknown;
-    const config = parseConfig(raw, {
-      algorithms: createDefaultRegistry(),
-      recallTypes: RECALL_TYPES,
-      sortTypes: new Set(SORT_TYPES.keys()),
-      filterTypes: new Set(FILTER_TYPES.keys()),
-      customAlgorithms: new Map(),
-    });
+    const config = parseConfig(raw, builtinVocabulary(createDefaultRegistry()));
     assert.equal(config.FilterConfs[0]?.DaoConf?.AdapterType, 'redis');
     assert.deepEqual(Object.keys(config.RedisConfs), ['main']);
   });
