@@ -138,7 +138,8 @@ export function compileExpression(source: string, known: (name: string) => boole
       expectOp(')');
       return inner;
     }
-    const f = FUNCTIONS[t.v];
+    // Own keys only: `constructor(1)` must not find Object.prototype.constructor.
+    const f = Object.hasOwn(FUNCTIONS, t.v) ? FUNCTIONS[t.v] : undefined;
     if (f && atOp('(')) {
       pos++;
       const args: Compiled[] = [expr(depth + 1)];

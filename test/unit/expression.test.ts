@@ -5,7 +5,7 @@ import { compileExpression } from '../../src/expression/expression.js';
 import { PairecError } from '../../src/errors.js';
 
 const vars: Record<string, number> = { a: 2, b: 3, 'm.ctr': 0.5, 'm.cvr': 0.25, x_1: -1 };
-const known = (n: string): boolean => n in vars;
+const known = (n: string): boolean => Object.hasOwn(vars, n);
 const evaluate = (src: string): number => compileExpression(src, known).run((n) => vars[n] ?? Number.NaN);
 const errorOf = (src: string): string => {
   try {
@@ -46,6 +46,8 @@ describe('score expressions', () => {
     ['a; process.exit()', /unexpected ";"/],
     ['constructor.constructor("x")()', /unknown name|unexpected/],
     ['pow(1)', /takes 2–2 arguments/],
+    ['constructor(1)', /unknown name "constructor"/],
+    ['toString(a)', /unknown name "toString"/],
     ['(((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))', /deeper/],
     ['1'.repeat(3000), /longer than/],
   ];
