@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/catalog.js';
 import type { FallbackConfig } from '../config/pipeline-schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
+import { copyCandidate } from './context.js';
 import type { Candidate, PipelineContext, StageTrace } from './context.js';
 import { popularList } from './recall/global-hot.js';
 
@@ -36,7 +37,7 @@ export class Fallback {
   /** The list for this request, counted and marked in the debug trace. */
   serve(ctx: PipelineContext, reason: FallbackReason, trace: StageTrace[] | undefined): Candidate[] {
     this.#metrics.fallbacks.labels(this.#scene, reason).inc();
-    const out = this.#list.slice(0, ctx.request.size).map((c) => ({ ...c }));
+    const out = this.#list.slice(0, ctx.request.size).map(copyCandidate);
     trace?.push({ stage: 'fallback', in: 0, out: out.length, ms: 0, errors: [reason] });
     return out;
   }

@@ -1,11 +1,8 @@
 import type { Catalog } from '../../catalog/catalog.js';
+import { copyCandidate } from '../context.js';
 import type { Candidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
 
-/**
- * UserGlobalHotRecall: the catalog's most popular items (numeric item feature
- * `popularity`), ranked once when the config loads, so a request only copies a list.
- */
 /** The `count` most popular catalog items, best first, as candidates from `retrieveId`. */
 export function popularList(catalog: Catalog | undefined, count: number, retrieveId: string): Candidate[] {
   const list: Candidate[] = [];
@@ -21,6 +18,10 @@ export function popularList(catalog: Catalog | undefined, count: number, retriev
   return list;
 }
 
+/**
+ * UserGlobalHotRecall: the catalog's most popular items (numeric item feature
+ * `popularity`), ranked once when the config loads, so a request only copies a list.
+ */
 export const globalHotRecall: RecallTypeDef = {
   type: 'UserGlobalHotRecall',
   usesCatalog: true,
@@ -29,7 +30,7 @@ export const globalHotRecall: RecallTypeDef = {
     return {
       name: conf.Name,
       // Candidates are mutable (score is set by rank): each request gets its own copies.
-      recall: () => Promise.resolve(list.map((c) => ({ ...c }))),
+      recall: () => Promise.resolve(list.map(copyCandidate)),
     };
   },
 };
