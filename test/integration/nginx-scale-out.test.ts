@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { smallConfig } from '../helpers/config.js';
@@ -26,7 +26,7 @@ const SKEW_MS = 200;
 process.env.PAIREC_WORKERS = '1';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-nginx-'));
-let replicas: ServerProcess[] = [];
+const replicas: ServerProcess[] = [];
 let nginx: NginxProcess | undefined;
 
 /** Requests answered 200 by each replica (the last upstream nginx tried is the one that answered). */
@@ -51,17 +51,20 @@ describe('nginx in front of 3 replicas: kill -9 one, drain another, under load',
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
     // The first replica fills the catalog cache; the other two read it.
-    const first = await ServerProcess.start(configPath, ['--no-watch']);
-    replicas = [first];
-    await first.waitReady();
-    replicas.push(...(await Promise.all([1, 2].map(() => ServerProcess.start(configPath, ['--no-watch'])))));
-    await Promise.all(replicas.map((r) => r.waitReady()));
+    const start = async (): Promise<void> => {
+      const replica = await ServerProcess.start(configPath, ['--no-watch']);
+      replicas.push(replica); // before waiting, so `after` stops it whatever happens next
+      await replica.waitReady();
+    };
+    await start();
+    await Promise.all([start(), start()]);
     nginx = await NginxProcess.start(replicas.map((r) => r.port), dir);
   });
 
   after(async () => {
     await nginx?.stop();
     await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the error rate under 0.1 % and spreads traffic over the replicas that are left', async (t) => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/validate.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
@@ -111,6 +111,13 @@ describe('deploy/k8s manifests', () => {
     const mount = list(at(container, 'volumeMounts')).find((m) => at(m, 'name') === at(volume, 'name'));
     const args = list(at(container, 'args')).map(String);
     assert.equal(args[args.indexOf('--config') + 1], `${String(at(mount, 'mountPath'))}/config.json`);
+  });
+
+  it('the ConfigMap serves the catalog and indexes the image pre-builds (examples/default.json), so pods start from that cache', () => {
+    const mapped = JSON.parse(at(byKind('ConfigMap'), 'data', 'config.json') as string) as Record<string, unknown>;
+    const baked = JSON.parse(readFileSync(fileURLToPath(new URL('../../../examples/default.json', import.meta.url)), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(at(mapped, 'CatalogConf', 'Demo'), at(baked, 'CatalogConf', 'Demo'));
+    assert.deepEqual(at(mapped, 'AlgoConfs'), at(baked, 'AlgoConfs'));
   });
 
   it('shutdown budget: preStop sleep + DrainDelayMs + request timeout fit in terminationGracePeriodSeconds', () => {
