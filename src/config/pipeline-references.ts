@@ -20,6 +20,34 @@ const SORT_KEYS: Readonly<Record<string, 'DiversityRules' | 'BoostScoreCondition
   MultiRecallMixSort: 'MixSortRules',
 };
 
+/** Recall types that need their own keys, and the keys each recall type may use beyond Name/RecallType/RecallCount/AlgoName/Timeout. */
+const RECALL_NEEDS: Readonly<Record<string, 'DaoConf' | 'UserCollaborativeDaoConf'>> = {
+  UserCustomRecall: 'DaoConf',
+  ItemCollaborativeFilterRecall: 'UserCollaborativeDaoConf',
+};
+const RECALL_KEYS: Readonly<Record<'Triggers' | 'DaoConf' | 'UserCollaborativeDaoConf', readonly string[]>> = {
+  Triggers: ['UserGroupHotRecall'],
+  DaoConf: ['UserGroupHotRecall', 'UserCustomRecall'],
+  UserCollaborativeDaoConf: ['ItemCollaborativeFilterRecall'],
+};
+
+/** Each recall has the keys its type needs, no key of another type, and names configured Redis connections. */
+function checkRecalls(config: Config, problems: PairecError[]): void {
+  const redis = new Set(Object.keys(config.RedisConfs));
+  config.RecallConfs.forEach((r, i) => {
+    const at = `$.RecallConfs[${i}]`;
+    const needs = RECALL_NEEDS[r.RecallType];
+    if (needs && r[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${r.RecallType}`));
+    for (const [key, types] of Object.entries(RECALL_KEYS) as [keyof typeof RECALL_KEYS, readonly string[]][]) {
+      if (r[key] !== undefined && !types.includes(r.RecallType)) problems.push(problem(`${at}.${key}`, `does not apply to ${r.RecallType}`));
+    }
+    for (const key of ['DaoConf', 'UserCollaborativeDaoConf'] as const) {
+      const name = r[key]?.RedisName;
+      if (name !== undefined && !redis.has(name)) problems.push(problem(`${at}.${key}.RedisName`, `no Redis named "${name}" in RedisConfs`));
+    }
+  });
+}
+
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function checkParams(params: readonly FilterParam[], known: (n: string) => boolean, at: string, problems: PairecError[]): void {
@@ -29,6 +57,18 @@ function checkParams(params: readonly FilterParam[], known: (n: string) => boole
   });
 }
 
+/** Item feature names FeatureConfs loads anywhere (declared Fields and Defaults): conditions, boosts and rules may name them. */
+function loadedItemFeatures(config: Config): string[] {
+  const names = new Set<string>();
+  for (const conf of Object.values(config.FeatureConfs)) {
+    for (const { FeatureDaoConf: d } of conf.FeatureLoadConfs) {
+      if (d.FeatureStore !== 'item') continue;
+      for (const n of [...(d.Fields ?? []), ...Object.keys(d.Defaults)]) names.add(n);
+    }
+  }
+  return [...names];
+}
+
 /**
  * Checks the keys of the expression and rule based filters and sorts at config load:
  * every expression parses within its limits and names only whitelisted fields and
@@ -36,9 +76,11 @@ function checkParams(params: readonly FilterParam[], known: (n: string) => boole
  * a FallbackConfig has a catalog to build its list from.
  */
 export function checkPipelineReferences(config: Config, problems: PairecError[]): void {
+  checkRecalls(config, problems);
+  const loaded = loadedItemFeatures(config);
   config.FilterConfs.forEach((f, i) => {
     const at = `$.FilterConfs[${i}]`;
-    const known = knownItemFields(config.CatalogConf, f.Fields);
+    const known = knownItemFields(config.CatalogConf, [...loaded, ...(f.Fields ?? [])]);
     const needs = FILTER_KEYS[f.FilterType];
     if (needs && f[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${f.FilterType}`));
     if (f.FilterEvaluableExpression !== undefined) {
@@ -53,7 +95,7 @@ export function checkPipelineReferences(config: Config, problems: PairecError[])
   const recalls = new Set(config.RecallConfs.map((r) => r.Name));
   config.SortConfs.forEach((s, i) => {
     const at = `$.SortConfs[${i}]`;
-    const known = knownItemFields(config.CatalogConf, s.Fields);
+    const known = knownItemFields(config.CatalogConf, [...loaded, ...(s.Fields ?? [])]);
     const needs = SORT_KEYS[s.SortType];
     if (needs && s[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${s.SortType}`));
     s.DiversityRules?.forEach((r, j) =>
@@ -69,11 +111,12 @@ export function checkPipelineReferences(config: Config, problems: PairecError[])
       }
       checkParams(b.Conditions, known, `${at}.BoostScoreConditions[${j}].Conditions`, problems);
     });
-    s.MixSortRules?.forEach((r, j) =>
+    s.MixSortRules?.forEach((r, j) => {
+      if (r.MixStrategy === 'fix_position' && r.Positions === undefined) problems.push(problem(`${at}.MixSortRules[${j}].Positions`, 'required by fix_position'));
       r.RecallNames.forEach((n, k) => {
         if (!recalls.has(n)) problems.push(problem(`${at}.MixSortRules[${j}].RecallNames[${k}]`, `no recall named "${n}" in RecallConfs`));
-      }),
-    );
+      });
+    });
   });
   const bare = (block: 'FilterNames' | 'SortNames', keys: Readonly<Record<string, string>>, defined: ReadonlySet<string>): void => {
     for (const [scene, names] of Object.entries(config[block])) {

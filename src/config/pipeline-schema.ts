@@ -60,11 +60,17 @@ export const BoostScoreConditionSchema = Type.Object(
   strict,
 );
 
-/** PaiRec's MixSortConfig, fix_position strategy: items of RecallNames at Positions (1-based). */
+/**
+ * PaiRec's MixSortConfig: items of RecallNames at Positions (1-based, fix_position), or
+ * `Number` of them (or `NumberRate` of the page) at random positions of the page
+ * (random_position; within Positions when given).
+ */
 export const MixSortRuleSchema = Type.Object(
   {
-    MixStrategy: Type.Literal('fix_position', { default: 'fix_position' }),
-    Positions: Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), { minItems: 1, maxItems: 1000 }),
+    MixStrategy: Type.Union([Type.Literal('fix_position'), Type.Literal('random_position')], { default: 'fix_position' }),
+    Positions: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), { minItems: 1, maxItems: 1000 })),
+    Number: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    NumberRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }),
   },
   strict,
@@ -82,8 +88,63 @@ export const SortExtraProps = {
   Fields: Type.Optional(Type.Array(Name, { maxItems: 256 })),
 };
 
-/** RecallConfs[].Timeout: this source's own limit in ms, inside the scene's recall budget. */
-export const RecallTimeoutProp = { Timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })) };
+/** How a Redis key holds a scored item list: PaiRec's "id:score,id2" string, a list of such entries, or a sorted set. */
+const redisDataType = (byDefault: 'string' | 'list' | 'zset') =>
+  Type.Union([Type.Literal('string'), Type.Literal('list'), Type.Literal('zset')], { default: byDefault });
+
+/** A recall's Redis DAO (PaiRec's DaoConf, Redis adapter): one key per user or group, `RedisPrefix + id`. */
+export const RecallDaoConfSchema = Type.Object(
+  {
+    AdapterType: Type.Literal('redis'),
+    RedisName: Name,
+    RedisPrefix: Type.String({ maxLength: 128, default: '' }),
+    RedisDataType: redisDataType('string'),
+  },
+  strict,
+);
+export type RecallDaoConf = Static<typeof RecallDaoConfSchema>;
+
+/**
+ * PaiRec's UserCollaborativeDaoConf on Redis: User2ItemTable / Item2ItemTable are the key
+ * prefixes of a user's recent items and of an item's neighbour list.
+ */
+export const UserCollaborativeDaoConfSchema = Type.Object(
+  {
+    AdapterType: Type.Literal('redis'),
+    RedisName: Name,
+    User2ItemTable: Type.String({ maxLength: 128, default: '' }),
+    Item2ItemTable: Type.String({ maxLength: 128, default: '' }),
+    User2ItemDataType: redisDataType('list'),
+    Item2ItemDataType: redisDataType('string'),
+    /** The user's most recent items used as triggers (PaiRec's TriggerCount). */
+    TriggerCount: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  },
+  strict,
+);
+export type UserCollaborativeDaoConf = Static<typeof UserCollaborativeDaoConfSchema>;
+
+/** PaiRec's TriggerConfig: a user feature naming the user's group; Boundaries bucket a number. */
+export const TriggerConfSchema = Type.Object(
+  {
+    TriggerKey: Name,
+    DefaultValue: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    Boundaries: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 })),
+  },
+  strict,
+);
+export type TriggerConf = Static<typeof TriggerConfSchema>;
+
+/** RecallConfs keys beyond Name/RecallType/RecallCount/AlgoName. */
+export const RecallExtraProps = {
+  /** This source's own limit in ms, inside the scene's recall budget. */
+  Timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+  /** UserGroupHotRecall: the user's group (default: the `category` feature). */
+  Triggers: Type.Optional(Type.Array(TriggerConfSchema, { minItems: 1, maxItems: 4 })),
+  /** UserGroupHotRecall (per group) and UserCustomRecall (per user) lists in Redis. */
+  DaoConf: Type.Optional(RecallDaoConfSchema),
+  /** ItemCollaborativeFilterRecall: the user's recent items and each item's neighbours. */
+  UserCollaborativeDaoConf: Type.Optional(UserCollaborativeDaoConfSchema),
+};
 
 /**
  * PaiRec's FallbackConfig (per scene and category): the popular list served when rank

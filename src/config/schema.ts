@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallTimeoutProp, SortExtraProps } from './pipeline-schema.js';
+import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -90,7 +90,7 @@ export const RecallConfSchema = Type.Object(
     RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
     /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
     AlgoName: Type.Optional(Name),
-    ...RecallTimeoutProp,
+    ...RecallExtraProps,
   },
   strict,
 );

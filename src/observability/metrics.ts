@@ -31,7 +31,7 @@ export interface EngineMetrics {
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
-export const REDIS_OPERATIONS = ['exposure_add', 'exposure_seen', 'features'] as const;
+export const REDIS_OPERATIONS = ['exposure_add', 'exposure_seen', 'features', 'recall'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -124,7 +124,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
     }),
     redisFailures: new Counter({
       name: 'pairec_redis_failures_total',
-      help: 'Failed Redis calls by RedisConfs name and operation (exposure_add, exposure_seen, features); the request went on degraded',
+      help: 'Failed Redis calls by RedisConfs name and operation (exposure_add, exposure_seen, features, recall); the request went on degraded',
       labelNames: ['redis', 'operation'],
       registers,
     }),

@@ -24,6 +24,7 @@ interface StageBudget {
 import { loadFeatures } from '../features/redis-features.js';
 import type { RedisFeatureLoader } from '../features/redis-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
+import type { RedisClient } from '../store/redis.js';
 
 // 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
 type Stage = 'recall' | 'filter' | 'features' | 'rank' | 'sort';
@@ -37,6 +38,8 @@ export class ScenePipeline {
   readonly #budget: StageBudget;
   readonly #metrics: EngineMetrics;
   readonly #filters: readonly Filter[];
+  /** Filters reading item properties in a scene that loads item features: run after the features stage. */
+  readonly #lateFilters: readonly Filter[];
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
   readonly #features: readonly RedisFeatureLoader[];
@@ -44,12 +47,16 @@ export class ScenePipeline {
 
   constructor(
     scene: string,
-    parts: { recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; rank: RankStage | undefined; sorts: Sort[]; features?: RedisFeatureLoader[] },
+    parts: {
+      recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
+      rank: RankStage | undefined; sorts: Sort[]; features?: RedisFeatureLoader[];
+    },
     metrics: EngineMetrics,
   ) {
     this.scene = scene;
     this.#recalls = parts.recalls;
     this.#filters = parts.filters;
+    this.#lateFilters = parts.lateFilters ?? [];
     this.#rank = parts.rank;
     this.#sorts = parts.sorts;
     this.fallback = parts.fallback;
@@ -99,6 +106,11 @@ export class ScenePipeline {
       if (late) return late;
       ctx = await loadFeatures(this.#features, cands, ctx);
       mark('features', cands.length, cands.length);
+      if (this.#lateFilters.length > 0) {
+        const n = cands.length;
+        for (const f of this.#lateFilters) cands = await f(cands, ctx);
+        mark('filter', n, cands.length);
+      }
     }
 
     late = tooLate();
@@ -131,6 +143,8 @@ export function compileScenes(
     readonly exposureFor?: (filterName: string) => ExposureStore | undefined;
     /** FeatureConfs loaders by scene. */
     readonly features?: ReadonlyMap<string, RedisFeatureLoader[]>;
+    /** This config generation's Redis clients, for recall sources with a Redis DAO. */
+    readonly redis?: (name: string) => RedisClient | undefined;
   },
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
@@ -144,13 +158,16 @@ export function compileScenes(
   const budget: StageBudget = { recallMs: perf.recall_timeout_ms ?? Math.ceil(perf.request_timeout_ms / 2), minStageMs: perf.min_stage_ms };
   for (const [scene, categories] of Object.entries(config.SceneConfs)) {
     const filters: Filter[] = [uniqueFilter];
+    const lateFilters: Filter[] = [];
+    // Property filters see loaded item features: in a scene that loads them, they run after the features stage.
+    const loadsItems = config.FeatureConfs[scene]?.FeatureLoadConfs.some((l) => l.FeatureDaoConf.FeatureStore === 'item') ?? false;
     for (const n of config.FilterNames[scene] ?? []) {
       if (n === 'UniqueFilter') continue; // always first already
       // A FilterConfs name, or a filter type's own name with its defaults.
       const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400, MaxItems: 1000 };
       const def = FILTER_TYPES.get(conf.FilterType);
       const exposures = env.exposureFor?.(conf.Name);
-      if (def) filters.push(def.create(conf, exposures ? { ...env, exposures } : env));
+      if (def) (loadsItems && def.readsItemFields ? lateFilters : filters).push(def.create(conf, exposures ? { ...env, exposures } : env));
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
     const sorts = sortNames
@@ -168,10 +185,10 @@ export function compileScenes(
         const def = rc && RECALL_TYPES.get(rc.RecallType);
         // parseConfig checked every name: reaching this is a bug, not a config mistake.
         if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
-        return { source: def.create(rc, { catalog }), timeoutMs: rc.Timeout };
+        return { source: def.create(rc, { catalog, redis: env.redis, metrics }), timeoutMs: rc.Timeout };
       });
       const fallback = conf.FallbackConfig && new Fallback(scene, conf.FallbackConfig, catalog, perf.request_timeout_ms, metrics);
-      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics));
+      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics));
     }
     scenes.set(scene, byCategory);
   }

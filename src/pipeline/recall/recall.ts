@@ -1,6 +1,8 @@
 import type { Catalog } from '../../catalog/catalog.js';
 import type { RecallConf } from '../../config/schema.js';
 import type { RecallTypeInfo } from '../../config/validate.js';
+import type { EngineMetrics } from '../../observability/metrics.js';
+import type { RedisClient } from '../../store/redis.js';
 import type { Candidate, PipelineContext } from '../context.js';
 
 /** One configured recall source of a scene. */
@@ -11,10 +13,23 @@ export interface RecallSource {
 
 export interface RecallEnv {
   readonly catalog: Catalog | undefined;
+  /** The config generation's Redis client of a RedisConfs name (names were checked at load). */
+  readonly redis?: ((name: string) => RedisClient | undefined) | undefined;
+  readonly metrics?: EngineMetrics | undefined;
 }
 
 /** A recall type (PaiRec's RecallType): what it needs, and how to build a source from its conf. */
 export interface RecallTypeDef extends RecallTypeInfo {
   readonly type: string;
   create(conf: RecallConf, env: RecallEnv): RecallSource;
+}
+
+/** Stored (id, score) entries as candidates of `retrieveId`; rows from the catalog when it holds the item. */
+export function toCandidates(list: readonly { id: string; score: number }[], catalog: Catalog | undefined, retrieveId: string): Candidate[] {
+  const out: Candidate[] = new Array<Candidate>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as { id: string; score: number };
+    out[i] = { itemId: e.id, row: catalog?.itemIndex(e.id) ?? -1, retrieveId, recallScore: e.score, score: e.score };
+  }
+  return out;
 }
