@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
 import { diversify } from '../../src/pipeline/sort/diversity.js';
-import { mixPositions } from '../../src/pipeline/sort/mix.js';
+import { mixPositions, sample } from '../../src/pipeline/sort/mix.js';
 import type { SortConf } from '../../src/pipeline/sort/index.js';
 import type { Candidate } from '../../src/pipeline/context.js';
 import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
@@ -88,4 +88,65 @@ describe('MultiRecallMixSort', () => {
       { numRuns: 500 },
     );
   });
+
+  /** mulberry32: a small seeded generator, so a random mix is reproducible in a test. */
+  const seeded = (seed: number): (() => number) => {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+  const randomMix = (rule: Record<string, unknown>, cands: Candidate[], seed: number, size = 10): Candidate[] => {
+    const def = SORT_TYPES.get('MultiRecallMixSort');
+    assert.ok(def);
+    const conf = { Name: 'mix', SortType: 'MultiRecallMixSort', MixSortRules: [{ MixStrategy: 'random_position', RecallNames: ['hot'], ...rule }] } as SortConf;
+    return def.create(conf, { random: seeded(seed) })(cands, stageContext(tinyCatalog([]), 'u1', size));
+  };
+  const hotAt = (out: Candidate[]): number[] => out.flatMap((c, i) => (c.retrieveId === 'hot' ? [i + 1] : []));
+
+  it('random_position: Number items of the sources at positions drawn from the page with the injected generator', () => {
+    const cands = () => [...mk(['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12'], 'vector'), ...mk(['h1', 'h2', 'h3'], 'hot')];
+    const out = randomMix({ Number: 2 }, cands(), 7);
+    const want = sample([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 2, seeded(7)).sort((a, b) => a - b);
+    assert.deepEqual(hotAt(out).slice(0, 2), want, 'the first two hot items at the drawn positions');
+    assert.deepEqual(out.filter((c) => c.retrieveId === 'hot').map((c) => c.itemId), ['h1', 'h2', 'h3'], 'in their own order; the third stays where it was');
+    assert.deepEqual(randomMix({ Number: 2 }, cands(), 7).map((c) => c.itemId), out.map((c) => c.itemId), 'same seed, same page');
+    // Over many seeds every page position is used, and none beyond the page (size 10).
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 200; seed++) for (const p of hotAt(randomMix({ Number: 2 }, cands(), seed)).slice(0, 2)) seen.add(p);
+    assert.deepEqual([...seen].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('random_position: NumberRate of the page, or one position drawn from Positions', () => {
+    const cands = () => [...mk(['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10'], 'vector'), ...mk(['h1', 'h2', 'h3', 'h4'], 'hot')];
+    for (let seed = 0; seed < 50; seed++) {
+      const rate = hotAt(randomMix({ NumberRate: 0.3 }, cands(), seed, 10));
+      assert.equal(rate.filter((p) => p <= 10).length, 3, `seed ${seed}: ${rate.join(',')}`);
+      const within = hotAt(randomMix({ Positions: [2, 5, 9] }, cands(), seed, 10));
+      assert.ok([2, 5, 9].includes(within[0] ?? 0), `seed ${seed}: ${within.join(',')}`);
+    }
+  });
 });
+
+describe('item fields of loaded features (FeatureConfs)', () => {
+  const catalog = tinyCatalog([{ category: 'a', popularity: 0.1 }, { category: 'a', popularity: 0.9 }, { category: 'b', popularity: 0.5 }]);
+  it('boost and diversity read c.features, which override the catalog', () => {
+    const cands = candidatesOf(catalog, 'r1', [3, 2, 1]);
+    (cands[2] as Candidate).features = { boost: 10 };
+    (cands[0] as Candidate).features = { category: 'b' };
+    const boosted = sortWith(
+      { SortType: 'BoostScoreSort', BoostScoreConditions: [{ Expression: 'score + boost', Conditions: [{ Name: 'boost', Operator: 'greater', Value: 0 }] }] },
+      cands,
+      catalog,
+    );
+    assert.deepEqual(boosted.map((c) => [c.itemId, c.score]), [['3', 11], ['1', 3], ['2', 2]]);
+    // Item 1's loaded category "b" (not the catalog's "a") is what diversity sees.
+    const diverse = sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] }, boosted, catalog);
+    assert.deepEqual(diverse.map((c) => c.itemId), ['3', '2', '1']);
+  });
+});
+

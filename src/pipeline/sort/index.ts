@@ -10,10 +10,15 @@ export type SortConf = Config['SortConfs'][number];
 /** A sort stage: returns the candidates in display order. */
 export type Sort = (candidates: Candidate[], ctx: PipelineContext) => Candidate[];
 
+/** What a sort may be given besides its conf: a seeded random source in tests. */
+export interface SortOptions {
+  readonly random?: () => number;
+}
+
 /** A sort type (PaiRec's SortType): builds a sort from its SortConfs entry. */
 export interface SortTypeDef {
   readonly type: string;
-  create(conf: SortConf): Sort;
+  create(conf: SortConf, opts?: SortOptions): Sort;
 }
 
 /** ItemRankScore: by score, highest first; ties keep recall order (Array.prototype.sort is stable). */

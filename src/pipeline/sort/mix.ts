@@ -1,6 +1,9 @@
 import type { Candidate } from '../context.js';
 import type { SortTypeDef } from './index.js';
 
+/** A source of uniform numbers in [0, 1): Math.random when serving, seeded in tests. */
+export type Random = () => number;
+
 /**
  * Moves the first items of `names` (in current order) to the 1-based `positions`; the
  * other items keep their order around them. A permutation: nothing is added or lost.
@@ -15,15 +18,48 @@ export function mixPositions(items: readonly Candidate[], positions: readonly nu
   return rest;
 }
 
+/** `count` distinct values of `from`, uniformly at random (partial Fisher–Yates). */
+export function sample(from: readonly number[], count: number, random: Random): number[] {
+  const pool = [...from];
+  const n = Math.min(count, pool.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
+  }
+  return pool.slice(0, n);
+}
+
+interface MixRule {
+  readonly names: ReadonlySet<string>;
+  /** The 1-based positions for this list of `size` items on a page of `page`. */
+  positions(size: number, page: number): readonly number[];
+}
+
 /**
- * MultiRecallMixSort: PaiRec's MixSortRules with the fix_position strategy: reserves
- * positions for recall sources (e.g. a hot list at positions 3 and 7), so a source with
- * lower scores still reaches the page. Rules apply in order.
+ * MultiRecallMixSort: PaiRec's MixSortRules. `fix_position` reserves Positions for recall
+ * sources (e.g. a hot list at positions 3 and 7), so a source with lower scores still
+ * reaches the page. `random_position` puts `Number` items of the sources (or `NumberRate`
+ * of the page, at least one; one by default) at positions drawn at random on each request from
+ * Positions, or from the whole page (the request's `size`). Rules apply in order.
  */
 export const multiRecallMixSort: SortTypeDef = {
   type: 'MultiRecallMixSort',
-  create: (conf) => {
-    const rules = (conf.MixSortRules ?? []).map((r) => ({ positions: r.Positions, names: new Set(r.RecallNames) }));
-    return (candidates) => rules.reduce<Candidate[]>((list, r) => mixPositions(list, r.positions, r.names), candidates);
+  create: (conf, opts) => {
+    const random = opts?.random ?? Math.random;
+    const rules: MixRule[] = (conf.MixSortRules ?? []).map((r) => {
+      const names = new Set(r.RecallNames);
+      const fixed = r.Positions ?? [];
+      if (r.MixStrategy !== 'random_position') return { names, positions: () => fixed };
+      return {
+        names,
+        positions: (size, page) => {
+          const slots = r.Positions ?? Array.from({ length: Math.min(size, page) }, (_, i) => i + 1);
+          const count = r.Number ?? (r.NumberRate !== undefined ? Math.max(1, Math.ceil(r.NumberRate * page)) : 1);
+          return sample(slots, count, random);
+        },
+      };
+    });
+    return (candidates, ctx) =>
+      rules.reduce<Candidate[]>((list, r) => mixPositions(list, r.positions(list.length, ctx.request.size), r.names), candidates);
   },
 };
