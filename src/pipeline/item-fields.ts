@@ -18,9 +18,14 @@ export function knownItemFields(catalog: CatalogConf | undefined, declared: read
   return (name) => set.has(name);
 }
 
-/** A candidate's properties as conditions read them; a missing or non-scalar feature is null. */
+/**
+ * A candidate's properties as conditions, boosts and diversity rules read them; a missing
+ * or non-scalar feature is null. Features loaded by the features stage (FeatureConfs,
+ * `c.features`) override the catalog's, as they do for rank.
+ */
 export function itemFields(c: Candidate, catalog: Catalog | undefined): Fields {
   const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
+  const loaded = c.features;
   return (name) => {
     switch (name) {
       case 'item_id':
@@ -33,6 +38,7 @@ export function itemFields(c: Candidate, catalog: Catalog | undefined): Fields {
         return c.recallScore;
       default:
         // hasOwn: a whitelisted name still never reads through the prototype chain.
+        if (loaded && Object.hasOwn(loaded, name)) return loaded[name] ?? null;
         return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
     }
   };

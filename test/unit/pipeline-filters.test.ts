@@ -59,3 +59,17 @@ describe('User2ItemCustomFilter (user blacklist)', () => {
     assert.deepEqual(await run(conf, candidatesOf(catalog), 'u2'), ['1', '2', '3']);
   });
 });
+
+describe('ConditionFilter over loaded features', () => {
+  it('reads c.features before the catalog', async () => {
+    const def = FILTER_TYPES.get('ConditionFilter');
+    assert.ok(def);
+    const f = def.create({ Name: 'in_stock', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'stock > 0', TimeInterval: 1, MaxItems: 1 }, env);
+    const cands = candidatesOf(catalog);
+    cands.forEach((c, i) => (c.features = { stock: i % 2 }));
+    const out = await f(cands, stageContext(catalog));
+    assert.deepEqual(out.map((c) => c.itemId), cands.filter((_, i) => i % 2 === 1).map((c) => c.itemId));
+    assert.ok(out.length > 0);
+  });
+});
+

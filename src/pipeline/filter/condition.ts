@@ -10,6 +10,7 @@ import type { FilterTypeDef } from './index.js';
  */
 export const conditionFilter: FilterTypeDef = {
   type: 'ConditionFilter',
+  readsItemFields: true,
   create: (conf) => {
     const source = conf.FilterEvaluableExpression;
     if (source === undefined) throw new PairecError('ERR_INTERNAL', `unvalidated ConditionFilter "${conf.Name}"`);

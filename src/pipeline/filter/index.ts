@@ -16,6 +16,8 @@ export interface FilterEnv {
 /** A filter type (PaiRec's FilterType): builds a filter from its FilterConfs entry. */
 export interface FilterTypeDef {
   readonly type: string;
+  /** Reads item properties: in a scene that loads item features, it runs after them (pipeline/scene.ts). */
+  readonly readsItemFields?: boolean;
   create(conf: FilterConf, env: FilterEnv): Filter;
 }
 

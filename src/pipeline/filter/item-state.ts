@@ -10,6 +10,7 @@ import { compileParams } from './params.js';
  */
 export const itemStateFilter: FilterTypeDef = {
   type: 'ItemStateFilter',
+  readsItemFields: true,
   create: (conf) => {
     if (!conf.FilterParams) throw new PairecError('ERR_INTERNAL', `unvalidated ItemStateFilter "${conf.Name}"`);
     const keep = compileParams(conf.FilterParams);
