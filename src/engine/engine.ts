@@ -152,31 +152,31 @@ export class Engine {
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig);
     let scenes;
     let redisParts: RedisParts;
+    // Redis clients are only staged here: until the swap below, the serving config keeps its own.
+    const redis = this.#redis.stage(config.RedisConfs);
+    let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= new MemoryExposureStore({
         maxItemsPerUser: config.ExposureConf.MaxItemsPerUser,
         maxUsers: config.ExposureConf.MaxUsers,
       });
-      await this.#redis.update(config.RedisConfs);
       redisParts = buildRedisParts(config, this.#redis, metrics);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, ...redisParts.sceneEnv }, metrics);
+      const pool = this.#redis;
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      algorithms = pending.commit();
     } catch (err) {
-      await pending.abort();
+      await Promise.all([pending.abort(), redis.abort()]);
       throw err;
     }
     const signature = signatureOf(config);
-    let algorithms: AlgorithmSet;
-    try {
-      algorithms = pending.commit();
-    } catch (err) {
-      await pending.abort();
-      throw err;
-    }
     this.#snapshot = { config, signature, catalog, algorithms, scenes };
     this.#redisParts = redisParts;
+    // The same turn as the snapshot swap: the new stores and sources find their clients.
+    const closed = redis.commit();
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');
+    await closed;
     return { signature, ...pending.report };
   }
 

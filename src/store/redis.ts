@@ -50,32 +50,59 @@ export function createRedisClient(name: string, conf: RedisConf, logger: Logger)
   return client;
 }
 
+/** A config generation's clients, staged by RedisPool.stage: served only once committed. */
+export interface StagedRedis {
+  /** Swaps the staged clients in (at once) and closes the replaced ones (resolves when they are closed). */
+  commit(): Promise<void>;
+  /** Closes the clients this stage opened; the serving clients are untouched. */
+  abort(): Promise<void>;
+}
+
 /**
  * Clients by RedisConfs name, kept across reloads while their conf is unchanged (as the
- * engine keeps the catalog by signature): a reload does not drop connections.
+ * engine keeps the catalog by signature): a reload does not drop connections. A reload
+ * stages its clients first and swaps them in only when the whole config was built, so a
+ * reload that fails leaves the serving config on its own, working clients.
  */
 export class RedisPool {
-  readonly #clients = new Map<string, { sig: string; client: RedisClient }>();
+  #clients = new Map<string, { sig: string; client: RedisClient }>();
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
     this.#logger = logger;
   }
 
-  /** Makes the pool match `confs`: new and changed entries connect, removed ones close. */
-  async update(confs: Readonly<Record<string, RedisConf>>): Promise<void> {
-    const stale: RedisClient[] = [];
-    for (const [name, entry] of this.#clients) {
-      const conf = confs[name];
-      if (conf && JSON.stringify(conf) === entry.sig) continue;
-      stale.push(entry.client);
-      this.#clients.delete(name);
-    }
+  /** Clients for `confs`: unchanged entries reuse the serving client, new and changed ones connect now. */
+  stage(confs: Readonly<Record<string, RedisConf>>): StagedRedis {
+    const next = new Map<string, { sig: string; client: RedisClient }>();
+    const opened: RedisClient[] = [];
     for (const [name, conf] of Object.entries(confs)) {
-      if (this.#clients.has(name)) continue;
-      this.#clients.set(name, { sig: JSON.stringify(conf), client: createRedisClient(name, conf, this.#logger) });
+      const sig = JSON.stringify(conf);
+      const cur = this.#clients.get(name);
+      if (cur && cur.sig === sig) {
+        next.set(name, cur);
+        continue;
+      }
+      const client = createRedisClient(name, conf, this.#logger);
+      opened.push(client);
+      next.set(name, { sig, client });
     }
-    await Promise.all(stale.map(quit));
+    let settled = false;
+    return {
+      commit: async () => {
+        if (settled) return;
+        settled = true;
+        const kept = new Set([...next.values()].map((e) => e.client));
+        const stale = [...this.#clients.values()].map((e) => e.client).filter((c) => !kept.has(c));
+        this.#clients = next;
+        await Promise.all(stale.map(quit));
+      },
+      abort: async () => {
+        if (settled) return;
+        settled = true;
+        await Promise.all(opened.map(quit));
+      },
+    };
   }
 
   get(name: string): RedisClient | undefined {
