@@ -18,6 +18,8 @@ export interface ProbeLog {
   gate: Promise<void> | undefined;
   /** Runs stop waiting when their signal aborts, as a well-behaved algorithm does. */
   observeAbort?: boolean;
+  /** While set, builds wait for it (after logging that they started). */
+  buildGate?: Promise<void> | undefined;
 }
 
 class ProbeAlgorithm extends AlgorithmBase<'score'> {
@@ -63,7 +65,8 @@ export function probeType(log: ProbeLog): AlgorithmTypeDef<'score', typeof Probe
       if (conf.Fail) return Promise.reject(new Error(`probe ${name} refused to build`));
       const id = `${name}#${++builds}`;
       log.events.push(`build ${id}`);
-      return Promise.resolve(new ProbeAlgorithm(name, conf.Value, log, id));
+      const built = new ProbeAlgorithm(name, conf.Value, log, id);
+      return log.buildGate ? log.buildGate.then(() => built) : Promise.resolve(built);
     },
   };
 }
