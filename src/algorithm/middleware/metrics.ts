@@ -10,8 +10,8 @@ class MetricsAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
   readonly kind: K;
   readonly #next: Algorithm<K>;
   readonly #duration: { observe(v: number): void };
-  readonly #success: { inc(): void };
-  readonly #error: { inc(): void };
+  readonly #success: { inc(v?: number): void };
+  readonly #error: { inc(v?: number): void };
   readonly #inputSize: { observe(v: number): void };
   readonly #size: (input: KindInput<K>) => number;
 
@@ -24,6 +24,10 @@ class MetricsAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
     this.#duration = metrics.algorithmDuration.labels(next.name, next.type);
     this.#success = metrics.algorithmRequests.labels(next.name, next.type, 'success');
     this.#error = metrics.algorithmRequests.labels(next.name, next.type, 'error');
+    // Both status series exist from the build on, so an error ratio reads 0 for a healthy
+    // algorithm instead of being absent (and an alert on it can resolve).
+    this.#success.inc(0);
+    this.#error.inc(0);
     this.#inputSize = metrics.algorithmInputSize.labels(next.name);
     this.#size = inputSizeOf[next.kind] as (input: KindInput<K>) => number;
   }
