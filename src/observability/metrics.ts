@@ -34,15 +34,29 @@ export interface EngineMetrics {
 export const REDIS_OPERATIONS = ['exposure_add', 'exposure_seen', 'features', 'recall'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
-export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
-  if (options.defaultMetrics !== false) {
-    collectDefaultMetrics({ register: registry, prefix: 'pairec_process_' });
-    // prom-client names three gauges `…_total`, which `promtool check metrics` rejects (the
-    // suffix promises a counter); their per-type siblings without the suffix stay.
-    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
-      registry.removeSingleMetric(`pairec_process_nodejs_${name}`);
-    }
+/** The GC kinds prom-client's GC histogram labels (perf_hooks' four kinds). */
+export const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;
+
+/**
+ * prom-client's process and Node.js metrics (CPU, memory, file descriptors, event-loop
+ * lag, heap spaces, GC) under the engine's `pairec_` prefix: `pairec_process_cpu_seconds_total`,
+ * `pairec_nodejs_gc_duration_seconds` …
+ */
+function registerRuntimeMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'pairec_' });
+  // prom-client names three gauges `…_total`, which `promtool check metrics` rejects (the
+  // suffix promises a counter); their per-type siblings without the suffix stay.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`pairec_nodejs_${name}`);
   }
+  // Every GC kind's series exists from the start (at 0), not from its first GC, so the
+  // series count does not grow as the process ages and rate() over a kind is never absent.
+  const gc = registry.getSingleMetric('pairec_nodejs_gc_duration_seconds');
+  if (gc instanceof Histogram) for (const kind of GC_KINDS) gc.zero({ kind });
+}
+
+export function createMetrics(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}): EngineMetrics {
+  if (options.defaultMetrics !== false) registerRuntimeMetrics(registry);
   const registers = [registry];
   return {
     registry,
