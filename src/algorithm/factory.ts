@@ -53,12 +53,16 @@ export interface FactoryOptions {
 export class AlgorithmFactory {
   readonly #opts: FactoryOptions;
   readonly #middlewares: readonly Middleware[];
+  readonly #metricsMiddleware: Middleware;
+  /** monitoring.enable_metrics of the config being built: off, no metrics wrapper is composed in. */
+  #recordMetrics = true;
   #current: AlgorithmSet;
   #custom = new Map<string, AlgorithmEntry>();
 
   constructor(opts: FactoryOptions) {
     this.#opts = opts;
-    this.#middlewares = [withMetrics(opts.metrics), withRequestTransformer(opts.registry), ...(opts.middlewares ?? [])];
+    this.#metricsMiddleware = withMetrics(opts.metrics);
+    this.#middlewares = [withRequestTransformer(opts.registry), ...(opts.middlewares ?? [])];
     this.#current = this.#newSet([]);
   }
 
@@ -84,8 +88,14 @@ export class AlgorithmFactory {
     this.#swap(this.#newSet([...this.#current.entries(), entry]));
   }
 
-  async prepare(confs: readonly AlgoConf[], deps: BuildDeps, catalogSignature: string): Promise<PendingAlgorithms> {
+  /**
+   * `recordMetrics` (monitoring.enable_metrics, default on) decides whether the algorithm
+   * metrics wrapper is composed in; it is part of every signature, so turning it over
+   * rebuilds each algorithm with or without it.
+   */
+  async prepare(confs: readonly AlgoConf[], deps: BuildDeps, catalogSignature: string, recordMetrics = true): Promise<PendingAlgorithms> {
     const { registry, metrics, logger } = this.#opts;
+    const noMetrics = recordMetrics ? [] : ['no-metrics'];
     const current = this.#current;
     const entries: AlgorithmEntry[] = [];
     const built: AlgorithmEntry[] = [];
@@ -104,7 +114,7 @@ export class AlgorithmFactory {
           return;
         }
         const body = (conf as Record<string, unknown>)[def.confKey] ?? {};
-        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null);
+        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null, ...noMetrics);
         const old = current.entry(conf.Name);
         if (old && old.signature === signature) {
           entries.push(old);
@@ -114,7 +124,7 @@ export class AlgorithmFactory {
         try {
           const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
           const batching = conf.BatchConf ? [withBatching(batchingOptions(conf.BatchConf))] : [];
-          const entry = this.#entry(conf.Name, signature, raw, false, batching);
+          const entry = this.#entry(conf.Name, signature, raw, false, batching, recordMetrics);
           built.push(entry);
           entries.push(entry);
         } catch (err) {
@@ -150,6 +160,7 @@ export class AlgorithmFactory {
         const clash = entries.find((e) => this.#custom.has(e.name));
         if (clash) throw new PairecError('ERR_DUPLICATE_REGISTRATION', `"${clash.name}" was registered in code during the reload`);
         settled = true;
+        this.#recordMetrics = recordMetrics;
         const set = this.#newSet([...this.#custom.values(), ...entries]);
         this.#swap(set);
         this.#forgetSeries(report.removed.map((n) => current.entry(n)));
@@ -171,10 +182,15 @@ export class AlgorithmFactory {
     await last.retire();
   }
 
-  /** Wraps an instance: metrics (per caller), transformer, then its own extras such as batching. */
-  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean, extra: readonly Middleware[] = []): AlgorithmEntry {
+  /**
+   * Wraps an instance: metrics (per caller, unless metrics are off), transformer, then its
+   * own extras such as batching. An instance registered in code gets the metrics setting
+   * of the config serving when it was registered.
+   */
+  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean, extra: readonly Middleware[] = [], recordMetrics = this.#recordMetrics): AlgorithmEntry {
+    const outer = recordMetrics ? [this.#metricsMiddleware] : [];
     // The kind survives wrapping: each middleware returns an algorithm of its input's kind.
-    const wrapped = compose(raw as Algorithm<AlgorithmKind>, [...this.#middlewares, ...extra]) as AnyAlgorithm;
+    const wrapped = compose(raw as Algorithm<AlgorithmKind>, [...outer, ...this.#middlewares, ...extra]) as AnyAlgorithm;
     return { name, signature, algorithm: wrapped, custom, owners: 0 };
   }
 

@@ -149,7 +149,7 @@ export class Engine {
       signal: this.#abort.signal,
       optimization: config.optimization,
     };
-    const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig);
+    const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.

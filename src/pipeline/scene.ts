@@ -28,6 +28,11 @@ import type { RedisClient } from '../store/redis.js';
 
 // 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
 type Stage = 'recall' | 'filter' | 'features' | 'rank' | 'sort';
+type StageTimers = Record<Stage, { observe(v: number): void }>;
+
+/** monitoring.enable_metrics off: one shared set of timers that record nothing. */
+const noop = { observe: (): void => undefined };
+const NO_STAGE_TIMERS: StageTimers = { recall: noop, filter: noop, features: noop, rank: noop, sort: noop };
 
 /** One scene and category, compiled from the config: the stages a request runs. */
 export class ScenePipeline {
@@ -43,7 +48,7 @@ export class ScenePipeline {
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
   readonly #features: readonly RedisFeatureLoader[];
-  readonly #stageTimers: Record<Stage, { observe(v: number): void }>;
+  readonly #stageTimers: StageTimers;
 
   constructor(
     scene: string,
@@ -52,6 +57,7 @@ export class ScenePipeline {
       rank: RankStage | undefined; sorts: Sort[]; features?: RedisFeatureLoader[];
     },
     metrics: EngineMetrics,
+    recordStages = true,
   ) {
     this.scene = scene;
     this.#recalls = parts.recalls;
@@ -64,9 +70,9 @@ export class ScenePipeline {
     this.#metrics = metrics;
     this.#features = parts.features ?? [];
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
-    this.#stageTimers = {
-      recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort'),
-    };
+    this.#stageTimers = recordStages
+      ? { recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort') }
+      : NO_STAGE_TIMERS;
   }
 
   /** Runs recall → filter → rank → sort and returns at most `size` items. */
@@ -188,7 +194,7 @@ export function compileScenes(
         return { source: def.create(rc, { catalog, redis: env.redis, metrics }), timeoutMs: rc.Timeout };
       });
       const fallback = conf.FallbackConfig && new Fallback(scene, conf.FallbackConfig, catalog, perf.request_timeout_ms, metrics);
-      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics));
+      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics, config.monitoring.enable_metrics));
     }
     scenes.set(scene, byCategory);
   }

@@ -55,6 +55,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   // Labels come from closed sets only: the route template, a configured scene, a status class.
   app.addHook('onResponse', (req, reply, done) => {
+    if (engine.current()?.config.monitoring.enable_metrics === false) return done();
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requestDuration
       .labels(route, req.pairecScene ?? 'none', statusClass(reply.statusCode))
