@@ -123,7 +123,7 @@ export class AlgorithmFactory {
         }
         try {
           const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
-          const batching = conf.BatchConf ? [withBatching(batchingOptions(conf.BatchConf))] : [];
+          const batching = conf.BatchConf ? [withBatching({ ...batchingOptions(conf.BatchConf), metrics: metrics.pools })] : [];
           const entry = this.#entry(conf.Name, signature, raw, false, batching, recordMetrics);
           built.push(entry);
           entries.push(entry);

@@ -35,6 +35,8 @@ const ClientCtor = grpc.makeGenericClientConstructor(vectorRetrievalService, 'Ve
 /** A typed client of one channel. */
 export interface VectorRetrievalClient {
   search(req: VectorRequest, deadline: Date, signal: AbortSignal): Promise<VectorReply>;
+  /** The channel's connectivity state, lower case: idle, connecting, ready, transient_failure, shutdown. */
+  state(): string;
   close(): void;
 }
 
@@ -57,6 +59,7 @@ export function createVectorRetrievalClient(address: string, options: grpc.Chann
         const cancel = (): void => call.cancel();
         signal.addEventListener('abort', cancel, { once: true });
       }),
+    state: () => (grpc.connectivityState[client.getChannel().getConnectivityState(false)] ?? 'unknown').toLowerCase(),
     close: () => client.close(),
   };
 }

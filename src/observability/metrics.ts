@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { createPoolMetrics } from './pool-metrics.js';
+import type { PoolMetrics } from './pool-metrics.js';
 
 /** The spec's algorithm duration buckets, in seconds. */
 export const ALGORITHM_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -28,6 +30,8 @@ export interface EngineMetrics {
   readonly fallbacks: Counter<'scene' | 'reason'>;
   /** Failed Redis calls; `redis` is a RedisConfs name, `operation` one of REDIS_OPERATIONS. */
   readonly redisFailures: Counter<'redis' | 'operation'>;
+  /** Worker pools, batching queues and connection pools (observability/pool-metrics.ts). */
+  readonly pools: PoolMetrics;
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
@@ -142,5 +146,6 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       labelNames: ['redis', 'operation'],
       registers,
     }),
+    pools: createPoolMetrics(registry, ALGORITHM_INPUT_SIZE_BUCKETS),
   };
 }

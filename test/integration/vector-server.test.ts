@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '../../src/catalog/random.js';
 import { encodeFvecs } from '../../src/servers/vector-server/data.js';
 import { faissType } from '../../src/algorithm/faiss/index.js';
-import { buildDeps, runContext } from '../helpers/context.js';
+import { buildDeps, runContext, testMetrics } from '../helpers/context.js';
 import { startVectorServerProcess } from '../helpers/process.js';
 import type { LoggedProcess } from '../helpers/process.js';
 
@@ -74,9 +74,16 @@ describe('pairec vector-server', () => {
   });
 
   it('serves the same neighbours to the FAISS algorithm type, labels as ids', async () => {
-    const algo = await faissType.create('remote', { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 2, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps());
+    const metrics = testMetrics();
+    const algo = await faissType.create('remote', { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 2, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps({ metrics }));
     const queries = [0, 1, 2, 3].map((r) => svmData.slice(r * 8, r * 8 + 8));
-    const out = await algo.run({ vectors: queries, k: 5 }, runContext());
+    const running = algo.run({ vectors: queries, k: 5 }, runContext());
+    // Scraped before any reply can arrive (a scrape only awaits microtasks): four calls in flight.
+    assert.match(await metrics.registry.metrics(), /\npairec_pool_active\{algorithm_name="remote",pool="grpc"\} 4\n/);
+    const out = await running;
+    const after = await metrics.registry.metrics();
+    assert.match(after, /\npairec_pool_active\{algorithm_name="remote",pool="grpc"\} 0\n/);
+    assert.match(after, /\npairec_pool_connections\{algorithm_name="remote",pool="grpc",state="ready"\} 2\n/);
     assert.equal(out.length, 4);
     out.forEach((n, i) => {
       const truth = bruteForce(svmData, 8, queries[i] as Float32Array, 5);
@@ -84,6 +91,7 @@ describe('pairec vector-server', () => {
       truth.forEach((t, j) => assert.ok(Math.abs((n.scores[j] ?? 0) - t.score) < 1e-4));
     });
     await algo.close();
+    assert.doesNotMatch(await metrics.registry.metrics(), /pairec_pool_active\{/);
   });
 
   it('rejects a wrong dimension or k with INVALID_ARGUMENT, surfaced as a typed error', async () => {

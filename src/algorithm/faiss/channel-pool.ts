@@ -11,6 +11,7 @@ import type { VectorRetrievalClient } from '../../grpc/vector-retrieval.js';
 export class ChannelPool {
   readonly #clients: readonly VectorRetrievalClient[];
   #next = 0;
+  #inFlight = 0;
 
   constructor(address: string, size: number, maxReconnectBackoffMs: number) {
     const options: ChannelOptions = {
@@ -36,6 +37,29 @@ export class ChannelPool {
     const client = this.#clients[this.#next] as VectorRetrievalClient;
     this.#next = (this.#next + 1) % this.#clients.length;
     return client;
+  }
+
+  /** A search on the next channel, counted in flight until it settles (pairec_pool_active). */
+  search(...args: Parameters<VectorRetrievalClient['search']>): ReturnType<VectorRetrievalClient['search']> {
+    this.#inFlight++;
+    return this.next()
+      .search(...args)
+      .finally(() => this.#inFlight--);
+  }
+
+  /** Calls on the wire across the pool's channels. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Channels by connectivity state; every state is listed, so the series set stays fixed. */
+  states(): Record<string, number> {
+    const out: Record<string, number> = { idle: 0, connecting: 0, ready: 0, transient_failure: 0, shutdown: 0 };
+    for (const c of this.#clients) {
+      const s = c.state();
+      out[s] = (out[s] ?? 0) + 1;
+    }
+    return out;
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { PairecError } from '../../errors.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
 import type { VectorReply } from '../../grpc/vector-retrieval.js';
 import type { ChannelPool } from './channel-pool.js';
+import type { PoolMetrics } from '../../observability/pool-metrics.js';
 import type { VectorConf } from './config.js';
 
 /** A gRPC error as the engine reports it: deadline and cancellation keep their meaning. */
@@ -28,12 +29,14 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
   readonly #pool: ChannelPool;
   readonly #conf: VectorConf;
   readonly #sign: number;
+  readonly #unregister: (() => void) | undefined;
 
-  constructor(name: string, conf: VectorConf, pool: ChannelPool) {
+  constructor(name: string, conf: VectorConf, pool: ChannelPool, pools?: PoolMetrics) {
     super(name, 'FAISS', 'retrieval');
     this.#pool = pool;
     this.#conf = conf;
     this.#sign = conf.Metric === 'l2' ? -1 : 1;
+    this.#unregister = pools?.add({ algorithmName: name, pool: 'grpc', queued: () => 0, active: () => pool.inFlight, connections: () => pool.states() });
   }
 
   protected execute(input: RetrievalInput, ctx: RunContext): Promise<readonly Neighbours[]> {
@@ -49,7 +52,6 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
     return Promise.all(
       input.vectors.map((v) =>
         this.#pool
-          .next()
           .search({ k: input.k, vector: Array.from(v) }, deadline, ctx.signal)
           .then((reply) => this.#neighbours(reply), (err: unknown) => Promise.reject(toError(err, this.name, timeout))),
       ),
@@ -65,6 +67,7 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
   }
 
   protected override onClose(): Promise<void> {
+    this.#unregister?.();
     this.#pool.close();
     return Promise.resolve();
   }

@@ -16,6 +16,6 @@ export const faissType: AlgorithmTypeDef<'retrieval', typeof VectorConfSchema> =
   kind: 'retrieval',
   confKey: 'VectorConf',
   schema: VectorConfSchema,
-  create: (name, conf) =>
-    Promise.resolve(new FaissAlgorithm(name, conf, new ChannelPool(conf.ServerAddress, conf.PoolSize, conf.MaxReconnectBackoff))),
+  create: (name, conf, deps) =>
+    Promise.resolve(new FaissAlgorithm(name, conf, new ChannelPool(conf.ServerAddress, conf.PoolSize, conf.MaxReconnectBackoff), deps.metrics.pools)),
 };

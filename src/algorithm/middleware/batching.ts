@@ -3,6 +3,7 @@ import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext } from
 import type { Middleware } from './compose.js';
 import { COALESCERS } from './coalesce.js';
 import type { Coalescer } from './coalesce.js';
+import type { PoolMetrics } from '../../observability/pool-metrics.js';
 
 export interface BatchingOptions {
   /** Items (or query vectors) per backend call; a single larger run goes alone. */
@@ -11,6 +12,8 @@ export interface BatchingOptions {
   readonly batchTimeoutMs: number;
   /** Runs that may wait; one more is rejected at once with ERR_QUEUE_FULL. */
   readonly maxQueue: number;
+  /** Queue depth, batches in flight, batch sizes and rejections, under the algorithm's name. */
+  readonly metrics?: PoolMetrics;
 }
 
 interface Entry<K extends AlgorithmKind> {
@@ -54,6 +57,10 @@ export class BatchingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> 
   #queuedSize = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #inFlight = 0;
+  readonly #unregister: (() => void) | undefined;
+  readonly #observe: ((items: number, runs: number) => void) | undefined;
+  readonly #rejected: (() => void) | undefined;
 
   constructor(next: Algorithm<K>, opts: BatchingOptions) {
     this.name = next.name;
@@ -62,12 +69,25 @@ export class BatchingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> 
     this.#next = next;
     this.#opts = opts;
     this.#coalescer = COALESCERS[next.kind] as unknown as Coalescer<K>;
+    const m = opts.metrics;
+    if (m) {
+      const size = m.batchSize.labels(next.name);
+      const runs = m.batchRuns.labels(next.name);
+      const full = m.rejections.labels(next.name, 'batching', 'queue_full');
+      this.#observe = (items, n) => {
+        size.observe(items);
+        runs.observe(n);
+      };
+      this.#rejected = () => full.inc();
+      this.#unregister = m.add({ algorithmName: next.name, pool: 'batching', queued: () => this.#queue.length, active: () => this.#inFlight });
+    }
   }
 
   run(input: KindInput<K>, ctx: RunContext): Promise<KindOutput<K>> {
     if (this.#closed) return Promise.reject(new PairecError('ERR_ALGORITHM_CLOSED', `algorithm "${this.name}" is closed`));
     if (ctx.signal.aborted) return Promise.reject(new PairecError('ERR_ABORTED', `run of "${this.name}" aborted before it started`));
     if (this.#queue.length >= this.#opts.maxQueue) {
+      this.#rejected?.();
       return Promise.reject(new PairecError('ERR_QUEUE_FULL', `worker pool queue full: "${this.name}" has ${this.#queue.length} runs waiting`));
     }
     return new Promise<KindOutput<K>>((resolve, reject) => {
@@ -111,6 +131,7 @@ export class BatchingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> 
         this.#queue.shift();
       }
       this.#queuedSize -= size;
+      this.#observe?.(size, batch.length);
       this.#dispatch(batch);
     }
     if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#flush(true), this.#opts.batchTimeoutMs);
@@ -124,11 +145,13 @@ export class BatchingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> 
       signal: allAborted(batch.map((e) => e.ctx.signal)),
     };
     let call: Promise<KindOutput<K>>;
+    this.#inFlight++;
     try {
       call = this.#next.run(this.#coalescer.merge(inputs), ctx);
     } catch (err) {
       call = Promise.reject(err);
     }
+    call.finally(() => this.#inFlight--).catch(() => undefined);
     call.then(
       (out) => {
         let parts: KindOutput<K>[];
@@ -155,6 +178,7 @@ export class BatchingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> 
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#unregister?.();
     this.#flush(true); // queued runs still get their answer from the backend
     await this.#next.close();
   }

@@ -72,13 +72,16 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     const runner = await createRunner(name, conf, path, width);
     const counter = deps.metrics.invalidValues.labels(name);
     const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
+    const { pools } = deps.metrics;
+    const limiter = new RunLimiter(maxConcurrent, conf.MaxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());
     deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0 }, 'onnx model loaded');
     return new OnnxAlgorithm(name, {
       features: conf.Features,
       runner,
-      limiter: new RunLimiter(maxConcurrent, conf.MaxQueue, name),
+      limiter,
       buffers: new BufferPool(maxConcurrent),
       invalid: (k) => counter.inc(k),
+      unregister: pools.add({ algorithmName: name, pool: 'onnx_workers', queued: () => limiter.queued, active: () => limiter.running }),
     });
   },
 };

@@ -16,6 +16,8 @@ export interface OnnxParts {
   readonly limiter: RunLimiter;
   readonly buffers: BufferPool;
   readonly invalid: InvalidValueSink;
+  /** Removes the limiter from the pool gauges when the algorithm closes. */
+  readonly unregister?: () => void;
 }
 
 /**
@@ -60,6 +62,7 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
 
   protected override async onClose(): Promise<void> {
     const { limiter, runner } = this.#parts;
+    this.#parts.unregister?.();
     limiter.close();
     // Runs already admitted finish on the session; only then is it released.
     await limiter.whenIdle();

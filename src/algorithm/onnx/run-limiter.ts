@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { PairecError } from '../../errors.js';
+import type { RejectionReason } from '../../observability/pool-metrics.js';
 
 /** Gives back an admitted run's slot; calling it twice is harmless. */
 export type Release = () => void;
@@ -30,13 +31,16 @@ export class RunLimiter {
   #running = 0;
   #closed = false;
   #idle: (() => void) | undefined;
+  readonly #onReject: ((reason: RejectionReason) => void) | undefined;
 
-  constructor(maxRunning: number, maxQueue: number, label: string) {
+  /** `onReject` hears of every run turned away (queue full, or too late once a slot freed). */
+  constructor(maxRunning: number, maxQueue: number, label: string, onReject?: (reason: RejectionReason) => void) {
     if (!Number.isInteger(maxRunning) || maxRunning < 1) throw new RangeError('maxRunning must be a positive integer');
     if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError('maxQueue must be a non-negative integer');
     this.#maxRunning = maxRunning;
     this.#maxQueue = maxQueue;
     this.#label = label;
+    this.#onReject = onReject;
   }
 
   get running(): number {
@@ -57,6 +61,7 @@ export class RunLimiter {
       return Promise.resolve(this.#releaser());
     }
     if (this.#queued >= this.#maxQueue) {
+      this.#onReject?.('queue_full');
       return Promise.reject(
         new PairecError('ERR_QUEUE_FULL', `worker pool queue full: "${this.#label}" has ${this.#queued} runs waiting (MaxQueue ${this.#maxQueue})`),
       );
@@ -97,6 +102,7 @@ export class RunLimiter {
   }
 
   #late(): PairecError {
+    this.#onReject?.('deadline');
     return new PairecError('ERR_DEADLINE_EXCEEDED', `no time left to run "${this.#label}"`);
   }
 

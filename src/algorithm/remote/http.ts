@@ -136,6 +136,12 @@ export class HttpBackend {
     return reply;
   }
 
+  /** Calls waiting for a connection, calls on the wire, and connections busy or idle. */
+  stats(): { readonly waiting: number; readonly running: number; readonly busy: number; readonly free: number } {
+    const s = this.#pool.stats;
+    return { waiting: s.pending, running: s.running, busy: s.connected - s.free, free: s.free };
+  }
+
   close(): Promise<void> {
     return this.#pool.close();
   }

@@ -8,6 +8,7 @@ import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contra
 import { BackendCallError, DEFAULT_HTTP_OPTIMIZATION, HttpBackend, badReply, isRetryableCall } from './http.js';
 import type { BuildDeps } from '../registry.js';
 import type { FailureReason, HttpOptimization } from './http.js';
+import type { PoolMetrics } from '../../observability/pool-metrics.js';
 
 /** A body with headers of its own (e.g. the length of a binary body's JSON header). */
 export interface EncodedBody {
@@ -57,14 +58,31 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   readonly #backend: HttpBackend;
   readonly #failures: (reason: FailureReason) => void;
   readonly #log: Logger;
+  readonly #unregister: (() => void) | undefined;
 
-  constructor(name: string, settings: RemoteSettings, codec: ScoreCodec, deps: { failures: Counter<'algorithm_name' | 'reason'>; logger: Logger }) {
+  constructor(
+    name: string,
+    settings: RemoteSettings,
+    codec: ScoreCodec,
+    deps: { failures: Counter<'algorithm_name' | 'reason'>; logger: Logger; pools?: PoolMetrics },
+  ) {
     super(name, settings.type, 'score');
     this.#s = settings;
     this.#codec = codec;
     this.#backend = new HttpBackend(settings.url, settings.optimization);
     this.#failures = (reason) => deps.failures.labels(name, reason).inc();
     this.#log = deps.logger;
+    const backend = this.#backend;
+    this.#unregister = deps.pools?.add({
+      algorithmName: name,
+      pool: 'http',
+      queued: () => backend.stats().waiting,
+      active: () => backend.stats().running,
+      connections: () => {
+        const s = backend.stats();
+        return { busy: s.busy, free: s.free };
+      },
+    });
   }
 
   protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
@@ -150,6 +168,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   }
 
   protected override onClose(): Promise<void> {
+    this.#unregister?.();
     return this.#backend.close();
   }
 }
@@ -186,6 +205,7 @@ export function remoteScoreAlgorithm(
   const algo = new RemoteScoreAlgorithm(name, settings, codec, {
     failures: deps.metrics.backendFailures,
     logger: deps.logger.child({ algorithm: name }),
+    pools: deps.metrics.pools,
   });
   return Promise.resolve(algo);
 }
