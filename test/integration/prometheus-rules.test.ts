@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,10 @@ function promtoolStdin(args: string[], input: string): Promise<{ code: number | 
 
 describe('Prometheus rules and metrics (promtool)', () => {
   let server: ServerProcess | undefined;
+  let tmp: string | undefined;
   after(async () => {
     if (server && server.proc.exitCode === null) await server.stop('SIGKILL');
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('the alert rules pass promtool check rules', async () => {
@@ -41,7 +43,7 @@ describe('Prometheus rules and metrics (promtool)', () => {
   });
 
   it('the live /metrics output passes promtool check metrics', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'pairec-prom-'));
+    tmp = mkdtempSync(join(tmpdir(), 'pairec-prom-'));
     const file = join(tmp, 'config.json');
     writeFileSync(file, JSON.stringify(smallConfig(join(tmp, 'cache'))));
     server = await ServerProcess.start(file);
