@@ -1,5 +1,8 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
@@ -16,12 +19,14 @@ describe('monitoring.enable_metrics', () => {
   const metrics = testMetrics();
   const engine = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
   const app = buildApp({ engine, metrics, logger: silentLogger, state: { draining: false, loadError: false }, bodyLimit: 1 << 20 });
+  const cache = mkdtempSync(join(tmpdir(), 'pairec-metrics-toggle-'));
   after(async () => {
     await app.close();
     await engine.close();
+    rmSync(cache, { recursive: true, force: true });
   });
 
-  const config = (enable: boolean): Record<string, unknown> => ({ ...lightMetricsConfig(1), monitoring: { enable_metrics: enable } });
+  const config = (enable: boolean): Record<string, unknown> => ({ ...lightMetricsConfig(1, cache), monitoring: { enable_metrics: enable } });
   const recommend = async (): Promise<void> => {
     const res = await app.inject({ method: 'POST', url: '/api/recommend', payload: { uid: '7', size: 5, scene_id: 'home' } });
     assert.equal(res.statusCode, 200, res.body);
