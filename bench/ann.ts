@@ -4,7 +4,7 @@
  * (one query at a time, as the request path does), with exact search as the baseline
  * measured in the same run.
  *
- *   node dist/bench/ann.js [--items 100000] [--queries 500] [--ef 50,100,200] [--efc 100]
+ *   node dist/bench/ann.js [--items 100000] [--queries 500] [--ef 50,100,200] [--efc 100] [--m 16] [--k 10] [--no-usearch]
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -19,12 +19,15 @@ const { values } = parseArgs({
     ef: { type: 'string', default: '50,100,200' },
     k: { type: 'string', default: '10' },
     efc: { type: 'string', default: '100' },
+    m: { type: 'string', default: '16' },
+    'no-usearch': { type: 'boolean', default: false },
   },
 });
 const items = Number(values.items);
 const nq = Number(values.queries);
 const k = Number(values.k);
 const efc = Number(values.efc);
+const m = Number(values.m);
 const efs = values.ef.split(',').map(Number);
 const params = { ...RW_100K, items, users: nq };
 const { itemEmbeddings, userEmbeddings } = generateDemo(params);
@@ -76,25 +79,25 @@ const rows: string[] = [];
 {
   const t0 = performance.now();
   const index = new hnswlib.HierarchicalNSW('ip', dim);
-  index.initIndex(items, 16, efc, 100);
+  index.initIndex(items, m, efc, 100);
   for (let i = 0; i < items; i++) index.addPoint(Array.from(itemEmbeddings.subarray(i * dim, (i + 1) * dim)), i);
   const build = (performance.now() - t0) / 1000;
   for (const ef of efs) {
     index.setEf(Math.max(ef, k));
     const r = timeQueries((q) => index.searchKnn(Array.from(q), k).neighbors);
     rows.push(
-      `hnswlib-node M=16 efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
+      `hnswlib-node M=${m} efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
         `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
     );
   }
 }
-for (const ef of efs) {
+for (const ef of values['no-usearch'] ? [] : efs) {
   const t0 = performance.now();
   const index = new usearch.Index({
     dimensions: dim,
     metric: usearch.MetricKind.IP,
     quantization: usearch.ScalarKind.F32,
-    connectivity: 16,
+    connectivity: m,
     expansion_add: efc,
     expansion_search: Math.max(ef, k),
     multi: false,
@@ -105,7 +108,7 @@ for (const ef of efs) {
   const build = (performance.now() - t0) / 1000;
   const r = timeQueries((q) => Array.from(index.search(q, k, 1).keys, Number));
   rows.push(
-    `usearch      M=16 efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
+    `usearch      M=${m} efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
       `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
   );
 }

@@ -46,6 +46,37 @@ describe('DiversityRuleSort', () => {
       { numRuns: 500 },
     );
   });
+
+  it('property: the same order as the plain greedy definition, for several rules and any limit', () => {
+    type Item = { id: number; a: number; b: number };
+    // The definition, written the slow obvious way: recount each window for each test.
+    const reference = (items: Item[], rules: { key: (x: Item) => string; window: number; frequency: number }[], limit: number): Item[] => {
+      const rest = [...items];
+      const out: Item[] = [];
+      const fits = (x: Item): boolean =>
+        rules.every((r) => out.slice(Math.max(0, out.length - (r.window - 1))).filter((y) => r.key(y) === r.key(x)).length < r.frequency);
+      while (out.length < limit) {
+        const j = rest.findIndex(fits);
+        if (j < 0) break;
+        out.push(...rest.splice(j, 1));
+      }
+      return [...out, ...rest];
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ a: fc.integer({ min: 0, max: 3 }), b: fc.integer({ min: 0, max: 2 }) }), { maxLength: 50 }),
+        fc.array(fc.record({ dim: fc.constantFrom<'a' | 'b'>('a', 'b'), window: fc.integer({ min: 1, max: 6 }), frequency: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 0, max: 60 }),
+        (rows, specs, limit) => {
+          const items = rows.map((r, id) => ({ id, ...r }));
+          const rules = specs.map((s) => ({ key: (x: Item) => String(x[s.dim]), window: s.window, frequency: s.frequency }));
+          const got = diversify(items, rules, limit).order.map((x) => x.id);
+          assert.deepEqual(got, reference(items, rules, limit).map((x) => x.id));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('BoostScoreSort', () => {
