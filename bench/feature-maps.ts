@@ -8,10 +8,13 @@
 import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../src/catalog/catalog.js';
 import { demoCatalogData, generateDemo, RW_100K } from '../src/catalog/demo.js';
-import type { FeatureMap } from '../src/algorithm/contract.js';
+import type { FeatureInput, FeatureMap } from '../src/algorithm/contract.js';
 
 const catalog = createCatalog(demoCatalogData(generateDemo({ ...RW_100K, users: 10 })), 'bench');
 const rows = Array.from({ length: 300 }, (_, i) => (i * 331) % RW_100K.items);
+const keys = Object.keys(catalog.itemFeatures[0] ?? {});
+const plain = catalog.itemFeatures.map((f, row) => ({ ...f, embedding: catalog.itemVector(row) }));
+const frozen = plain.map((m) => Object.freeze({ ...m }));
 const variants: [string, (row: number, s: number) => FeatureMap][] = [
   ['literal (floor)', (row, s) => {
     const b = catalog.itemFeatures[row];
@@ -19,6 +22,24 @@ const variants: [string, (row: number, s: number) => FeatureMap][] = [
   }],
   ['Object.assign (used)', (row, s) => Object.assign({}, catalog.itemFeatures[row], { embedding: catalog.itemVector(row), recall_score: s })],
   ['spread', (row, s) => ({ ...catalog.itemFeatures[row], embedding: catalog.itemVector(row), recall_score: s })],
+  ['memo frozen + assign', (row, s) => {
+    const m: Record<string, FeatureInput> = Object.assign({}, frozen[row]);
+    m.recall_score = s;
+    return m;
+  }],
+  ['memo plain + assign', (row, s) => {
+    const m: Record<string, FeatureInput> = Object.assign({}, plain[row]);
+    m.recall_score = s;
+    return m;
+  }],
+  ['key loop', (row, s) => {
+    const f = catalog.itemFeatures[row] ?? {};
+    const m: Record<string, FeatureInput> = {};
+    for (const k of keys) m[k] = f[k];
+    m.embedding = catalog.itemVector(row);
+    m.recall_score = s;
+    return m;
+  }],
 ];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const results = new Map<string, number[]>();

@@ -44,6 +44,12 @@ export interface RetrievalInput {
 export interface Neighbours {
   readonly ids: readonly string[];
   readonly scores: Float32Array;
+  /**
+   * The ids' catalog rows, when the backend searched the serving catalog itself (the
+   * embedded ANN): saves a lookup by id per neighbour. `catalog` is that catalog's
+   * signature; a caller uses the rows only when it matches its own catalog's.
+   */
+  readonly rows?: { readonly catalog: string; readonly rows: readonly number[] };
 }
 
 /**

@@ -32,6 +32,12 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly schema: S;
   /** The type reads the catalog: a catalog change rebuilds its instances. */
   readonly usesCatalog?: boolean;
+  /**
+   * The item features a run of this conf reads (a model's feature spec), when the type
+   * knows them: rank then hands it the catalog's shared per-row maps instead of building
+   * one map per candidate. Undefined: the run may read any feature.
+   */
+  itemFeatures?(conf: Static<S>): readonly string[];
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
 }
 

@@ -21,6 +21,18 @@ import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 
+/** By algorithm name, the item features its runs read, when its type declares them. */
+function itemFeatureLookup(config: Config, registry: AlgorithmRegistry): (name: string) => readonly string[] | undefined {
+  const byName = new Map<string, readonly string[]>();
+  for (const a of config.AlgoConfs) {
+    const def = registry.getType(a.Type);
+    const conf = def && (a as Record<string, unknown>)[def.confKey];
+    // The conf was validated against the type's schema when the config was parsed.
+    if (def?.itemFeatures && conf !== undefined) byName.set(a.Name, def.itemFeatures(conf as never));
+  }
+  return (name) => byName.get(name);
+}
+
 /** Everything one config generation serves; requests run on the snapshot they started with. */
 export interface EngineSnapshot {
   readonly config: Config;
@@ -162,7 +174,8 @@ export class Engine {
       });
       redisParts = buildRedisParts(config, this.#redis, metrics);
       const pool = this.#redis;
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      const itemFeaturesOf = itemFeatureLookup(config, this.#opts.registry);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemFeaturesOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
       algorithms = pending.commit();
     } catch (err) {
       await Promise.all([pending.abort(), redis.abort()]);

@@ -12,14 +12,26 @@ import type { Candidate, PipelineContext } from './context.js';
  */
 export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<void>;
 
-export function createRankStage(conf: RankSceneConf): RankStage {
+export function createRankStage(conf: RankSceneConf, itemFeaturesOf?: (algoName: string) => readonly string[] | undefined): RankStage {
   const names = conf.RankAlgoList;
+  // When every algorithm declares the item features it reads and none is per candidate
+  // (recall_score), a candidate without request features is ranked on the catalog's
+  // shared per-row map: no map is built per candidate (≈ 10 % of a request's CPU).
+  const shared = names.every((n) => {
+    const reads = itemFeaturesOf?.(n);
+    return reads !== undefined && !reads.includes('recall_score');
+  });
+  const featuresOf = (ctx: PipelineContext): ((c: Candidate) => FeatureMap) => {
+    const { catalog } = ctx;
+    if (!shared || !catalog) return ctx.itemFeatures;
+    return (c) => (c.row >= 0 && c.features === undefined ? catalog.itemFeatureMap(c.row) : ctx.itemFeatures(c));
+  };
   const batch = conf.BatchCount;
   // Validated at config load; compiled once per config generation.
   const rankScore = conf.RankScore === undefined ? undefined : compileExpression(conf.RankScore, rankVariable(names)).run;
   return async (cands, ctx) => {
     if (cands.length === 0) return;
-    const items: FeatureMap[] = cands.map(ctx.itemFeatures);
+    const items: FeatureMap[] = cands.map(featuresOf(ctx));
     const user = ctx.userFeatures;
     const results = await Promise.all(
       names.map(async (name) => {

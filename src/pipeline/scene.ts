@@ -147,6 +147,8 @@ export function compileScenes(
     readonly catalog: Catalog | undefined;
     /** Exposure store of a FilterConfs entry with a Redis DaoConf (by filter Name). */
     readonly exposureFor?: (filterName: string) => ExposureStore | undefined;
+    /** By algorithm name, the item features its runs read (AlgorithmTypeDef.itemFeatures). */
+    readonly itemFeaturesOf?: (algoName: string) => readonly string[] | undefined;
     /** FeatureConfs loaders by scene. */
     readonly features?: ReadonlyMap<string, RedisFeatureLoader[]>;
     /** This config generation's Redis clients, for recall sources with a Redis DAO. */
@@ -183,7 +185,7 @@ export function compileScenes(
       })
       .filter((s): s is Sort => s !== undefined);
     const rankConf = config.RankConf[scene];
-    const rank = rankConf ? createRankStage(rankConf) : undefined;
+    const rank = rankConf ? createRankStage(rankConf, env.itemFeaturesOf) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
     for (const [category, conf] of Object.entries(categories)) {
       const recalls = conf.RecallNames.map((n) => {

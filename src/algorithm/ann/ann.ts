@@ -12,12 +12,15 @@ export class AnnAlgorithm extends AlgorithmBase<'retrieval'> {
   #index: VectorIndex | undefined;
   readonly #ids: readonly string[];
   readonly #ef: number;
+  /** Signature of the catalog whose rows the index holds, when it is the serving catalog. */
+  readonly #catalog: string | undefined;
 
-  constructor(name: string, index: VectorIndex, ids: readonly string[], efSearch: number) {
+  constructor(name: string, index: VectorIndex, ids: readonly string[], efSearch: number, catalogSignature?: string) {
     super(name, 'ANN', 'retrieval');
     this.#index = index;
     this.#ids = ids;
     this.#ef = efSearch;
+    this.#catalog = catalogSignature;
   }
 
   protected execute(input: RetrievalInput, _ctx: RunContext): Promise<readonly Neighbours[]> {
@@ -30,7 +33,9 @@ export class AnnAlgorithm extends AlgorithmBase<'retrieval'> {
       return Promise.resolve(
         input.vectors.map((v) => {
           const hits = index.search(v, input.k, this.#ef);
-          return { ids: hits.rows.map((r) => this.#ids[r] ?? ''), scores: Float32Array.from(hits.scores) };
+          const ids = hits.rows.map((r) => this.#ids[r] ?? '');
+          const scores = Float32Array.from(hits.scores);
+          return this.#catalog === undefined ? { ids, scores } : { ids, scores, rows: { catalog: this.#catalog, rows: hits.rows } };
         }),
       );
     } catch (err) {

@@ -22,6 +22,6 @@ export const annType: AlgorithmTypeDef<'retrieval', typeof AnnConfSchema> = {
     const cache = deps.cacheDir === undefined ? undefined : { dir: deps.cacheDir, key: signatureOf(catalog.signature, spec) };
     const log = deps.logger.child({ algorithm: name });
     const index = await loadOrBuildIndex(spec, catalog.itemEmbeddings, catalog.dim, cache, log, deps.signal);
-    return new AnnAlgorithm(name, index, catalog.itemIds, conf.EfSearch);
+    return new AnnAlgorithm(name, index, catalog.itemIds, conf.EfSearch, catalog.signature);
   },
 };

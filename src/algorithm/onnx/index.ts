@@ -34,6 +34,9 @@ export function resolveModelPath(modelPath: string, cwd = process.cwd()): string
 }
 
 /** See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread. */
+/** The item features an ONNX run reads: its feature spec's, nothing else. */
+export const onnxItemFeatures = (conf: Pick<OnnxConf, 'Features'>): readonly string[] => conf.Features.Item.map((r) => r.Name);
+
 export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): number {
   return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
 }
@@ -63,6 +66,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   type: 'ONNX',
   kind: 'score',
   confKey: 'OnnxConf',
+  itemFeatures: onnxItemFeatures,
   schema: OnnxConfSchema,
   create: async (name, conf, deps) => {
     const width = specWidth(conf.Features);

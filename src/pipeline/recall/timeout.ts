@@ -16,6 +16,10 @@ export interface RecallFailure {
   readonly message: string;
 }
 
+// Reasons of the aborts that end a finished run: made once, as building an Error (its
+// stack) per request showed in profiles, and nothing reads their stack.
+const RECALL_FINISHED = new PairecError('ERR_ABORTED', 'recall finished');
+
 async function runOne(r: TimedRecall, ctx: PipelineContext, budgetEnd: number): Promise<readonly Candidate[] | RecallFailure> {
   const now = performance.now();
   const end = Math.min(budgetEnd, r.timeoutMs === undefined ? Number.POSITIVE_INFINITY : now + r.timeoutMs);
@@ -30,15 +34,21 @@ async function runOne(r: TimedRecall, ctx: PipelineContext, budgetEnd: number): 
       reject(e);
     }, limit);
   });
+  // The request's abort reaches the source through `own` (a listener, not AbortSignal.any,
+  // which costs weak references and a finalizer per call).
+  const follow = (): void => own.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) follow();
+  else ctx.signal.addEventListener('abort', follow, { once: true });
   try {
-    const sub: PipelineContext = { ...ctx, signal: AbortSignal.any([ctx.signal, own.signal]), deadline: Math.min(ctx.deadline, end) };
+    const sub: PipelineContext = { ...ctx, signal: own.signal, deadline: Math.min(ctx.deadline, end) };
     return await Promise.race([r.source.recall(sub), late]);
   } catch (err) {
     const timedOut = own.signal.aborted || ctx.signal.aborted;
     return { name: r.source.name, reason: timedOut ? 'timeout' : 'error', message: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timer);
-    if (!own.signal.aborted) own.abort(new PairecError('ERR_ABORTED', 'recall finished'));
+    ctx.signal.removeEventListener('abort', follow);
+    if (!own.signal.aborted) own.abort(RECALL_FINISHED);
   }
 }
 

@@ -23,10 +23,12 @@ export const vectorRecall: RecallTypeDef = {
         const [hits] = await algo.run({ vectors: [catalog.userVector(row)], k: conf.RecallCount }, ctx);
         if (!hits) throw new PairecError('ERR_ALGORITHM_INPUT', `"${algoName}" returned no result for the query`);
         const out: Candidate[] = new Array<Candidate>(hits.ids.length);
+        // Rows straight from an index over this very catalog; otherwise looked up by id.
+        const rows = hits.rows?.catalog === catalog.signature ? hits.rows.rows : undefined;
         for (let i = 0; i < hits.ids.length; i++) {
           const itemId = hits.ids[i] ?? '';
           const s = hits.scores[i] ?? 0;
-          out[i] = { itemId, row: catalog.itemIndex(itemId) ?? -1, retrieveId: conf.Name, recallScore: s, score: s };
+          out[i] = { itemId, row: rows?.[i] ?? catalog.itemIndex(itemId) ?? -1, retrieveId: conf.Name, recallScore: s, score: s };
         }
         return out;
       },

@@ -23,28 +23,30 @@ export interface WindowRule<T> {
 export function diversify<T>(items: readonly T[], rules: readonly WindowRule<T>[], limit = items.length): { order: T[]; placed: number } {
   const n = items.length;
   const r = rules.length;
-  // keys[i * r + k]: item i's interned key under rule k.
-  const keys = new Int32Array(n * r);
-  const counts: Int32Array[] = [];
-  rules.forEach((rule, k) => {
-    const ids = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const key = rule.key(items[i] as T);
-      let id = ids.get(key);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(key, id);
-      }
-      keys[i * r + k] = id;
+  // keys[i * r + k]: item i's interned key under rule k, computed when first needed: a
+  // request places `size` items and looks at little more than those of its ~400.
+  const keys = new Int32Array(n * r).fill(-1);
+  const ids = rules.map(() => new Map<string, number>());
+  const counts = rules.map(() => [] as number[]);
+  const keyOf = (i: number, k: number): number => {
+    let id = keys[i * r + k] as number;
+    if (id >= 0) return id;
+    const seen = ids[k] as Map<string, number>;
+    const key = (rules[k] as WindowRule<T>).key(items[i] as T);
+    id = seen.get(key) ?? seen.size;
+    if (id === seen.size) {
+      seen.set(key, id);
+      (counts[k] as number[]).push(0);
     }
-    counts.push(new Int32Array(ids.size));
-  });
+    keys[i * r + k] = id;
+    return id;
+  };
   const used = new Uint8Array(n);
   const out: number[] = [];
   let first = 0; // every item before `first` is placed
   const fits = (i: number): boolean => {
     for (let k = 0; k < r; k++) {
-      if ((counts[k] as Int32Array)[keys[i * r + k] as number] as number >= (rules[k] as WindowRule<T>).frequency) return false;
+      if (((counts[k] as number[])[keyOf(i, k)] as number) >= (rules[k] as WindowRule<T>).frequency) return false;
     }
     return true;
   };
@@ -55,13 +57,13 @@ export function diversify<T>(items: readonly T[], rules: readonly WindowRule<T>[
     used[j] = 1;
     out.push(j);
     for (let k = 0; k < r; k++) {
-      const c = counts[k] as Int32Array;
-      const enter = keys[j * r + k] as number;
+      const c = counts[k] as number[];
+      const enter = keyOf(j, k);
       c[enter] = (c[enter] ?? 0) + 1;
       // The window of the next position holds the last (window - 1) placed items.
       const leaving = out.length - (rules[k] as WindowRule<T>).window;
       if (leaving >= 0) {
-        const leave = keys[(out[leaving] as number) * r + k] as number;
+        const leave = keyOf(out[leaving] as number, k);
         c[leave] = (c[leave] ?? 0) - 1;
       }
     }

@@ -1,0 +1,62 @@
+/**
+ * One request's CPU cost through the engine, without HTTP: RW-100k's scene run in a loop
+ * in process, with the CPU time (process.cpuUsage, so a busy machine changes it little)
+ * per request and per stage (debug trace, wall time) — medians of rounds. Tells where a
+ * request's time goes before any HTTP benchmark.
+ *
+ *   node dist/bench/pipeline.js [--config examples/rw-100k.json] [--scene rw_100k] [--requests 2000] [--rounds 5]
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Engine } from '../src/engine/engine.js';
+import { recommend } from '../src/engine/recommend.js';
+import { createDefaultRegistry } from '../src/algorithm/builtins.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import type { RecommendRequest } from '../src/pipeline/context.js';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', default: 'examples/rw-100k.json' },
+    scene: { type: 'string', default: 'rw_100k' },
+    requests: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '5' },
+    users: { type: 'string', default: '10000' },
+  },
+});
+const n = Number(values.requests);
+const users = Number(values.users);
+const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'warn' }) });
+await engine.reload(JSON.parse(await readFile(values.config, 'utf8')) as unknown);
+
+const request = (i: number, debug: boolean): RecommendRequest => ({
+  requestId: `r${i}`,
+  uid: String(1 + ((i * 7919) % users)),
+  sceneId: values.scene,
+  category: 'default',
+  size: 20,
+  features: {},
+  debug,
+});
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+for (let i = 0; i < 500; i++) await recommend(engine, request(i, false)); // warm-up: JIT, caches
+const cpu: number[] = [];
+const stages = new Map<string, number[]>();
+for (let round = 0; round < Number(values.rounds); round++) {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await recommend(engine, request(round * n + i, false));
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / n);
+  // Stage split from the debug trace (wall time, one request at a time).
+  const sum = new Map<string, number>();
+  for (let i = 0; i < 200; i++) {
+    const { trace } = await recommend(engine, request(i, true));
+    for (const s of trace ?? []) sum.set(s.stage, (sum.get(s.stage) ?? 0) + s.ms * 1000);
+  }
+  for (const [stage, us] of sum) stages.set(stage, [...(stages.get(stage) ?? []), us / 200]);
+}
+console.log(`config=${values.config} scene=${values.scene} requests=${n} × ${values.rounds} rounds (medians)`);
+console.log(`CPU per request      ${median(cpu).toFixed(0).padStart(6)} µs  → ${(1e6 / median(cpu)).toFixed(0)} requests/s per core`);
+for (const [stage, xs] of stages) console.log(`  ${stage.padEnd(18)} ${median(xs).toFixed(0).padStart(6)} µs (wall)`);
+await engine.close();

@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRankStage } from '../../src/pipeline/rank.js';
+import type { AlgorithmSet } from '../../src/algorithm/algorithm-set.js';
+import type { FeatureMap, ScoreInput } from '../../src/algorithm/contract.js';
+import type { PipelineContext } from '../../src/pipeline/context.js';
+import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
+
+/** A rank context whose one score algorithm records the item maps it was given. */
+function recordingContext(seen: FeatureMap[][]): PipelineContext {
+  const catalog = tinyCatalog([{ category: 'a' }, { category: 'b' }, { category: 'c' }]);
+  const algo = {
+    name: 'm',
+    run: (input: ScoreInput) => {
+      seen.push([...input.items]);
+      return Promise.resolve(input.items.map((_, i) => ({ score: i })));
+    },
+  };
+  return {
+    ...stageContext(catalog),
+    algorithms: { get: () => algo } as unknown as AlgorithmSet,
+    itemFeatures: (c) => ({ ...catalog.itemFeatureMap(c.row), recall_score: c.recallScore, ...c.features }),
+  };
+}
+
+describe('rank: item feature maps', () => {
+  const conf = { RankAlgoList: ['m'], BatchCount: 100 };
+
+  it('hands the catalog’s shared per-row maps to an algorithm that declares it reads catalog features only', async () => {
+    const seen: FeatureMap[][] = [];
+    const ctx = recordingContext(seen);
+    const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]));
+    await createRankStage(conf, () => ['embedding', 'category'])(cands, ctx);
+    seen[0]?.forEach((m, i) => assert.equal(m, ctx.catalog?.itemFeatureMap(i)));
+    assert.equal(seen[0]?.[1]?.category, 'b');
+  });
+
+  it('builds a map per candidate when the algorithm reads recall_score, declares nothing, or the candidate has request features', async () => {
+    for (const reads of [() => ['embedding', 'recall_score'], () => undefined]) {
+      const seen: FeatureMap[][] = [];
+      const ctx = recordingContext(seen);
+      await createRankStage(conf, reads)(candidatesOf(ctx.catalog ?? tinyCatalog([]), 'r', [7, 8, 9]), ctx);
+      assert.deepEqual(seen[0]?.map((m) => m.recall_score), [7, 8, 9]);
+    }
+    const seen: FeatureMap[][] = [];
+    const ctx = recordingContext(seen);
+    const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]));
+    const first = cands[0];
+    if (first) first.features = { category: 'from-redis' };
+    await createRankStage(conf, () => ['category'])(cands, ctx);
+    assert.equal(seen[0]?.[0]?.category, 'from-redis');
+    assert.equal(seen[0]?.[1], ctx.catalog?.itemFeatureMap(1));
+  });
+});
