@@ -1,12 +1,45 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
+import { readConfigFile } from '../config/load.js';
+import { Engine } from '../engine/engine.js';
+import { createDefaultRegistry } from '../algorithm/builtins.js';
+import { createMetrics } from '../observability/metrics.js';
+import { createLogger } from '../observability/logger.js';
+import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
+import { runPrimary } from '../server/cluster/primary.js';
+import { joinCluster } from '../server/cluster/worker.js';
 import type { Command } from './command.js';
+
+const printProblems = (err: ConfigError): number => {
+  for (const p of err.problems) process.stderr.write(`${p.code} ${p.message}\n`);
+  return 1;
+};
+
+/**
+ * In the primary: validates the config, plans the processes (runtime/sizing.ts) and
+ * starts the cluster when it takes more than this process as it is — several
+ * processes, or V8 flags this process did not start with. Returns false to serve here.
+ */
+async function startCluster(configPath: string, workersFlag: string | undefined): Promise<boolean> {
+  const logger = createLogger('info');
+  const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger });
+  const config = engine.parse(await readConfigFile(configPath));
+  const env = sizingEnv();
+  const plan = planSizing({ ...env, workers: workersFlag ?? env.workers }, config.performance.gc_percent);
+  const flags = v8Flags(plan);
+  const flagsNeeded = plan.heapMb !== undefined || plan.semiSpaceMb !== 16;
+  logger.info({ ...plan, flags }, 'runtime sizing');
+  if (plan.workers === 1 && !flagsNeeded) return false;
+  runPrimary({ workers: plan.workers, execArgv: flags, logger: createLogger(config.LogConf.LogLevel) });
+  return true;
+}
 
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'pairec serve --config FILE [--port N] [--host ADDR] [--no-watch] [--loop-delay]',
+  usage: 'pairec serve --config FILE [--port N] [--host ADDR] [--workers N|auto] [--no-watch] [--loop-delay]',
   summary: 'serve /api/recommend from a config file (reloads on change and on SIGHUP)',
   run: async (argv) => {
     const { values } = parseArgs({
@@ -18,22 +51,36 @@ export const serveCommand: Command = {
         'no-watch': { type: 'boolean', default: false },
         // Event-loop delay at 1 ms resolution in /metrics (bench/onnx.ts reads it).
         'loop-delay': { type: 'boolean', default: false },
+        // Serving processes: a count or "auto" (the CPU quota); PAIREC_WORKERS otherwise.
+        workers: { type: 'string', short: 'w' },
       },
     });
     if (!values.config) throw new Error('--config FILE is required');
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be 0..65535, got ${values.port}`);
+    if (cluster.isPrimary) {
+      try {
+        if (await startCluster(values.config, values.workers)) return undefined; // the primary keeps running
+      } catch (err) {
+        if (err instanceof ConfigError) return printProblems(err);
+        throw err;
+      }
+    }
     let server;
     try {
       server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'] });
     } catch (err) {
-      if (err instanceof ConfigError) {
-        for (const p of err.problems) process.stderr.write(`${p.code} ${p.message}\n`);
-        return 1;
-      }
+      if (err instanceof ConfigError) return printProblems(err);
       throw err;
     }
     const { logger } = server;
+    if (cluster.isWorker) {
+      const peers = joinCluster(server.metrics.registry, () => server.engine.localExposures);
+      server.state.peers = peers;
+      server.loaded.then(() => peers.reportReady(true), () => undefined);
+      // The primary went away: stop serving rather than run unsupervised.
+      process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    }
     if (values['loop-delay']) registerLoopDelay(server.metrics.registry);
     server.loaded.catch(() => {
       void server.close().then(() => process.exit(1));

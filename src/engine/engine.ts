@@ -84,6 +84,11 @@ export class Engine {
     return this.#exposures && redis.length > 0 ? fanOutExposures(this.#exposures, redis) : this.#exposures;
   }
 
+  /** The in-memory exposure store alone (what a sibling process relays into). */
+  get localExposures(): ExposureStore | undefined {
+    return this.#exposures;
+  }
+
   get registry(): AlgorithmRegistry {
     return this.#opts.registry;
   }

@@ -64,7 +64,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   recommendRoute(app, engine);
-  callbackRoute(app, engine);
+  callbackRoute(app, engine, state);
   probeRoutes(app, engine, metrics, state);
   return app;
 }

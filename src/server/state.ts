@@ -1,5 +1,9 @@
+import type { Peers } from './cluster/messages.js';
+
 /** Process-level serving state shared by the probes and the shutdown path. */
 export interface ServerState {
+  /** Sibling serving processes, when this one runs in a cluster (server/cluster/). */
+  peers?: Peers;
   draining: boolean;
   /** The initial load failed: /ready stays 503 and says so. */
   loadError: boolean;

@@ -12,8 +12,16 @@ export class LoggedProcess {
   stderr = '';
   readonly #waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
 
-  constructor(args: readonly string[], cwd?: string) {
-    this.proc = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  /**
+   * One serving process unless `env` says otherwise (PAIREC_WORKERS): tests see one
+   * process's behaviour, and the cluster has tests of its own.
+   */
+  constructor(args: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = {}) {
+    this.proc = spawn(process.execPath, [MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PAIREC_WORKERS: '1', ...env },
+      ...(cwd ? { cwd } : {}),
+    });
     let buf = '';
     this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;

@@ -8,8 +8,8 @@ export class ServerProcess extends LoggedProcess {
   port = 0;
 
   /** `cwd` decides where a relative CacheDir lands. */
-  static async start(configPath: string, args: string[] = [], cwd?: string): Promise<ServerProcess> {
-    const server = new ServerProcess(['serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1', ...args], cwd);
+  static async start(configPath: string, args: string[] = [], cwd?: string, env?: NodeJS.ProcessEnv): Promise<ServerProcess> {
+    const server = new ServerProcess(['serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1', ...args], cwd, env);
     const exited = once(server.proc, 'exit').then(([code]) => {
       throw new Error(`server exited early (code ${String(code)}): ${server.stderr}`);
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import type { ServerState } from '../state.js';
 import type { Engine } from '../../engine/engine.js';
 import { PairecError } from '../../errors.js';
 import { assertValid, compileBody } from '../validation.js';
@@ -27,14 +28,18 @@ type CallbackBody = Static<typeof CallbackBodySchema>;
 const validate = compileBody<CallbackBody>(CallbackBodySchema);
 
 /** POST /api/callback: records the listed items as exposed to the user (the exposure filter drops them). */
-export function callbackRoute(app: FastifyInstance, engine: Engine): void {
+export function callbackRoute(app: FastifyInstance, engine: Engine, state?: ServerState): void {
   app.post('/api/callback', async (req, reply) => {
     const exposures = engine.exposures;
     if (!exposures) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
     try {
       const body = req.body;
       assertValid(validate, body);
-      await exposures.add(body.uid, body.item_list.map((i) => i.item_id), Date.now());
+      const items = body.item_list.map((i) => i.item_id);
+      const at = Date.now();
+      await exposures.add(body.uid, items, at);
+      // Sibling processes hold their own in-memory stores: the answer waits until they have it too.
+      await state?.peers?.shareExposure(body.uid, items, at);
       return { code: 200, msg: 'success', request_id: body.request_id ?? randomUUID(), size: body.item_list.length };
     } catch (err) {
       return sendError(reply, toPairecError(err));

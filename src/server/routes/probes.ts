@@ -13,6 +13,8 @@ export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: Engin
     const snap = engine.current();
     if (state.draining) return reply.code(503).send({ status: 'draining' });
     if (!snap) return reply.code(503).send({ status: state.loadError ? 'failed' : 'loading' });
+    // In a cluster, ready when every sibling is: connections go to any of them.
+    if (state.peers && !state.peers.ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', config: snap.signature };
   });
 
@@ -21,7 +23,7 @@ export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: Engin
     if (snap && !snap.config.monitoring.enable_metrics) {
       return sendError(reply, new PairecError('ERR_NOT_FOUND', 'metrics are disabled (monitoring.enable_metrics)'));
     }
-    const text = await metrics.registry.metrics();
+    const text = state.peers ? await state.peers.metrics() : await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
 }

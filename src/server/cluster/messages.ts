@@ -1,0 +1,29 @@
+/**
+ * Messages between the cluster primary and its serving processes (node:cluster IPC).
+ * Every message carries `pairec` so prom-client's own cluster messages pass untouched.
+ */
+export type ToPrimary =
+  | { readonly pairec: 'state'; readonly ready: boolean }
+  | { readonly pairec: 'exposure'; readonly id: number; readonly uid: string; readonly items: readonly string[]; readonly at: number }
+  | { readonly pairec: 'exposure-ack'; readonly id: number }
+  | { readonly pairec: 'metrics'; readonly id: number };
+
+export type ToWorker =
+  | { readonly pairec: 'cluster-ready'; readonly ready: boolean }
+  | { readonly pairec: 'exposure-apply'; readonly id: number; readonly uid: string; readonly items: readonly string[]; readonly at: number }
+  | { readonly pairec: 'exposure-done'; readonly id: number }
+  | { readonly pairec: 'metrics-reply'; readonly id: number; readonly text?: string; readonly error?: string };
+
+const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
+export const isToPrimary = (m: unknown): m is ToPrimary => isObject(m) && typeof m.pairec === 'string';
+export const isToWorker = (m: unknown): m is ToWorker => isObject(m) && typeof m.pairec === 'string';
+
+/** What a serving process asks of its siblings; absent when it serves alone. */
+export interface Peers {
+  /** Every sibling has loaded its config (a process's /ready also needs this). */
+  readonly ready: boolean;
+  /** The whole cluster's /metrics text (counters and histograms summed over processes). */
+  metrics(): Promise<string>;
+  /** Records exposures in every sibling's in-memory store; resolves when all have. */
+  shareExposure(uid: string, items: readonly string[], at: number): Promise<void>;
+}

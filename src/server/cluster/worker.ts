@@ -1,0 +1,74 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { ExposureStore } from '../../store/exposure-store.js';
+import { isToWorker } from './messages.js';
+import type { Peers, ToPrimary } from './messages.js';
+
+/** How long a serving process waits for its siblings (metrics, exposures) before giving up. */
+const PEER_TIMEOUT_MS = 5000;
+
+/**
+ * The serving process's side of the cluster: reports its readiness, answers the
+ * primary's metrics collection (prom-client's cluster protocol) and applies exposures
+ * recorded by a sibling. `exposures` is read on each message: the engine creates its
+ * store with the first config.
+ */
+export function joinCluster(registry: Registry, exposures: () => ExposureStore | undefined): Peers & { reportReady(ready: boolean): void } {
+  AggregatorRegistry.setRegistries([registry]);
+  // Constructing one installs prom-client's worker-side listener that answers the
+  // primary's collection requests; the instance itself is not used here.
+  new AggregatorRegistry();
+  const send = (m: ToPrimary): void => {
+    if (process.connected) process.send?.(m);
+  };
+  const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  let next = 1;
+  let clusterReady = false;
+  const ask = (build: (id: number) => ToPrimary): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error('the cluster primary did not answer'));
+      }, PEER_TIMEOUT_MS);
+      waiting.set(id, { resolve, reject, timer });
+      send(build(id));
+    });
+  const settle = (id: number, text: string | undefined, error?: string): void => {
+    const w = waiting.get(id);
+    if (!w) return;
+    waiting.delete(id);
+    clearTimeout(w.timer);
+    if (error !== undefined) w.reject(new Error(error));
+    else w.resolve(text ?? '');
+  };
+  process.on('message', (m: unknown) => {
+    if (!isToWorker(m)) return;
+    switch (m.pairec) {
+      case 'cluster-ready':
+        clusterReady = m.ready;
+        break;
+      case 'exposure-apply':
+        void Promise.resolve(exposures()?.add(m.uid, m.items, m.at))
+          .catch(() => undefined)
+          .then(() => send({ pairec: 'exposure-ack', id: m.id }));
+        break;
+      case 'exposure-done':
+        settle(m.id, '');
+        break;
+      case 'metrics-reply':
+        settle(m.id, m.text, m.error);
+        break;
+    }
+  });
+  return {
+    get ready() {
+      return clusterReady;
+    },
+    metrics: () => ask((id) => ({ pairec: 'metrics', id })),
+    shareExposure: async (uid, items, at) => {
+      await ask((id) => ({ pairec: 'exposure', id, uid, items, at }));
+    },
+    reportReady: (ready) => send({ pairec: 'state', ready }),
+  };
+}
