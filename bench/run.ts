@@ -1,0 +1,187 @@
+/**
+ * `npm run bench`: RW-100k end to end. Starts `pairec serve` on the reference config,
+ * drives it with wrk (closed loop) and an open-loop generator (fixed rates), measures
+ * the component limit in the same run (ANN search alone, model inference alone, the
+ * HTTP floor alone) and prints the performance guide's metric table next to its
+ * targets. Results and a latency chart go to bench/results/.
+ *
+ *   npm run bench -- [--json] [--rw-1m] [--workers auto|N] [--connections 32] [--seconds 15]
+ *                    [--rates 200,400,600,800,1000,1200] [--config examples/rw-100k.json] [--scene rw_100k]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Engine } from '../src/engine/engine.js';
+import { createDefaultRegistry } from '../src/algorithm/builtins.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { planSizing, sizingEnv } from '../src/runtime/sizing.js';
+import { freePort } from './e2e/port.js';
+import { runWrk } from './e2e/wrk.js';
+import type { WrkResult } from './e2e/wrk.js';
+import { openLoop } from './e2e/open-loop.js';
+import type { OpenLoopResult } from './e2e/open-loop.js';
+import { measureTree } from './e2e/proc-stats.js';
+import { measureComponents } from './e2e/limits.js';
+import { latencyChart } from './e2e/chart.js';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', default: 'examples/rw-100k.json' },
+    scene: { type: 'string', default: 'rw_100k' },
+    'rw-1m': { type: 'boolean', default: false },
+    workers: { type: 'string', default: 'auto' },
+    connections: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '15' },
+    rates: { type: 'string', default: '200,400,600,800,1000,1200' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./e2e/http-floor.js', import.meta.url));
+const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+const log = (msg: string): void => {
+  process.stderr.write(`${msg}\n`);
+};
+
+const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'silent' }) });
+const raw = JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
+if (values['rw-1m']) {
+  const cat = raw.CatalogConf as { Demo: Record<string, number> };
+  cat.Demo = { ...cat.Demo, Items: 1_000_000 };
+}
+const config = engine.parse(raw);
+const workers = planSizing({ ...sizingEnv(), workers: values.workers }, config.performance.gc_percent).workers;
+const users = config.CatalogConf?.Demo.Users ?? 10000;
+const items = config.CatalogConf?.Demo.Items ?? 0;
+const connections = Number(values.connections);
+const seconds = Number(values.seconds);
+const workload = items >= 1_000_000 ? 'RW-1M' : 'RW-100k';
+const configFile = join(tmpdir(), `pairec-bench-${process.pid}.json`);
+writeFileSync(configFile, JSON.stringify(raw));
+
+async function waitFor(url: string, timeoutMs: number, proc: ChildProcess): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode})`);
+    const res = await fetch(url).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready in ${timeoutMs} ms`);
+}
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (proc.exitCode === null) proc.kill('SIGKILL');
+}
+
+// 1. The engine under closed and open loop.
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+log(`${workload}: starting pairec serve (${workers} process${workers > 1 ? 'es' : ''}) on ${url}; the first run builds the catalog and index`);
+const server = spawn(process.execPath, [MAIN, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--no-watch'], {
+  env: { ...process.env, PAIREC_WORKERS: String(workers) },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+let closed: { result: WrkResult; cpuPercent: number; rssMb: number };
+let sweep: OpenLoopResult[] = [];
+let at1000: OpenLoopResult;
+try {
+  await waitFor(`${url}/ready`, 30 * 60_000, server);
+  const wrkOpts = { connections, threads: 2, seconds, scene: values.scene, users };
+  log('warm-up 5 s');
+  await runWrk(url, { ...wrkOpts, seconds: 5 });
+  log(`closed loop: wrk, ${connections} connections, ${seconds} s`);
+  closed = await measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts));
+  const rates = values.rates.split(',').map(Number).filter((r) => r > 0);
+  for (const rate of rates) {
+    log(`open loop: ${rate} req/s for 5 s`);
+    sweep.push(await openLoop(url, { rate, seconds: 5, scene: values.scene, users }));
+  }
+  log(`open loop: 1000 req/s for ${seconds} s`);
+  at1000 = await openLoop(url, { rate: 1000, seconds, scene: values.scene, users });
+} finally {
+  await stop(server);
+}
+sweep = sweep.sort((a, b) => a.offered - b.offered);
+
+// 2. The component limit, measured alone in the same run.
+log('component limit: ANN search and model inference alone (CPU time), then the HTTP floor');
+const rankRows = Math.min(config.RankConf[values.scene]?.BatchCount ?? 400, 400);
+const parts = await measureComponents(config, values.scene, rankRows);
+const floorPort = await freePort();
+const floor = spawn(process.execPath, [FLOOR, String(floorPort), String(workers)], { stdio: ['ignore', 'ignore', 'inherit'] });
+let floorQps = 0;
+try {
+  await waitFor(`http://127.0.0.1:${floorPort}/health`, 30_000, floor);
+  await runWrk(`http://127.0.0.1:${floorPort}`, { connections, threads: 2, seconds: 3, scene: values.scene, users });
+  floorQps = (await runWrk(`http://127.0.0.1:${floorPort}`, { connections, threads: 2, seconds: 10, scene: values.scene, users })).qps;
+} finally {
+  await stop(floor);
+}
+const cores = Math.min(workers, availableParallelism());
+const perRequestCpuS = (parts.annUs + parts.modelUs) / 1e6;
+const limitQps = 1 / (perRequestCpuS / cores + 1 / floorQps);
+
+// 3. Report.
+const c = closed.result;
+const errorRate = c.requests === 0 ? 1 : c.errors / c.requests;
+const memPercent = (100 * closed.rssMb * 2 ** 20) / totalmem();
+const cpuOfMachine = closed.cpuPercent / availableParallelism();
+const rows: [string, string, string, boolean][] = [
+  ['Throughput (QPS)', c.qps.toFixed(0), '> 1000', c.qps > 1000],
+  ['Latency P50', `${c.p50Ms.toFixed(1)} ms`, '', true],
+  ['Latency P95', `${c.p95Ms.toFixed(1)} ms`, '', true],
+  ['Latency (P99)', `${c.p99Ms.toFixed(1)} ms`, '< 100 ms', c.p99Ms < 100],
+  ['CPU utilization', `${cpuOfMachine.toFixed(0)} % of ${availableParallelism()} cores`, '< 70 %', cpuOfMachine < 70],
+  ['Memory (RSS)', `${closed.rssMb.toFixed(0)} MB (${memPercent.toFixed(1)} %)`, '< 80 %', memPercent < 80],
+  ['Error rate', `${(100 * errorRate).toFixed(3)} %`, '< 0.1 %', errorRate < 0.001],
+];
+const out: string[] = [];
+out.push(`${workload} — ${workers} serving process(es), wrk -t2 -c${connections} -d${seconds}s on the same machine`);
+out.push('');
+out.push('| Metric | Measured | Target | |');
+out.push('|---|---|---|---|');
+for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? '' : ok ? 'met' : 'NOT met'} |`);
+out.push('');
+out.push(`Component limit: ANN k=${parts.annK} ef=${parts.annEf} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
+out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
+out.push('');
+out.push('Open loop (latency from each request\'s due time):');
+out.push('| offered req/s | achieved | P50 ms | P95 ms | P99 ms | errors |');
+out.push('|---|---|---|---|---|---|');
+for (const p of [...sweep, at1000]) out.push(`| ${p.offered}${p === at1000 ? ` (${seconds} s)` : ''} | ${p.achieved.toFixed(0)} | ${p.p50Ms.toFixed(1)} | ${p.p95Ms.toFixed(1)} | ${p.p99Ms.toFixed(1)} | ${p.errors} |`);
+const summary = {
+  workload,
+  workers,
+  qps: Math.round(c.qps),
+  p50_ms: Number(c.p50Ms.toFixed(2)),
+  p95_ms: Number(c.p95Ms.toFixed(2)),
+  p99_ms: Number(c.p99Ms.toFixed(2)),
+  error_rate: Number(errorRate.toFixed(5)),
+  cpu_percent: Number(cpuOfMachine.toFixed(1)),
+  rss_mb: Math.round(closed.rssMb),
+  limit_qps: Math.round(limitQps),
+  ratio: Number((c.qps / limitQps).toFixed(3)),
+  p99_at_1000_ms: Number(at1000.p99Ms.toFixed(2)),
+  ann_us: Math.round(parts.annUs),
+  ann_recall: Number(parts.annRecall.toFixed(3)),
+  model_us: Math.round(parts.modelUs),
+  http_floor_qps: Math.round(floorQps),
+};
+mkdirSync(RESULTS, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const base = join(RESULTS, `${workload.toLowerCase()}-${stamp}`);
+writeFileSync(`${base}.md`, `${out.join('\n')}\n`);
+writeFileSync(`${base}.json`, `${JSON.stringify({ ...summary, closed: c, sweep, at1000, parts }, null, 2)}\n`);
+writeFileSync(`${base}.svg`, latencyChart([...sweep], `${workload}: latency against offered load (${workers} process(es))`));
+log(`results: ${base}.{md,json,svg}`);
+process.stdout.write(`${out.join('\n')}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
