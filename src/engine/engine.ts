@@ -181,6 +181,8 @@ export class Engine {
       const pool = this.#redis;
       const itemFeaturesOf = itemFeatureLookup(config, this.#opts.registry);
       scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemFeaturesOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      // New connections are made ready before they serve: the first requests do not fail on them.
+      await redis.ready();
       algorithms = pending.commit();
     } catch (err) {
       await Promise.all([pending.abort(), redis.abort()]);

@@ -52,6 +52,11 @@ export function createRedisClient(name: string, conf: RedisConf, logger: Logger)
 
 /** A config generation's clients, staged by RedisPool.stage: served only once committed. */
 export interface StagedRedis {
+  /**
+   * Resolves when every client this stage opened is ready, or its ConnectTimeout passed
+   * (a Redis that is down does not block a reload; its commands fail fast until it is up).
+   */
+  ready(): Promise<void>;
   /** Swaps the staged clients in (at once) and closes the replaced ones (resolves when they are closed). */
   commit(): Promise<void>;
   /** Closes the clients this stage opened; the serving clients are untouched. */
@@ -76,6 +81,7 @@ export class RedisPool {
   stage(confs: Readonly<Record<string, RedisConf>>): StagedRedis {
     const next = new Map<string, { sig: string; client: RedisClient }>();
     const opened: RedisClient[] = [];
+    const readiness: Promise<void>[] = [];
     for (const [name, conf] of Object.entries(confs)) {
       const sig = JSON.stringify(conf);
       const cur = this.#clients.get(name);
@@ -85,10 +91,14 @@ export class RedisPool {
       }
       const client = createRedisClient(name, conf, this.#logger);
       opened.push(client);
+      readiness.push(whenReady(client, conf.ConnectTimeout));
       next.set(name, { sig, client });
     }
     let settled = false;
     return {
+      ready: async () => {
+        await Promise.all(readiness);
+      },
       commit: async () => {
         if (settled) return;
         settled = true;
@@ -114,6 +124,20 @@ export class RedisPool {
     this.#clients.clear();
     await Promise.all(all.map(quit));
   }
+}
+
+/** Resolves once the client is ready, or after `timeoutMs`; never rejects. */
+function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+  });
 }
 
 /** QUIT when connected, else drop the socket: closing must not wait for a dead Redis. */

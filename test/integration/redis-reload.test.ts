@@ -14,7 +14,7 @@ import type { ProbeLog } from '../helpers/probe-type.js';
 const skip = !(await haveRedis()) && 'redis-server is not installed (.ci/run installs it)';
 
 /** A config on the given RedisConfs: `main` holds the users' lists and the exposures. */
-function config(redis: Record<string, { Port: number }>, extra: Record<string, unknown> = {}, count = 10): Record<string, unknown> {
+function config(redis: Record<string, { Port: number; ReadTimeout?: number }>, extra: Record<string, unknown> = {}, count = 10): Record<string, unknown> {
   return {
     RedisConfs: redis,
     RecallConfs: [{ Name: 'custom', RecallType: 'UserCustomRecall', RecallCount: count, DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'u2i:' } }],
@@ -77,10 +77,10 @@ describe('Redis clients across reloads (real redis-server, counted with CLIENT L
   it('keeps clients across a reload that does not change RedisConfs; closes removed and changed entries', async () => {
     await engine.reload(config({ main: { Port: a.port }, aux: { Port: a.port } }));
     const first = await until(adminA, (ids) => ids.length === 2, 'main and aux connected');
-    await settle(); // connected is not ready yet: ioredis' ready check follows (and commands fail fast until then)
 
     await engine.reload(config({ main: { Port: a.port }, aux: { Port: a.port } }, {}, 20)); // RecallCount changed only
     await adminA.set('u2i:u1', '1:3,2:2,3:1');
+    // A reload makes its new clients ready before serving them: no request fails on a fresh connection.
     const res = await recommend(engine, { requestId: 'r', uid: 'u1', size: 5, sceneId: 's', category: 'default', features: {}, debug: false });
     assert.deepEqual(res.items.map((c) => c.itemId), ['1', '2', '3'], 'the reloaded config reads through the kept client');
     await settle();
@@ -93,7 +93,16 @@ describe('Redis clients across reloads (real redis-server, counted with CLIENT L
     await engine.reload(config({ main: { Port: b.port } })); // main changed
     await until(adminA, (ids) => ids.length === 0, 'old main closed');
     await until(adminB, (ids) => ids.length === 1, 'new main connected');
-    await settle();
+  });
+
+  it('a reload serves new clients only once they are ready: the first request after it reads Redis', async () => {
+    await adminB.set('u2i:u9', '5:1');
+    for (let i = 0; i < 5; i++) {
+      await engine.reload(config({ main: { Port: b.port, ReadTimeout: 300 + i } })); // changed: a new client each time
+      const res = await recommend(engine, { requestId: 'r', uid: 'u9', size: 5, sceneId: 's', category: 'default', features: {}, debug: true });
+      assert.deepEqual(res.items.map((c) => c.itemId), ['5'], JSON.stringify(res.trace));
+    }
+    await until(adminB, (ids) => ids.length === 1, 'the replaced clients closed');
   });
 
   it('a reload failing after its clients were staged leaves the serving config on its own clients and closes the staged ones', async () => {
