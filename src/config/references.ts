@@ -141,7 +141,9 @@ function checkRedisReferences(config: Config, sceneKey: (block: string, scene: s
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     if (!sceneKey('FeatureConfs', scene)) continue;
     conf.FeatureLoadConfs.forEach((l, i) => {
-      needRedis(`$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.RedisName`, l.FeatureDaoConf.RedisName);
+      const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf`;
+      if (l.FeatureDaoConf.AdapterType === 'redis') needRedis(`${at}.RedisName`, l.FeatureDaoConf.RedisName);
+      else if (l.FeatureDaoConf.FilePath === undefined) problems.push(problem(`${at}.FilePath`, 'required by AdapterType "file"'));
     });
   }
 }

@@ -153,12 +153,16 @@ export const FilterConfSchema = Type.Object(
  * One feature loader in PaiRec's FeatureConfs shape (FeatureLoadConfs[].FeatureDaoConf):
  * a Redis hash per user (`RedisPrefix + uid`) or per item (`RedisPrefix + item_id`).
  * Fields (HMGET) limits what is read, else HGETALL; Defaults fill missing fields.
+ * AdapterType "file": a JSON Lines file (FilePath) held in memory, one object per user
+ * or item, keyed by its KeyField; read at each config load.
  */
 export const FeatureDaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Literal('redis'),
-    RedisName: Name,
+    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file')]),
+    RedisName: Type.Optional(Name),
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
+    FilePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    KeyField: Type.String({ minLength: 1, maxLength: 128, default: 'id' }),
     FeatureStore: Type.Union([Type.Literal('user'), Type.Literal('item')]),
     Fields: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 256 })),
     Defaults: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Type.Number(), Type.String()]), {

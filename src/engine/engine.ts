@@ -20,6 +20,7 @@ import type { ExposureStore } from '../store/exposure-store.js';
 import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
+import { loadFeatureFiles } from '../features/file-features.js';
 
 /** By algorithm name, the item features its runs read, when its type declares them. */
 function itemFeatureLookup(config: Config, registry: AlgorithmRegistry): (name: string) => readonly string[] | undefined {
@@ -166,6 +167,8 @@ export class Engine {
       signal: this.#abort.signal,
       optimization: config.optimization,
     };
+    // Feature files first: a missing one rejects the config before anything is built.
+    const featureFiles = await loadFeatureFiles(config);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
@@ -177,7 +180,7 @@ export class Engine {
         maxItemsPerUser: config.ExposureConf.MaxItemsPerUser,
         maxUsers: config.ExposureConf.MaxUsers,
       });
-      redisParts = buildRedisParts(config, this.#redis, metrics);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
       const pool = this.#redis;
       const itemFeaturesOf = itemFeatureLookup(config, this.#opts.registry);
       scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemFeaturesOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);

@@ -4,6 +4,8 @@ import type { ExposureStore } from '../store/exposure-store.js';
 import { RedisExposureStore } from '../store/redis-exposure-store.js';
 import type { RedisPool } from '../store/redis.js';
 import { RedisFeatureLoader } from '../features/redis-features.js';
+import { FileFeatureLoader } from '../features/file-features.js';
+import type { FeatureLoader, FeatureTable } from '../features/file-features.js';
 
 /** What one config generation builds on its Redis connections. */
 export interface RedisParts {
@@ -11,7 +13,7 @@ export interface RedisParts {
   readonly exposureStores: readonly ExposureStore[];
   readonly sceneEnv: {
     readonly exposureFor: (filterName: string) => ExposureStore | undefined;
-    readonly features: ReadonlyMap<string, RedisFeatureLoader[]>;
+    readonly features: ReadonlyMap<string, FeatureLoader[]>;
   };
 }
 
@@ -20,7 +22,7 @@ export interface RedisParts {
  * loaders (FeatureConfs). Stores and loaders look their client up in the pool on every
  * call, so they follow a client the pool replaced; names were checked at config load.
  */
-export function buildRedisParts(config: Config, pool: RedisPool, metrics: EngineMetrics): RedisParts {
+export function buildRedisParts(config: Config, pool: RedisPool, metrics: EngineMetrics, files: ReadonlyMap<string, FeatureTable> = new Map()): RedisParts {
   const byFilter = new Map<string, RedisExposureStore>();
   const distinct = new Map<string, RedisExposureStore>();
   for (const f of config.FilterConfs) {
@@ -52,11 +54,14 @@ export function buildRedisParts(config: Config, pool: RedisPool, metrics: Engine
       if (s) byFilter.set(f.Name, s);
     }
   }
-  const features = new Map<string, RedisFeatureLoader[]>();
+  // Feature loaders (FeatureConfs): Redis hashes, or files read at this config load.
+  const features = new Map<string, FeatureLoader[]>();
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     features.set(
       scene,
-      conf.FeatureLoadConfs.map((l) => new RedisFeatureLoader(l.FeatureDaoConf, () => pool.get(l.FeatureDaoConf.RedisName), metrics)),
+      conf.FeatureLoadConfs.map(({ FeatureDaoConf: d }) =>
+        d.AdapterType === 'file' ? new FileFeatureLoader(d, files) : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics),
+      ),
     );
   }
   return {

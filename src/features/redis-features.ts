@@ -3,6 +3,7 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../store/redis.js';
 import type { Candidate, PipelineContext } from '../pipeline/context.js';
 import { TtlCache } from './ttl-cache.js';
+import type { FeatureLoader } from './file-features.js';
 
 /** Features read from one hash: numbers where the value parses as one, else strings. */
 export type LoadedFeatures = Record<string, number | string>;
@@ -41,7 +42,7 @@ export function toFeatures(fields: readonly string[] | undefined, values: (strin
  * read is counted and the declared defaults are used instead: features degrade, the
  * request does not fail.
  */
-export class RedisFeatureLoader {
+export class RedisFeatureLoader implements FeatureLoader {
   readonly #conf: FeatureDaoConf;
   readonly #client: () => RedisClient | undefined;
   readonly #metrics: EngineMetrics;
@@ -101,7 +102,7 @@ export class RedisFeatureLoader {
       });
     } catch {
       // Defaults are not cached: the next request tries Redis again.
-      this.#metrics.redisFailures.labels(this.#conf.RedisName, 'features').inc();
+      this.#metrics.redisFailures.labels(this.#conf.RedisName ?? '', 'features').inc();
       return ids.map(() => undefined);
     }
   }
@@ -112,7 +113,7 @@ export class RedisFeatureLoader {
  * each candidate's `features`. Loaders run concurrently; the stage returns the new
  * context because the user's features are part of it.
  */
-export async function loadFeatures(loaders: readonly RedisFeatureLoader[], cands: Candidate[], ctx: PipelineContext): Promise<PipelineContext> {
+export async function loadFeatures(loaders: readonly FeatureLoader[], cands: Candidate[], ctx: PipelineContext): Promise<PipelineContext> {
   const user: LoadedFeatures = {};
   await Promise.all(
     loaders.map(async (l) => {

@@ -22,7 +22,7 @@ interface StageBudget {
   readonly minStageMs: number;
 }
 import { loadFeatures } from '../features/redis-features.js';
-import type { RedisFeatureLoader } from '../features/redis-features.js';
+import type { FeatureLoader } from '../features/file-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import type { RedisClient } from '../store/redis.js';
 
@@ -47,14 +47,14 @@ export class ScenePipeline {
   readonly #lateFilters: readonly Filter[];
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
-  readonly #features: readonly RedisFeatureLoader[];
+  readonly #features: readonly FeatureLoader[];
   readonly #stageTimers: StageTimers;
 
   constructor(
     scene: string,
     parts: {
       recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
-      rank: RankStage | undefined; sorts: Sort[]; features?: RedisFeatureLoader[];
+      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[];
     },
     metrics: EngineMetrics,
     recordStages = true,
@@ -150,7 +150,7 @@ export function compileScenes(
     /** By algorithm name, the item features its runs read (AlgorithmTypeDef.itemFeatures). */
     readonly itemFeaturesOf?: (algoName: string) => readonly string[] | undefined;
     /** FeatureConfs loaders by scene. */
-    readonly features?: ReadonlyMap<string, RedisFeatureLoader[]>;
+    readonly features?: ReadonlyMap<string, FeatureLoader[]>;
     /** This config generation's Redis clients, for recall sources with a Redis DAO. */
     readonly redis?: (name: string) => RedisClient | undefined;
   },
