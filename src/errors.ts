@@ -30,6 +30,8 @@ export const ERROR_CATALOG = {
   ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_BACKEND_REPLY: { status: 502, summary: 'a remote backend sent a reply that breaks its protocol' },
+  ERR_CIRCUIT_OPEN: { status: 503, summary: 'the backend is ejected by its circuit breaker; the call failed fast' },
+  ERR_BULKHEAD_FULL: { status: 503, summary: 'the backend has its maximum of calls in flight; the call failed fast' },
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the run was rejected at once, not queued' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },

@@ -14,6 +14,7 @@ import { withBatching } from './middleware/batching.js';
 import type { BatchingOptions } from './middleware/batching.js';
 import type { BatchConf } from '../config/schema.js';
 import { signatureOf } from './signature.js';
+import { DEFAULT_BACKEND_GUARD, REJECTION_REASONS, withBackendGuard } from './middleware/backend-guard.js';
 
 function batchingOptions(conf: BatchConf): BatchingOptions {
   return { batchSize: conf.BatchSize, batchTimeoutMs: conf.BatchTimeoutMs, maxQueue: conf.MaxQueue };
@@ -123,8 +124,10 @@ export class AlgorithmFactory {
         }
         try {
           const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
-          const batching = conf.BatchConf ? [withBatching({ ...batchingOptions(conf.BatchConf), metrics: metrics.pools })] : [];
-          const entry = this.#entry(conf.Name, signature, raw, false, batching, recordMetrics);
+          const extra = conf.BatchConf ? [withBatching({ ...batchingOptions(conf.BatchConf), metrics: metrics.pools })] : [];
+          // Innermost: one breaker and bulkhead per backend, seeing a coalesced batch as one call.
+          if (def.remote) extra.push(withBackendGuard({ ...DEFAULT_BACKEND_GUARD, ...deps.optimization }, metrics));
+          const entry = this.#entry(conf.Name, signature, raw, false, extra, recordMetrics);
           built.push(entry);
           entries.push(entry);
         } catch (err) {
@@ -207,6 +210,8 @@ export class AlgorithmFactory {
       metrics.algorithmDuration.remove(labels);
       for (const status of ['success', 'error']) metrics.algorithmRequests.remove({ ...labels, status });
       metrics.algorithmInputSize.remove({ algorithm_name: e.name });
+      metrics.breakerState.remove({ algorithm_name: e.name });
+      for (const reason of REJECTION_REASONS) metrics.backendRejections.remove({ algorithm_name: e.name, reason });
     }
   }
 

@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { Algorithm, AlgorithmKind, KindInput } from './contract.js';
 import type { HttpOptimization } from './remote/http.js';
+import type { BackendGuardConf } from './middleware/backend-guard.js';
 
 /** What a factory may use besides its own config. */
 export interface BuildDeps {
@@ -17,7 +18,7 @@ export interface BuildDeps {
   /** Aborted when the build is abandoned (shutdown, superseded reload). */
   readonly signal: AbortSignal;
   /** The config's `optimization` block (keep-alive, pool size, compression) for HTTP backends; defaults when absent. */
-  readonly optimization?: HttpOptimization;
+  readonly optimization?: HttpOptimization & Partial<BackendGuardConf>;
 }
 
 /**
@@ -38,6 +39,8 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
    * one map per candidate. Undefined: the run may read any feature.
    */
   itemFeatures?(conf: Static<S>): readonly string[];
+  /** Calls a remote backend: wrapped in a circuit breaker and a bulkhead (middleware/backend-guard.ts). */
+  readonly remote?: boolean;
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
 }
 

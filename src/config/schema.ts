@@ -224,6 +224,17 @@ export const OptimizationSchema = Obj({
   enable_keep_alive: Type.Boolean({ default: true }),
   max_idle_connections: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
   connection_timeout_seconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
+  /** Remote backends (docs/operations/reliability.md): retries in progress ≤ this % of calls in progress … */
+  retry_budget_percent: Type.Number({ minimum: 0, maximum: 100, default: 20 }),
+  /** … but always this many. */
+  retry_budget_min_concurrency: Type.Integer({ minimum: 0, maximum: 10_000, default: 3 }),
+  /** Consecutive failures that eject a backend (circuit breaker); 0 disables the breaker. */
+  circuit_breaker_failures: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
+  /** Ejection time × n (n = consecutive ejections), capped at circuit_breaker_max_ejection_ms. */
+  circuit_breaker_ejection_ms: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 30_000 }),
+  circuit_breaker_max_ejection_ms: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 300_000 }),
+  /** Bulkhead: calls in flight per backend; one more fails fast with ERR_BULKHEAD_FULL. 0 = no limit. */
+  max_in_flight_per_backend: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1000 }),
 });
 
 const SceneMap = <T extends TSchema>(value: T, minProperties = 0) =>

@@ -32,6 +32,10 @@ export interface EngineMetrics {
   readonly redisFailures: Counter<'redis' | 'operation'>;
   /** Worker pools, batching queues and connection pools (observability/pool-metrics.ts). */
   readonly pools: PoolMetrics;
+  /** Circuit breaker per remote backend: 0 closed, 1 half-open, 2 open (`algorithm_name` from AlgoConfs). */
+  readonly breakerState: Gauge<'algorithm_name'>;
+  /** Calls refused before reaching a backend; `reason` one of REJECTION_REASONS (algorithm/middleware/backend-guard.ts). */
+  readonly backendRejections: Counter<'algorithm_name' | 'reason'>;
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
@@ -147,5 +151,17 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       registers,
     }),
     pools: createPoolMetrics(registry, ALGORITHM_INPUT_SIZE_BUCKETS),
+    breakerState: new Gauge({
+      name: 'pairec_backend_circuit_state',
+      help: 'Circuit breaker of each remote backend: 0 closed, 1 half-open (one trial call), 2 open (ejected, calls fail fast)',
+      labelNames: ['algorithm_name'],
+      registers,
+    }),
+    backendRejections: new Counter({
+      name: 'pairec_backend_rejections_total',
+      help: 'Backend calls not made, by reason (circuit_open, bulkhead_full, retry_budget)',
+      labelNames: ['algorithm_name', 'reason'],
+      registers,
+    }),
   };
 }

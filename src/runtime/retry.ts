@@ -55,7 +55,17 @@ export interface RetryOptions<T> {
   readonly minAttemptMs?: number;
   /** Called before each backoff sleep (logging, metrics). */
   readonly onRetry?: (event: RetryEvent) => void;
+  /**
+   * The backend's retry budget (runtime/retry-budget.ts): a retry is made only when it
+   * grants a slot, held from the backoff until the retried attempt ends.
+   */
+  readonly budget?: { tryRetry(): boolean; retryDone(): void };
+  /** Called when a retryable failure is not retried because the budget is spent. */
+  readonly onBudgetExhausted?: () => void;
 }
+
+/** At most this many retries per call, whatever the policy says: retries multiply load on a failing backend. */
+export const MAX_RETRIES = 2;
 
 /** The real clock: `performance.now()` (the clock of `RunContext.deadline`) and timers. */
 export const systemClock: RetryClock = {
@@ -85,7 +95,13 @@ export async function retry<T>(options: RetryOptions<T>): Promise<T> {
   const { policy, deadline, signal } = options;
   const clock = options.clock ?? systemClock;
   const minAttemptMs = options.minAttemptMs ?? 0;
-  const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+  const maxAttempts = Math.min(MAX_RETRIES + 1, Math.max(1, Math.floor(policy.maxAttempts)));
+  const budget = options.budget;
+  let holding = false;
+  const giveBack = (): void => {
+    if (holding) budget?.retryDone();
+    holding = false;
+  };
 
   let lastError: unknown;
   for (let attempt = 1; ; attempt++) {
@@ -100,16 +116,26 @@ export async function retry<T>(options: RetryOptions<T>): Promise<T> {
       return await options.attempt({ attempt, timeLeftMs });
     } catch (error) {
       lastError = error;
+    } finally {
+      giveBack();
     }
     if (signal?.aborted) throw aborted();
     if (attempt >= maxAttempts || !options.isRetryable(lastError)) throw lastError;
     const delayMs = clock.random() * backoffCeiling(policy, attempt);
     // Fail now rather than sleep into (or past) the deadline.
     if (clock.now() + delayMs + minAttemptMs > deadline) throw lastError;
+    if (budget) {
+      if (!budget.tryRetry()) {
+        options.onBudgetExhausted?.();
+        throw lastError;
+      }
+      holding = true;
+    }
     options.onRetry?.({ attempt, delayMs, error: lastError });
     try {
       await clock.sleep(delayMs, signal);
     } catch (sleepError) {
+      giveBack();
       if (signal?.aborted) throw aborted();
       throw sleepError;
     }

@@ -120,24 +120,30 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
     assert.deepEqual(out.map((r) => r.score), [0.5, 0.4, 0.3, 0.2, 0.1]);
     assert.equal(backend.calls.length, 3);
     assert.equal(await failures(metrics, 'status'), 2);
-    backend.script(send(400, 'no'));
+    for (const status of [400, 429, 500, 502, 504]) {
+      backend.script(send(status, 'no'));
+      await assert.rejects(algo.run(input, runContext(3000)), code('ERR_BACKEND_UNAVAILABLE'));
+      assert.equal(backend.calls.length, 1, `${status} is not retried`);
+    }
+    backend.script(send(503, 'busy'));
     await assert.rejects(algo.run(input, runContext(3000)), code('ERR_BACKEND_UNAVAILABLE'));
-    assert.equal(backend.calls.length, 1, '400 is not retried');
+    assert.equal(backend.calls.length, 3, 'RetryTimes 3 = at most 2 retries, even for 503');
     backend.script(send(200, 'garbage'));
     await assert.rejects(algo.run(input, runContext(3000)), code('ERR_BACKEND_REPLY'));
     assert.equal(backend.calls.length, 1, 'a malformed reply is not retried');
     await algo.close();
   });
 
-  it('gives each call its own timeout: a hung backend costs one Timeout per attempt, within the deadline', async () => {
+  it('gives each call its own timeout: a hung backend costs one Timeout (a timeout is not retried), within the deadline', async () => {
     const metrics = testMetrics();
-    const algo = await kserve(metrics, { Timeout: 100, RetryTimes: 2 });
+    const algo = await kserve(metrics, { Timeout: 100, RetryTimes: 3 });
     backend.script(hang());
     const t0 = performance.now();
     await assert.rejects(algo.run(input, runContext(1000)), code('ERR_BACKEND_UNAVAILABLE'));
     const took = performance.now() - t0;
     assert.ok(took >= 100 && took < 900, `took ${took} ms`);
-    assert.equal(await failures(metrics, 'timeout'), 2);
+    assert.equal(await failures(metrics, 'timeout'), 1);
+    assert.equal(backend.calls.length, 1, 'the hung backend saw the call once');
     // A request with 60 ms left is cut at its deadline, not at Timeout.
     const t1 = performance.now();
     await assert.rejects(algo.run(input, runContext(60)), code('ERR_DEADLINE_EXCEEDED'));

@@ -20,6 +20,7 @@ const isProcessor = (p: string): p is (typeof EAS_PROCESSORS)[number] => (EAS_PR
 export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
   type: 'EAS',
   kind: 'score',
+  remote: true,
   confKey: 'EasConf',
   schema: EasConfSchema,
   create: (name, conf, deps) => {

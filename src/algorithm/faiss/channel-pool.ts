@@ -24,6 +24,9 @@ export class ChannelPool {
       'grpc.max_reconnect_backoff_ms': maxReconnectBackoffMs,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 5_000,
+      // A reply larger than this fails the call (RESOURCE_EXHAUSTED) before it is buffered;
+      // grpc-js's default, stated so it cannot drift. Top-k replies are a few KiB.
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
     };
     this.#clients = Array.from({ length: size }, () => createVectorRetrievalClient(address, options));
   }

@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { status } from '@grpc/grpc-js';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
+import { retry } from '../../runtime/retry.js';
+import { RetryBudget } from '../../runtime/retry-budget.js';
+import type { RetryBudgetOptions } from '../../runtime/retry-budget.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
 import type { VectorReply } from '../../grpc/vector-retrieval.js';
 import type { ChannelPool } from './channel-pool.js';
@@ -19,6 +22,12 @@ function toError(err: unknown, name: string, timeoutMs: number): PairecError {
   return new PairecError('ERR_BACKEND_UNAVAILABLE', `FAISS "${name}" failed: ${msg}`, { cause: err });
 }
 
+/** Refused or dropped connections (UNAVAILABLE) are retried; every other status is an answer. */
+const isUnavailable = (err: unknown): boolean => (err as { code?: number }).code === status.UNAVAILABLE;
+
+/** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
+const BACKOFF = { baseDelayMs: 100, multiplier: 2 } as const;
+
 /**
  * FAISS: a client of `pai.web.VectorRetrieval/Search`. One run may carry many query
  * vectors (PaiRec's BatchedFaissModel): they are sent concurrently, spread over the
@@ -30,13 +39,15 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
   readonly #conf: VectorConf;
   readonly #sign: number;
   readonly #unregister: (() => void) | undefined;
+  readonly #budget: RetryBudget;
 
-  constructor(name: string, conf: VectorConf, pool: ChannelPool, pools?: PoolMetrics) {
+  constructor(name: string, conf: VectorConf, pool: ChannelPool, pools?: PoolMetrics, budget: RetryBudgetOptions = { percent: 20, minConcurrency: 3 }) {
     super(name, 'FAISS', 'retrieval');
     this.#pool = pool;
     this.#conf = conf;
     this.#sign = conf.Metric === 'l2' ? -1 : 1;
     this.#unregister = pools?.add({ algorithmName: name, pool: 'grpc', queued: () => 0, active: () => pool.inFlight, connections: () => pool.states() });
+    this.#budget = new RetryBudget(budget);
   }
 
   protected execute(input: RetrievalInput, ctx: RunContext): Promise<readonly Neighbours[]> {
@@ -48,14 +59,32 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
     if (!Number.isInteger(input.k) || input.k < 1) {
       return Promise.reject(new PairecError('ERR_ALGORITHM_INPUT', `k must be a positive integer, got ${input.k}`));
     }
-    const deadline = new Date(Date.now() + timeout);
-    return Promise.all(
-      input.vectors.map((v) =>
-        this.#pool
-          .search({ k: input.k, vector: Array.from(v) }, deadline, ctx.signal)
-          .then((reply) => this.#neighbours(reply), (err: unknown) => Promise.reject(toError(err, this.name, timeout))),
-      ),
-    );
+    return Promise.all(input.vectors.map((v) => this.#search({ k: input.k, vector: Array.from(v) }, ctx)));
+  }
+
+  /** One query: retried (at most twice, within the request's deadline and the retry budget) when UNAVAILABLE. */
+  async #search(req: { k: number; vector: number[] }, ctx: RunContext): Promise<Neighbours> {
+    let timeout = 0;
+    this.#budget.begin();
+    try {
+      const reply = await retry({
+        attempt: ({ timeLeftMs }) => {
+          timeout = Math.min(this.#conf.Timeout, timeLeftMs);
+          return this.#pool.search(req, new Date(Date.now() + timeout), ctx.signal);
+        },
+        isRetryable: isUnavailable,
+        deadline: ctx.deadline,
+        signal: ctx.signal,
+        policy: { ...BACKOFF, maxAttempts: 3 },
+        minAttemptMs: 1,
+        budget: this.#budget,
+      });
+      return this.#neighbours(reply);
+    } catch (err) {
+      throw err instanceof PairecError ? err : toError(err, this.name, Math.round(timeout));
+    } finally {
+      this.#budget.end();
+    }
   }
 
   /** Labels are the item ids; a server that sends none is answered by its numeric ids. */

@@ -2,6 +2,7 @@ import type { AlgorithmTypeDef } from '../registry.js';
 import { VectorConfSchema } from './config.js';
 import { FaissAlgorithm } from './faiss.js';
 import { ChannelPool } from './channel-pool.js';
+import { DEFAULT_BACKEND_GUARD } from '../middleware/backend-guard.js';
 
 export { FaissAlgorithm } from './faiss.js';
 export type { VectorConf } from './config.js';
@@ -14,8 +15,14 @@ export type { VectorConf } from './config.js';
 export const faissType: AlgorithmTypeDef<'retrieval', typeof VectorConfSchema> = {
   type: 'FAISS',
   kind: 'retrieval',
+  remote: true,
   confKey: 'VectorConf',
   schema: VectorConfSchema,
   create: (name, conf, deps) =>
-    Promise.resolve(new FaissAlgorithm(name, conf, new ChannelPool(conf.ServerAddress, conf.PoolSize, conf.MaxReconnectBackoff), deps.metrics.pools)),
+    Promise.resolve(
+      new FaissAlgorithm(name, conf, new ChannelPool(conf.ServerAddress, conf.PoolSize, conf.MaxReconnectBackoff), deps.metrics.pools, {
+        percent: deps.optimization?.retry_budget_percent ?? DEFAULT_BACKEND_GUARD.retry_budget_percent,
+        minConcurrency: deps.optimization?.retry_budget_min_concurrency ?? DEFAULT_BACKEND_GUARD.retry_budget_min_concurrency,
+      }),
+    ),
 };

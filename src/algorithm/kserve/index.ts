@@ -43,6 +43,7 @@ export type KServeConf = Static<typeof KServeConfSchema>;
 export const kserveType: AlgorithmTypeDef<'score', typeof KServeConfSchema> = {
   type: 'KSERVE',
   kind: 'score',
+  remote: true,
   confKey: 'KServeConf',
   schema: KServeConfSchema,
   create: (name, conf, deps) => {

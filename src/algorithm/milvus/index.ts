@@ -58,6 +58,7 @@ async function connect(name: string, conf: MilvusConf): Promise<{ client: Milvus
 export const milvusType: AlgorithmTypeDef<'retrieval', typeof MilvusConfSchema> = {
   type: 'MILVUS',
   kind: 'retrieval',
+  remote: true,
   confKey: 'MilvusConf',
   schema: MilvusConfSchema,
   create: async (name, conf, deps) => {

@@ -38,8 +38,13 @@ export class BackendCallError extends Error {
   }
 }
 
-/** Statuses a replica or a load balancer returns while overloaded or restarting. */
-const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * The one status worth another attempt: 503, what a replica or its load balancer says
+ * while restarting or shedding. Other statuses are answers; a timed-out call is not
+ * retried either (it already spent its time, and a hung backend must not see the call
+ * twice). Refused and reset connections are retried (`connect`).
+ */
+const RETRYABLE_STATUS: ReadonlySet<number> = new Set([503]);
 
 export interface PostOptions {
   readonly body: Uint8Array | string;
@@ -157,9 +162,10 @@ function classify(err: unknown, caller: AbortSignal, timeout: AbortSignal, origi
     err instanceof undiciErrors.BodyTimeoutError ||
     err instanceof undiciErrors.ConnectTimeoutError
   ) {
-    return new BackendCallError('timeout', `${origin}: timed out`, { retryable: true, cause: err });
+    return new BackendCallError('timeout', `${origin}: timed out`, { retryable: false, cause: err });
   }
-  if (inBody) return new BackendCallError('reply', `${origin}: reply cut short (${message})`, { retryable: true, cause: err });
+  // The backend answered (headers came) and then broke off: a reply fault, not retried.
+  if (inBody) return new BackendCallError('reply', `${origin}: reply cut short (${message})`, { retryable: false, cause: err });
   return new BackendCallError('connect', `${origin}: ${message}`, { retryable: true, cause: err });
 }
 

@@ -4,6 +4,8 @@ import type { Counter } from 'prom-client';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
 import { retry } from '../../runtime/retry.js';
+import { RetryBudget } from '../../runtime/retry-budget.js';
+import { DEFAULT_BACKEND_GUARD } from '../middleware/backend-guard.js';
 import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contract.js';
 import { BackendCallError, DEFAULT_HTTP_OPTIMIZATION, HttpBackend, badReply, isRetryableCall } from './http.js';
 import type { BuildDeps } from '../registry.js';
@@ -40,6 +42,8 @@ export interface RemoteSettings {
   readonly maxReplyBytes: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly optimization: HttpOptimization;
+  /** The backend's retry budget (Envoy's retry_budget): retries in progress ≤ percent % of calls, at least minConcurrency. */
+  readonly retryBudget: { readonly percent: number; readonly minConcurrency: number };
 }
 
 /** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
@@ -57,6 +61,8 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   readonly #codec: ScoreCodec;
   readonly #backend: HttpBackend;
   readonly #failures: (reason: FailureReason) => void;
+  readonly #budgetSpent: { inc(): void };
+  readonly #budget: RetryBudget;
   readonly #log: Logger;
   readonly #unregister: (() => void) | undefined;
 
@@ -64,13 +70,15 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     name: string,
     settings: RemoteSettings,
     codec: ScoreCodec,
-    deps: { failures: Counter<'algorithm_name' | 'reason'>; logger: Logger; pools?: PoolMetrics },
+    deps: { failures: Counter<'algorithm_name' | 'reason'>; rejections: Counter<'algorithm_name' | 'reason'>; logger: Logger; pools?: PoolMetrics },
   ) {
     super(name, settings.type, 'score');
     this.#s = settings;
     this.#codec = codec;
     this.#backend = new HttpBackend(settings.url, settings.optimization);
     this.#failures = (reason) => deps.failures.labels(name, reason).inc();
+    this.#budgetSpent = deps.rejections.labels(name, 'retry_budget');
+    this.#budget = new RetryBudget(settings.retryBudget);
     this.#log = deps.logger;
     const backend = this.#backend;
     this.#unregister = deps.pools?.add({
@@ -106,6 +114,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     const encoded = this.#codec.encode(user, items);
     const body = typeof encoded === 'string' || encoded instanceof Uint8Array ? { body: encoded, headers: {} } : encoded;
     let attempts = 0;
+    this.#budget.begin();
     try {
       return await retry({
         attempt: async ({ timeLeftMs }) => {
@@ -122,11 +131,15 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
         signal: ctx.signal,
         policy: { ...BACKOFF, maxAttempts: this.#s.attempts },
         minAttemptMs: 1,
+        budget: this.#budget,
+        onBudgetExhausted: () => this.#budgetSpent.inc(),
         onRetry: ({ attempt, delayMs, error }) =>
           this.#log.debug({ algorithm: this.name, attempt, delayMs, err: (error as Error).message }, 'retrying model call'),
       });
     } catch (err) {
       throw this.#toPairecError(err, attempts, ctx);
+    } finally {
+      this.#budget.end();
     }
   }
 
@@ -201,9 +214,14 @@ export function remoteScoreAlgorithm(
     maxReplyBytes: conf.MaxReplyBytes,
     headers: conf.Auth ? { authorization: conf.Auth } : {},
     optimization: deps.optimization ?? DEFAULT_HTTP_OPTIMIZATION,
+    retryBudget: {
+      percent: deps.optimization?.retry_budget_percent ?? DEFAULT_BACKEND_GUARD.retry_budget_percent,
+      minConcurrency: deps.optimization?.retry_budget_min_concurrency ?? DEFAULT_BACKEND_GUARD.retry_budget_min_concurrency,
+    },
   };
   const algo = new RemoteScoreAlgorithm(name, settings, codec, {
     failures: deps.metrics.backendFailures,
+    rejections: deps.metrics.backendRejections,
     logger: deps.logger.child({ algorithm: name }),
     pools: deps.metrics.pools,
   });

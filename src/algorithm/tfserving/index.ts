@@ -34,6 +34,7 @@ export type TFservingConf = Static<typeof TFservingConfSchema>;
 export const tfservingType: AlgorithmTypeDef<'score', typeof TFservingConfSchema> = {
   type: 'TFSERVING',
   kind: 'score',
+  remote: true,
   confKey: 'TFservingConf',
   schema: TFservingConfSchema,
   create: (name, conf, deps) => {
