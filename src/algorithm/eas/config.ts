@@ -30,7 +30,7 @@ export const EasConfSchema = Type.Object(
     ModelName: Type.String({ maxLength: 256, default: '' }),
     Features: Type.Optional(FeatureSpecSchema),
     InputName: Type.String({ minLength: 1, maxLength: 256, default: 'features' }),
-    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 16 << 20 }),
+    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 4 << 20 }),
   },
   { additionalProperties: false },
 );

@@ -28,7 +28,7 @@ export const KServeConfSchema = Type.Object(
     OutputName: Type.String({ maxLength: 256, default: '' }),
     /** Sent as the `Authorization` header when set. */
     Auth: Type.String({ maxLength: 4096, default: '' }),
-    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 16 << 20 }),
+    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 4 << 20 }),
     /**
      * Send rows and receive scores as raw float32 (the protocol's binary tensor data
      * extension, which Triton and KServe support) instead of JSON numbers.

@@ -24,7 +24,7 @@ export const TFservingConfSchema = Type.Object(
     Outputs: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 64, default: [] }),
     Features: FeatureSpecSchema,
     InputName: Type.String({ minLength: 1, maxLength: 256, default: 'features' }),
-    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 16 << 20 }),
+    MaxReplyBytes: Type.Integer({ minimum: 1024, maximum: 1 << 30, default: 4 << 20 }),
   },
   { additionalProperties: false },
 );
