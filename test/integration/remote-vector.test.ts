@@ -73,6 +73,9 @@ describe('FAISS backend killed under load', () => {
       VectorConf: { ServerAddress: `127.0.0.1:${port}`, Timeout: 300, PoolSize: 2, MaxReconnectBackoff: 500 },
     };
     config.performance = { request_timeout_ms: 1000 };
+    // The FAISS breaker ejects the dead server after 5 failures; short ejections let this
+    // test see the reconnection within seconds (the default first ejection is 30 s).
+    config.optimization = { circuit_breaker_ejection_ms: 300, circuit_breaker_max_ejection_ms: 600 };
     const file = write('faiss-small.json', config);
     const vsArgs = ['--catalog', file, '--index', 'hnsw', '--port', String(port), '--metrics-port', 'none'];
     let vs = await startVectorServerProcess(vsArgs);
