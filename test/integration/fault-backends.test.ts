@@ -99,8 +99,9 @@ describe('hostile backends under load', () => {
       t.diagnostic(`${what}: statuses ${JSON.stringify(tally(answers))}, fallback ${fallbacks}/200, failures{reason="${reason}"} +${counted}, breaker refusals +${rejected}`);
       assert.ok(answers.every((a) => a.status === 200), `no 5xx: ${JSON.stringify(tally(answers))}`);
       assert.equal(fallbacks, 200, 'every answer is the fallback list');
-      // Once ejected (the ejection grows phase after phase), only the trial calls reach the backend.
-      assert.ok(counted >= 2, `failures counted as ${reason}`);
+      // Once ejected (the ejection grows phase after phase), only the trial calls reach the
+      // backend; on a loaded machine a 5 MiB trial may also hit its 100 ms Timeout first.
+      assert.ok(counted >= 1, `failures counted as ${reason}`);
       assert.ok(rejected > 0, 'the breaker ejected the backend and failed fast');
     });
   }
