@@ -11,6 +11,7 @@ import { PairecError } from '../../src/errors.js';
 import { encodePBResponse } from '../../src/model/wire/easyrec.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
 import { BadBackend, hang, huge, send, truncated } from '../helpers/bad-backend.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 import type { Behaviour } from '../helpers/bad-backend.js';
 import { buildDeps, runContext, testMetrics } from '../helpers/context.js';
 import { rankInput } from '../helpers/model-server.js';
@@ -149,6 +150,19 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
     await assert.rejects(algo.run(input, runContext(60)), code('ERR_DEADLINE_EXCEEDED'));
     assert.ok(performance.now() - t1 < 100 + 50);
     await algo.close();
+  });
+
+  it('retries reset connections at one layer only: each attempt is one connection (no undici retry underneath)', async () => {
+    const metrics = testMetrics();
+    const proxy = await FaultProxy.start(backend.port, 'reset');
+    for (const retryTimes of [1, 2, 3]) {
+      const algo = await build(kserveType, { Url: proxy.base, ModelName: 'm', Features: TINY_SPEC, Timeout: 300, RetryTimes: retryTimes }, metrics);
+      const before = proxy.accepted;
+      await assert.rejects(algo.run(input, runContext(3000)), code('ERR_BACKEND_UNAVAILABLE'));
+      assert.equal(proxy.accepted - before, retryTimes, `RetryTimes ${retryTimes}: one connection per attempt`);
+      await algo.close();
+    }
+    await proxy.close();
   });
 
   it('reports a refused connection as ERR_BACKEND_UNAVAILABLE (connect)', async () => {

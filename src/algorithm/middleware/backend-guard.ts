@@ -46,8 +46,8 @@ class BackendGuard<K extends AlgorithmKind> implements Algorithm<K> {
   readonly #next: Algorithm<K>;
   readonly #breaker: CircuitBreaker;
   readonly #bulkhead: Bulkhead;
-  readonly #rejectOpen: { inc(): void };
-  readonly #rejectFull: { inc(): void };
+  readonly #rejectOpen: { inc(value?: number): void };
+  readonly #rejectFull: { inc(value?: number): void };
 
   constructor(next: Algorithm<K>, conf: BackendGuardConf, metrics: EngineMetrics, now: () => number) {
     this.name = next.name;
@@ -66,8 +66,11 @@ class BackendGuard<K extends AlgorithmKind> implements Algorithm<K> {
       (state: BreakerState) => gauge.set(BREAKER_STATE_VALUE[state]),
     );
     this.#bulkhead = new Bulkhead(conf.max_in_flight_per_backend);
+    // Series start at 0, so the label set is fixed when the algorithm is built, not by traffic.
     this.#rejectOpen = metrics.backendRejections.labels(next.name, 'circuit_open');
     this.#rejectFull = metrics.backendRejections.labels(next.name, 'bulkhead_full');
+    this.#rejectOpen.inc(0);
+    this.#rejectFull.inc(0);
   }
 
   /** Refusals are synchronous: no backend call, no timer — the caller falls back at once. */

@@ -61,7 +61,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   readonly #codec: ScoreCodec;
   readonly #backend: HttpBackend;
   readonly #failures: (reason: FailureReason) => void;
-  readonly #budgetSpent: { inc(): void };
+  readonly #budgetSpent: { inc(value?: number): void };
   readonly #budget: RetryBudget;
   readonly #log: Logger;
   readonly #unregister: (() => void) | undefined;
@@ -78,6 +78,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     this.#backend = new HttpBackend(settings.url, settings.optimization);
     this.#failures = (reason) => deps.failures.labels(name, reason).inc();
     this.#budgetSpent = deps.rejections.labels(name, 'retry_budget');
+    this.#budgetSpent.inc(0);
     this.#budget = new RetryBudget(settings.retryBudget);
     this.#log = deps.logger;
     const backend = this.#backend;
