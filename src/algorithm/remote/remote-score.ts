@@ -115,11 +115,15 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     const encoded = this.#codec.encode(user, items);
     const body = typeof encoded === 'string' || encoded instanceof Uint8Array ? { body: encoded, headers: {} } : encoded;
     let attempts = 0;
+    // Whether the last attempt's bound was the request's time left rather than Timeout:
+    // its timeout then means the request ran out (504), even if the timer fired a hair early.
+    let boundByDeadline = false;
     this.#budget.begin();
     try {
       return await retry({
         attempt: async ({ timeLeftMs }) => {
           attempts++;
+          boundByDeadline = timeLeftMs <= this.#s.timeoutMs;
           try {
             return await this.#once(body, items, Math.min(this.#s.timeoutMs, timeLeftMs), ctx);
           } catch (err) {
@@ -138,7 +142,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
           this.#log.debug({ algorithm: this.name, attempt, delayMs, err: (error as Error).message }, 'retrying model call'),
       });
     } catch (err) {
-      throw this.#toPairecError(err, attempts, ctx);
+      throw this.#toPairecError(err, attempts, ctx, boundByDeadline);
     } finally {
       this.#budget.end();
     }
@@ -167,14 +171,14 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     return out;
   }
 
-  #toPairecError(err: unknown, attempts: number, ctx: RunContext): PairecError {
+  #toPairecError(err: unknown, attempts: number, ctx: RunContext, boundByDeadline: boolean): PairecError {
     if (err instanceof PairecError) return err;
     const where = `${this.#s.type} "${this.name}" (${this.#s.url})`;
     if (!(err instanceof BackendCallError)) {
       return new PairecError('ERR_BACKEND_UNAVAILABLE', `${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     if (err.reason === 'aborted') return new PairecError('ERR_ABORTED', `${where}: call aborted`, { cause: err });
-    if (err.reason === 'timeout' && ctx.deadline - performance.now() <= 0) {
+    if (err.reason === 'timeout' && (boundByDeadline || ctx.deadline - performance.now() <= 0)) {
       return new PairecError('ERR_DEADLINE_EXCEEDED', `${where}: ran out of the request's time`, { cause: err });
     }
     const code = err.reason === 'reply' || err.reason === 'too_large' ? 'ERR_BACKEND_REPLY' : 'ERR_BACKEND_UNAVAILABLE';
