@@ -5,8 +5,9 @@ import { serveCommand } from './serve.js';
 import { genDemoCommand } from './gen-demo.js';
 import { vectorServerCommand } from './vector-server.js';
 import { modelServerCommand } from './model-server.js';
+import { profileCommand } from './profile.js';
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand, vectorServerCommand, modelServerCommand].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([serveCommand, genDemoCommand, vectorServerCommand, modelServerCommand, profileCommand].map((c) => [c.name, c]));
 
 function usage(): string {
   const lines = [...COMMANDS.values()].map((c) => `  ${c.usage}\n      ${c.summary}`);
