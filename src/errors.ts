@@ -16,6 +16,9 @@ export const ERROR_CATALOG = {
   ERR_REQUEST_TIMEOUT: { status: 408, summary: 'the request was not received in time' },
   ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers exceed the size limit' },
   ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
+  ERR_UNAUTHORIZED: { status: 401, summary: 'the endpoint needs Authorization: Bearer <token>' },
+  ERR_FORBIDDEN: { status: 403, summary: 'the token is wrong, or the caller is not on loopback' },
+  ERR_PROFILER_BUSY: { status: 409, summary: 'a profile is already being taken' },
   // Server state
   ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
   ERR_INTERNAL: { status: 500, summary: 'internal error' },

@@ -217,6 +217,14 @@ export const MonitoringSchema = Obj({
   metrics_interval_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
   enable_tracing: Type.Boolean({ default: false }),
   sample_rate: Type.Number({ minimum: 0, maximum: 1, default: 0.01 }),
+  /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); no export when absent. Read at start. */
+  otlp_endpoint: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
+  /** GET /debug/pprof/*: off by default; loopback callers only unless a token is set (docs/operations/profiling.md). */
+  profiling: Obj({
+    enabled: Type.Boolean({ default: false }),
+    /** Bearer token; when set, any caller presenting it may profile. Never logged. */
+    token: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+  }),
 });
 
 export const OptimizationSchema = Obj({
