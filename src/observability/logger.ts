@@ -6,6 +6,12 @@ export function createLogger(level: LevelWithSilent = 'info'): Logger {
   return pino({
     level,
     base: { pid: process.pid },
-    redact: { paths: ['*.Auth', '*.Token', '*.Password', '*.password', 'req.headers.authorization'], censor: '[redacted]' },
+    // Config secrets (EasConf.Auth, RedisConfs.*.Password, monitoring.profiling.token) and
+    // Authorization headers, one level deep: no code path logs a whole config, these
+    // catch a conf object logged by mistake.
+    redact: {
+      paths: ['*.Auth', '*.Token', '*.token', '*.Password', '*.password', '*.authorization', 'req.headers.authorization', 'headers.authorization'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOG, PairecError, isPairecError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import './request-log.js'; // FastifyRequest.pairecErrorCode
 
 /** Fastify's own error codes mapped onto the catalog. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -48,6 +49,7 @@ export function errorBody(err: PairecError, requestId?: string): ErrorBody {
 }
 
 export function sendError(reply: FastifyReply, err: PairecError, requestId?: string): FastifyReply {
+  reply.request.pairecErrorCode = err.code;
   return reply.code(err.status).type('application/json').send(errorBody(err, requestId));
 }
 

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ErrorCode } from '../errors.js';
+import type { RecommendRequest } from '../pipeline/context.js';
+import type { RecommendResult } from '../engine/recommend.js';
+import { FALLBACK_RETRIEVE_ID } from '../pipeline/fallback.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The validated body of a recommend request (set by the route; read by the access log). */
+    pairecRequest?: RecommendRequest;
+    /** What the pipeline answered. */
+    pairecResult?: RecommendResult;
+    /** The catalog code of an error reply. */
+    pairecErrorCode?: ErrorCode;
+  }
+}
+
+export const RECOMMEND_ROUTE = '/api/recommend';
+
+/**
+ * One structured line per POST /api/recommend, written when the response is done:
+ * request_id, scene, latency, item count, status, and whether the fallback list answered.
+ * The uid is left out on purpose: it identifies a person, and request_id already ties the
+ * line to the caller's own records. The log level is fixed at start; below info no hook is
+ * installed at all, so a request pays nothing for it.
+ */
+export function requestLog(app: FastifyInstance, logger: Logger): void {
+  if (!logger.isLevelEnabled('info')) return;
+  app.addHook('onResponse', (req, reply, done) => {
+    if (req.routeOptions.url === RECOMMEND_ROUTE) {
+      const request = req.pairecRequest;
+      const result = req.pairecResult;
+      logger.info(
+        {
+          request_id: request?.requestId,
+          scene: result?.sceneId ?? request?.sceneId,
+          status: reply.statusCode,
+          latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+          items: result ? result.items.length : 0,
+          fallback: result ? result.items[0]?.retrieveId === FALLBACK_RETRIEVE_ID : false,
+          error_code: req.pairecErrorCode,
+        },
+        'recommend',
+      );
+    }
+    done();
+  });
+}
