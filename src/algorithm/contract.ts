@@ -1,4 +1,14 @@
+import type { Context } from '@opentelemetry/api';
 import type { FeatureValue } from '../catalog/catalog.js';
+
+/**
+ * Where a run sits in a trace (set only while tracing samples the request): the tracing
+ * middleware parents its span here, and remote types send `headers()` (W3C traceparent).
+ */
+export interface SpanScope {
+  parent(): Context;
+  headers(): Record<string, string>;
+}
 
 /** What every run receives: the request's deadline and the signal that cancels it. */
 export interface RunContext {
@@ -7,6 +17,8 @@ export interface RunContext {
   /** Aborted when the request ends (answered, timed out or client gone). */
   readonly signal: AbortSignal;
   readonly requestId?: string;
+  /** Present only when tracing is on and the request is sampled. */
+  readonly spans?: SpanScope | undefined;
 }
 
 /** PaiRec's AlgoResponse: one score, optionally a score map and class lists. */

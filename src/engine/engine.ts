@@ -11,6 +11,7 @@ import type { BuildReport } from '../algorithm/factory.js';
 import type { AlgorithmSet } from '../algorithm/algorithm-set.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { AnyAlgorithm } from '../algorithm/contract.js';
+import type { Middleware } from '../algorithm/middleware/compose.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { compileScenes } from '../pipeline/scene.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
@@ -47,6 +48,8 @@ export interface EngineOptions {
   readonly registry: AlgorithmRegistry;
   readonly metrics: EngineMetrics;
   readonly logger: Logger;
+  /** Extra algorithm middlewares (e.g. tracing), inside the metrics wrapper. */
+  readonly middlewares?: readonly Middleware[];
 }
 
 export interface ApplyResult extends BuildReport {
@@ -72,7 +75,7 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
-    this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger });
+    this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger, middlewares: opts.middlewares ?? [] });
     this.#redis = new RedisPool(opts.logger);
   }
 

@@ -4,6 +4,7 @@ import type { FeatureInput, FeatureMap } from '../algorithm/contract.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Candidate, PipelineContext, RecommendRequest, StageTrace } from '../pipeline/context.js';
 import type { Engine } from './engine.js';
+import type { RequestSpans } from '../observability/request-spans.js';
 
 export interface RecommendResult {
   readonly sceneId: string;
@@ -25,7 +26,8 @@ function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): 
 // Made once: an Error per request (its stack) showed in profiles; nothing reads it.
 const REQUEST_FINISHED = new PairecError('ERR_ABORTED', 'request finished');
 
-export async function recommend(engine: Engine, request: RecommendRequest, outer?: AbortSignal): Promise<RecommendResult> {
+/** `spans`: the request's trace when tracing samples it (observability/request-spans.ts). */
+export async function recommend(engine: Engine, request: RecommendRequest, outer?: AbortSignal, spans?: RequestSpans): Promise<RecommendResult> {
   const lease = engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
   const { snapshot, release } = lease;
@@ -48,6 +50,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
       deadline: performance.now() + timeoutMs,
       signal: controller.signal,
       requestId: request.requestId,
+      spans,
       request,
       catalog,
       algorithms: snapshot.algorithms,

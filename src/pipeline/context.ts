@@ -1,6 +1,7 @@
 import type { FeatureValue, Catalog } from '../catalog/catalog.js';
 import type { RunContext, FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmSet } from '../algorithm/algorithm-set.js';
+import type { RequestSpans } from '../observability/request-spans.js';
 
 /** A validated `/api/recommend` request. */
 export interface RecommendRequest {
@@ -55,4 +56,6 @@ export interface PipelineContext extends RunContext {
   readonly itemFeatures: (c: Candidate) => FeatureMap;
   /** The user's features: the request's `features`, plus `embedding` when the catalog knows the user. */
   readonly userFeatures: FeatureMap;
+  /** The request's trace, when tracing samples it: each stage reports itself there. */
+  readonly spans?: RequestSpans | undefined;
 }

@@ -82,6 +82,7 @@ export class ScenePipeline {
       const now = performance.now();
       this.#stageTimers[stage].observe((now - t) / 1000);
       trace?.push({ stage, in: input, out: output, ms: Math.round((now - t) * 1000) / 1000, ...(errors?.length ? { errors } : {}) });
+      ctx.spans?.stage(stage, t, now, input, output);
       t = now;
     };
 

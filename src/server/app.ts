@@ -9,6 +9,10 @@ import { parseJsonBody } from './json-body.js';
 import { recommendRoute } from './routes/recommend.js';
 import { probeRoutes } from './routes/probes.js';
 import { callbackRoute } from './routes/callback.js';
+import { profilingRoutes } from './routes/profiling.js';
+import { requestLog } from './request-log.js';
+import { requestTracing } from './request-tracing.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
 
 export interface AppOptions {
@@ -18,6 +22,8 @@ export interface AppOptions {
   readonly state: ServerState;
   /** Largest accepted body in bytes (413 above). */
   readonly bodyLimit: number;
+  /** Request and stage spans; undefined (the default) installs nothing. */
+  readonly tracing?: Tracing | undefined;
 }
 
 const statusClass = (code: number): string => `${Math.floor(code / 100)}xx`;
@@ -63,8 +69,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     done();
   });
 
+  requestLog(app, logger);
+  requestTracing(app, opts.tracing);
   recommendRoute(app, engine);
   callbackRoute(app, engine, state);
   probeRoutes(app, engine, metrics, state);
+  profilingRoutes(app, engine);
   return app;
 }

@@ -12,6 +12,8 @@ import { readConfigFile } from '../config/load.js';
 import { watchFile } from '../config/watch.js';
 import { ConfigError } from '../errors.js';
 import { buildApp } from './app.js';
+import { Tracing } from '../observability/tracing.js';
+import { withTracing } from '../algorithm/middleware/tracing.js';
 import type { ServerState } from './state.js';
 
 export interface StartOptions {
@@ -53,9 +55,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const probe = new Engine({ registry, metrics, logger });
   const config = probe.parse(raw); // invalid at start: throw, nothing listens
   if (!opts.logger) logger = createLogger(config.LogConf.LogLevel);
-  const engine = new Engine({ registry, metrics, logger });
+  // Tracing is set up once from the config the process starts with (a reload does not change it).
+  const tracing = Tracing.create(config.monitoring);
+  const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [] });
   const state: ServerState = { draining: false, loadError: false };
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: config.ListenConf.BodyLimit });
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: config.ListenConf.BodyLimit, tracing });
   await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
@@ -104,6 +108,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       await app.close();
       await engine.close();
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export failed at shutdown'));
     })();
     return closing;
   };

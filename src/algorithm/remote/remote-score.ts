@@ -151,7 +151,8 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
   async #once(body: EncodedBody, items: readonly FeatureMap[], timeoutMs: number, ctx: RunContext): Promise<readonly AlgoResponse[]> {
     const reply = await this.#backend.post(this.#codec.path, {
       body: body.body,
-      headers: { 'content-type': this.#codec.contentType, ...this.#s.headers, ...body.headers },
+      // W3C traceparent only when the request is traced (ctx.spans is unset otherwise).
+      headers: { 'content-type': this.#codec.contentType, ...this.#s.headers, ...body.headers, ...ctx.spans?.headers() },
       timeoutMs,
       signal: ctx.signal,
       maxReplyBytes: this.#s.maxReplyBytes,

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine.js';
 import { PairecError } from '../../errors.js';
 import { parseRecommendBody } from '../request.js';
 import { sendError, toPairecError } from '../error-reply.js';
+import '../request-tracing.js'; // FastifyRequest.pairecSpans
 
 /** Response schema: lets fastify serialise with a compiled serializer. */
 const responseSchema = {
@@ -41,13 +42,15 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
     try {
       const request = parseRecommendBody(req.body, snapshot.config.ListenConf.MaxSize);
       requestId = request.requestId;
+      req.pairecRequest = request;
       // The response closing before it finished means the client went away: stop the work.
       const gone = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) gone.abort();
       });
-      const result = await recommend(engine, request, gone.signal);
+      const result = await recommend(engine, request, gone.signal, req.pairecSpans);
       req.pairecScene = result.sceneId;
+      req.pairecResult = result;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
       return {
         code: 200,
