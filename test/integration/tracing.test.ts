@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +172,33 @@ describe('tracing', () => {
     const root = exporter.getFinishedSpans().find((s) => s.name === 'POST /api/recommend');
     assert.equal(root?.spanContext().traceId, traceId);
     assert.equal(parentOf(root as ReadableSpan), '00f067aa0ba902b7');
+  });
+
+  it('exports over OTLP/HTTP when otlp_endpoint is set', async () => {
+    const received: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push(`${req.method ?? ''} ${req.url ?? ''} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const addr = collector.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const tracing = Tracing.create({ enable_tracing: true, sample_rate: 1, otlp_endpoint: `http://127.0.0.1:${port}/v1/traces` });
+    assert.ok(tracing);
+    const spans = tracing.startRequest('POST /api/recommend', {}, {});
+    assert.ok(spans);
+    spans.stage('recall', 0, 1, 1, 10);
+    spans.end(200, { 'pairec.scene': 'default_scene' });
+    await tracing.shutdown(); // flushes the batch
+    await new Promise((r) => collector.close(r));
+    assert.equal(received.length, 1);
+    const line = received[0] ?? '';
+    assert.ok(line.startsWith('POST /v1/traces '));
+    assert.ok(line.includes('POST /api/recommend') && line.includes('stage recall') && line.includes('default_scene'), line);
   });
 
   it('at sample_rate 0 records nothing and sends no traceparent', async () => {
