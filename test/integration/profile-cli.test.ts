@@ -39,11 +39,14 @@ function checkFiles(report: ProfileReport, algorithm: string): void {
   assert.ok(heap.head?.callFrame && Array.isArray(heap.head.children), 'heapprofile has a head node');
   assert.ok(Array.isArray(heap.samples) && heap.samples.length > 0, 'heapprofile has samples');
 
-  const trace = JSON.parse(readFileSync(report.files.trace, 'utf8')) as { traceEvents?: { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number }[] };
+  const trace = JSON.parse(readFileSync(report.files.trace, 'utf8')) as { traceEvents?: { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number }[] };
   assert.ok(report.files.trace.endsWith(`${algorithm}.trace.json`));
   const events = trace.traceEvents ?? [];
-  const runs = events.filter((e) => e.ph === 'X' && e.name === algorithm);
+  const runs = events.filter((e) => e.ph === 'X' && e.name === algorithm && e.cat === 'timed');
   assert.equal(runs.length, 30, 'one complete event per timed run');
+  for (const pass of ['warmup', 'cpu-profile', 'heap-profile']) {
+    assert.equal(events.filter((e) => e.name === algorithm && e.cat === pass).length, pass === 'warmup' ? 3 : 30, pass);
+  }
   for (const e of events) {
     assert.ok(typeof e.ts === 'number' && Number.isFinite(e.ts) && typeof e.pid === 'number' && typeof e.tid === 'number');
     if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur >= 0);
