@@ -64,7 +64,7 @@ export async function profileAlgorithm(opts: ProfileOptions): Promise<ProfileRep
     logger, metrics, catalog, signal: abort.signal, optimization: config.optimization,
     cacheDir: config.CatalogConf ? cacheRoot(config.CatalogConf) : undefined,
   };
-  const pending = await factory.prepare([conf], deps, catalogSignature(config.CatalogConf));
+  const pending = await factory.prepare([conf], deps, catalogSignature(config.CatalogConf), config.monitoring.enable_metrics);
   const algorithm = pending.commit().get(conf.Name, def.kind) as Algorithm<AlgorithmKind>;
   const profiler = new InProcessProfiler();
   try {
