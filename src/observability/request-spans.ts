@@ -3,6 +3,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { SpanScope } from '../algorithm/contract.js';
 import { traceHeaders } from './trace-headers.js';
+import { hrTime } from './span-time.js';
 
 /**
  * The spans of one sampled request: the request span, one per pipeline stage, and (through
@@ -28,7 +29,7 @@ export class RequestSpans implements SpanScope {
   /** Parent of a span starting now: the running stage's (opened here if need be). */
   parent(): Context {
     if (!this.#open) {
-      const span = this.#tracer.startSpan('stage', { startTime: this.#stageStart }, this.#rootCtx);
+      const span = this.#tracer.startSpan('stage', { startTime: hrTime(this.#stageStart) }, this.#rootCtx);
       this.#open = { span, ctx: trace.setSpan(this.#rootCtx, span) };
     }
     return this.#open.ctx;
@@ -45,10 +46,10 @@ export class RequestSpans implements SpanScope {
     if (open) {
       open.span.updateName(`stage ${name}`);
       open.span.setAttributes(attributes);
-      open.span.end(endMs);
+      open.span.end(hrTime(endMs));
       this.#open = undefined;
     } else {
-      this.#tracer.startSpan(`stage ${name}`, { startTime: startMs, attributes }, this.#rootCtx).end(endMs);
+      this.#tracer.startSpan(`stage ${name}`, { startTime: hrTime(startMs), attributes }, this.#rootCtx).end(hrTime(endMs));
     }
     this.#stageStart = endMs;
   }
@@ -57,12 +58,12 @@ export class RequestSpans implements SpanScope {
   end(status: number, attributes: Attributes): void {
     if (this.#open) {
       this.#open.span.updateName('stage (unfinished)');
-      this.#open.span.end();
+      this.#open.span.end(hrTime());
       this.#open = undefined;
     }
     this.#root.setAttributes(attributes);
     this.#root.setAttribute('http.response.status_code', status);
     if (status >= 500) this.#root.setStatus({ code: SpanStatusCode.ERROR });
-    this.#root.end();
+    this.#root.end(hrTime());
   }
 }

@@ -5,6 +5,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { RequestSpans } from './request-spans.js';
 import { extractParent } from './trace-headers.js';
+import { hrTime } from './span-time.js';
 
 /** The tracing keys of the config's `monitoring` block. */
 export interface TracingConf {
@@ -45,7 +46,7 @@ export class Tracing {
    */
   startRequest(name: string, headers: Readonly<Record<string, string | string[] | undefined>>, attributes: Record<string, string>): RequestSpans | undefined {
     const parent = extractParent(headers);
-    const root: Span = this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+    const root: Span = this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime: hrTime() }, parent);
     if (!root.isRecording()) return undefined;
     return new RequestSpans(this.tracer, root, trace.setSpan(parent, root));
   }

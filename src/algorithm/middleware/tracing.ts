@@ -3,6 +3,7 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext, SpanScope } from '../contract.js';
 import { inputSizeOf } from '../contract.js';
 import { traceHeaders } from '../../observability/trace-headers.js';
+import { hrTime } from '../../observability/span-time.js';
 import type { Middleware } from './compose.js';
 
 /** The scope a wrapped algorithm runs in: its own span, so its outbound calls carry it. */
@@ -43,19 +44,19 @@ class TracingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
     const parent = scope.parent();
     const span: Span = this.#tracer.startSpan(
       `algorithm ${this.name}`,
-      { kind: SpanKind.CLIENT, attributes: { 'pairec.algorithm.name': this.name, 'pairec.algorithm.type': this.type, 'pairec.items.in': this.#size(input) } },
+      { kind: SpanKind.CLIENT, startTime: hrTime(), attributes: { 'pairec.algorithm.name': this.name, 'pairec.algorithm.type': this.type, 'pairec.items.in': this.#size(input) } },
       parent,
     );
     const inner: RunContext = { deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId, spans: new CallScope(trace.setSpan(parent, span)) };
     return this.#next.run(input, inner).then(
       (out) => {
-        span.end();
+        span.end(hrTime());
         return out;
       },
       (err: unknown) => {
         span.recordException(err instanceof Error ? err : String(err));
         span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-        span.end();
+        span.end(hrTime());
         throw err;
       },
     );
