@@ -50,7 +50,7 @@ describe('profiling endpoints', () => {
     // The profile spans the requested second (generous margin on a busy machine).
     const spanMs = (profile.endTime - profile.startTime) / 1000;
     assert.ok(spanMs >= 900 && spanMs < 10_000, `profile spans ${spanMs} ms`);
-    assert.match(String(near.headers['content-disposition']), /attachment; filename="pairec-.*\.cpuprofile"/);
+    assert.match(String(near.headers['content-disposition']), new RegExp(`^attachment; filename="pairec-${process.pid}-[0-9T-]+Z\\.cpuprofile"$`));
   });
 
   it('with a token want it as a Bearer token, from anywhere', async () => {

@@ -19,7 +19,8 @@ function seconds(query: unknown): number {
   return n;
 }
 
-const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
+/** pid first: with several worker processes, each file names the worker it profiles. */
+const stamp = (): string => `${process.pid}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 
 /**
  * Go's net/http/pprof in Node terms, on the serving port:
