@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   ERR_PROFILER_BUSY: { status: 409, summary: 'a profile is already being taken' },
   // Server state
   ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
+  ERR_OVERLOADED: { status: 503, summary: 'the server is at capacity: retry after the Retry-After delay' },
   ERR_INTERNAL: { status: 500, summary: 'internal error' },
   // Algorithms
   ERR_UNKNOWN_ALGORITHM: { status: 500, summary: 'no algorithm of that name is registered' },

@@ -24,6 +24,12 @@ export const ListenConfSchema = Obj({
    * balancers stop sending before the listener closes.
    */
   DrainDelayMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 1000 }),
+  /** Whole request (headers and body) must arrive within this, ms; 408 otherwise. */
+  RequestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  /** Headers must arrive within this, ms (slowloris bound); at most RequestTimeoutMs. */
+  HeadersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
+  /** An idle keep-alive connection is closed after this, ms. */
+  KeepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
 });
 
 export const LogConfSchema = Obj({
@@ -206,6 +212,8 @@ export const SceneCategorySchema = Type.Object(
 export const PerformanceSchema = Obj({
   worker_pool_size: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   max_concurrent_requests: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  /** Shed recommend and callback requests while the event loop lags more than this, ms; 0 = off. */
+  shed_loop_delay_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   request_timeout_ms: Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
   enable_pooling: Type.Boolean({ default: true }),
   gc_percent: Type.Integer({ minimum: 10, maximum: 10000, default: 100 }),

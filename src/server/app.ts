@@ -14,6 +14,8 @@ import { requestLog } from './request-log.js';
 import { requestTracing } from './request-tracing.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
+import { ADMITTED_ROUTES, Admission } from './admission.js';
+import { LoopLagSampler } from '../observability/loop-lag.js';
 
 export interface AppOptions {
   readonly engine: Engine;
@@ -24,25 +26,52 @@ export interface AppOptions {
   readonly bodyLimit: number;
   /** Request and stage spans; undefined (the default) installs nothing. */
   readonly tracing?: Tracing | undefined;
+  /** ListenConf's RequestTimeoutMs, HeadersTimeoutMs and KeepAliveTimeoutMs (schema defaults when absent). */
+  readonly timeouts?: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number };
+  /** Admission control; one reading the serving config's `performance` block by default. */
+  readonly admission?: Admission;
 }
+
+const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5000 };
 
 const statusClass = (code: number): string => `${Math.floor(code / 100)}xx`;
 
 /** The HTTP service: PaiRec's recommend API, probes and metrics. */
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { engine, metrics, logger, state } = opts;
+  const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
   const app = fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One log line per request is the engine's own job; fastify's two per request cost throughput.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
-    requestTimeout: 30_000,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     return503OnClosing: true,
     // Errors fastify raises before routing (a malformed URL …) get catalog bodies too.
     frameworkErrors: (err, _req, reply) => {
       void sendError(reply, toPairecError(err));
     },
     clientErrorHandler,
+  });
+  // Node checks headersTimeout only when it is at most requestTimeout.
+  app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
+
+  let admission = opts.admission;
+  if (!admission) {
+    const lag = new LoopLagSampler().start();
+    app.addHook('onClose', (_app, done) => {
+      lag.stop();
+      done();
+    });
+    admission = new Admission({ registry: metrics.registry, lag, limits: () => engine.current()?.config.performance });
+  }
+  const admit = admission.onRequest;
+  // Admission runs first on the routes that do work; probes and /metrics are never shed.
+  app.addHook('onRoute', (route) => {
+    if (!ADMITTED_ROUTES.has(route.url)) return;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [admit, ...own];
   });
 
   app.removeAllContentTypeParsers();

@@ -59,7 +59,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const tracing = Tracing.create(config.monitoring);
   const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [] });
   const state: ServerState = { draining: false, loadError: false };
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: config.ListenConf.BodyLimit, tracing });
+  const listen = config.ListenConf;
+  const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, tracing });
   await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
