@@ -11,6 +11,7 @@ import { createLogger } from '../observability/logger.js';
 import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
 import { runPrimary } from '../server/cluster/primary.js';
 import { joinCluster } from '../server/cluster/worker.js';
+import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import type { Command } from './command.js';
 
 const printProblems = (err: ConfigError): number => {
@@ -81,6 +82,7 @@ export const serveCommand: Command = {
       // The primary went away: stop serving rather than run unsupervised.
       process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
     }
+    installProcessErrorHandlers({ registry: server.metrics.registry, logger });
     if (values['loop-delay']) registerLoopDelay(server.metrics.registry);
     server.loaded.catch(() => {
       void server.close().then(() => process.exit(1));
