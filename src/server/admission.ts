@@ -28,6 +28,10 @@ export interface AdmissionOptions {
 
 /** Seconds a shed client should wait: the overload is usually over by then, and the number is what proxies expect. */
 const RETRY_AFTER_SECONDS = '1';
+/** Marks a response admitted and not yet released: a second 'close' (light-my-request emits two) releases nothing. */
+const ADMITTED = Symbol('pairec.admitted');
+type Marked = { [ADMITTED]?: boolean };
+
 /** Built once: a shed reply serialises nothing. */
 const SHED_BODY = JSON.stringify(errorBody(new PairecError('ERR_OVERLOADED', 'overloaded')));
 
@@ -36,9 +40,9 @@ const SHED_BODY = JSON.stringify(errorBody(new PairecError('ERR_OVERLOADED', 'ov
  * and event-loop-delay shedding (`performance.shed_loop_delay_ms`). A request over either
  * is answered 503 ERR_OVERLOADED with Retry-After from the onRequest hook, before its body
  * is read or any backend is called. Per admitted request the cost is two comparisons, an
- * increment and one listener: the shared `release` on the response's 'close', which Node
- * emits exactly once whether the response finished or the client went away, so the count
- * cannot leak on aborted requests.
+ * increment, a flag and one listener: the shared `release` on the response's 'close', which
+ * Node emits whether the response finished or the client went away, so the count cannot
+ * leak on aborted requests; the flag makes a repeated 'close' release nothing.
  */
 export class Admission {
   /** Admitted requests whose response has not closed yet. */
@@ -49,6 +53,12 @@ export class Admission {
 
   constructor(opts: AdmissionOptions) {
     this.#limits = opts.limits;
+    const admission = this; // eslint-disable-line @typescript-eslint/no-this-alias -- listeners get the response as `this`
+    this.release = function release(this: Marked): void {
+      if (this[ADMITTED] !== true) return;
+      this[ADMITTED] = false;
+      admission.inFlight--;
+    };
     this.#lag = opts.lag;
     const shed = new Counter({
       name: 'pairec_admission_shed_total',
@@ -57,7 +67,6 @@ export class Admission {
       registers: [opts.registry],
     });
     this.#shed = { concurrency: shed.labels('concurrency'), loop_delay: shed.labels('loop_delay') };
-    const admission = this; // eslint-disable-line @typescript-eslint/no-this-alias -- collect() is called with the gauge as `this`
     new Gauge({
       name: 'pairec_admission_in_flight',
       help: 'Admitted /api/recommend and /api/callback requests not yet answered',
@@ -68,9 +77,8 @@ export class Admission {
     });
   }
 
-  readonly release = (): void => {
-    this.inFlight--;
-  };
+  /** The response's 'close' listener (`this` is the response): one function for every request. */
+  readonly release: (this: Marked) => void;
 
   /** fastify onRequest hook (callback style: no promise per request). */
   readonly onRequest = (_req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -80,6 +88,7 @@ export class Admission {
       if (limits.shed_loop_delay_ms > 0 && this.#lag.lagMs > limits.shed_loop_delay_ms) return this.#reject(reply, 'loop_delay');
     }
     this.inFlight++;
+    (reply.raw as Marked)[ADMITTED] = true;
     reply.raw.on('close', this.release);
     done();
   };

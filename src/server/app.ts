@@ -47,6 +47,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
+    // Node enforces headersTimeout only when at most requestTimeout, and checks both every
+    // connectionsCheckingInterval (30 s by default: a 10 s bound would fire up to 40 s late).
+    http: { headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: 1000 },
     return503OnClosing: true,
     // Errors fastify raises before routing (a malformed URL …) get catalog bodies too.
     frameworkErrors: (err, _req, reply) => {
@@ -54,8 +57,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     },
     clientErrorHandler,
   });
-  // Node checks headersTimeout only when it is at most requestTimeout.
-  app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
 
   let admission = opts.admission;
   if (!admission) {

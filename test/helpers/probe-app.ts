@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Engine } from '../../src/engine/engine.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { buildApp } from '../../src/server/app.js';
+import type { AppOptions } from '../../src/server/app.js';
 import type { Admission } from '../../src/server/admission.js';
 import { probeType } from './probe-type.js';
 import type { ProbeLog } from './probe-type.js';
@@ -15,7 +16,7 @@ export function probeConfig(performance: Record<string, unknown> = {}): Record<s
     CatalogConf: { Demo: { Items: 50, Users: 5, Dim: 4, Clusters: 5, Categories: 2 }, CacheDir: '' },
     AlgoConfs: [{ Name: 'probe', Type: 'PROBE', ProbeConf: { Value: 1 } }],
     RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: 20 }],
-    SceneConfs: { default_scene: { default: { RecallNames: ['hot'] } } },
+    SceneConfs: { default_scene: { default: { RecallNames: ['hot'] } }, hot_scene: { default: { RecallNames: ['hot'] } } },
     RankConf: { default_scene: { RankAlgoList: ['probe'] } },
     performance: { request_timeout_ms: 10_000, ...performance },
   };
@@ -31,7 +32,11 @@ export interface ProbeApp {
 }
 
 /** The real HTTP app in this process, on a loopback port, serving `config` with a PROBE ranker. */
-export async function startProbeApp(config: Record<string, unknown>, admission?: (metrics: EngineMetrics, engine: Engine) => Admission): Promise<ProbeApp> {
+export async function startProbeApp(
+  config: Record<string, unknown>,
+  admission?: (metrics: EngineMetrics, engine: Engine) => Admission,
+  timeouts?: AppOptions['timeouts'],
+): Promise<ProbeApp> {
   const log: ProbeLog = { events: [], gate: undefined };
   const registry = createDefaultRegistry();
   registry.registerType(probeType(log));
@@ -45,6 +50,7 @@ export async function startProbeApp(config: Record<string, unknown>, admission?:
     state: { draining: false, loadError: false },
     bodyLimit: 65536,
     ...(admission ? { admission: admission(metrics, engine) } : {}),
+    ...(timeouts ? { timeouts } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

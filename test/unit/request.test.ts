@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseRecommendBody } from '../../src/server/request.js';
-import { parseJsonBody } from '../../src/server/json-body.js';
+import { MAX_BODY_DEPTH, parseJsonBody } from '../../src/server/json-body.js';
 import { PairecError } from '../../src/errors.js';
 
 function parse(text: string) {
@@ -60,10 +60,17 @@ describe('recommend request', () => {
     ['{"__proto__":{"x":1},"uid":"1"}', 'ERR_FORBIDDEN_KEY@__proto__'],
     ['{"uid":"1","features":{"constructor":{"prototype":{"x":1}}}}', 'ERR_FORBIDDEN_KEY@features.constructor'],
     ['{"uid":"1","features":{"\\u005f_proto__":1}}', 'ERR_FORBIDDEN_KEY@features.__proto__'],
+    [`{"uid":"1","features":{"a":${'['.repeat(15)}1${']'.repeat(15)}}}`, 'ERR_INVALID_FIELD@features.a[0][0][0][0][0][0][0][0][0][0][0][0][0][0]'],
+    [`${'['.repeat(5000)}${']'.repeat(5000)}`, 'ERR_INVALID_FIELD@[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]'],
   ];
   for (const [body, expected] of table) {
     it(`answers ${body || '(empty)'} with ${expected}`, () => assert.equal(codeOf(body), expected));
   }
+
+  it('accepts nesting up to MAX_BODY_DEPTH (the schema then judges the shape)', () => {
+    assert.doesNotThrow(() => parseJsonBody(`{"a":${'['.repeat(MAX_BODY_DEPTH - 1)}1${']'.repeat(MAX_BODY_DEPTH - 1)}}`));
+    assert.throws(() => parseJsonBody(`{"a":${'['.repeat(MAX_BODY_DEPTH)}1${']'.repeat(MAX_BODY_DEPTH)}}`), /nests deeper than 16/);
+  });
 
   it('never pollutes Object.prototype', () => {
     codeOf('{"__proto__":{"polluted":1},"uid":"1"}');

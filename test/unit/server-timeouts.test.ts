@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { probeConfig, startProbeApp } from '../helpers/probe-app.js';
+
+/** Sends `text` and never finishes the request; resolves with what the server wrote and when it closed. */
+function dribble(url: string, text: string): Promise<{ reply: string; ms: number }> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket = connect(Number(port), '127.0.0.1');
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (reply += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ reply, ms: performance.now() - started }));
+    socket.write(text);
+  });
+}
+
+describe('header and request timeouts (ListenConf.HeadersTimeoutMs, RequestTimeoutMs)', () => {
+  it('answers 408 ERR_REQUEST_TIMEOUT to a client that never finishes its headers, and to one that never finishes its body', async (t) => {
+    const srv = await startProbeApp(probeConfig(), undefined, { requestMs: 3000, headersMs: 1000, keepAliveMs: 1000 });
+    t.after(() => srv.close());
+    const [headers, body] = await Promise.all([
+      dribble(srv.url, 'POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'),
+      dribble(srv.url, 'POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"uid":'),
+    ]);
+    t.diagnostic(`unfinished headers closed after ${headers.ms.toFixed(0)} ms, unfinished body after ${body.ms.toFixed(0)} ms`);
+    for (const r of [headers, body]) {
+      assert.match(r.reply, /^HTTP\/1\.1 408/);
+      assert.match(r.reply, /"error_code":"ERR_REQUEST_TIMEOUT"/);
+    }
+    // Node checks both every connectionsCheckingInterval (1 s here), so each fires up to 1 s late;
+    // the headers bound must still fire well before the 3 s request bound would.
+    assert.ok(headers.ms >= 900 && headers.ms < 2700, `headers timeout at 1–2 s (${headers.ms} ms)`);
+    assert.ok(body.ms >= 2900 && body.ms < 5000, `request timeout at 3–4 s (${body.ms} ms)`);
+  });
+});
