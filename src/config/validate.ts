@@ -8,6 +8,7 @@ import { ConfigSchema, PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPOR
 import type { Config } from './schema.js';
 import { findForbiddenKey, pathFromPointer } from './json-path.js';
 import { checkReferences } from './references.js';
+import { checkOutboundAddresses } from './outbound-check.js';
 
 export interface RecallTypeInfo {
   readonly algorithmKind?: AlgorithmKind;
@@ -111,6 +112,7 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   if (!validateTop(config)) throw new ConfigError(ajvProblems(validateTop.errors));
   const problems: PairecError[] = [];
   checkAlgoConfs(config, vocab, problems);
+  checkOutboundAddresses(config, problems);
   if (problems.length === 0) checkReferences(config, vocab, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

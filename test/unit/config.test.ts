@@ -42,7 +42,11 @@ describe('config schema', () => {
       enable_pooling: true,
       gc_percent: 100,
       min_stage_ms: 5,
+      shed_loop_delay_ms: 1000,
     });
+    assert.equal(config.ListenConf.RequestTimeoutMs, 30_000);
+    assert.equal(config.ListenConf.HeadersTimeoutMs, 10_000);
+    assert.equal(config.ListenConf.KeepAliveTimeoutMs, 5000);
     assert.equal(config.monitoring.enable_metrics, true);
     assert.equal(config.monitoring.sample_rate, 0.01);
     assert.equal(config.optimization.max_idle_connections, 100);

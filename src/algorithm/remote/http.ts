@@ -2,6 +2,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
+import { guardedConnector } from './guarded-connect.js';
 
 const gzip = promisify(gzipCb);
 
@@ -82,7 +83,9 @@ export class HttpBackend {
       connections: Math.max(1, opt.max_idle_connections),
       keepAliveTimeout: 90_000,
       // 0 keeps undici's own connect timeout (10 s) rather than failing every connect at once.
-      ...(opt.connection_timeout_seconds > 0 ? { connect: { timeout: opt.connection_timeout_seconds * 1000 } } : {}),
+      // Every connection is checked against cloud metadata addresses; redirects are never
+      // followed (undici follows none without its redirect interceptor, which is not used).
+      connect: guardedConnector(opt.connection_timeout_seconds > 0 ? { timeout: opt.connection_timeout_seconds * 1000 } : {}),
     });
   }
 
