@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { PairecError } from '../errors.js';
 import { clientErrorHandler, errorHandler, sendError, toPairecError } from './error-reply.js';
+import { DEPENDENCY_CODES, DependencyHealth } from './dependency-health.js';
 import { parseJsonBody } from './json-body.js';
 import { recommendRoute } from './routes/recommend.js';
 import { probeRoutes } from './routes/probes.js';
@@ -89,10 +90,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     sendError(reply, new PairecError('ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),
   );
 
+  const dependencies = (state.dependencies ??= new DependencyHealth());
   // Labels come from closed sets only: the route template, a configured scene, a status class.
   app.addHook('onResponse', (req, reply, done) => {
     if (engine.current()?.config.monitoring.enable_metrics === false) return done();
     const route = req.routeOptions.url ?? 'unmatched';
+    if (route === '/api/recommend') {
+      if (reply.statusCode === 200) dependencies.ok();
+      else {
+        const code = req.pairecErrorCode;
+        if (code !== undefined && DEPENDENCY_CODES.has(code)) dependencies.failed();
+      }
+    }
     metrics.requestDuration
       .labels(route, req.pairecScene ?? 'none', statusClass(reply.statusCode))
       .observe(reply.elapsedTime / 1000);

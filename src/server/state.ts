@@ -1,4 +1,5 @@
 import type { Peers } from './cluster/messages.js';
+import type { DependencyHealth } from './dependency-health.js';
 
 /** Process-level serving state shared by the probes and the shutdown path. */
 export interface ServerState {
@@ -7,4 +8,6 @@ export interface ServerState {
   draining: boolean;
   /** The initial load failed: /ready stays 503 and says so. */
   loadError: boolean;
+  /** Recent recommend outcomes: /ready is 503 while a dependency fails requests that have no fallback. */
+  dependencies?: DependencyHealth;
 }

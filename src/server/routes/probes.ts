@@ -5,7 +5,10 @@ import type { ServerState } from '../state.js';
 import { PairecError } from '../../errors.js';
 import { sendError } from '../error-reply.js';
 
-/** /health (the process only), /ready (config loaded and not draining), /metrics. */
+/**
+ * /health (the process only: it answers while the event loop runs), /ready (config loaded,
+ * not draining, and no dependency failing requests that have no fallback), /metrics.
+ */
 export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: EngineMetrics, state: ServerState): void {
   app.get('/health', () => ({ status: 'ok' }));
 
@@ -15,6 +18,7 @@ export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: Engin
     if (!snap) return reply.code(503).send({ status: state.loadError ? 'failed' : 'loading' });
     // In a cluster, ready when every sibling is: connections go to any of them.
     if (state.peers && !state.peers.ready) return reply.code(503).send({ status: 'starting' });
+    if (state.dependencies?.down()) return reply.code(503).send({ status: 'dependency_down', config: snap.signature });
     return { status: 'ready', config: snap.signature };
   });
 
