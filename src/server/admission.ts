@@ -47,8 +47,10 @@ const SHED_BODY = JSON.stringify(errorBody(new PairecError('ERR_OVERLOADED', 'ov
 export class Admission {
   /** Admitted requests whose response has not closed yet. */
   inFlight = 0;
+  /** Requests admitted since start (the shutdown log reports it next to `inFlight`). */
+  admitted = 0;
   readonly #limits: () => AdmissionLimits | undefined;
-  readonly #lag: LoopLagSampler;
+  readonly lag: LoopLagSampler;
   readonly #shed: Readonly<Record<ShedReason, { inc(): void }>>;
 
   constructor(opts: AdmissionOptions) {
@@ -59,7 +61,7 @@ export class Admission {
       this[ADMITTED] = false;
       admission.inFlight--;
     };
-    this.#lag = opts.lag;
+    this.lag = opts.lag;
     const shed = new Counter({
       name: 'pairec_admission_shed_total',
       help: 'Requests answered 503 ERR_OVERLOADED without being run, by reason (concurrency, loop_delay)',
@@ -85,9 +87,10 @@ export class Admission {
     const limits = this.#limits();
     if (limits !== undefined) {
       if (this.inFlight >= limits.max_concurrent_requests) return this.#reject(reply, 'concurrency');
-      if (limits.shed_loop_delay_ms > 0 && this.#lag.lagMs > limits.shed_loop_delay_ms) return this.#reject(reply, 'loop_delay');
+      if (limits.shed_loop_delay_ms > 0 && this.lag.lagMs > limits.shed_loop_delay_ms) return this.#reject(reply, 'loop_delay');
     }
     this.inFlight++;
+    this.admitted++;
     (reply.raw as Marked)[ADMITTED] = true;
     reply.raw.on('close', this.release);
     done();

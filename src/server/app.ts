@@ -37,6 +37,11 @@ const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 50
 
 const statusClass = (code: number): string => `${Math.floor(code / 100)}xx`;
 
+/** Admission control reading the serving config's `performance` block, with its own loop-lag sampler. */
+export function defaultAdmission(engine: Engine, metrics: EngineMetrics): Admission {
+  return new Admission({ registry: metrics.registry, lag: new LoopLagSampler().start(), limits: () => engine.current()?.config.performance });
+}
+
 /** The HTTP service: PaiRec's recommend API, probes and metrics. */
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { engine, metrics, logger, state } = opts;
@@ -59,15 +64,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     clientErrorHandler,
   });
 
-  let admission = opts.admission;
-  if (!admission) {
-    const lag = new LoopLagSampler().start();
-    app.addHook('onClose', (_app, done) => {
-      lag.stop();
-      done();
-    });
-    admission = new Admission({ registry: metrics.registry, lag, limits: () => engine.current()?.config.performance });
-  }
+  const admission = opts.admission ?? defaultAdmission(engine, metrics);
+  const lag = admission.lag;
+  app.addHook('onClose', (_app, done) => {
+    lag.stop();
+    done();
+  });
   const admit = admission.onRequest;
   // Admission runs first on the routes that do work; probes and /metrics are never shed.
   app.addHook('onRoute', (route) => {
@@ -89,6 +91,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new PairecError('ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),
   );
+
+  // While draining, every answer closes its connection: clients move to new connections
+  // (served until the listener closes), so no idle keep-alive socket is left for a request
+  // to race the close on.
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (state.draining) void reply.header('connection', 'close');
+    done();
+  });
 
   const dependencies = (state.dependencies ??= new DependencyHealth());
   // Labels come from closed sets only: the route template, a configured scene, a status class.

@@ -11,7 +11,7 @@ import { createLogger } from '../observability/logger.js';
 import { readConfigFile } from '../config/load.js';
 import { watchFile } from '../config/watch.js';
 import { ConfigError } from '../errors.js';
-import { buildApp } from './app.js';
+import { buildApp, defaultAdmission } from './app.js';
 import { Tracing } from '../observability/tracing.js';
 import { withTracing } from '../algorithm/middleware/tracing.js';
 import type { ServerState } from './state.js';
@@ -61,7 +61,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const state: ServerState = { draining: false, loadError: false };
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, tracing });
+  const admission = defaultAdmission(engine, metrics);
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing });
   await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
@@ -109,6 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const delay = engine.current()?.config.ListenConf.DrainDelayMs ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       await app.close();
+      // Every request admitted was answered (in_flight 0): what a drain promises.
+      logger.info({ admitted: admission.admitted, in_flight: admission.inFlight }, 'listener closed; in-flight requests done');
       await engine.close();
       await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export failed at shutdown'));
     })();
