@@ -12,6 +12,8 @@ export async function readConfigFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigError([new PairecError('ERR_CONFIG_READ', `config ${path} is not valid JSON: ${(err as Error).message}`, { path: '$' })]);
+    // V8 quotes the text around some syntax errors; that text may hold a password or token.
+    const why = (err as Error).message.replace(/, .* is not valid JSON$/s, '');
+    throw new ConfigError([new PairecError('ERR_CONFIG_READ', `config ${path} is not valid JSON: ${why}`, { path: '$' })]);
   }
 }

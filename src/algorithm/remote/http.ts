@@ -135,7 +135,7 @@ export class HttpBackend {
     }
     const reply = { statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks, size) };
     if (res.statusCode >= 300) {
-      const text = reply.body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ');
+      const text = withoutSecret(reply.body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' '), opts.headers);
       throw new BackendCallError('status', `HTTP ${res.statusCode}: ${text}`, {
         retryable: RETRYABLE_STATUS.has(res.statusCode),
         statusCode: res.statusCode,
@@ -153,6 +153,12 @@ export class HttpBackend {
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** A backend may echo the token it was sent; the excerpt that goes into errors and logs must not. */
+function withoutSecret(text: string, headers: Readonly<Record<string, string>>): string {
+  const auth = headers.authorization ?? headers.Authorization;
+  return auth ? text.split(auth).join('[redacted]') : text;
 }
 
 /** Maps undici and socket errors to a reason; a reply cut mid-body is a malformed reply. */
