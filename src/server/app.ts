@@ -103,8 +103,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const dependencies = (state.dependencies ??= new DependencyHealth());
   // Labels come from closed sets only: the route template, a configured scene, a status class.
   app.addHook('onResponse', (req, reply, done) => {
-    if (engine.current()?.config.monitoring.enable_metrics === false) return done();
     const route = req.routeOptions.url ?? 'unmatched';
+    // Readiness reads these whether or not metrics are on.
     if (route === '/api/recommend') {
       if (reply.statusCode === 200) dependencies.ok();
       else {
@@ -112,6 +112,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         if (code !== undefined && DEPENDENCY_CODES.has(code)) dependencies.failed();
       }
     }
+    if (engine.current()?.config.monitoring.enable_metrics === false) return done();
     metrics.requestDuration
       .labels(route, req.pairecScene ?? 'none', statusClass(reply.statusCode))
       .observe(reply.elapsedTime / 1000);

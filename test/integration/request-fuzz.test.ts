@@ -29,7 +29,7 @@ function fastConfig(): Record<string, unknown> {
 
 const heapUsed = async (url: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const m = /^pairec_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const m = /^pairec_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   assert.ok(m, 'the heap gauge is exported');
   return Number(m[1]);
 };
