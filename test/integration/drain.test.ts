@@ -98,7 +98,7 @@ describe('SIGTERM under load (real process)', () => {
     assert.deepEqual(failed.slice(0, 5), [], 'every answer was 200 (or fastify’s 503 to a request that arrived as the listener closed)');
     assert.equal(closed?.in_flight, 0, 'no admitted request was cut off');
     assert.equal(closed?.admitted, ok, 'every request the server admitted was answered 200: the unanswered ones were never read');
-    assert.ok(servedAfterTerm > RATE / 2, 'requests kept being served during the drain delay');
+    assert.ok(servedAfterTerm >= 20, 'requests kept being served during the drain delay');
     assert.ok((counts.refused ?? 0) > 0, 'the listener closed while load was still offered');
     assert.equal(code, 0);
     assert.ok(exitAt - termAt < 30_000, 'exited within 30 s');

@@ -21,6 +21,8 @@ const LIMIT = 2;
 const BACKEND_MS = 40;
 const BODY = (): string => '{"uid":"1","size":10}';
 const perSecond = (n: number, ms: number): number => (n * 1000) / ms;
+/** What the backend can complete at most; the measured capacity (callers at exactly the limit) is lower. */
+const THEORETICAL = perSecond(LIMIT, BACKEND_MS);
 /** A cumulative bucket of the recommend route's request histogram in /metrics text. */
 const bucket = (text: string, le: string, scene: string, code: string): number => {
   const line = `pairec_request_duration_seconds_bucket{le="${le}",route="/api/recommend",scene="${scene}",code="${code}"} `;
@@ -72,7 +74,8 @@ describe('admission control under overload (real process, slow backend)', () => 
       (bucket(metricsBefore, '0.1', 'default_scene', '2xx') - bucket(metricsStart, '0.1', 'default_scene', '2xx')) /
       (bucket(metricsBefore, '+Inf', 'default_scene', '2xx') - bucket(metricsStart, '+Inf', 'default_scene', '2xx'));
 
-    const out = await load.open('/api/recommend', BODY, 3 * capacity, 5000);
+    // 3 × the backend's own bound: at least 3 × what the system completes, however busy the machine.
+    const out = await load.open('/api/recommend', BODY, 3 * THEORETICAL, 5000);
     const ok = out.filter((o) => o.status === 200);
     const shed = out.filter((o) => o.status === 503 && o.errorCode === 'ERR_OVERLOADED');
     const goodput = perSecond(ok.length, 5000);
@@ -89,15 +92,15 @@ describe('admission control under overload (real process, slow backend)', () => 
     const okUnder100ms = bucket(metrics, '0.1', 'default_scene', '2xx') - bucket(metricsBefore, '0.1', 'default_scene', '2xx');
     const okServer = bucket(metrics, '+Inf', 'default_scene', '2xx') - bucket(metricsBefore, '+Inf', 'default_scene', '2xx');
 
-    t.diagnostic(`capacity (${LIMIT} callers, backend ${BACKEND_MS} ms): ${capacity.toFixed(1)} req/s; theoretical ${perSecond(LIMIT, BACKEND_MS)} req/s`);
+    t.diagnostic(`capacity (${LIMIT} callers, backend ${BACKEND_MS} ms): ${capacity.toFixed(1)} req/s; theoretical ${THEORETICAL} req/s`);
     t.diagnostic(`offered ${perSecond(out.length, 5000).toFixed(1)} req/s for 5 s: ${JSON.stringify(summary(out))}`);
-    t.diagnostic(`goodput ${goodput.toFixed(1)} req/s = ${(goodput / capacity).toFixed(3)} × capacity; admitted client round trip P50 ${percentile(ok.map((o) => o.ms), 50).toFixed(1)} ms, P99 ${p99.toFixed(1)} ms; server-side ${okUnder100ms}/${okServer} within 100 ms`);
+    t.diagnostic(`goodput ${goodput.toFixed(1)} req/s = ${(goodput / capacity).toFixed(3)} × capacity (${(goodput / THEORETICAL).toFixed(3)} × theoretical); admitted client round trip P50 ${percentile(ok.map((o) => o.ms), 50).toFixed(1)} ms, P99 ${p99.toFixed(1)} ms; server-side ${okUnder100ms}/${okServer} within 100 ms`);
     t.diagnostic(`at the limit (no overload) ${(floor * 100).toFixed(1)} % of requests answer within 100 ms server-side (the machine's noise floor)`);
     t.diagnostic(`shed replies: client round trip P50 ${shedP50.toFixed(2)} ms, P99 ${shedP99.toFixed(2)} ms; server-side ${shedUnder5ms}/${shedServer} within 5 ms, ${shedUnder25ms} within 25 ms`);
     t.diagnostic(`backend calls ${calls} for ${ok.length} admitted requests`);
 
     assert.equal(out.length - ok.length - shed.length, 0, `only 200 or 503 ERR_OVERLOADED: ${JSON.stringify(summary(out))}`);
-    assert.ok(shed.length > out.length / 2, 'most of the excess is shed');
+    assert.ok(shed.length > ok.length, 'the excess is shed');
     assert.ok(okServer >= ok.length, 'every admitted request is in the server histogram');
     // P99 < 100 ms; on a machine so busy that even unloaded requests miss it, overload must
     // not make it worse than that floor (without admission control the backend queue grows
@@ -115,7 +118,7 @@ describe('admission control under overload (real process, slow backend)', () => 
 
   it('at 10× capacity for 10 s: no crash, and full goodput again within 5 s of the load dropping', async (t) => {
     assert.ok(capacity > 0, 'capacity measured by the previous test');
-    const storm = await load.open('/api/recommend', BODY, 10 * capacity, 10_000);
+    const storm = await load.open('/api/recommend', BODY, 10 * THEORETICAL, 10_000);
     const after = await load.closed('/api/recommend', BODY, LIMIT, 6000);
     const perSecondAfter = Array.from({ length: 6 }, (_, s) => after.filter((o) => o.status === 200 && o.sentAt >= s * 1000 && o.sentAt < (s + 1) * 1000).length);
     const recovered = perSecondAfter.findIndex((n) => n >= 0.9 * capacity);
