@@ -114,7 +114,13 @@ describe('admission control under overload (real process, slow backend)', () => 
     // for the whole run and latencies reach seconds).
     const want = Math.min(0.99, floor - 0.1);
     assert.ok(okUnder100ms >= want * okServer, `admitted within 100 ms server-side: ${okUnder100ms}/${okServer}, want ≥ ${(want * 100).toFixed(1)} %`);
-    assert.ok(goodput >= 0.9 * capacity, `goodput ${goodput} ≥ 0.9 × ${capacity}`);
+    // The load generator shares the busy machine and stalls at times (its P99 above): goodput is
+    // judged over the seconds in which it did offer at least 2 × capacity.
+    const loaded = Array.from({ length: 5 }, (_, i) => out.filter((o) => o.sentAt >= i * 1000 && o.sentAt < (i + 1) * 1000)).filter((w) => w.length >= 2 * capacity);
+    const loadedGoodput = loaded.length === 0 ? 0 : loaded.reduce((n, w) => n + w.filter((o) => o.status === 200).length, 0) / loaded.length;
+    t.diagnostic(`goodput over the ${loaded.length} seconds offered ≥ 2 × capacity: ${loadedGoodput.toFixed(1)} req/s = ${(loadedGoodput / capacity).toFixed(3)} × capacity`);
+    assert.ok(loaded.length >= 2, 'overload was offered for at least 2 s');
+    assert.ok(loadedGoodput >= 0.9 * capacity, `goodput ${loadedGoodput} ≥ 0.9 × ${capacity}`);
     assert.equal(calls, ok.length, 'one backend call per admitted request, none for a shed one');
     assert.ok(shedServer >= shed.length, 'every shed reply is in the server histogram');
     assert.ok(shedUnder5ms >= 0.9 * shedServer, `shed replies leave the server within 5 ms (${shedUnder5ms}/${shedServer})`);
