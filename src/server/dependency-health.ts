@@ -4,9 +4,10 @@ import type { ErrorCode } from '../errors.js';
  * Error codes that mean a dependency failed a request outright: a backend or every recall
  * source failed and no FallbackConfig answered instead (a scene with a fallback answers
  * 200 from it, so its failures never show here). That is this engine's "critical
- * dependency down with no fallback".
+ * dependency down with no fallback". A backend's open circuit breaker counts; a full
+ * bulkhead or a passed deadline does not (those are load, not an outage).
  */
-export const DEPENDENCY_CODES: ReadonlySet<ErrorCode> = new Set(['ERR_BACKEND_UNAVAILABLE', 'ERR_BACKEND_REPLY', 'ERR_RECALL_FAILED']);
+export const DEPENDENCY_CODES: ReadonlySet<ErrorCode> = new Set(['ERR_BACKEND_UNAVAILABLE', 'ERR_BACKEND_REPLY', 'ERR_RECALL_FAILED', 'ERR_CIRCUIT_OPEN']);
 
 /** Window and threshold: at least MIN_FAILURES such failures, and no success, in the last WINDOW_S seconds. */
 const WINDOW_S = 10;
