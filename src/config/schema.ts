@@ -29,7 +29,7 @@ export const ListenConfSchema = Obj({
   /** Headers must arrive within this, ms (slowloris bound); at most RequestTimeoutMs. */
   HeadersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
   /** An idle keep-alive connection is closed after this, ms. */
-  KeepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  KeepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000 }),
 });
 
 export const LogConfSchema = Obj({

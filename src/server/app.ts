@@ -33,7 +33,7 @@ export interface AppOptions {
   readonly admission?: Admission;
 }
 
-const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5000 };
+const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 };
 
 const statusClass = (code: number): string => `${Math.floor(code / 100)}xx`;
 

@@ -46,7 +46,7 @@ describe('config schema', () => {
     });
     assert.equal(config.ListenConf.RequestTimeoutMs, 30_000);
     assert.equal(config.ListenConf.HeadersTimeoutMs, 10_000);
-    assert.equal(config.ListenConf.KeepAliveTimeoutMs, 5000);
+    assert.equal(config.ListenConf.KeepAliveTimeoutMs, 72_000);
     assert.equal(config.monitoring.enable_metrics, true);
     assert.equal(config.monitoring.sample_rate, 0.01);
     assert.equal(config.optimization.max_idle_connections, 100);
