@@ -79,8 +79,10 @@ export const serveCommand: Command = {
       const peers = joinCluster(server.metrics.registry, () => server.engine.localExposures);
       server.state.peers = peers;
       server.loaded.then(() => peers.reportReady(true), () => undefined);
-      // The primary went away: stop serving rather than run unsupervised.
+      // The primary went away: stop serving rather than run unsupervised. Messages to it
+      // (net.Server's close, metrics replies) then fail with EPIPE: not a reason to crash.
       process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      cluster.worker?.on('error', (err) => logger.warn({ err }, 'message to the cluster primary failed'));
     }
     installProcessErrorHandlers({ registry: server.metrics.registry, logger });
     if (values['loop-delay']) registerLoopDelay(server.metrics.registry);

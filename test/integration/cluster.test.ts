@@ -86,8 +86,9 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     const from = server.lines.length;
     process.kill(victim, 'SIGKILL');
     let ok = 0;
-    const end = Date.now() + 20_000;
-    while (Date.now() < end && server.since(from, (l) => l.msg === 'listening').length === 0) {
+    // Until the process is back and some request was answered meanwhile (by the other one).
+    const end = Date.now() + 45_000;
+    while (Date.now() < end && (ok === 0 || server.since(from, (l) => l.msg === 'listening').length === 0)) {
       const r = await post(server.port, '/api/recommend', { uid: '3' }).catch(() => undefined);
       if (r?.status === 200) ok++;
       await new Promise((res) => setTimeout(res, 50));
