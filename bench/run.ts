@@ -15,10 +15,9 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import { Engine } from '../src/engine/engine.js';
+import { parseConfig } from '../src/config/validate.js';
+import { builtinVocabulary } from '../src/engine/vocabulary.js';
 import { createDefaultRegistry } from '../src/algorithm/builtins.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import { planSizing, sizingEnv } from '../src/runtime/sizing.js';
 import { freePort } from './e2e/port.js';
 import { runWrk } from './e2e/wrk.js';
@@ -48,13 +47,12 @@ const log = (msg: string): void => {
   process.stderr.write(`${msg}\n`);
 };
 
-const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'silent' }) });
 const raw = JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
 if (values['rw-1m']) {
   const cat = raw.CatalogConf as { Demo: Record<string, number> };
   cat.Demo = { ...cat.Demo, Items: 1_000_000 };
 }
-const config = engine.parse(raw);
+const config = parseConfig(raw, builtinVocabulary(createDefaultRegistry()));
 const workers = planSizing({ ...sizingEnv(), workers: values.workers }, config.performance.gc_percent).workers;
 const users = config.CatalogConf?.Demo.Users ?? 10000;
 const items = config.CatalogConf?.Demo.Items ?? 0;

@@ -4,9 +4,9 @@ import { startServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
 import { readConfigFile } from '../config/load.js';
-import { Engine } from '../engine/engine.js';
+import { parseConfig } from '../config/validate.js';
+import { builtinVocabulary } from '../engine/vocabulary.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
-import { createMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
 import { runPrimary } from '../server/cluster/primary.js';
@@ -26,8 +26,8 @@ const printProblems = (err: ConfigError): number => {
  */
 async function startCluster(configPath: string, workersFlag: string | undefined): Promise<boolean> {
   const logger = createLogger('info');
-  const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger });
-  const config = engine.parse(await readConfigFile(configPath));
+  // Validation only: the primary builds nothing, so no engine (metrics, Redis pool) is made.
+  const config = parseConfig(await readConfigFile(configPath), builtinVocabulary(createDefaultRegistry()));
   const env = sizingEnv();
   const plan = planSizing({ ...env, workers: workersFlag ?? env.workers }, config.performance.gc_percent);
   const flags = v8Flags(plan);
