@@ -20,6 +20,7 @@ import { loadCatalog } from '../src/catalog/load.js';
 import { annType } from '../src/algorithm/ann/index.js';
 import { faissType } from '../src/algorithm/faiss/index.js';
 import type { Algorithm } from '../src/algorithm/contract.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +61,6 @@ const port = await new Promise<number>((resolve) => {
 });
 
 const ctx = () => ({ deadline: performance.now() + 10_000, signal: new AbortController().signal });
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Queries/s with `concurrency` runs in flight, each of `batch` vectors. */
 async function qps(algo: Algorithm<'retrieval'>, concurrency: number, batch: number): Promise<number> {

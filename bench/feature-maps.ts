@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../src/catalog/catalog.js';
 import { demoCatalogData, generateDemo, RW_100K } from '../src/catalog/demo.js';
 import type { FeatureInput, FeatureMap } from '../src/algorithm/contract.js';
+import { median } from './stats.js';
 
 const catalog = createCatalog(demoCatalogData(generateDemo({ ...RW_100K, users: 10 })), 'bench');
 const rows = Array.from({ length: 300 }, (_, i) => (i * 331) % RW_100K.items);
@@ -41,7 +42,6 @@ const variants: [string, (row: number, s: number) => FeatureMap][] = [
     return m;
   }],
 ];
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const results = new Map<string, number[]>();
 for (let round = 0; round < 5; round++) {
   for (const [name, build] of variants) {

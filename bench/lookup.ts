@@ -12,6 +12,7 @@ import { lookupType } from '../src/algorithm/lookup/index.js';
 import { withMetrics } from '../src/algorithm/middleware/metrics.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import type { FeatureMap } from '../src/algorithm/contract.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +36,6 @@ const raw = await lookupType.create('bench', { FieldName: 'popularity', DefaultS
 const wrapped = withMetrics(metrics)(raw);
 const ctx = { deadline: performance.now() + 1e9, signal: new AbortController().signal };
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function measure(run: () => Promise<unknown> | unknown): Promise<number> {
   for (let i = 0; i < 200; i++) await run(); // warm-up

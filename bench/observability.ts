@@ -17,11 +17,11 @@ import { withTracing } from '../src/algorithm/middleware/tracing.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { Tracing } from '../src/observability/tracing.js';
 import { buildApp } from '../src/server/app.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '2' } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const devNull = (level: string): Logger => pino({ level, base: { pid: process.pid } }, pino.destination({ dest: '/dev/null', sync: true }));
 
 // 1. The log call itself, as request-log.ts makes it.

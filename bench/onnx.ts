@@ -34,6 +34,7 @@ import { OnnxConfSchema } from '../src/algorithm/onnx/config.js';
 import type { Algorithm, FeatureMap } from '../src/algorithm/contract.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { createRng } from '../src/catalog/random.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +54,6 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const nItems = Number(values.items);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 // ---- 1. in process -------------------------------------------------------------------

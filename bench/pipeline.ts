@@ -14,6 +14,7 @@ import { recommend } from '../src/engine/recommend.js';
 import { createDefaultRegistry } from '../src/algorithm/builtins.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import type { RecommendRequest } from '../src/pipeline/context.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +39,6 @@ const request = (i: number, debug: boolean): RecommendRequest => ({
   features: {},
   debug,
 });
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 for (let i = 0; i < 500; i++) await recommend(engine, request(i, false)); // warm-up: JIT, caches
 const cpu: number[] = [];

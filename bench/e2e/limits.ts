@@ -8,6 +8,7 @@ import { specWidth } from '../../src/model/feature-spec.js';
 import type { Config } from '../../src/config/schema.js';
 import type { AnnConf } from '../../src/algorithm/ann/config.js';
 import type { OnnxConf } from '../../src/algorithm/onnx/config.js';
+import { median } from '../stats.js';
 
 export interface ComponentCosts {
   /** CPU µs of one ANN search (k = the scene's RecallCount, the configured ef). */
@@ -25,7 +26,6 @@ const cpuUs = (): number => {
   const c = process.cpuUsage();
   return c.user + c.system;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * The unavoidable parts of one RW-100k request, each alone on one thread, in CPU time
