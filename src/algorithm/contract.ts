@@ -34,9 +34,37 @@ export interface AlgoResponse {
 export type FeatureInput = FeatureValue | Float32Array | undefined;
 export type FeatureMap = Readonly<Record<string, FeatureInput>>;
 
+/** A dense numeric item column: row r's values are `data[r * dim .. (r + 1) * dim)`. */
+export interface ItemColumn {
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** Where catalog rows' features live: dense columns, and the per-row map for the rest. */
+export interface RowSource {
+  /** The column of a feature, when it is a dense numeric one; undefined otherwise. */
+  column(name: string): ItemColumn | undefined;
+  /** The row's features as a map: what `ScoreInput.items` would have held for it. */
+  map(row: number): FeatureMap;
+}
+
+/** Items that are plain catalog rows (nothing loaded for them per request). */
+export interface CatalogRows {
+  readonly rows: Int32Array;
+  readonly source: RowSource;
+}
+
 /** Input of a scoring (rank) algorithm: one feature map per item, plus the user's. */
 export interface ScoreInput {
+  /** One feature map per item; empty when `rows` carries the items instead. */
   readonly items: readonly FeatureMap[];
+  /**
+   * The items as catalog rows, handed only to types that declare `readsRows`
+   * (AlgorithmTypeDef): an in-process model copies columns straight into its input
+   * tensor instead of chasing one map per item (rank's largest cost besides the model).
+   * Everything else sees `items` (see itemMapsOf).
+   */
+  readonly rows?: CatalogRows;
   readonly user?: FeatureMap;
   /**
    * Row-aligned user features, set when runs of several requests are coalesced into one
@@ -91,6 +119,22 @@ export type AnyAlgorithm = { [K in AlgorithmKind]: Algorithm<K> }[AlgorithmKind]
 
 /** How many items a run handles, per kind: the value of `pairec_algorithm_input_size`. */
 export const inputSizeOf: { readonly [K in AlgorithmKind]: (input: KindInput<K>) => number } = {
-  score: (input) => input.items.length,
+  score: (input) => scoreInputSize(input),
   retrieval: (input) => input.vectors.length,
 };
+
+/** How many items a score input carries, as rows or as maps. */
+export function scoreInputSize(input: ScoreInput): number {
+  return input.rows ? input.rows.rows.length : input.items.length;
+}
+
+/** The input with one feature map per item: rows become their catalog maps (for code that reads maps only). */
+export function itemMapsOf(input: ScoreInput): ScoreInput {
+  const { rows } = input;
+  if (!rows) return input;
+  const items = new Array<FeatureMap>(rows.rows.length);
+  for (let i = 0; i < items.length; i++) items[i] = rows.source.map(rows.rows[i] as number);
+  const out: { -readonly [P in keyof ScoreInput]: ScoreInput[P] } = { ...input, items };
+  delete out.rows;
+  return out;
+}

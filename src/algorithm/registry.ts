@@ -39,6 +39,11 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
    * one map per candidate. Undefined: the run may read any feature.
    */
   itemFeatures?(conf: Static<S>): readonly string[];
+  /**
+   * Runs read `ScoreInput.rows` when it is set (with itemFeatures declared): rank then
+   * hands plain catalog candidates over as rows, not maps.
+   */
+  readonly readsRows?: boolean;
   /** Calls a remote backend: wrapped in a circuit breaker and a bulkhead (middleware/backend-guard.ts). */
   readonly remote?: boolean;
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;

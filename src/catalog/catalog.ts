@@ -3,6 +3,9 @@
  * Embeddings are one contiguous Float32Array per side (row-major, `dim` wide) so ANN
  * libraries and exact search read them without copies.
  */
+import type { ItemColumn, RowSource } from '../algorithm/contract.js';
+import { RowMarks } from './row-marks.js';
+
 export type FeatureValue = string | number | boolean | null;
 export type Features = Readonly<Record<string, FeatureValue>>;
 
@@ -33,6 +36,10 @@ export interface Catalog extends CatalogData {
    * of assembling it from parts.
    */
   itemFeatureMap(row: number): Readonly<Record<string, FeatureValue | Float32Array>>;
+  /** The items as a model reads them by row: `embedding` and numeric features as dense columns. */
+  readonly rowSource: RowSource;
+  /** Marks for deduplicating candidates by row (filter UniqueFilter). */
+  readonly rowMarks: RowMarks;
 }
 
 const EMPTY: Readonly<Record<string, FeatureValue | Float32Array>> = Object.freeze({});
@@ -53,13 +60,39 @@ export function createCatalog(data: CatalogData, signature: string): Catalog {
   const itemMaps: readonly Readonly<Record<string, FeatureValue | Float32Array>>[] = data.itemFeatures.map((f, row) =>
     Object.freeze(Object.assign({}, f, { embedding: itemVector(row) })),
   );
+  const itemFeatureMap = (row: number): Readonly<Record<string, FeatureValue | Float32Array>> => itemMaps[row] ?? EMPTY;
   return {
     ...data,
     signature,
+    rowSource: { column: columnsOf(data), map: itemFeatureMap },
+    rowMarks: new RowMarks(data.itemIds.length),
     itemIndex: (id) => items.get(id),
     userIndex: (id) => users.get(id),
     userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
     itemVector,
-    itemFeatureMap: (row) => itemMaps[row] ?? EMPTY,
+    itemFeatureMap,
+  };
+}
+
+/**
+ * Dense columns by feature name: `embedding` is the embedding matrix itself; a feature
+ * that is a finite number on every row becomes a Float32Array on first request (kept);
+ * any other feature has no column and is read from the row maps.
+ */
+function columnsOf(data: CatalogData): (name: string) => ItemColumn | undefined {
+  const columns = new Map<string, ItemColumn | undefined>([['embedding', { dim: data.dim, data: data.itemEmbeddings }]]);
+  return (name) => {
+    if (columns.has(name)) return columns.get(name);
+    const values = new Float32Array(data.itemFeatures.length);
+    let dense = true;
+    for (let row = 0; row < values.length && dense; row++) {
+      const f = data.itemFeatures[row];
+      const v = f && Object.hasOwn(f, name) ? f[name] : undefined;
+      if (typeof v === 'number' && Number.isFinite(v)) values[row] = v;
+      else dense = false;
+    }
+    const column = dense ? { dim: 1, data: values } : undefined;
+    columns.set(name, column);
+    return column;
   };
 }

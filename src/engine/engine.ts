@@ -15,6 +15,7 @@ import type { Middleware } from '../algorithm/middleware/compose.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { compileScenes } from '../pipeline/scene.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
+import type { ItemReads } from '../pipeline/rank.js';
 import { builtinVocabulary } from './vocabulary.js';
 import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
@@ -23,14 +24,14 @@ import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
 
-/** By algorithm name, the item features its runs read, when its type declares them. */
-function itemFeatureLookup(config: Config, registry: AlgorithmRegistry): (name: string) => readonly string[] | undefined {
-  const byName = new Map<string, readonly string[]>();
+/** By algorithm name, what its runs read of an item, when its type declares it. */
+function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
+  const byName = new Map<string, ItemReads>();
   for (const a of config.AlgoConfs) {
     const def = registry.getType(a.Type);
     const conf = def && (a as Record<string, unknown>)[def.confKey];
     // The conf was validated against the type's schema when the config was parsed.
-    if (def?.itemFeatures && conf !== undefined) byName.set(a.Name, def.itemFeatures(conf as never));
+    if (def?.itemFeatures && conf !== undefined) byName.set(a.Name, { features: def.itemFeatures(conf as never), rows: def.readsRows === true });
   }
   return (name) => byName.get(name);
 }
@@ -185,8 +186,8 @@ export class Engine {
       });
       redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
       const pool = this.#redis;
-      const itemFeaturesOf = itemFeatureLookup(config, this.#opts.registry);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemFeaturesOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
       await redis.ready();
       algorithms = pending.commit();

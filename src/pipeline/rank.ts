@@ -1,7 +1,7 @@
 import { PairecError } from '../errors.js';
 import { compileExpression } from '../expression/expression.js';
 import { rankVariable } from '../config/references.js';
-import type { AlgoResponse, FeatureMap } from '../algorithm/contract.js';
+import type { AlgoResponse, CatalogRows, FeatureMap, ScoreInput } from '../algorithm/contract.js';
 import type { RankSceneConf } from '../config/schema.js';
 import type { Candidate, PipelineContext } from './context.js';
 
@@ -10,17 +10,26 @@ import type { Candidate, PipelineContext } from './context.js';
  * (batches run concurrently). The first algorithm's score becomes the item's score;
  * every algorithm's score is kept in the item's score map.
  */
+const NO_ITEMS: readonly FeatureMap[] = Object.freeze([]);
+
 export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<void>;
 
-export function createRankStage(conf: RankSceneConf, itemFeaturesOf?: (algoName: string) => readonly string[] | undefined): RankStage {
+/** What an algorithm's runs read of an item (AlgorithmTypeDef.itemFeatures and readsRows). */
+export interface ItemReads {
+  readonly features: readonly string[];
+  /** Takes plain catalog candidates as rows (ScoreInput.rows). */
+  readonly rows: boolean;
+}
+
+export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: string) => ItemReads | undefined): RankStage {
   const names = conf.RankAlgoList;
   // When every algorithm declares the item features it reads and none is per candidate
   // (recall_score), a candidate without request features is ranked on the catalog's
   // shared per-row map: no map is built per candidate (≈ 10 % of a request's CPU).
-  const shared = names.every((n) => {
-    const reads = itemFeaturesOf?.(n);
-    return reads !== undefined && !reads.includes('recall_score');
-  });
+  const reads = names.map((n) => itemReadsOf?.(n));
+  const shared = reads.every((r) => r !== undefined && !r.features.includes('recall_score'));
+  // Those that take rows get them when every candidate is a plain catalog row: no map at all.
+  const byRows = reads.map((r) => shared && r?.rows === true);
   const featuresOf = (ctx: PipelineContext): ((c: Candidate) => FeatureMap) => {
     const { catalog } = ctx;
     if (!shared || !catalog) return ctx.itemFeatures;
@@ -31,18 +40,28 @@ export function createRankStage(conf: RankSceneConf, itemFeaturesOf?: (algoName:
   const rankScore = conf.RankScore === undefined ? undefined : compileExpression(conf.RankScore, rankVariable(names)).run;
   return async (cands, ctx) => {
     if (cands.length === 0) return;
-    const items: FeatureMap[] = cands.map(featuresOf(ctx));
+    const rows = byRows.includes(true) ? catalogRows(cands, ctx) : undefined;
+    let maps: FeatureMap[] | undefined;
     const user = ctx.userFeatures;
-    const results = await Promise.all(
-      names.map(async (name) => {
-        const algo = ctx.algorithms.get(name, 'score');
-        const parts: Promise<readonly AlgoResponse[]>[] = [];
-        for (let i = 0; i < items.length; i += batch) {
-          parts.push(algo.run({ items: items.slice(i, i + batch), user }, ctx));
+    const inputs = (a: number): ScoreInput[] => {
+      const out: ScoreInput[] = [];
+      if (rows && byRows[a]) {
+        for (let i = 0; i < rows.rows.length; i += batch) {
+          out.push({ items: NO_ITEMS, rows: { source: rows.source, rows: rows.rows.subarray(i, i + batch) }, user });
         }
-        const out = (await Promise.all(parts)).flat();
-        if (out.length !== items.length) {
-          throw new PairecError('ERR_ALGORITHM_INPUT', `"${name}" returned ${out.length} scores for ${items.length} items`);
+        return out;
+      }
+      maps ??= cands.map(featuresOf(ctx));
+      for (let i = 0; i < maps.length; i += batch) out.push({ items: maps.slice(i, i + batch), user });
+      return out;
+    };
+    const results = await Promise.all(
+      names.map(async (name, a) => {
+        const algo = ctx.algorithms.get(name, 'score');
+        const parts = inputs(a).map((input) => algo.run(input, ctx));
+        const out = parts.length === 1 ? await (parts[0] as Promise<readonly AlgoResponse[]>) : (await Promise.all(parts)).flat();
+        if (out.length !== cands.length) {
+          throw new PairecError('ERR_ALGORITHM_INPUT', `"${name}" returned ${out.length} scores for ${cands.length} items`);
         }
         return out;
       }),
@@ -70,4 +89,17 @@ export function createRankStage(conf: RankSceneConf, itemFeaturesOf?: (algoName:
       }
     }
   };
+}
+
+/** The candidates as catalog rows, or undefined when one is not a plain catalog row. */
+function catalogRows(cands: readonly Candidate[], ctx: PipelineContext): CatalogRows | undefined {
+  const { catalog } = ctx;
+  if (!catalog) return undefined;
+  const rows = new Int32Array(cands.length);
+  for (let i = 0; i < cands.length; i++) {
+    const c = cands[i] as Candidate;
+    if (c.row < 0 || c.features !== undefined) return undefined;
+    rows[i] = c.row;
+  }
+  return { rows, source: catalog.rowSource };
 }

@@ -10,7 +10,7 @@ import { SORT_TYPES } from './sort/index.js';
 import type { Sort } from './sort/index.js';
 import { RECALL_TYPES } from './recall/index.js';
 import { createRankStage } from './rank.js';
-import type { RankStage } from './rank.js';
+import type { ItemReads, RankStage } from './rank.js';
 import { fanOutRecalls } from './recall/timeout.js';
 import type { TimedRecall } from './recall/timeout.js';
 import { Fallback } from './fallback.js';
@@ -148,8 +148,8 @@ export function compileScenes(
     readonly catalog: Catalog | undefined;
     /** Exposure store of a FilterConfs entry with a Redis DaoConf (by filter Name). */
     readonly exposureFor?: (filterName: string) => ExposureStore | undefined;
-    /** By algorithm name, the item features its runs read (AlgorithmTypeDef.itemFeatures). */
-    readonly itemFeaturesOf?: (algoName: string) => readonly string[] | undefined;
+    /** By algorithm name, what its runs read of an item (AlgorithmTypeDef.itemFeatures, readsRows). */
+    readonly itemReadsOf?: (algoName: string) => ItemReads | undefined;
     /** FeatureConfs loaders by scene. */
     readonly features?: ReadonlyMap<string, FeatureLoader[]>;
     /** This config generation's Redis clients, for recall sources with a Redis DAO. */
@@ -186,7 +186,7 @@ export function compileScenes(
       })
       .filter((s): s is Sort => s !== undefined);
     const rankConf = config.RankConf[scene];
-    const rank = rankConf ? createRankStage(rankConf, env.itemFeaturesOf) : undefined;
+    const rank = rankConf ? createRankStage(rankConf, env.itemReadsOf) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
     for (const [category, conf] of Object.entries(categories)) {
       const recalls = conf.RecallNames.map((n) => {

@@ -8,6 +8,7 @@ import type { OnnxConf } from '../../src/algorithm/onnx/index.js';
 import { OnnxConfSchema } from '../../src/algorithm/onnx/config.js';
 import type { FeatureMap } from '../../src/algorithm/contract.js';
 import { PairecError } from '../../src/errors.js';
+import { createCatalog } from '../../src/catalog/catalog.js';
 import { buildDeps, runContext, testMetrics } from '../helpers/context.js';
 
 interface Reference {
@@ -56,6 +57,21 @@ describe('ONNX type', () => {
     assert.ok(Math.abs((batched[0]?.score ?? NaN) - (alone[0] ?? NaN)) < 1e-6);
     const perRow = await algo.run({ users: inputs.map((x) => x.user), items: inputs.map((x) => x.items[0] ?? {}) }, runContext());
     perRow.forEach((r, i) => assert.ok(Math.abs(r.score - (alone[i] ?? NaN)) < 1e-6, `row ${i}`));
+    await algo.close();
+  });
+
+  it('scores catalog rows (ScoreInput.rows) exactly like the same rows given as maps', async () => {
+    const algo = await onnxType.create('m', conf(), buildDeps());
+    const inputs = referenceInputs();
+    const itemEmbeddings = new Float32Array(inputs.length * 64);
+    inputs.forEach((x, i) => itemEmbeddings.set(x.items[0]?.embedding as Float32Array, i * 64));
+    const catalog = createCatalog({ dim: 64, itemIds: inputs.map((_, i) => String(i)), itemEmbeddings, itemFeatures: inputs.map(() => ({})), userIds: [], userEmbeddings: new Float32Array(0) }, 'ref');
+    const rows = Int32Array.from(inputs.keys()).reverse();
+    const user = inputs[0]?.user;
+    const byRows = await algo.run({ items: [], rows: { rows, source: catalog.rowSource }, user }, runContext());
+    const byMaps = await algo.run({ items: Array.from(rows, (r) => catalog.itemFeatureMap(r)), user }, runContext());
+    assert.equal(byRows.length, inputs.length);
+    assert.deepEqual(byRows, byMaps);
     await algo.close();
   });
 

@@ -2,18 +2,20 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRankStage } from '../../src/pipeline/rank.js';
 import type { AlgorithmSet } from '../../src/algorithm/algorithm-set.js';
+import { scoreInputSize } from '../../src/algorithm/contract.js';
 import type { FeatureMap, ScoreInput } from '../../src/algorithm/contract.js';
 import type { PipelineContext } from '../../src/pipeline/context.js';
 import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
 
 /** A rank context whose one score algorithm records the item maps it was given. */
-function recordingContext(seen: FeatureMap[][]): PipelineContext {
+function recordingContext(seen: FeatureMap[][], rowsSeen?: number[][]): PipelineContext {
   const catalog = tinyCatalog([{ category: 'a' }, { category: 'b' }, { category: 'c' }]);
   const algo = {
     name: 'm',
     run: (input: ScoreInput) => {
       seen.push([...input.items]);
-      return Promise.resolve(input.items.map((_, i) => ({ score: i })));
+      if (input.rows) rowsSeen?.push([...input.rows.rows]);
+      return Promise.resolve(Array.from({ length: scoreInputSize(input) }, (_, i) => ({ score: i })));
     },
   };
   return {
@@ -30,13 +32,13 @@ describe('rank: item feature maps', () => {
     const seen: FeatureMap[][] = [];
     const ctx = recordingContext(seen);
     const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]));
-    await createRankStage(conf, () => ['embedding', 'category'])(cands, ctx);
+    await createRankStage(conf, () => ({ features: ['embedding', 'category'], rows: false }))(cands, ctx);
     seen[0]?.forEach((m, i) => assert.equal(m, ctx.catalog?.itemFeatureMap(i)));
     assert.equal(seen[0]?.[1]?.category, 'b');
   });
 
   it('builds a map per candidate when the algorithm reads recall_score, declares nothing, or the candidate has request features', async () => {
-    for (const reads of [() => ['embedding', 'recall_score'], () => undefined]) {
+    for (const reads of [() => ({ features: ['embedding', 'recall_score'], rows: true }), () => undefined]) {
       const seen: FeatureMap[][] = [];
       const ctx = recordingContext(seen);
       await createRankStage(conf, reads)(candidatesOf(ctx.catalog ?? tinyCatalog([]), 'r', [7, 8, 9]), ctx);
@@ -47,8 +49,19 @@ describe('rank: item feature maps', () => {
     const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]));
     const first = cands[0];
     if (first) first.features = { category: 'from-redis' };
-    await createRankStage(conf, () => ['category'])(cands, ctx);
+    await createRankStage(conf, () => ({ features: ['category'], rows: true }))(cands, ctx);
     assert.equal(seen[0]?.[0]?.category, 'from-redis');
     assert.equal(seen[0]?.[1], ctx.catalog?.itemFeatureMap(1));
+  });
+
+  it('hands plain catalog candidates as rows to an algorithm that reads rows, in batches, and scores them in order', async () => {
+    const seen: FeatureMap[][] = [];
+    const rowsSeen: number[][] = [];
+    const ctx = recordingContext(seen, rowsSeen);
+    const cands = candidatesOf(ctx.catalog ?? tinyCatalog([])).reverse();
+    await createRankStage({ RankAlgoList: ['m'], BatchCount: 2 }, () => ({ features: ['embedding'], rows: true }))(cands, ctx);
+    assert.deepEqual(rowsSeen, [[2, 1], [0]]);
+    assert.deepEqual(seen, [[], []]);
+    assert.deepEqual(cands.map((c) => c.score), [0, 1, 0]);
   });
 });

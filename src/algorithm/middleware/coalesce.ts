@@ -1,4 +1,5 @@
 import { PairecError } from '../../errors.js';
+import { itemMapsOf, scoreInputSize } from '../contract.js';
 import type { AlgorithmKind, FeatureMap, KindInput, KindOutput, Neighbours } from '../contract.js';
 
 /** How runs of one kind merge into one call and how that call's output splits back. */
@@ -10,28 +11,38 @@ export interface Coalescer<K extends AlgorithmKind> {
 }
 
 const scoreCoalescer: Coalescer<'score'> = {
-  size: (input) => input.items.length,
+  size: scoreInputSize,
   merge: (inputs) => {
     if (inputs.length === 1 && inputs[0]) return inputs[0];
-    const items: FeatureMap[] = [];
     const users: FeatureMap[] = [];
     for (const input of inputs) {
-      input.items.forEach((item, i) => {
-        items.push(item);
-        users.push(input.users?.[i] ?? input.user ?? {});
-      });
+      const n = scoreInputSize(input);
+      for (let i = 0; i < n; i++) users.push(input.users?.[i] ?? input.user ?? {});
     }
-    return { items, users };
+    // Rows of one source stay rows (the runs share a config generation, hence a catalog);
+    // anything else becomes maps.
+    const source = inputs[0]?.rows?.source;
+    if (source && inputs.every((i) => i.rows?.source === source)) {
+      const rows = new Int32Array(users.length);
+      let at = 0;
+      for (const input of inputs) {
+        rows.set(input.rows?.rows ?? [], at);
+        at += scoreInputSize(input);
+      }
+      return { items: [], rows: { source, rows }, users };
+    }
+    return { items: inputs.flatMap((i) => itemMapsOf(i).items), users };
   },
   split: (output, inputs) => {
-    const total = inputs.reduce((n, i) => n + i.items.length, 0);
+    const total = inputs.reduce((n, i) => n + scoreInputSize(i), 0);
     if (output.length !== total) {
       throw new PairecError('ERR_ALGORITHM_INPUT', `batched call returned ${output.length} scores for ${total} items`);
     }
     let at = 0;
     return inputs.map((input) => {
-      const part = output.slice(at, at + input.items.length);
-      at += input.items.length;
+      const n = scoreInputSize(input);
+      const part = output.slice(at, at + n);
+      at += n;
       return part;
     });
   },

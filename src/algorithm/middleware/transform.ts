@@ -1,4 +1,5 @@
-import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext } from '../contract.js';
+import { itemMapsOf } from '../contract.js';
+import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext, ScoreInput } from '../contract.js';
 import type { AlgorithmRegistry } from '../registry.js';
 import type { Middleware } from './compose.js';
 
@@ -25,7 +26,8 @@ class TransformAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#next.run(fn ? fn(input) : input, ctx);
+    // A transformer is user code written against item maps: rows become maps for it.
+    return this.#next.run(fn ? fn(this.kind === 'score' ? (itemMapsOf(input as ScoreInput) as KindInput<K>) : input) : input, ctx);
   }
 
   close(): Promise<void> {

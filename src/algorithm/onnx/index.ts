@@ -67,6 +67,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   kind: 'score',
   confKey: 'OnnxConf',
   itemFeatures: onnxItemFeatures,
+  readsRows: true,
   schema: OnnxConfSchema,
   create: async (name, conf, deps) => {
     const width = specWidth(conf.Features);

@@ -2,6 +2,7 @@ import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
 import { assembleRows, specWidth } from '../../model/feature-spec.js';
 import type { FeatureSpec } from '../../model/feature-spec.js';
+import { scoreInputSize } from '../contract.js';
 import type { AlgoResponse, RunContext, ScoreInput } from '../contract.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { RunLimiter } from './run-limiter.js';
@@ -37,7 +38,7 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
   }
 
   protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
-    const n = input.items.length;
+    const n = scoreInputSize(input);
     if (n === 0) return [];
     const { limiter, buffers, runner, features } = this.#parts;
     const release = await limiter.acquire(ctx.signal, ctx.deadline);
@@ -45,7 +46,7 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
     const rows = buffers.take(n * width);
     try {
       // Row-aligned users come from coalesced runs (batching); otherwise one user for all rows.
-      const invalid = assembleRows(features, input.users ?? input.user, input.items, rows);
+      const invalid = assembleRows(features, input.users ?? input.user, input.rows ?? input.items, rows);
       if (invalid > 0) this.#parts.invalid(invalid);
       const scores = await runner.score(rows, n, width).catch((err: unknown) => {
         const msg = err instanceof Error ? err.message : String(err);
