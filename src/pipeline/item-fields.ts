@@ -24,22 +24,26 @@ export function knownItemFields(catalog: CatalogConf | undefined, declared: read
  * `c.features`) override the catalog's, as they do for rank.
  */
 export function itemFields(c: Candidate, catalog: Catalog | undefined): Fields {
-  const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
-  const loaded = c.features;
-  return (name) => {
-    switch (name) {
-      case 'item_id':
-        return c.itemId;
-      case 'retrieve_id':
-        return c.retrieveId;
-      case 'score':
-        return c.score;
-      case 'recall_score':
-        return c.recallScore;
-      default:
-        // hasOwn: a whitelisted name still never reads through the prototype chain.
-        if (loaded && Object.hasOwn(loaded, name)) return loaded[name] ?? null;
-        return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
+  return (name) => itemField(c, catalog, name);
+}
+
+/** One property of a candidate (see itemFields), without making a closure per candidate. */
+export function itemField(c: Candidate, catalog: Catalog | undefined, name: string): ReturnType<Fields> {
+  switch (name) {
+    case 'item_id':
+      return c.itemId;
+    case 'retrieve_id':
+      return c.retrieveId;
+    case 'score':
+      return c.score;
+    case 'recall_score':
+      return c.recallScore;
+    default: {
+      // hasOwn: a whitelisted name still never reads through the prototype chain.
+      const loaded = c.features;
+      if (loaded && Object.hasOwn(loaded, name)) return loaded[name] ?? null;
+      const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
+      return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
     }
-  };
+  }
 }

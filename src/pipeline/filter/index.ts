@@ -21,13 +21,23 @@ export interface FilterTypeDef {
   create(conf: FilterConf, env: FilterEnv): Filter;
 }
 
-/** UniqueFilter: keeps the first occurrence of each item id (recall order decides). */
-export const uniqueFilter: Filter = (candidates) => {
-  const seen = new Set<string>();
+/**
+ * UniqueFilter: keeps the first occurrence of each item id (recall order decides).
+ * Catalog items are told apart by row (a row is one id), others by id.
+ */
+export const uniqueFilter: Filter = (candidates, ctx) => {
+  const marks = ctx.catalog?.rowMarks;
+  marks?.clear();
+  let ids: Set<string> | undefined;
   const out: Candidate[] = [];
   for (const c of candidates) {
-    if (seen.has(c.itemId)) continue;
-    seen.add(c.itemId);
+    if (marks && c.row >= 0) {
+      if (!marks.add(c.row)) continue;
+    } else {
+      ids ??= new Set<string>();
+      if (ids.has(c.itemId)) continue;
+      ids.add(c.itemId);
+    }
     out.push(c);
   }
   return out;

@@ -2,6 +2,7 @@ import { compileExpression } from '../../expression/expression.js';
 import { compileParams } from '../filter/params.js';
 import { itemFields } from '../item-fields.js';
 import type { SortTypeDef } from './index.js';
+import { sortByScore } from './score-order.js';
 
 /**
  * BoostScoreSort: PaiRec's BoostScoreConditions. For each item, every condition whose
@@ -28,7 +29,7 @@ export const boostScoreSort: SortTypeDef = {
           if (Number.isFinite(s)) c.score = s;
         }
       }
-      return candidates.sort((a, b) => b.score - a.score);
+      return sortByScore(candidates);
     };
   },
 };

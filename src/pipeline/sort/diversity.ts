@@ -1,4 +1,4 @@
-import { itemFields } from '../item-fields.js';
+import { itemField } from '../item-fields.js';
 import type { Candidate } from '../context.js';
 import type { SortTypeDef } from './index.js';
 
@@ -86,11 +86,10 @@ export const diversityRuleSort: SortTypeDef = {
     const specs = conf.DiversityRules ?? [];
     return (candidates, ctx) => {
       const rules: WindowRule<Candidate>[] = specs.map((r) => ({
-        key: (c) => {
-          const f = itemFields(c, ctx.catalog);
-          if (r.Dimensions.length === 1) return String(f(r.Dimensions[0] as string));
-          return JSON.stringify(r.Dimensions.map((d) => f(d)));
-        },
+        key:
+          r.Dimensions.length === 1
+            ? (c) => String(itemField(c, ctx.catalog, r.Dimensions[0] as string))
+            : (c) => JSON.stringify(r.Dimensions.map((d) => itemField(c, ctx.catalog, d))),
         window: r.WindowSize,
         frequency: r.FrequencySize,
       }));

@@ -3,6 +3,7 @@ import type { Candidate, PipelineContext } from '../context.js';
 import { diversityRuleSort } from './diversity.js';
 import { boostScoreSort } from './boost.js';
 import { multiRecallMixSort } from './mix.js';
+import { sortByScore } from './score-order.js';
 
 /** One SortConfs entry. */
 export type SortConf = Config['SortConfs'][number];
@@ -21,8 +22,8 @@ export interface SortTypeDef {
   create(conf: SortConf, opts?: SortOptions): Sort;
 }
 
-/** ItemRankScore: by score, highest first; ties keep recall order (Array.prototype.sort is stable). */
-export const itemRankScore: Sort = (candidates) => candidates.sort((a, b) => b.score - a.score);
+/** ItemRankScore: by score, highest first; ties keep recall order, NaN scores go last. */
+export const itemRankScore: Sort = (candidates) => sortByScore(candidates);
 
 /**
  * Sort types by PaiRec's SortType name; a type's name is also usable directly in
