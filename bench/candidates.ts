@@ -6,6 +6,7 @@
  *
  * - dedup: UniqueFilter (row marks) vs a Set of item ids;
  * - score order: sortByScore vs Array.prototype.sort with a comparator;
+ * - diversity keys: DiversityRuleSort (the catalog's key column) vs keys read per row with itemField;
  * - model rows: assembling from catalog rows (columns) vs from the catalog's per-row maps.
  *
  * Medians of 5 rounds, µs per request.   node dist/bench/candidates.js [--rounds 5] [--requests 2000]
@@ -20,6 +21,9 @@ import type { Candidate, PipelineContext } from '../src/pipeline/context.js';
 import { uniqueFilter } from '../src/pipeline/filter/index.js';
 import { sortByScore } from '../src/pipeline/sort/score-order.js';
 import { assembleRows } from '../src/model/feature-spec.js';
+import { diversify, diversityRuleSort } from '../src/pipeline/sort/diversity.js';
+import type { WindowRule } from '../src/pipeline/sort/diversity.js';
+import { itemField } from '../src/pipeline/item-fields.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, requests: { type: 'string', default: '2000' } } });
@@ -56,6 +60,8 @@ const dedupByIds = (cands: Candidate[]): Candidate[] => {
   const seen = new Set<string>();
   return cands.filter((c) => !seen.has(c.itemId) && seen.add(c.itemId) !== undefined);
 };
+const diversity = diversityRuleSort.create({ Name: 'd', SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 5, FrequencySize: 2 }] });
+const byItemField: WindowRule<Candidate>[] = [{ key: (c) => String(itemField(c, catalog, 'category')), window: 5, frequency: 2 }];
 const spec = { User: [{ Name: 'embedding', Dim: dim, Default: 0 }], Item: [{ Name: 'embedding', Dim: dim, Default: 0 }] };
 const tensor = new Float32Array(500 * 2 * dim);
 
@@ -63,6 +69,7 @@ type Step = (cands: Candidate[], u: number) => unknown;
 const pairs: [string, Step, Step][] = [
   ['dedup', (c) => uniqueFilter(c, ctx), (c) => dedupByIds(c)],
   ['score order', (c) => sortByScore(c), (c) => c.sort((a, b) => b.score - a.score)],
+  ['diversity (top 20)', (c) => diversity(sortByScore(c), ctx), (c) => diversify(sortByScore(c), byItemField, 20)],
   [
     'model rows',
     (c, u) => {

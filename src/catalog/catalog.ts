@@ -40,6 +40,18 @@ export interface Catalog extends CatalogData {
   readonly rowSource: RowSource;
   /** Marks for deduplicating candidates by row (filter UniqueFilter). */
   readonly rowMarks: RowMarks;
+  /**
+   * A feature as a string key per row (`String(value)`, "null" when missing), interned:
+   * `keys[ids[row]]`. Built on first use and kept; diversity rules group items by it
+   * without touching each row's feature object.
+   */
+  keyColumn(name: string): KeyColumn;
+}
+
+/** See Catalog.keyColumn. */
+export interface KeyColumn {
+  readonly ids: Int32Array;
+  readonly keys: readonly string[];
 }
 
 const EMPTY: Readonly<Record<string, FeatureValue | Float32Array>> = Object.freeze({});
@@ -66,6 +78,7 @@ export function createCatalog(data: CatalogData, signature: string): Catalog {
     signature,
     rowSource: { column: columnsOf(data), map: itemFeatureMap },
     rowMarks: new RowMarks(data.itemIds.length),
+    keyColumn: keyColumnsOf(data),
     itemIndex: (id) => items.get(id),
     userIndex: (id) => users.get(id),
     userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
@@ -93,6 +106,30 @@ function columnsOf(data: CatalogData): (name: string) => ItemColumn | undefined 
     }
     const column = dense ? { dim: 1, data: values } : undefined;
     columns.set(name, column);
+    return column;
+  };
+}
+
+function keyColumnsOf(data: CatalogData): (name: string) => KeyColumn {
+  const built = new Map<string, KeyColumn>();
+  return (name) => {
+    let column = built.get(name);
+    if (column) return column;
+    const ids = new Int32Array(data.itemFeatures.length);
+    const keys: string[] = [];
+    const idOf = new Map<string, number>();
+    for (let row = 0; row < ids.length; row++) {
+      const f = data.itemFeatures[row];
+      const key = String(f && Object.hasOwn(f, name) ? (f[name] ?? null) : null);
+      let id = idOf.get(key);
+      if (id === undefined) {
+        id = keys.push(key) - 1;
+        idOf.set(key, id);
+      }
+      ids[row] = id;
+    }
+    column = { ids, keys };
+    built.set(name, column);
     return column;
   };
 }

@@ -7,6 +7,7 @@ import { mixPositions, sample } from '../../src/pipeline/sort/mix.js';
 import type { SortConf } from '../../src/pipeline/sort/index.js';
 import type { Candidate } from '../../src/pipeline/context.js';
 import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
+import { itemField } from '../../src/pipeline/item-fields.js';
 
 const sortWith = (conf: Partial<SortConf> & { SortType: string }, cands: Candidate[], catalog = tinyCatalog([])): Candidate[] => {
   const def = SORT_TYPES.get(conf.SortType);
@@ -44,6 +45,29 @@ describe('DiversityRuleSort', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('property: keys from the catalog key column are the keys itemField gives, with loaded features and unknown items too', () => {
+    const value = fc.constantFrom<Record<string, string | number | null>>({ category: 'a' }, { category: 'b' }, { category: 1 }, { category: null }, {});
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.record({ row: fc.integer({ min: -1, max: 11 }), loaded: fc.option(value, { nil: undefined }) }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        (features, picks, window) => {
+          const catalog = tinyCatalog(features);
+          const cands = picks.map(({ row, loaded }, i): Candidate => {
+            const r = row < features.length ? row : -1;
+            const c: Candidate = { itemId: r >= 0 ? String(r + 1) : `x${i}`, row: r, retrieveId: 'r', recallScore: 0, score: 0 };
+            if (loaded && Object.keys(loaded).length > 0) c.features = loaded as Record<string, string | number>;
+            return c;
+          });
+          const want = diversify(cands, [{ key: (c) => String(itemField(c, catalog, 'category')), window, frequency: 1 }]).order;
+          const got = sortWith({ SortType: 'DiversityRuleSort', DiversitySize: cands.length, DiversityRules: [{ Dimensions: ['category'], WindowSize: window, FrequencySize: 1 }] }, [...cands], catalog);
+          assert.deepEqual(got, want);
+        },
+      ),
     );
   });
 
