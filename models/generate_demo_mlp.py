@@ -20,6 +20,11 @@ a noisy estimate, so the score grows with cosine on average, not strictly for ev
 (the reference rows show cosine 0.8 scoring above 0.9). Small seeded noise on every
 weight keeps it from being a purely symbolic toy.
 
+It also writes models/demo-mlp-split.onnx: the same function and weights with the user taken
+once — inputs `user` [1, 64] and `item` [N, 64]; the first layer is split into its user and
+item columns, relu(item·Wiᵀ + (user·Wuᵀ + b1)), so the user's share is computed once per run
+instead of once per item (OnnxConf.UserInputName).
+
 It also writes models/demo-mlp.reference.json: a few fixed inputs and the scores numpy
 computes for them, so tests can check onnxruntime against an independent computation.
 """
@@ -111,6 +116,39 @@ def to_model(w1, b1, w2, b2, w3, b3):
     return model
 
 
+def to_split_model(w1, b1, w2, b2, w3, b3):
+    """The same MLP taking the user once: fc1 = item·Wiᵀ + (user·Wuᵀ + b1), broadcast over items."""
+    f32 = lambda a: np.ascontiguousarray(a.astype(np.float32))
+    inits = [
+        numpy_helper.from_array(f32(w1[:, :DIM]), 'fc1.user_weight'), numpy_helper.from_array(f32(w1[:, DIM:]), 'fc1.item_weight'),
+        numpy_helper.from_array(f32(b1), 'fc1.bias'),
+        numpy_helper.from_array(f32(w2), 'fc2.weight'), numpy_helper.from_array(f32(b2), 'fc2.bias'),
+        numpy_helper.from_array(f32(w3), 'fc3.weight'), numpy_helper.from_array(f32(b3), 'fc3.bias'),
+    ]
+    nodes = [
+        helper.make_node('Gemm', ['user', 'fc1.user_weight', 'fc1.bias'], ['fc1_user'], transB=1),
+        helper.make_node('Gemm', ['item', 'fc1.item_weight', 'fc1_user'], ['fc1'], transB=1),
+        helper.make_node('Relu', ['fc1'], ['relu1']),
+        helper.make_node('Gemm', ['relu1', 'fc2.weight', 'fc2.bias'], ['fc2'], transB=1),
+        helper.make_node('Relu', ['fc2'], ['relu2']),
+        helper.make_node('Gemm', ['relu2', 'fc3.weight', 'fc3.bias'], ['fc3'], transB=1),
+        helper.make_node('Sigmoid', ['fc3'], ['score']),
+    ]
+    graph = helper.make_graph(
+        nodes, 'demo_mlp_split',
+        [helper.make_tensor_value_info('user', TensorProto.FLOAT, [1, DIM]),
+         helper.make_tensor_value_info('item', TensorProto.FLOAT, ['N', DIM])],
+        [helper.make_tensor_value_info('score', TensorProto.FLOAT, ['N', 1])],
+        inits,
+    )
+    model = helper.make_model(graph, producer_name='pairec-ts', producer_version='1',
+                              opset_imports=[helper.make_opsetid('', 13)])
+    model.ir_version = 7
+    model.doc_string = 'RW-100k demo rank MLP taking the user once: user (64) and items (N × 64) → 256 → 64 → 1 sigmoid'
+    onnx.checker.check_model(model)
+    return model
+
+
 def main():
     rng = np.random.default_rng(SEED)
     layers = build_weights(rng)
@@ -121,6 +159,8 @@ def main():
     model = to_model(w1, b1, w2, b2, w3, b3)
     with open(os.path.join(HERE, 'demo-mlp.onnx'), 'wb') as f:
         f.write(model.SerializeToString())
+    with open(os.path.join(HERE, 'demo-mlp-split.onnx'), 'wb') as f:
+        f.write(to_split_model(w1, b1, w2, b2, w3, b3).SerializeToString())
 
     cosines = [-1.0, -0.5, 0.0, 0.3, 0.6, 0.8, 0.9, 0.99]
     x = np.concatenate([pairs(rng, 1, c) for c in cosines]).astype(np.float32)

@@ -4,7 +4,7 @@ import { loadOrBuildIndex } from '../../src/vector/vector-index.js';
 import { signatureOf } from '../../src/algorithm/signature.js';
 import { createSession, modelInfo, scoreRows } from '../../src/algorithm/onnx/session.js';
 import { resolveModelPath } from '../../src/algorithm/onnx/index.js';
-import { specWidth } from '../../src/model/feature-spec.js';
+import { partWidths } from '../../src/model/feature-spec.js';
 import type { Config } from '../../src/config/schema.js';
 import type { AnnConf } from '../../src/algorithm/ann/config.js';
 import type { OnnxConf } from '../../src/algorithm/onnx/config.js';
@@ -85,15 +85,18 @@ export async function measureComponents(config: Config, scene: string, modelRows
   }
 
   const session = await createSession(resolveModelPath(onnx.ModelPath));
-  const info = modelInfo(session, onnx.InputName, onnx.OutputName);
-  const width = specWidth(onnx.Features);
+  const info = modelInfo(session, onnx.InputName, onnx.OutputName, onnx.UserInputName);
+  // A model that takes the user once (UserInputName) is fed item parts and one user row.
+  const parts = partWidths(onnx.Features);
+  const width = info.userInput ? parts.item : parts.user + parts.item;
+  const user = info.userInput ? new Float32Array(parts.user).map(() => Math.random() - 0.5) : undefined;
   const rows = new Float32Array(modelRows * width).map(() => Math.random() - 0.5);
-  for (let i = 0; i < 50; i++) await scoreRows(session, info, rows, modelRows, width);
+  for (let i = 0; i < 50; i++) await scoreRows(session, info, rows, modelRows, width, user);
   const modelRounds: number[] = [];
   for (let round = 0; round < 5; round++) {
     const n = 200;
     const t0 = cpuUs();
-    for (let i = 0; i < n; i++) await scoreRows(session, info, rows, modelRows, width);
+    for (let i = 0; i < n; i++) await scoreRows(session, info, rows, modelRows, width, user);
     modelRounds.push((cpuUs() - t0) / n);
   }
   await session.release();

@@ -64,6 +64,11 @@ function writeRefs(refs: readonly FeatureRef[], features: FeatureMap | undefined
   return invalid;
 }
 
+/** Row width of the user part and of the item part of a spec. */
+export function partWidths(spec: FeatureSpec): { user: number; item: number } {
+  return { user: width(spec.User), item: width(spec.Item) };
+}
+
 /**
  * Fills `out` (at least items.length × specWidth) with one row per item: user part, then
  * item part. With one user map the user part is assembled once and copied; with
@@ -79,8 +84,8 @@ export function assembleRows(
   items: readonly FeatureMap[] | CatalogRows,
   out: Float32Array,
 ): number {
-  const userWidth = width(spec.User);
-  const rowWidth = userWidth + width(spec.Item);
+  const { user: userWidth, item: itemWidth } = partWidths(spec);
+  const rowWidth = userWidth + itemWidth;
   const n = 'source' in items ? items.rows.length : items.length;
   let invalid = 0;
   if (Array.isArray(user)) {
@@ -90,12 +95,31 @@ export function assembleRows(
     // Later rows copy the first row's user part (copyWithin: a memmove, no temporary).
     for (let i = 1; i < n; i++) out.copyWithin(i * rowWidth, 0, userWidth);
   }
+  return invalid + writeItemParts(spec, items, n, out, rowWidth, userWidth);
+}
+
+/**
+ * The user part alone (`out`: at least its width) and the item parts alone (one row of
+ * the item width per item): for a model that takes the user once and broadcasts it
+ * (OnnxConf.UserInputName). Return the unusable values met, as assembleRows.
+ */
+export function assembleUserRow(spec: FeatureSpec, user: FeatureMap | undefined, out: Float32Array): number {
+  return writeRefs(spec.User, user, out, 0);
+}
+export function assembleItemRows(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, out: Float32Array): number {
+  const n = 'source' in items ? items.rows.length : items.length;
+  return writeItemParts(spec, items, n, out, width(spec.Item), 0);
+}
+
+/** Item part of each of `n` rows of `rowWidth`, starting at `offset` within the row. */
+function writeItemParts(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, n: number, out: Float32Array, rowWidth: number, offset: number): number {
+  let invalid = 0;
   if (!('source' in items)) {
-    for (let i = 0; i < n; i++) invalid += writeRefs(spec.Item, items[i], out, i * rowWidth + userWidth);
+    for (let i = 0; i < n; i++) invalid += writeRefs(spec.Item, items[i], out, i * rowWidth + offset);
     return invalid;
   }
   const { rows, source } = items;
-  let at = userWidth;
+  let at = offset;
   for (const ref of spec.Item) {
     const col = source.column(ref.Name);
     if (col && col.dim === ref.Dim) {

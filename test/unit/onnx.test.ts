@@ -42,6 +42,28 @@ describe('ONNX type', () => {
     });
   }
 
+  for (const Mode of ['main', 'workers'] as const) {
+    it(`${Mode}: a model taking the user once (UserInputName) scores like the user ⊕ item model, one user or coalesced users`, async () => {
+      const algo = await onnxType.create('m', conf({ Mode, Threads: 1, ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user' }), buildDeps());
+      const inputs = referenceInputs();
+      const alone = await Promise.all(inputs.map(async (input) => (await algo.run(input, runContext()))[0]?.score));
+      alone.forEach((s, i) => assert.ok(Math.abs((s ?? NaN) - (reference.scores[i] ?? NaN)) < 1e-5, `row ${i}: ${s} vs ${reference.scores[i]}`));
+      // Coalesced runs: stretches of rows per user, each fed its own user row.
+      const users = inputs.map((x, i) => (i < 3 ? inputs[0]?.user : x.user) ?? {});
+      const perRow = await algo.run({ users, items: inputs.map((x) => x.items[0] ?? {}) }, runContext());
+      const want = await Promise.all(inputs.map(async (x, i) => (await algo.run({ user: users[i], items: x.items }, runContext()))[0]?.score));
+      perRow.forEach((r, i) => assert.ok(Math.abs(r.score - (want[i] ?? NaN)) < 1e-6, `row ${i}`));
+      await algo.close();
+    });
+  }
+
+  it('fails the build of a user-once model whose user part or item part does not fit its inputs', async () => {
+    const wrongUser = { User: [{ Name: 'embedding', Dim: 32, Default: 0 }], Item: features.Item.map((r) => ({ ...r, Default: 0 })) };
+    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user', Features: wrongUser }), buildDeps()), /user part of 32 values/);
+    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'nope' }), buildDeps()), /no input "nope"/);
+    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp.onnx', UserInputName: 'features' }), buildDeps()), code('ERR_ALGORITHM_BUILD'));
+  });
+
   it('gives a higher score to an item closer to the user (the model means something)', () => {
     const { cosines, scores } = reference;
     assert.ok((scores[cosines.indexOf(0.99)] ?? 0) > 0.8);

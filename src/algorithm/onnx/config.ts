@@ -14,6 +14,14 @@ export const OnnxConfSchema = Type.Object(
     Features: FeatureSpecSchema,
     /** Input tensor name; default: the model's first input. */
     InputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /**
+     * A model that takes the user once: its input of this name gets the user part as one
+     * [1, user width] row and broadcasts it, and the item input (InputName, default the
+     * other input) gets only the item parts, [n, item width]. The same scores as the
+     * user ⊕ item model without computing the user's share of the first layer once per
+     * item (docs/algorithms/onnx.md). Default: one input of user ⊕ item rows.
+     */
+    UserInputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /** Output tensor name; default: the model's first output. Its first value per row is the score. */
     OutputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /**

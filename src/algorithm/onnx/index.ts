@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PairecError } from '../../errors.js';
-import { specWidth } from '../../model/feature-spec.js';
+import { partWidths, specWidth } from '../../model/feature-spec.js';
 import type { AlgorithmTypeDef } from '../registry.js';
 import { BufferPool } from './buffer-pool.js';
 import { OnnxConfSchema } from './config.js';
@@ -41,16 +41,22 @@ export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): 
   return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
 }
 
-async function createRunner(name: string, conf: OnnxConf, path: string, width: number): Promise<ScoreRunner> {
+async function createRunner(name: string, conf: OnnxConf, path: string): Promise<ScoreRunner> {
   const session = await createSession(path);
   try {
-    const info = modelInfo(session, conf.InputName, conf.OutputName);
+    const info = modelInfo(session, conf.InputName, conf.OutputName, conf.UserInputName);
+    const parts = partWidths(conf.Features);
+    // A broadcast model takes item parts on its item input; otherwise whole user ⊕ item rows.
+    const width = info.userInput ? parts.item : parts.user + parts.item;
     if (info.width !== undefined && info.width !== width) {
       throw new Error(`Features assemble rows of ${width} values but input "${info.inputName}" takes ${info.width}`);
     }
+    if (info.userInput?.width !== undefined && info.userInput.width !== parts.user) {
+      throw new Error(`Features assemble a user part of ${parts.user} values but input "${info.userInput.name}" takes ${info.userInput.width}`);
+    }
     if (conf.Mode === 'main') return new MainThreadRunner(session, info);
     await session.release();
-    return await WorkerPoolRunner.start(conf.Threads, width, { modelPath: path, inputName: info.inputName, outputName: info.outputName });
+    return await WorkerPoolRunner.start(conf.Threads, width, { modelPath: path, inputName: info.inputName, outputName: info.outputName, userInputName: info.userInput?.name }, parts.user);
   } catch (err) {
     if (conf.Mode === 'main') await session.release().catch(() => undefined);
     throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -74,7 +80,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     if (width === 0) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": Features lists no feature`);
     const path = resolveModelPath(conf.ModelPath);
     if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);
-    const runner = await createRunner(name, conf, path, width);
+    const runner = await createRunner(name, conf, path);
     const counter = deps.metrics.invalidValues.labels(name);
     const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
     const { pools } = deps.metrics;
@@ -82,6 +88,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0 }, 'onnx model loaded');
     return new OnnxAlgorithm(name, {
       features: conf.Features,
+      broadcastUser: conf.UserInputName !== undefined,
       runner,
       limiter,
       buffers: new BufferPool(maxConcurrent),

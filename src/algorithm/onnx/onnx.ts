@@ -1,6 +1,6 @@
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
-import { assembleRows, specWidth } from '../../model/feature-spec.js';
+import { assembleItemRows, assembleRows, assembleUserRow, partWidths, specWidth } from '../../model/feature-spec.js';
 import type { FeatureSpec } from '../../model/feature-spec.js';
 import { scoreInputSize } from '../contract.js';
 import type { AlgoResponse, RunContext, ScoreInput } from '../contract.js';
@@ -13,6 +13,8 @@ export type InvalidValueSink = (count: number) => void;
 
 export interface OnnxParts {
   readonly features: FeatureSpec;
+  /** The model takes the user part once (OnnxConf.UserInputName) and item parts per row. */
+  readonly broadcastUser?: boolean;
   readonly runner: ScoreRunner;
   readonly limiter: RunLimiter;
   readonly buffers: BufferPool;
@@ -45,13 +47,18 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
     const width = this.#width;
     const rows = buffers.take(n * width);
     try {
-      // Row-aligned users come from coalesced runs (batching); otherwise one user for all rows.
-      const invalid = assembleRows(features, input.users ?? input.user, input.rows ?? input.items, rows);
-      if (invalid > 0) this.#parts.invalid(invalid);
-      const scores = await runner.score(rows, n, width).catch((err: unknown) => {
+      const fail = (err: unknown): never => {
         const msg = err instanceof Error ? err.message : String(err);
         throw new PairecError('ERR_ALGORITHM_INPUT', `ONNX "${this.name}" failed to run: ${msg}`, { cause: err });
-      });
+      };
+      let scores: Float32Array;
+      if (this.#parts.broadcastUser) scores = await this.#scoreBroadcast(input, n, rows).catch(fail);
+      else {
+        // Row-aligned users come from coalesced runs (batching); otherwise one user for all rows.
+        const invalid = assembleRows(features, input.users ?? input.user, input.rows ?? input.items, rows);
+        if (invalid > 0) this.#parts.invalid(invalid);
+        scores = await runner.score(rows, n, width).catch(fail);
+      }
       const out = new Array<AlgoResponse>(n);
       for (let i = 0; i < n; i++) out[i] = { score: scores[i] ?? Number.NaN };
       return out;
@@ -59,6 +66,29 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
       buffers.give(rows);
       release();
     }
+  }
+
+  /**
+   * A broadcast model: item parts in `rows`, the user row fed once per run. Coalesced runs
+   * (row-aligned users) are scored one user's stretch at a time.
+   */
+  async #scoreBroadcast(input: ScoreInput, n: number, rows: Float32Array): Promise<Float32Array> {
+    const { features, runner } = this.#parts;
+    const { item: itemWidth, user: userWidth } = partWidths(features);
+    let invalid = assembleItemRows(features, input.rows ?? input.items, rows);
+    const scores = new Float32Array(n);
+    for (let from = 0; from < n; ) {
+      const user = input.users ? input.users[from] : input.user;
+      let to = from + 1;
+      if (input.users) while (to < n && input.users[to] === user) to++;
+      else to = n;
+      const userRow = new Float32Array(userWidth);
+      invalid += assembleUserRow(features, user, userRow);
+      scores.set(await runner.score(rows.subarray(from * itemWidth), to - from, itemWidth, userRow), from);
+      from = to;
+    }
+    if (invalid > 0) this.#parts.invalid(invalid);
+    return scores;
   }
 
   protected override async onClose(): Promise<void> {

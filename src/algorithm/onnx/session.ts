@@ -1,8 +1,11 @@
 import * as ort from 'onnxruntime-node';
 
-/** Runs a model on assembled rows; the answer is one score per row (the output's first column). */
+/**
+ * Runs a model on assembled rows; the answer is one score per row (the output's first
+ * column). `user`: the user row of a broadcast model (ModelInfo.userInput), fed once.
+ */
 export interface ScoreRunner {
-  score(rows: Float32Array, n: number, width: number): Promise<Float32Array>;
+  score(rows: Float32Array, n: number, width: number, user?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -11,7 +14,16 @@ export interface ModelInfo {
   readonly outputName: string;
   /** The input's last dimension when the model declares it as a number. */
   readonly width: number | undefined;
+  /** A broadcast model's user input (OnnxConf.UserInputName), fed one [1, width] row per run. */
+  readonly userInput?: { readonly name: string; readonly width: number | undefined };
 }
+
+const lastDim = (session: ort.InferenceSession, name: string): number | undefined => {
+  const meta = session.inputMetadata.find((m) => m.name === name);
+  const shape = meta?.isTensor ? meta.shape : undefined;
+  const last = shape?.[shape.length - 1];
+  return typeof last === 'number' && last > 0 ? last : undefined;
+};
 
 /** One intra-op thread: the engine scales by processes, requests or workers, not inside one run. */
 export function createSession(modelPath: string): Promise<ort.InferenceSession> {
@@ -23,8 +35,11 @@ export function createSession(modelPath: string): Promise<ort.InferenceSession> 
   });
 }
 
-export function modelInfo(session: ort.InferenceSession, inputName?: string, outputName?: string): ModelInfo {
-  const input = inputName ?? session.inputNames[0];
+export function modelInfo(session: ort.InferenceSession, inputName?: string, outputName?: string, userInputName?: string): ModelInfo {
+  if (userInputName !== undefined && !session.inputNames.includes(userInputName)) {
+    throw new Error(`the model has no input "${userInputName}" (inputs: ${session.inputNames.join(', ')})`);
+  }
+  const input = inputName ?? session.inputNames.find((n) => n !== userInputName);
   const output = outputName ?? session.outputNames[0];
   if (input === undefined || !session.inputNames.includes(input)) {
     throw new Error(`the model has no input "${String(input)}" (inputs: ${session.inputNames.join(', ')})`);
@@ -32,10 +47,8 @@ export function modelInfo(session: ort.InferenceSession, inputName?: string, out
   if (output === undefined || !session.outputNames.includes(output)) {
     throw new Error(`the model has no output "${String(output)}" (outputs: ${session.outputNames.join(', ')})`);
   }
-  const meta = session.inputMetadata.find((m) => m.name === input);
-  const shape = meta?.isTensor ? meta.shape : undefined;
-  const last = shape?.[shape.length - 1];
-  return { inputName: input, outputName: output, width: typeof last === 'number' && last > 0 ? last : undefined };
+  const info = { inputName: input, outputName: output, width: lastDim(session, input) };
+  return userInputName === undefined ? info : { ...info, userInput: { name: userInputName, width: lastDim(session, userInputName) } };
 }
 
 /** Runs `session` on n rows and copies the first value of each output row. */
@@ -45,8 +58,13 @@ export async function scoreRows(
   rows: Float32Array,
   n: number,
   width: number,
+  user?: Float32Array,
 ): Promise<Float32Array> {
-  const feeds = { [info.inputName]: new ort.Tensor('float32', rows.subarray(0, n * width), [n, width]) };
+  const feeds: Record<string, ort.Tensor> = { [info.inputName]: new ort.Tensor('float32', rows.subarray(0, n * width), [n, width]) };
+  if (info.userInput) {
+    if (!user) throw new Error(`input "${info.userInput.name}" needs the user row`);
+    feeds[info.userInput.name] = new ort.Tensor('float32', user, [1, user.length]);
+  }
   const result = await session.run(feeds, [info.outputName]);
   const out = result[info.outputName];
   if (!out || !(out.data instanceof Float32Array)) throw new Error(`output "${info.outputName}" is not a float32 tensor`);
@@ -69,8 +87,8 @@ export class MainThreadRunner implements ScoreRunner {
     this.#info = info;
   }
 
-  score(rows: Float32Array, n: number, width: number): Promise<Float32Array> {
-    return scoreRows(this.#session, this.#info, rows, n, width);
+  score(rows: Float32Array, n: number, width: number, user?: Float32Array): Promise<Float32Array> {
+    return scoreRows(this.#session, this.#info, rows, n, width, user);
   }
 
   close(): Promise<void> {

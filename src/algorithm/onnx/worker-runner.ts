@@ -17,7 +17,7 @@ export class WorkerPoolRunner implements ScoreRunner {
   }
 
   /** Starts the threads and waits until each has loaded the model. */
-  static async start(threads: number, width: number, init: WorkerInit): Promise<WorkerPoolRunner> {
+  static async start(threads: number, width: number, init: WorkerInit, userWidth = 0): Promise<WorkerPoolRunner> {
     const pool = new Piscina<ScoreTask, Float32Array>({
       filename: WORKER.href,
       name: 'score',
@@ -29,7 +29,7 @@ export class WorkerPoolRunner implements ScoreRunner {
     const runner = new WorkerPoolRunner(pool);
     try {
       // One empty run per thread: a model that fails to load fails the build, not a request.
-      await Promise.all(Array.from({ length: threads }, () => pool.run({ rows: new Float32Array(width), n: 1, width })));
+      await Promise.all(Array.from({ length: threads }, () => pool.run({ rows: new Float32Array(width), n: 1, width, user: init.userInputName === undefined ? undefined : new Float32Array(userWidth) })));
     } catch (err) {
       await runner.close();
       throw err;
@@ -37,11 +37,11 @@ export class WorkerPoolRunner implements ScoreRunner {
     return runner;
   }
 
-  score(rows: Float32Array, n: number, width: number): Promise<Float32Array> {
+  score(rows: Float32Array, n: number, width: number, user?: Float32Array): Promise<Float32Array> {
     // A copy of just the used rows is moved (not cloned) to the worker: the caller's pooled
     // buffer is free as soon as this returns, and no unused tail crosses threads.
     const copy = rows.slice(0, n * width);
-    return this.#pool.run({ rows: copy, n, width }, { transferList: [copy.buffer] });
+    return this.#pool.run({ rows: copy, n, width, user }, { transferList: [copy.buffer] });
   }
 
   close(): Promise<void> {

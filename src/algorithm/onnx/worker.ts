@@ -9,18 +9,20 @@ export interface WorkerInit {
   readonly modelPath: string;
   readonly inputName: string;
   readonly outputName: string;
+  readonly userInputName?: string | undefined;
 }
 
 export interface ScoreTask {
   readonly rows: Float32Array;
   readonly n: number;
   readonly width: number;
+  readonly user?: Float32Array | undefined;
 }
 
 const init = workerData as WorkerInit;
 const session = await createSession(init.modelPath);
-const info = modelInfo(session, init.inputName, init.outputName);
+const info = modelInfo(session, init.inputName, init.outputName, init.userInputName);
 
 export function score(task: ScoreTask): Promise<Float32Array> {
-  return scoreRows(session, info, task.rows, task.n, task.width);
+  return scoreRows(session, info, task.rows, task.n, task.width, task.user);
 }
