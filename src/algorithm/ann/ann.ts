@@ -34,7 +34,7 @@ export class AnnAlgorithm extends AlgorithmBase<'retrieval'> {
         input.vectors.map((v) => {
           const hits = index.search(v, input.k, this.#ef);
           const ids = hits.rows.map((r) => this.#ids[r] ?? '');
-          const scores = Float32Array.from(hits.scores);
+          const scores = new Float32Array(hits.scores);
           return this.#catalog === undefined ? { ids, scores } : { ids, scores, rows: { catalog: this.#catalog, rows: hits.rows } };
         }),
       );

@@ -84,7 +84,7 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
     // Faiss semantics on the wire: inner product → similarity, L2 → distance (smaller is nearer).
     const reply: VectorReply = {
       retval: [...hits.rows],
-      scores: l2 ? hits.scores.map((s) => -s) : [...hits.scores],
+      scores: Array.from(hits.scores, (s) => (l2 ? -s : s)),
       labels: hits.rows.map((r) => labels[r] ?? String(r)),
     };
     m.duration.observe((performance.now() - start) / 1000);
