@@ -32,7 +32,17 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
   const { snapshot, release } = lease;
   const controller = new AbortController();
-  const onOuter = (): void => controller.abort(new PairecError('ERR_ABORTED', 'the caller went away'));
+  // Whatever aborts the request (deadline, client gone) also ends the wait for the
+  // pipeline: both reject `stopped` directly (no listener on the request's own signal).
+  let stop: (reason: Error) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = (reason) => {
+      controller.abort(reason);
+      reject(reason);
+    };
+  });
+  stopped.catch(() => undefined); // settled after the answer when nothing races it any more
+  const onOuter = (): void => stop(new PairecError('ERR_ABORTED', 'the caller went away'));
   outer?.addEventListener('abort', onOuter, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -65,14 +75,8 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
       userFeatures: userFeatures(request, catalog),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
-    // Whatever aborts the request (deadline, client gone) ends the wait for the pipeline.
-    const stopped = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-    });
-    timer = setTimeout(
-      () => controller.abort(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)),
-      timeoutMs,
-    );
+    if (outer?.aborted) onOuter();
+    timer = setTimeout(() => stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)), timeoutMs);
     const run = pipeline.run(ctx, trace);
     running = run;
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).

@@ -20,50 +20,85 @@ export interface RecallFailure {
 // stack) per request showed in profiles, and nothing reads their stack.
 const RECALL_FINISHED = new PairecError('ERR_ABORTED', 'recall finished');
 
-async function runOne(r: TimedRecall, ctx: PipelineContext, budgetEnd: number): Promise<readonly Candidate[] | RecallFailure> {
-  const now = performance.now();
-  const end = Math.min(budgetEnd, r.timeoutMs === undefined ? Number.POSITIVE_INFINITY : now + r.timeoutMs);
-  const limit = Math.max(0, end - now);
-  // The source's own signal: a late source's outstanding calls are cancelled, not left running.
+/**
+ * A signal and a "late" promise that fire at `end` (performance.now() clock) or when the
+ * request aborts. The request's abort reaches it through a listener, not AbortSignal.any,
+ * which costs weak references and a finalizer per call. `done()` ends it: the timer is
+ * cleared and outstanding work on the signal is cancelled.
+ */
+interface Limit {
+  readonly signal: AbortSignal;
+  readonly late: Promise<never>;
+  readonly end: number;
+  done(): void;
+}
+
+function limitUntil(end: number, ctx: PipelineContext): Limit {
   const own = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const e = new PairecError('ERR_DEADLINE_EXCEEDED', `no answer within ${Math.round(limit)} ms`);
-      own.abort(e);
-      reject(e);
-    }, limit);
+  const ms = Math.max(0, end - performance.now());
+  let reject: (e: unknown) => void = () => undefined;
+  const late = new Promise<never>((_, r) => {
+    reject = r;
   });
-  // The request's abort reaches the source through `own` (a listener, not AbortSignal.any,
-  // which costs weak references and a finalizer per call).
-  const follow = (): void => own.abort(ctx.signal.reason);
+  // Nobody may await `late` (every source answered): a rejection then is expected.
+  late.catch(() => undefined);
+  const timer = setTimeout(() => {
+    const e = new PairecError('ERR_DEADLINE_EXCEEDED', `no answer within ${Math.round(ms)} ms`);
+    own.abort(e);
+    reject(e);
+  }, ms);
+  const follow = (): void => {
+    own.abort(ctx.signal.reason);
+    reject(ctx.signal.reason);
+  };
   if (ctx.signal.aborted) follow();
   else ctx.signal.addEventListener('abort', follow, { once: true });
+  return {
+    signal: own.signal,
+    late,
+    end,
+    done: () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', follow);
+      if (!own.signal.aborted) own.abort(RECALL_FINISHED);
+    },
+  };
+}
+
+/** One source within `limit`; a source with its own shorter Timeout gets a limit of its own. */
+async function runOne(r: TimedRecall, ctx: PipelineContext, stage: Limit): Promise<readonly Candidate[] | RecallFailure> {
+  const ownEnd = r.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + r.timeoutMs;
+  const limit = ownEnd < stage.end ? limitUntil(ownEnd, ctx) : stage;
   try {
-    const sub: PipelineContext = { ...ctx, signal: own.signal, deadline: Math.min(ctx.deadline, end) };
-    return await Promise.race([r.source.recall(sub), late]);
+    const sub: PipelineContext = { ...ctx, signal: limit.signal, deadline: Math.min(ctx.deadline, limit.end) };
+    return await Promise.race([r.source.recall(sub), limit.late]);
   } catch (err) {
-    const timedOut = own.signal.aborted || ctx.signal.aborted;
+    const timedOut = limit.signal.aborted || ctx.signal.aborted;
     return { name: r.source.name, reason: timedOut ? 'timeout' : 'error', message: err instanceof Error ? err.message : String(err) };
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', follow);
-    if (!own.signal.aborted) own.abort(RECALL_FINISHED);
+    if (limit !== stage) limit.done();
   }
 }
 
 /**
  * Fans out to every source at once. Each gets the smaller of its own Timeout and what is
  * left of the scene's recall budget (`budgetMs` from now, never past the request's
- * deadline); a source that fails or is late contributes nothing and is reported.
+ * deadline); a source that fails or is late contributes nothing and is reported. The
+ * sources without a shorter Timeout share one signal and timer for the budget (a
+ * controller, timer and listener each per source showed in profiles).
  */
 export async function fanOutRecalls(
   recalls: readonly TimedRecall[],
   ctx: PipelineContext,
   budgetMs: number,
 ): Promise<{ candidates: Candidate[]; failures: RecallFailure[] }> {
-  const budgetEnd = Math.min(ctx.deadline, performance.now() + budgetMs);
-  const results = await Promise.all(recalls.map((r) => runOne(r, ctx, budgetEnd)));
+  const stage = limitUntil(Math.min(ctx.deadline, performance.now() + budgetMs), ctx);
+  let results: (readonly Candidate[] | RecallFailure)[];
+  try {
+    results = await Promise.all(recalls.map((r) => runOne(r, ctx, stage)));
+  } finally {
+    stage.done();
+  }
   let candidates: Candidate[] = [];
   const failures: RecallFailure[] = [];
   for (const r of results) {
