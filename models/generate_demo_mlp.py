@@ -87,66 +87,58 @@ def calibrate(rng, layers):
     return w3 * scale, np.array([-np.log(9) - lo * scale])
 
 
-def to_model(w1, b1, w2, b2, w3, b3):
-    f32 = lambda a: a.astype(np.float32)
+def f32(a):
+    return np.ascontiguousarray(a.astype(np.float32))
+
+
+def hidden_layers(w2, b2, w3, b3):
+    """Initializers and nodes from fc1's output on: the part both models share."""
     inits = [
-        numpy_helper.from_array(f32(w1), 'fc1.weight'), numpy_helper.from_array(f32(b1), 'fc1.bias'),
         numpy_helper.from_array(f32(w2), 'fc2.weight'), numpy_helper.from_array(f32(b2), 'fc2.bias'),
         numpy_helper.from_array(f32(w3), 'fc3.weight'), numpy_helper.from_array(f32(b3), 'fc3.bias'),
     ]
     nodes = [
-        helper.make_node('Gemm', ['features', 'fc1.weight', 'fc1.bias'], ['fc1'], transB=1),
         helper.make_node('Relu', ['fc1'], ['relu1']),
         helper.make_node('Gemm', ['relu1', 'fc2.weight', 'fc2.bias'], ['fc2'], transB=1),
         helper.make_node('Relu', ['fc2'], ['relu2']),
         helper.make_node('Gemm', ['relu2', 'fc3.weight', 'fc3.bias'], ['fc3'], transB=1),
         helper.make_node('Sigmoid', ['fc3'], ['score']),
     ]
-    graph = helper.make_graph(
-        nodes, 'demo_mlp',
-        [helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 2 * DIM])],
-        [helper.make_tensor_value_info('score', TensorProto.FLOAT, ['N', 1])],
-        inits,
-    )
+    return inits, nodes
+
+
+def finish(name, inputs, nodes, inits, doc):
+    graph = helper.make_graph(nodes, name, inputs, [helper.make_tensor_value_info('score', TensorProto.FLOAT, ['N', 1])], inits)
     model = helper.make_model(graph, producer_name='pairec-ts', producer_version='1',
                               opset_imports=[helper.make_opsetid('', 13)])
     model.ir_version = 7  # readable by every onnxruntime since 1.8
-    model.doc_string = 'RW-100k demo rank MLP: user ⊕ item embedding (128) → 256 → 64 → 1 sigmoid; score grows with cosine(user, item)'
+    model.doc_string = doc
     onnx.checker.check_model(model)
     return model
+
+
+def to_model(w1, b1, w2, b2, w3, b3):
+    inits, nodes = hidden_layers(w2, b2, w3, b3)
+    first = [numpy_helper.from_array(f32(w1), 'fc1.weight'), numpy_helper.from_array(f32(b1), 'fc1.bias')]
+    fc1 = [helper.make_node('Gemm', ['features', 'fc1.weight', 'fc1.bias'], ['fc1'], transB=1)]
+    return finish('demo_mlp', [helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 2 * DIM])], fc1 + nodes, first + inits,
+                  'RW-100k demo rank MLP: user ⊕ item embedding (128) → 256 → 64 → 1 sigmoid; score grows with cosine(user, item)')
 
 
 def to_split_model(w1, b1, w2, b2, w3, b3):
     """The same MLP taking the user once: fc1 = item·Wiᵀ + (user·Wuᵀ + b1), broadcast over items."""
-    f32 = lambda a: np.ascontiguousarray(a.astype(np.float32))
-    inits = [
+    inits, nodes = hidden_layers(w2, b2, w3, b3)
+    first = [
         numpy_helper.from_array(f32(w1[:, :DIM]), 'fc1.user_weight'), numpy_helper.from_array(f32(w1[:, DIM:]), 'fc1.item_weight'),
         numpy_helper.from_array(f32(b1), 'fc1.bias'),
-        numpy_helper.from_array(f32(w2), 'fc2.weight'), numpy_helper.from_array(f32(b2), 'fc2.bias'),
-        numpy_helper.from_array(f32(w3), 'fc3.weight'), numpy_helper.from_array(f32(b3), 'fc3.bias'),
     ]
-    nodes = [
+    fc1 = [
         helper.make_node('Gemm', ['user', 'fc1.user_weight', 'fc1.bias'], ['fc1_user'], transB=1),
         helper.make_node('Gemm', ['item', 'fc1.item_weight', 'fc1_user'], ['fc1'], transB=1),
-        helper.make_node('Relu', ['fc1'], ['relu1']),
-        helper.make_node('Gemm', ['relu1', 'fc2.weight', 'fc2.bias'], ['fc2'], transB=1),
-        helper.make_node('Relu', ['fc2'], ['relu2']),
-        helper.make_node('Gemm', ['relu2', 'fc3.weight', 'fc3.bias'], ['fc3'], transB=1),
-        helper.make_node('Sigmoid', ['fc3'], ['score']),
     ]
-    graph = helper.make_graph(
-        nodes, 'demo_mlp_split',
-        [helper.make_tensor_value_info('user', TensorProto.FLOAT, [1, DIM]),
-         helper.make_tensor_value_info('item', TensorProto.FLOAT, ['N', DIM])],
-        [helper.make_tensor_value_info('score', TensorProto.FLOAT, ['N', 1])],
-        inits,
-    )
-    model = helper.make_model(graph, producer_name='pairec-ts', producer_version='1',
-                              opset_imports=[helper.make_opsetid('', 13)])
-    model.ir_version = 7
-    model.doc_string = 'RW-100k demo rank MLP taking the user once: user (64) and items (N × 64) → 256 → 64 → 1 sigmoid'
-    onnx.checker.check_model(model)
-    return model
+    inputs = [helper.make_tensor_value_info('user', TensorProto.FLOAT, [1, DIM]), helper.make_tensor_value_info('item', TensorProto.FLOAT, ['N', DIM])]
+    return finish('demo_mlp_split', inputs, fc1 + nodes, first + inits,
+                  'RW-100k demo rank MLP taking the user once: user (64) and items (N × 64) → 256 → 64 → 1 sigmoid')
 
 
 def main():
