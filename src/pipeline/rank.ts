@@ -5,13 +5,14 @@ import type { AlgoResponse, CatalogRows, FeatureMap, ScoreInput } from '../algor
 import type { RankSceneConf } from '../config/schema.js';
 import type { Candidate, PipelineContext } from './context.js';
 
+/** `items` of a run that carries its items as rows. */
+const NO_ITEMS: readonly FeatureMap[] = Object.freeze([]);
+
 /**
  * Rank: every algorithm of RankAlgoList scores the candidates in batches of BatchCount
  * (batches run concurrently). The first algorithm's score becomes the item's score;
  * every algorithm's score is kept in the item's score map.
  */
-const NO_ITEMS: readonly FeatureMap[] = Object.freeze([]);
-
 export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<void>;
 
 /** What an algorithm's runs read of an item (AlgorithmTypeDef.itemFeatures and readsRows). */
