@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { loadCatalog, catalogSignature } from '../../src/catalog/load.js';
 import { loadOrBuildIndex } from '../../src/vector/vector-index.js';
 import { signatureOf } from '../../src/algorithm/signature.js';
-import { createSession, modelInfo, scoreRows } from '../../src/algorithm/onnx/session.js';
+import { createSession, modelInfo, rowWidth, scoreRows } from '../../src/algorithm/onnx/session.js';
 import { resolveModelPath } from '../../src/algorithm/onnx/index.js';
 import { partWidths } from '../../src/model/feature-spec.js';
 import type { Config } from '../../src/config/schema.js';
@@ -88,7 +88,7 @@ export async function measureComponents(config: Config, scene: string, modelRows
   const info = modelInfo(session, onnx.InputName, onnx.OutputName, onnx.UserInputName);
   // A model that takes the user once (UserInputName) is fed item parts and one user row.
   const parts = partWidths(onnx.Features);
-  const width = info.userInput ? parts.item : parts.user + parts.item;
+  const width = rowWidth(info, parts);
   const user = info.userInput ? new Float32Array(parts.user).map(() => Math.random() - 0.5) : undefined;
   const rows = new Float32Array(modelRows * width).map(() => Math.random() - 0.5);
   for (let i = 0; i < 50; i++) await scoreRows(session, info, rows, modelRows, width, user);

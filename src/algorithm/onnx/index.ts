@@ -9,7 +9,7 @@ import { OnnxConfSchema } from './config.js';
 import type { OnnxConf } from './config.js';
 import { OnnxAlgorithm } from './onnx.js';
 import { RunLimiter } from './run-limiter.js';
-import { MainThreadRunner, createSession, modelInfo } from './session.js';
+import { MainThreadRunner, createSession, modelInfo, rowWidth } from './session.js';
 import type { ScoreRunner } from './session.js';
 import { WorkerPoolRunner } from './worker-runner.js';
 
@@ -46,8 +46,7 @@ async function createRunner(name: string, conf: OnnxConf, path: string): Promise
   try {
     const info = modelInfo(session, conf.InputName, conf.OutputName, conf.UserInputName);
     const parts = partWidths(conf.Features);
-    // A broadcast model takes item parts on its item input; otherwise whole user ⊕ item rows.
-    const width = info.userInput ? parts.item : parts.user + parts.item;
+    const width = rowWidth(info, parts);
     if (info.width !== undefined && info.width !== width) {
       throw new Error(`Features assemble rows of ${width} values but input "${info.inputName}" takes ${info.width}`);
     }

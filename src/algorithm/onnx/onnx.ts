@@ -32,11 +32,13 @@ export interface OnnxParts {
 export class OnnxAlgorithm extends AlgorithmBase<'score'> {
   readonly #parts: OnnxParts;
   readonly #width: number;
+  readonly #partWidths: { readonly user: number; readonly item: number };
 
   constructor(name: string, parts: OnnxParts) {
     super(name, 'ONNX', 'score');
     this.#parts = parts;
     this.#width = specWidth(parts.features);
+    this.#partWidths = partWidths(parts.features);
   }
 
   protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
@@ -74,7 +76,7 @@ export class OnnxAlgorithm extends AlgorithmBase<'score'> {
    */
   async #scoreBroadcast(input: ScoreInput, n: number, rows: Float32Array): Promise<Float32Array> {
     const { features, runner } = this.#parts;
-    const { item: itemWidth, user: userWidth } = partWidths(features);
+    const { item: itemWidth, user: userWidth } = this.#partWidths;
     let invalid = assembleItemRows(features, input.rows ?? input.items, rows);
     const scores = new Float32Array(n);
     for (let from = 0; from < n; ) {

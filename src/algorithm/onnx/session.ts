@@ -18,6 +18,11 @@ export interface ModelInfo {
   readonly userInput?: { readonly name: string; readonly width: number | undefined };
 }
 
+/** Width of the rows fed to the model's item input: item parts alone for a model that takes the user once, else user ⊕ item. */
+export function rowWidth(info: ModelInfo, parts: { readonly user: number; readonly item: number }): number {
+  return info.userInput ? parts.item : parts.user + parts.item;
+}
+
 const lastDim = (session: ort.InferenceSession, name: string): number | undefined => {
   const meta = session.inputMetadata.find((m) => m.name === name);
   const shape = meta?.isTensor ? meta.shape : undefined;
