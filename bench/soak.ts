@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { StubBackend } from '../test/helpers/stub-backend.js';
 import { startFaultServer } from '../test/helpers/fault-server.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,10 +49,6 @@ function rssBytes(pid: number): number {
   return Number(m?.[1] ?? 0) * 1024;
 }
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 const backend = await StubBackend.start('ok');
 const server = await startFaultServer(backend.base, {

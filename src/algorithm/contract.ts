@@ -128,13 +128,19 @@ export function scoreInputSize(input: ScoreInput): number {
   return input.rows ? input.rows.rows.length : input.items.length;
 }
 
-/** The input with one feature map per item: rows become their catalog maps (for code that reads maps only). */
-export function itemMapsOf(input: ScoreInput): ScoreInput {
+/** One feature map per item of a score input: `items`, or the rows' catalog maps. */
+export function scoreItems(input: ScoreInput): readonly FeatureMap[] {
   const { rows } = input;
-  if (!rows) return input;
+  if (!rows) return input.items;
   const items = new Array<FeatureMap>(rows.rows.length);
   for (let i = 0; i < items.length; i++) items[i] = rows.source.map(rows.rows[i] as number);
-  const out: { -readonly [P in keyof ScoreInput]: ScoreInput[P] } = { ...input, items };
+  return items;
+}
+
+/** The input with one feature map per item: rows become their catalog maps (for code that reads maps only). */
+export function itemMapsOf(input: ScoreInput): ScoreInput {
+  if (!input.rows) return input;
+  const out: { -readonly [P in keyof ScoreInput]: ScoreInput[P] } = { ...input, items: scoreItems(input) };
   delete out.rows;
   return out;
 }

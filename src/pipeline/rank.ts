@@ -31,6 +31,7 @@ export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: st
   const shared = reads.every((r) => r !== undefined && !r.features.includes('recall_score'));
   // Those that take rows get them when every candidate is a plain catalog row: no map at all.
   const byRows = reads.map((r) => shared && r?.rows === true);
+  const anyRows = byRows.includes(true);
   const featuresOf = (ctx: PipelineContext): ((c: Candidate) => FeatureMap) => {
     const { catalog } = ctx;
     if (!shared || !catalog) return ctx.itemFeatures;
@@ -41,7 +42,7 @@ export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: st
   const rankScore = conf.RankScore === undefined ? undefined : compileExpression(conf.RankScore, rankVariable(names)).run;
   return async (cands, ctx) => {
     if (cands.length === 0) return;
-    const rows = byRows.includes(true) ? catalogRows(cands, ctx) : undefined;
+    const rows = anyRows ? catalogRows(cands, ctx) : undefined;
     let maps: FeatureMap[] | undefined;
     const user = ctx.userFeatures;
     const inputs = (a: number): ScoreInput[] => {

@@ -12,10 +12,6 @@ export class Bulkhead {
     this.limit = limit;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   tryEnter(): boolean {
     if (this.limit > 0 && this.#inFlight >= this.limit) return false;
     this.#inFlight++;

@@ -23,15 +23,6 @@ export class RetryBudget {
     this.#opts = opts;
   }
 
-  /** Calls in progress (each counted once, retries included). */
-  get active(): number {
-    return this.#active;
-  }
-
-  get retrying(): number {
-    return this.#retries;
-  }
-
   /** A call starts; call `end` exactly once when it settles. */
   begin(): void {
     this.#active++;

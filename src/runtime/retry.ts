@@ -56,10 +56,11 @@ export interface RetryOptions<T> {
   /** Called before each backoff sleep (logging, metrics). */
   readonly onRetry?: (event: RetryEvent) => void;
   /**
-   * The backend's retry budget (runtime/retry-budget.ts): a retry is made only when it
-   * grants a slot, held from the backoff until the retried attempt ends.
+   * The backend's retry budget (runtime/retry-budget.ts): the call counts as active for
+   * its whole length, and a retry is made only when the budget grants a slot, held from
+   * the backoff until the retried attempt ends.
    */
-  readonly budget?: { tryRetry(): boolean; retryDone(): void };
+  readonly budget?: { begin(): void; end(): void; tryRetry(): boolean; retryDone(): void };
   /** Called when a retryable failure is not retried because the budget is spent. */
   readonly onBudgetExhausted?: () => void;
 }
@@ -92,6 +93,15 @@ function aborted(): PairecError {
  * the signal fires between attempts; ERR_DEADLINE_EXCEEDED when no attempt could start.
  */
 export async function retry<T>(options: RetryOptions<T>): Promise<T> {
+  options.budget?.begin();
+  try {
+    return await attempts(options);
+  } finally {
+    options.budget?.end();
+  }
+}
+
+async function attempts<T>(options: RetryOptions<T>): Promise<T> {
   const { policy, deadline, signal } = options;
   const clock = options.clock ?? systemClock;
   const minAttemptMs = options.minAttemptMs ?? 0;

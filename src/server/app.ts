@@ -114,7 +114,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     }
     if (engine.current()?.config.monitoring.enable_metrics === false) return done();
     metrics.requestDuration
-      .labels(route, req.pairecScene ?? 'none', statusClass(reply.statusCode))
+      // The configured scene the request ran in: the only scene value used as a label.
+      .labels(route, req.pairecResult?.sceneId ?? 'none', statusClass(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
     done();
   });

@@ -66,6 +66,30 @@ describe('retry (examples)', () => {
     assert.equal(clock.sleeps.length, 2);
   });
 
+  it('counts the call in its retry budget for its whole length, on success and on failure, and asks it before each retry', async () => {
+    for (const outcome of ['ok', 'fail'] as const) {
+      const events: string[] = [];
+      const budget = {
+        begin: () => events.push('begin'),
+        end: () => events.push('end'),
+        tryRetry: () => events.push('retry') > 0,
+        retryDone: () => events.push('done'),
+      };
+      let calls = 0;
+      const run = retry({
+        attempt: () => (++calls < 2 || outcome === 'fail' ? Promise.reject(new Retryable()) : Promise.resolve('ok')),
+        isRetryable: (e) => e instanceof Retryable,
+        deadline: 10_000,
+        policy: POLICY,
+        clock: new VirtualClock(),
+        budget,
+      });
+      if (outcome === 'ok') assert.equal(await run, 'ok');
+      else await assert.rejects(run, Retryable);
+      assert.deepEqual(events, outcome === 'ok' ? ['begin', 'retry', 'done', 'end'] : ['begin', 'retry', 'done', 'retry', 'done', 'end']);
+    }
+  });
+
   it('does not retry a non-retryable error', async () => {
     const clock = new VirtualClock();
     let calls = 0;

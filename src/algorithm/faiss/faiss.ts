@@ -65,7 +65,6 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
   /** One query: retried (at most twice, within the request's deadline and the retry budget) when UNAVAILABLE. */
   async #search(req: { k: number; vector: number[] }, ctx: RunContext): Promise<Neighbours> {
     let timeout = 0;
-    this.#budget.begin();
     try {
       const reply = await retry({
         attempt: ({ timeLeftMs }) => {
@@ -82,8 +81,6 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
       return this.#neighbours(reply);
     } catch (err) {
       throw err instanceof PairecError ? err : toError(err, this.name, Math.round(timeout));
-    } finally {
-      this.#budget.end();
     }
   }
 

@@ -1,5 +1,5 @@
 import { PairecError } from '../../errors.js';
-import { itemMapsOf, scoreInputSize } from '../contract.js';
+import { scoreInputSize, scoreItems } from '../contract.js';
 import type { AlgorithmKind, FeatureMap, KindInput, KindOutput, Neighbours } from '../contract.js';
 
 /** How runs of one kind merge into one call and how that call's output splits back. */
@@ -31,7 +31,7 @@ const scoreCoalescer: Coalescer<'score'> = {
       }
       return { items: [], rows: { source, rows }, users };
     }
-    return { items: inputs.flatMap((i) => itemMapsOf(i).items), users };
+    return { items: inputs.flatMap(scoreItems), users };
   },
   split: (output, inputs) => {
     const total = inputs.reduce((n, i) => n + scoreInputSize(i), 0);

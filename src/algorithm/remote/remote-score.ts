@@ -118,7 +118,6 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
     // Whether the last attempt's bound was the request's time left rather than Timeout:
     // its timeout then means the request ran out (504), even if the timer fired a hair early.
     let boundByDeadline = false;
-    this.#budget.begin();
     try {
       return await retry({
         attempt: async ({ timeLeftMs }) => {
@@ -143,8 +142,6 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
       });
     } catch (err) {
       throw this.#toPairecError(err, attempts, ctx, boundByDeadline);
-    } finally {
-      this.#budget.end();
     }
   }
 

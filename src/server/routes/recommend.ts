@@ -26,13 +26,6 @@ const responseSchema = {
   },
 } as const;
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The configured scene the request ran in: the only scene value used as a metric label. */
-    pairecScene?: string;
-  }
-}
-
 /** POST /api/recommend in PaiRec's request and response shape. */
 export function recommendRoute(app: FastifyInstance, engine: Engine): void {
   app.post('/api/recommend', { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
@@ -49,7 +42,6 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
         if (!reply.raw.writableFinished) gone.abort();
       });
       const result = await recommend(engine, request, gone.signal, req.pairecSpans);
-      req.pairecScene = result.sceneId;
       req.pairecResult = result;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
       return {
