@@ -1,16 +1,21 @@
 /**
- * Embedded ANN choice: hnswlib-node vs usearch on RW-100k-shaped data.
- * Reports build time, recall@10 against exact inner-product search, and queries/s
- * (one query at a time, as the request path does), with exact search as the baseline
- * measured in the same run.
+ * Embedded ANN choice on RW-100k-shaped data: the engine's HNSW (hnswlib-node) and IVF
+ * (k-means lists scanned by usearch) indexes, and usearch's own HNSW. Reports build time,
+ * recall@k against exact inner-product search, and queries/s (one query at a time, as
+ * the request path does; median of alternating rounds), with exact search as the
+ * baseline measured in the same run.
  *
- *   node dist/bench/ann.js [--items 100000] [--queries 500] [--ef 50,100,200] [--efc 100] [--m 16] [--k 10] [--no-usearch]
+ *   node dist/bench/ann.js [--items 100000] [--queries 500] [--ef 50,100,200] [--efc 100] [--m 16] [--k 10]
+ *                          [--nlist 0] [--nprobe 16,24,32] [--rounds 3] [--no-usearch]
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import hnswlib from 'hnswlib-node';
 import usearch from 'usearch';
+import { pino } from 'pino';
 import { generateDemo, RW_100K } from '../src/catalog/demo.js';
+import { buildIndex } from '../src/vector/vector-index.js';
+import { listCount } from '../src/vector/ivf-index.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +25,9 @@ const { values } = parseArgs({
     k: { type: 'string', default: '10' },
     efc: { type: 'string', default: '100' },
     m: { type: 'string', default: '16' },
+    nprobe: { type: 'string', default: '16,24,32' },
+    nlist: { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '3' },
     'no-usearch': { type: 'boolean', default: false },
   },
 });
@@ -29,6 +37,9 @@ const k = Number(values.k);
 const efc = Number(values.efc);
 const m = Number(values.m);
 const efs = values.ef.split(',').map(Number);
+const nprobes = values.nprobe === '' ? [] : values.nprobe.split(',').map(Number);
+const nlist = Number(values.nlist);
+const rounds = Number(values.rounds);
 const params = { ...RW_100K, items, users: nq };
 const { itemEmbeddings, userEmbeddings } = generateDemo(params);
 const dim = params.dim;
@@ -75,20 +86,31 @@ const exact = timeQueries(exactTopK);
 console.log(`items=${items} dim=${dim} queries=${nq} k=${k}`);
 console.log(`exact (JS brute force)      qps=${exact.qps.toFixed(0)}  recall@${k}=1.000  (baseline)`);
 
-const rows: string[] = [];
+/** A configuration under test: its label and one query. */
+interface Candidate {
+  readonly label: string;
+  readonly build: number;
+  readonly search: (q: Float32Array) => number[];
+}
+const candidates: Candidate[] = [];
+const logger = pino({ level: 'warn' });
+const signal = new AbortController().signal;
+const spec = { space: 'ip', M: m, EfConstruction: efc, Nlist: nlist, Seed: 100 } as const;
 {
   const t0 = performance.now();
-  const index = new hnswlib.HierarchicalNSW('ip', dim);
-  index.initIndex(items, m, efc, 100);
-  for (let i = 0; i < items; i++) index.addPoint(Array.from(itemEmbeddings.subarray(i * dim, (i + 1) * dim)), i);
+  const index = await buildIndex({ ...spec, kind: 'hnsw' }, itemEmbeddings, dim, logger, signal);
   const build = (performance.now() - t0) / 1000;
   for (const ef of efs) {
-    index.setEf(Math.max(ef, k));
-    const r = timeQueries((q) => index.searchKnn(Array.from(q), k).neighbors);
-    rows.push(
-      `hnswlib-node M=${m} efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
-        `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
-    );
+    candidates.push({ label: `hnswlib-node M=${m} efC=${efc} ef=${ef}`, build, search: (q) => [...index.search(q, k, ef).rows] });
+  }
+}
+if (nprobes.length > 0) {
+  const t0 = performance.now();
+  const index = await buildIndex({ ...spec, kind: 'ivf' }, itemEmbeddings, dim, logger, signal);
+  const build = (performance.now() - t0) / 1000;
+  const lists = listCount({ ...spec, kind: 'ivf' }, items);
+  for (const np of nprobes) {
+    candidates.push({ label: `ivf (usearch scan) nlist=${lists} nprobe=${np}`, build, search: (q) => [...index.search(q, k, np).rows] });
   }
 }
 for (const ef of values['no-usearch'] ? [] : efs) {
@@ -106,10 +128,23 @@ for (const ef of values['no-usearch'] ? [] : efs) {
   for (let i = 0; i < items; i++) keys[i] = BigInt(i);
   index.add(keys, itemEmbeddings, 0);
   const build = (performance.now() - t0) / 1000;
-  const r = timeQueries((q) => Array.from(index.search(q, k, 1).keys, Number));
-  rows.push(
-    `usearch      M=${m} efC=${efc} ef=${String(ef).padEnd(4)} build=${build.toFixed(1)}s qps=${r.qps.toFixed(0).padStart(6)} ` +
-      `recall@${k}=${recall(exact.results, r.results).toFixed(3)} x${(r.qps / exact.qps).toFixed(1)} vs exact`,
-  );
+  // usearch reads a typed array from the start of its buffer: the query is copied.
+  candidates.push({ label: `usearch      M=${m} efC=${efc} ef=${ef}`, build, search: (q) => Array.from(index.search(q.slice(), k, 1).keys, Number) });
 }
-for (const row of rows) console.log(row);
+// Rounds alternate the candidates so a noisy machine slows them alike; medians reported.
+const qps = candidates.map((): number[] => []);
+const recalls = candidates.map(() => 0);
+for (let round = 0; round < rounds; round++) {
+  candidates.forEach((c, i) => {
+    const r = timeQueries(c.search);
+    qps[i]?.push(r.qps);
+    recalls[i] = recall(exact.results, r.results);
+  });
+}
+candidates.forEach((c, i) => {
+  const q = median(qps[i] ?? []);
+  console.log(
+    `${c.label.padEnd(48)} build=${c.build.toFixed(1)}s qps=${q.toFixed(0).padStart(6)} (${(1e6 / q).toFixed(0)} µs) ` +
+      `recall@${k}=${(recalls[i] ?? 0).toFixed(3)} x${(q / exact.qps).toFixed(1)} vs exact`,
+  );
+});

@@ -83,7 +83,7 @@ async function qps(algo: Algorithm<'retrieval'>, concurrency: number, batch: num
   return median(samples);
 }
 
-const embedded = await annType.create('embedded', { Index: 'hnsw', Space: 'ip', M: 16, EfConstruction: 100, EfSearch: 100, Seed: 100 }, deps);
+const embedded = await annType.create('embedded', { Index: 'hnsw', Space: 'ip', M: 16, EfConstruction: 100, EfSearch: 100, Nlist: 0, Nprobe: 16, Seed: 100 }, deps);
 const remote = (pool: number) =>
   faissType.create('remote', { ServerAddress: `127.0.0.1:${port}`, Timeout: 5000, PoolSize: pool, Metric: 'ip', MaxReconnectBackoff: 1000 }, deps);
 const r1 = await remote(1);

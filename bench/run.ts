@@ -149,7 +149,7 @@ out.push('| Metric | Measured | Target | |');
 out.push('|---|---|---|---|');
 for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? '' : ok ? 'met' : 'NOT met'} |`);
 out.push('');
-out.push(`Component limit: ANN k=${parts.annK} ef=${parts.annEf} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
+out.push(`Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
 out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
 out.push('');
 out.push('Open loop (latency from each request\'s due time):');

@@ -6,15 +6,17 @@ import { createSession, modelInfo, rowWidth, scoreRows } from '../../src/algorit
 import { resolveModelPath } from '../../src/algorithm/onnx/index.js';
 import { partWidths } from '../../src/model/feature-spec.js';
 import type { Config } from '../../src/config/schema.js';
+import { indexSpec, searchEffort } from '../../src/algorithm/ann/config.js';
 import type { AnnConf } from '../../src/algorithm/ann/config.js';
 import type { OnnxConf } from '../../src/algorithm/onnx/config.js';
 import { median } from '../stats.js';
 
 export interface ComponentCosts {
-  /** CPU µs of one ANN search (k = the scene's RecallCount, the configured ef). */
+  /** CPU µs of one ANN search (k = the scene's RecallCount, the configured ef or nprobe). */
   readonly annUs: number;
   readonly annK: number;
-  readonly annEf: number;
+  /** The index and its search knob, e.g. "hnsw ef=300" or "ivf nprobe=24". */
+  readonly annSetting: string;
   /** recall@k of that search against exact inner-product search, over sample users. */
   readonly annRecall: number;
   /** CPU µs of one model run on `modelRows` rows. */
@@ -46,7 +48,8 @@ export async function measureComponents(config: Config, scene: string, modelRows
   const onnx = (onnxAlgo as Record<string, unknown>).OnnxConf as OnnxConf;
 
   const catalog = await loadCatalog(catalogConf, logger);
-  const spec = { kind: ann.Index, space: ann.Space, M: ann.M, EfConstruction: ann.EfConstruction, Seed: ann.Seed };
+  const spec = indexSpec(ann);
+  const effort = searchEffort(ann);
   const cacheDir = catalogConf.CacheDir === '' ? undefined : catalogConf.CacheDir;
   const index = await loadOrBuildIndex(
     spec,
@@ -59,12 +62,12 @@ export async function measureComponents(config: Config, scene: string, modelRows
   const k = vector.RecallCount;
   const users = catalog.userIds.length;
   const q = (i: number): Float32Array => catalog.userVector(i % users);
-  for (let i = 0; i < 200; i++) index.search(q(i), k, ann.EfSearch);
+  for (let i = 0; i < 200; i++) index.search(q(i), k, effort);
   const annRounds: number[] = [];
   for (let round = 0; round < 5; round++) {
     const n = 400;
     const t0 = cpuUs();
-    for (let i = 0; i < n; i++) index.search(q(round * n + i), k, ann.EfSearch);
+    for (let i = 0; i < n; i++) index.search(q(round * n + i), k, effort);
     annRounds.push((cpuUs() - t0) / n);
   }
   // recall@k against a brute-force scan, on a sample of users.
@@ -81,7 +84,7 @@ export async function measureComponents(config: Config, scene: string, modelRows
       scores[i] = s;
     }
     const exact = new Set(Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0)).slice(0, k));
-    for (const r of index.search(v, k, ann.EfSearch).rows) if (exact.has(r)) hit++;
+    for (const r of index.search(v, k, effort).rows) if (exact.has(r)) hit++;
   }
 
   const session = await createSession(resolveModelPath(onnx.ModelPath));
@@ -100,5 +103,5 @@ export async function measureComponents(config: Config, scene: string, modelRows
     modelRounds.push((cpuUs() - t0) / n);
   }
   await session.release();
-  return { annUs: median(annRounds), annK: k, annEf: ann.EfSearch, annRecall: hit / (sampleUsers * k), modelUs: median(modelRounds), modelRows };
+  return { annUs: median(annRounds), annK: k, annSetting: `${ann.Index} ${ann.Index === 'ivf' ? 'nprobe' : 'ef'}=${effort}`, annRecall: hit / (sampleUsers * k), modelUs: median(modelRounds), modelRows };
 }

@@ -11,10 +11,10 @@ import { signatureOf } from '../algorithm/signature.js';
 import { readVectorFile } from '../servers/vector-server/data.js';
 import type { VectorData } from '../servers/vector-server/data.js';
 import { startVectorServer } from '../servers/vector-server/server.js';
+import { INDEX_KINDS } from '../vector/vector-index.js';
 import type { IndexKind, IndexSpec, Space } from '../vector/vector-index.js';
 import type { Command } from './command.js';
 
-const KINDS: readonly IndexKind[] = ['hnsw', 'flat'];
 const SPACES: readonly Space[] = ['ip', 'cosine', 'l2'];
 
 function int(name: string, value: string, min: number): number {
@@ -45,8 +45,8 @@ async function source(data: string | undefined, catalogConfig: string | undefine
 export const vectorServerCommand: Command = {
   name: 'vector-server',
   usage:
-    'pairec vector-server (--data FILE | --catalog CONFIG) [--port 9000] [--index hnsw|flat] [--space ip|cosine|l2]\n' +
-    '                     [--m 16] [--ef-construction 100] [--ef-search 100] [--metrics-port 9001|none] [--cache-dir DIR] [--no-cache]',
+    'pairec vector-server (--data FILE | --catalog CONFIG) [--port 9000] [--index hnsw|ivf|flat] [--space ip|cosine|l2]\n' +
+    '                     [--m 16] [--ef-construction 100] [--ef-search 100] [--nlist 0] [--nprobe 16] [--metrics-port 9001|none] [--cache-dir DIR] [--no-cache]',
   summary: 'serve pai.web.VectorRetrieval (Faiss-Server protocol) over .fvecs/.svm vectors or a catalog',
   run: async (argv) => {
     const { values } = parseArgs({
@@ -61,22 +61,31 @@ export const vectorServerCommand: Command = {
         m: { type: 'string', default: '16' },
         'ef-construction': { type: 'string', default: '100' },
         'ef-search': { type: 'string', default: '100' },
+        nlist: { type: 'string', default: '0' },
+        nprobe: { type: 'string', default: '16' },
         'metrics-port': { type: 'string', default: '9001' },
         'cache-dir': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
       },
     });
     const kind = values.index as IndexKind;
-    if (!KINDS.includes(kind)) throw new Error(`--index must be one of ${KINDS.join(', ')}`);
+    if (!INDEX_KINDS.includes(kind)) throw new Error(`--index must be one of ${INDEX_KINDS.join(', ')}`);
     const space = values.space as Space;
     if (!SPACES.includes(space)) throw new Error(`--space must be one of ${SPACES.join(', ')}`);
-    const spec: IndexSpec = { kind, space, M: int('m', values.m, 2), EfConstruction: int('ef-construction', values['ef-construction'], 8), Seed: 100 };
+    const spec: IndexSpec = {
+      kind,
+      space,
+      M: int('m', values.m, 2),
+      EfConstruction: int('ef-construction', values['ef-construction'], 8),
+      Nlist: int('nlist', values.nlist, 0),
+      Seed: 100,
+    };
     const src = await source(values.data, values.catalog, values['cache-dir']);
     const logger = createLogger('info');
     const server = await startVectorServer({
       load: src.load,
       spec,
-      efSearch: int('ef-search', values['ef-search'], 1),
+      effort: kind === 'ivf' ? int('nprobe', values.nprobe, 1) : int('ef-search', values['ef-search'], 1),
       host: values.host,
       port: int('port', values.port, 0),
       metricsPort: values['metrics-port'] === 'none' ? undefined : int('metrics-port', values['metrics-port'], 0),

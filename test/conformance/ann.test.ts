@@ -29,3 +29,11 @@ algorithmConformance({
   inputs,
   emptyInput: { vectors: [], k: 10 },
 });
+
+algorithmConformance({
+  def: annType,
+  conf: { Index: 'ivf', Nlist: 40, Nprobe: 8 },
+  deps: () => buildDeps({ catalog }),
+  inputs,
+  emptyInput: { vectors: [], k: 10 },
+});

@@ -11,15 +11,16 @@ import type { VectorIndex } from '../../vector/vector-index.js';
 export class AnnAlgorithm extends AlgorithmBase<'retrieval'> {
   #index: VectorIndex | undefined;
   readonly #ids: readonly string[];
-  readonly #ef: number;
+  /** The index kind's search knob (HNSW ef, IVF nprobe). */
+  readonly #effort: number;
   /** Signature of the catalog whose rows the index holds, when it is the serving catalog. */
   readonly #catalog: string | undefined;
 
-  constructor(name: string, index: VectorIndex, ids: readonly string[], efSearch: number, catalogSignature?: string) {
+  constructor(name: string, index: VectorIndex, ids: readonly string[], effort: number, catalogSignature?: string) {
     super(name, 'ANN', 'retrieval');
     this.#index = index;
     this.#ids = ids;
-    this.#ef = efSearch;
+    this.#effort = effort;
     this.#catalog = catalogSignature;
   }
 
@@ -32,7 +33,7 @@ export class AnnAlgorithm extends AlgorithmBase<'retrieval'> {
     try {
       return Promise.resolve(
         input.vectors.map((v) => {
-          const hits = index.search(v, input.k, this.#ef);
+          const hits = index.search(v, input.k, this.#effort);
           const ids = hits.rows.map((r) => this.#ids[r] ?? '');
           const scores = new Float32Array(hits.scores);
           return this.#catalog === undefined ? { ids, scores } : { ids, scores, rows: { catalog: this.#catalog, rows: hits.rows } };

@@ -2,13 +2,13 @@ import { PairecError } from '../../errors.js';
 import { signatureOf } from '../signature.js';
 import type { AlgorithmTypeDef } from '../registry.js';
 import { loadOrBuildIndex } from '../../vector/vector-index.js';
-import { AnnConfSchema } from './config.js';
+import { AnnConfSchema, indexSpec, searchEffort } from './config.js';
 import { AnnAlgorithm } from './ann.js';
 
 export { AnnAlgorithm } from './ann.js';
 export type { AnnConf } from './config.js';
 
-/** ANN (`AnnConf`): embedded HNSW or exact retrieval over the catalog's item embeddings. */
+/** ANN (`AnnConf`): embedded HNSW, IVF or exact retrieval over the catalog's item embeddings. */
 export const annType: AlgorithmTypeDef<'retrieval', typeof AnnConfSchema> = {
   type: 'ANN',
   kind: 'retrieval',
@@ -18,10 +18,10 @@ export const annType: AlgorithmTypeDef<'retrieval', typeof AnnConfSchema> = {
   create: async (name, conf, deps) => {
     const { catalog } = deps;
     if (!catalog) throw new PairecError('ERR_ALGORITHM_BUILD', `ANN "${name}" needs a catalog (CatalogConf)`);
-    const spec = { kind: conf.Index, space: conf.Space, M: conf.M, EfConstruction: conf.EfConstruction, Seed: conf.Seed };
+    const spec = indexSpec(conf);
     const cache = deps.cacheDir === undefined ? undefined : { dir: deps.cacheDir, key: signatureOf(catalog.signature, spec) };
     const log = deps.logger.child({ algorithm: name });
     const index = await loadOrBuildIndex(spec, catalog.itemEmbeddings, catalog.dim, cache, log, deps.signal);
-    return new AnnAlgorithm(name, index, catalog.itemIds, conf.EfSearch, catalog.signature);
+    return new AnnAlgorithm(name, index, catalog.itemIds, searchEffort(conf), catalog.signature);
   },
 };

@@ -16,7 +16,8 @@ import type { VectorData } from './data.js';
 export interface VectorServerOptions {
   readonly load: () => Promise<VectorData>;
   readonly spec: IndexSpec;
-  readonly efSearch: number;
+  /** The index kind's search knob: HNSW ef, IVF nprobe. */
+  readonly effort: number;
   readonly host: string;
   readonly port: number;
   /** Port of the Prometheus endpoint; undefined disables it. */
@@ -80,7 +81,7 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
     if (vector.length !== index.dim) {
       return fail(cb, grpc.status.INVALID_ARGUMENT, `vector has ${vector.length} dimensions, the index ${index.dim}`);
     }
-    const hits = index.search(vector, k, opts.efSearch);
+    const hits = index.search(vector, k, opts.effort);
     // Faiss semantics on the wire: inner product → similarity, L2 → distance (smaller is nearer).
     const reply: VectorReply = {
       retval: [...hits.rows],
