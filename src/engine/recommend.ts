@@ -13,8 +13,8 @@ export interface RecommendResult {
 }
 
 /**
- * Runs one request on a leased snapshot with one deadline: the timer (or `outer`, when
- * the client goes away) aborts the request's signal, which every stage and outbound call
+ * Runs one request on a leased snapshot with one deadline: the timer (or the handle's
+ * `cancel`, when the client goes away) aborts the request's signal, which every stage and outbound call
  * observes. The answer may come at the deadline, but the lease is released only when
  * the pipeline has settled, so a reload never closes an algorithm under a late run.
  */
@@ -27,7 +27,16 @@ function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): 
 const REQUEST_FINISHED = new PairecError('ERR_ABORTED', 'request finished');
 
 /** `spans`: the request's trace when tracing samples it (observability/request-spans.ts). */
-export async function recommend(engine: Engine, request: RecommendRequest, outer?: AbortSignal, spans?: RequestSpans): Promise<RecommendResult> {
+/**
+ * How the caller stops a running request (the client went away): `recommend` fills in
+ * `cancel` while the request runs. A plain callback, not an AbortSignal: a controller,
+ * its signal and a listener per request showed in profiles (≈ 5 % of a light request).
+ */
+export interface RecommendHandle {
+  cancel?: (() => void) | undefined;
+}
+
+export async function recommend(engine: Engine, request: RecommendRequest, handle?: RecommendHandle, spans?: RequestSpans): Promise<RecommendResult> {
   const lease = engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
   const { snapshot, release } = lease;
@@ -42,10 +51,10 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
     };
   });
   stopped.catch(() => undefined); // settled after the answer when nothing races it any more
-  const onOuter = (): void => stop(new PairecError('ERR_ABORTED', 'the caller went away'));
-  outer?.addEventListener('abort', onOuter, { once: true });
+  if (handle) handle.cancel = () => stop(new PairecError('ERR_ABORTED', 'the caller went away'));
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
+  let settled = false;
   try {
     const categories = snapshot.scenes.get(request.sceneId);
     if (!categories) {
@@ -75,18 +84,25 @@ export async function recommend(engine: Engine, request: RecommendRequest, outer
       userFeatures: userFeatures(request, catalog),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
-    if (outer?.aborted) onOuter();
     timer = setTimeout(() => stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)), timeoutMs);
     const run = pipeline.run(ctx, trace);
     running = run;
+    const ended = (): void => {
+      settled = true;
+    };
+    // Registered before the race below, so it has run by the time the race's winner returns.
+    run.then(ended, ended);
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
     const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
     const items = await Promise.race([answer, stopped]);
     return { sceneId: pipeline.scene, items, trace };
   } finally {
     clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuter);
-    if (!controller.signal.aborted) controller.abort(REQUEST_FINISHED);
+    if (handle) handle.cancel = undefined;
+    // Work still running on the signal (the pipeline after a fallback answer or a stop)
+    // is cancelled; a pipeline that has settled left nothing to cancel, and an abort
+    // (an event dispatched) per request showed in profiles.
+    if (!settled && !controller.signal.aborted) controller.abort(REQUEST_FINISHED);
     if (running) void running.then(release, release);
     else release();
   }

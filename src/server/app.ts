@@ -50,6 +50,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     loggerInstance: logger as FastifyBaseLogger,
     // One log line per request is the engine's own job; fastify's two per request cost throughput.
     logController: new LogController({ disableRequestLogging: true }),
+    // fastify makes every request's child logger with an options object ({}), which sends
+    // pino down its slow child path (formatters rebuilt, redaction re-applied): ≈ 2 % of
+    // a light request in profiles. Without options pino takes its fast path.
+    childLoggerFactory: (logger, bindings, opts) => (Object.keys(opts).length === 0 ? logger.child(bindings) : logger.child(bindings, opts)),
     bodyLimit: opts.bodyLimit,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,

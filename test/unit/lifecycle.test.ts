@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
+import type { RecommendHandle } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { LookupAlgorithm } from '../../src/algorithm/lookup/lookup.js';
 import { PairecError } from '../../src/errors.js';
@@ -64,15 +65,17 @@ describe('request and reload lifecycle', () => {
     await engine.close();
   });
 
-  it('aborts the request’s signal when the caller’s signal aborts', async () => {
+  it('aborts the request’s signal when the caller cancels it', async () => {
     const { engine, log } = setup();
     await engine.reload(config(1, 5000));
     log.gate = new Promise(() => undefined); // never opens: only the abort can end the run
     log.observeAbort = true;
-    const caller = new AbortController();
-    const run = recommend(engine, request, caller.signal);
-    setTimeout(() => caller.abort(), 20);
+    const caller: RecommendHandle = {};
+    const run = recommend(engine, request, caller);
+    assert.equal(typeof caller.cancel, 'function', 'cancellable while it runs');
+    setTimeout(() => caller.cancel?.(), 20);
     await assert.rejects(run, isCode('ERR_ABORTED'));
+    assert.equal(caller.cancel, undefined, 'nothing to cancel once it has ended');
     log.gate = undefined;
     await engine.close(); // resolves: the aborted run released its lease
   });

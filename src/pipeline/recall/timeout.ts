@@ -23,14 +23,16 @@ const RECALL_FINISHED = new PairecError('ERR_ABORTED', 'recall finished');
 /**
  * A signal and a "late" promise that fire at `end` (performance.now() clock) or when the
  * request aborts. The request's abort reaches it through a listener, not AbortSignal.any,
- * which costs weak references and a finalizer per call. `done()` ends it: the timer is
- * cleared and outstanding work on the signal is cancelled.
+ * which costs weak references and a finalizer per call. `done(outstanding)` ends it: the
+ * timer is cleared and, when a source failed or is late (its work may still run on the
+ * signal), the signal aborts. When every source answered nothing is left to cancel, and
+ * the abort (an event dispatched) is skipped: it showed in profiles.
  */
 interface Limit {
   readonly signal: AbortSignal;
   readonly late: Promise<never>;
   readonly end: number;
-  done(): void;
+  done(outstanding: boolean): void;
 }
 
 function limitUntil(end: number, ctx: PipelineContext): Limit {
@@ -57,26 +59,31 @@ function limitUntil(end: number, ctx: PipelineContext): Limit {
     signal: own.signal,
     late,
     end,
-    done: () => {
+    done: (outstanding) => {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', follow);
-      if (!own.signal.aborted) own.abort(RECALL_FINISHED);
+      if (outstanding && !own.signal.aborted) own.abort(RECALL_FINISHED);
     },
   };
 }
+
+const isFailure = (r: readonly Candidate[] | RecallFailure): r is RecallFailure => !Array.isArray(r);
 
 /** One source within `limit`; a source with its own shorter Timeout gets a limit of its own. */
 async function runOne(r: TimedRecall, ctx: PipelineContext, stage: Limit): Promise<readonly Candidate[] | RecallFailure> {
   const ownEnd = r.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + r.timeoutMs;
   const limit = ownEnd < stage.end ? limitUntil(ownEnd, ctx) : stage;
+  let answered = false;
   try {
     const sub: PipelineContext = { ...ctx, signal: limit.signal, deadline: Math.min(ctx.deadline, limit.end) };
-    return await Promise.race([r.source.recall(sub), limit.late]);
+    const candidates = await Promise.race([r.source.recall(sub), limit.late]);
+    answered = true;
+    return candidates;
   } catch (err) {
     const timedOut = limit.signal.aborted || ctx.signal.aborted;
     return { name: r.source.name, reason: timedOut ? 'timeout' : 'error', message: err instanceof Error ? err.message : String(err) };
   } finally {
-    if (limit !== stage) limit.done();
+    if (limit !== stage) limit.done(!answered);
   }
 }
 
@@ -93,16 +100,16 @@ export async function fanOutRecalls(
   budgetMs: number,
 ): Promise<{ candidates: Candidate[]; failures: RecallFailure[] }> {
   const stage = limitUntil(Math.min(ctx.deadline, performance.now() + budgetMs), ctx);
-  let results: (readonly Candidate[] | RecallFailure)[];
+  let results: (readonly Candidate[] | RecallFailure)[] = [];
   try {
     results = await Promise.all(recalls.map((r) => runOne(r, ctx, stage)));
   } finally {
-    stage.done();
+    stage.done(results.length === 0 || results.some(isFailure));
   }
   let candidates: Candidate[] = [];
   const failures: RecallFailure[] = [];
   for (const r of results) {
-    if ('reason' in r && !Array.isArray(r)) failures.push(r as RecallFailure);
+    if (isFailure(r)) failures.push(r);
     else candidates = candidates.concat(r as Candidate[]);
   }
   return { candidates, failures };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { recommend } from '../../engine/recommend.js';
+import type { RecommendHandle } from '../../engine/recommend.js';
 import type { Engine } from '../../engine/engine.js';
 import { PairecError } from '../../errors.js';
 import { parseRecommendBody } from '../request.js';
@@ -37,11 +38,11 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       requestId = request.requestId;
       req.pairecRequest = request;
       // The response closing before it finished means the client went away: stop the work.
-      const gone = new AbortController();
+      const handle: RecommendHandle = {};
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
+        if (!reply.raw.writableFinished) handle.cancel?.();
       });
-      const result = await recommend(engine, request, gone.signal, req.pairecSpans);
+      const result = await recommend(engine, request, handle, req.pairecSpans);
       req.pairecResult = result;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
       return {
