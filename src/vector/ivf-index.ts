@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { exactSearch, MetricKind } from 'usearch';
 import type { Logger } from 'pino';
 import { PairecError } from '../errors.js';
@@ -80,11 +81,11 @@ export class IvfIndex implements VectorIndex {
     const q = this.#query;
     q.set(query);
     const probe = Math.max(1, Math.min(this.lists, Math.floor(nprobe)));
-    const lists = exactSearch(this.#centroids, q, dim, probe, this.#metric, 1).keys;
+    const lists = low32(exactSearch(this.#centroids, q, dim, probe, this.#metric, 1).keys);
     const starts = this.#starts;
     let total = 0;
-    for (let i = 0; i < lists.length; i++) {
-      const c = Number(lists[i]);
+    for (let i = 0; i < lists.length; i += 2) {
+      const c = lists[i + LOW] as number;
       total += (starts[c + 1] as number) - (starts[c] as number);
     }
     if (total === 0) return { rows: [], scores: new Float64Array(0) };
@@ -96,8 +97,8 @@ export class IvfIndex implements VectorIndex {
     const gather = this.#gather;
     const gatherRows = this.#gatherRows;
     let m = 0;
-    for (let i = 0; i < lists.length; i++) {
-      const c = Number(lists[i]);
+    for (let i = 0; i < lists.length; i += 2) {
+      const c = lists[i + LOW] as number;
       const a = starts[c] as number;
       const b = starts[c + 1] as number;
       gather.set(this.#vectors.subarray(a * dim, b * dim), m * dim);
@@ -105,12 +106,13 @@ export class IvfIndex implements VectorIndex {
       m += b - a;
     }
     const found = exactSearch(gather.subarray(0, m * dim), q, dim, Math.min(n, m), this.#metric, 1);
-    const { keys, distances } = found;
-    const rows = new Array<number>(keys.length);
-    const scores = new Float64Array(keys.length);
+    const keys = low32(found.keys);
+    const { distances } = found;
+    const rows = new Array<number>(distances.length);
+    const scores = new Float64Array(distances.length);
     const similarity = this.#similarity;
-    for (let i = 0; i < keys.length; i++) {
-      rows[i] = gatherRows[Number(keys[i])] as number;
+    for (let i = 0; i < distances.length; i++) {
+      rows[i] = gatherRows[keys[2 * i + LOW] as number] as number;
       scores[i] = similarity(distances[i] as number);
     }
     return { rows, scores };
@@ -123,6 +125,14 @@ export class IvfIndex implements VectorIndex {
     return true;
   }
 }
+
+/**
+ * usearch's keys as 32-bit words (element 2i is key i's low word, little-endian): each
+ * element read from a BigUint64Array allocates a BigInt. Keys here are positions below 2³¹.
+ */
+const low32 = (keys: BigUint64Array): Uint32Array => new Uint32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+/** Offset of a key's low word in `low32`: 0 on little-endian machines. */
+const LOW = endianness() === 'LE' ? 0 : 1;
 
 const bytes = (a: Int32Array | Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
