@@ -34,10 +34,15 @@ export interface AlgoResponse {
 export type FeatureInput = FeatureValue | Float32Array | undefined;
 export type FeatureMap = Readonly<Record<string, FeatureInput>>;
 
-/** A dense numeric item column: row r's values are `data[r * dim .. (r + 1) * dim)`. */
+/**
+ * A dense numeric item column: row r's values are `data[p * dim .. (p + 1) * dim)` with
+ * p = `at[r]`, or p = r when there is no `at`.
+ */
 export interface ItemColumn {
   readonly dim: number;
   readonly data: Float32Array;
+  /** Position of each row in `data`, when the rows are stored in another order. */
+  readonly at?: Int32Array | undefined;
 }
 
 /** Where catalog rows' features live: dense columns, and the per-row map for the rest. */

@@ -5,6 +5,7 @@
  */
 import type { ItemColumn, RowSource } from '../algorithm/contract.js';
 import { RowMarks } from './row-marks.js';
+import { PairecError } from '../errors.js';
 
 export type FeatureValue = string | number | boolean | null;
 export type Features = Readonly<Record<string, FeatureValue>>;
@@ -38,6 +39,13 @@ export interface Catalog extends CatalogData {
   itemFeatureMap(row: number): Readonly<Record<string, FeatureValue | Float32Array>>;
   /** The items as a model reads them by row: `embedding` and numeric features as dense columns. */
   readonly rowSource: RowSource;
+  /**
+   * Reads of the `embedding` column go to `layout`: the same vectors stored in another
+   * order (an IVF index's lists, `at[row]` the position of each row). Rows a search has
+   * just scanned are then copied into the model's input from warm memory. The last
+   * layout given wins; the catalog's own matrix is unchanged.
+   */
+  useEmbeddingLayout(layout: ItemColumn): void;
   /** Marks for deduplicating candidates by row (filter UniqueFilter). */
   readonly rowMarks: RowMarks;
   /**
@@ -73,10 +81,12 @@ export function createCatalog(data: CatalogData, signature: string): Catalog {
     Object.freeze(Object.assign({}, f, { embedding: itemVector(row) })),
   );
   const itemFeatureMap = (row: number): Readonly<Record<string, FeatureValue | Float32Array>> => itemMaps[row] ?? EMPTY;
+  const columns = columnsOf(data);
   return {
     ...data,
     signature,
-    rowSource: { column: columnsOf(data), map: itemFeatureMap },
+    rowSource: { column: (name) => columns.get(name), map: itemFeatureMap },
+    useEmbeddingLayout: (layout) => columns.set('embedding', layout),
     rowMarks: new RowMarks(data.itemIds.length),
     keyColumn: keyColumnsOf(data),
     itemIndex: (id) => items.get(id),
@@ -88,13 +98,20 @@ export function createCatalog(data: CatalogData, signature: string): Catalog {
 }
 
 /**
- * Dense columns by feature name: `embedding` is the embedding matrix itself; a feature
- * that is a finite number on every row becomes a Float32Array on first request (kept);
- * any other feature has no column and is read from the row maps.
+ * Dense columns by feature name: `embedding` is the embedding matrix itself (or a layout
+ * given by useEmbeddingLayout); a feature that is a finite number on every row becomes a
+ * Float32Array on first request (kept); any other feature has no column and is read from
+ * the row maps.
  */
-function columnsOf(data: CatalogData): (name: string) => ItemColumn | undefined {
+function columnsOf(data: CatalogData): { get(name: string): ItemColumn | undefined; set(name: string, column: ItemColumn): void } {
   const columns = new Map<string, ItemColumn | undefined>([['embedding', { dim: data.dim, data: data.itemEmbeddings }]]);
-  return (name) => {
+  const set = (name: string, column: ItemColumn): void => {
+    if (column.dim !== data.dim || column.data.length !== data.itemEmbeddings.length || (column.at && column.at.length !== data.itemIds.length)) {
+      throw new PairecError('ERR_ALGORITHM_BUILD', `a layout of the "${name}" column must hold every row at the catalog's width`);
+    }
+    columns.set(name, column);
+  };
+  const get = (name: string): ItemColumn | undefined => {
     if (columns.has(name)) return columns.get(name);
     const values = new Float32Array(data.itemFeatures.length);
     let dense = true;
@@ -108,6 +125,7 @@ function columnsOf(data: CatalogData): (name: string) => ItemColumn | undefined 
     columns.set(name, column);
     return column;
   };
+  return { get, set };
 }
 
 function keyColumnsOf(data: CatalogData): (name: string) => KeyColumn {

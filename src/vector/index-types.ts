@@ -31,6 +31,11 @@ export interface VectorIndex {
    * k), IVF's nprobe (lists scanned); flat ignores it.
    */
   search(query: Float32Array | readonly number[], k: number, effort: number): IndexHits;
+  /**
+   * The indexed vectors in the index's own order, when it keeps a copy worth reading
+   * from (IVF: its lists): `at[row]` is the position of each row in `data`.
+   */
+  layout?(): { readonly dim: number; readonly data: Float32Array; readonly at: Int32Array };
   write(file: string): Promise<boolean>;
 }
 

@@ -66,6 +66,13 @@ export class IvfIndex implements VectorIndex {
     this.#query = new Float32Array(dim);
   }
 
+  /** The vectors in list order and each row's position: see Catalog.useEmbeddingLayout. */
+  layout(): { readonly dim: number; readonly data: Float32Array; readonly at: Int32Array } {
+    const at = new Int32Array(this.size);
+    for (let p = 0; p < this.#rows.length; p++) at[this.#rows[p] as number] = p;
+    return { dim: this.dim, data: this.#vectors, at };
+  }
+
   get lists(): number {
     return this.#starts.length - 1;
   }

@@ -1,3 +1,6 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Value } from '@sinclair/typebox/value';
 import { annType } from '../../src/algorithm/ann/index.js';
 import { createCatalog } from '../../src/catalog/catalog.js';
 import { demoCatalogData, generateDemo } from '../../src/catalog/demo.js';
@@ -36,4 +39,22 @@ algorithmConformance({
   deps: () => buildDeps({ catalog }),
   inputs,
   emptyInput: { vectors: [], k: 10 },
+});
+
+describe('ANN with an IVF index', () => {
+  it('lends its list-ordered copy to the catalog: the embedding column reads the same vectors through it', async () => {
+    const own = createCatalog(
+      demoCatalogData(generateDemo({ items: 800, users: 5, dim: 8, clusters: 20, categories: 5, seed: 5 })),
+      'layout',
+    );
+    const algo = await annType.create('ivf_layout', Value.Default(annType.schema, { Index: 'ivf', Nlist: 16 }) as never, buildDeps({ catalog: own }));
+    const col = own.rowSource.column('embedding');
+    assert.ok(col?.at, 'the column reads through a layout');
+    assert.notEqual(col.data, own.itemEmbeddings);
+    for (let row = 0; row < 800; row++) {
+      const p = col.at[row] as number;
+      assert.deepEqual(col.data.subarray(p * 8, (p + 1) * 8), own.itemVector(row));
+    }
+    await algo.close();
+  });
 });

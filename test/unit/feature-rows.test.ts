@@ -52,6 +52,38 @@ describe('model rows from catalog rows', () => {
     );
   });
 
+  it('property: an embedding layout (the same vectors in another order) gives the same model rows', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 2, 3), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), fc.integer(), (n, dim, picks, seed) => {
+        const plain = catalogOf(n, dim);
+        const laid = catalogOf(n, dim);
+        // A seeded permutation: row r stored at position at[r].
+        const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => Math.sin(seed + x) - Math.sin(seed + y));
+        const at = new Int32Array(n);
+        const data = new Float32Array(n * dim);
+        order.forEach((row, p) => {
+          at[row] = p;
+          data.set(laid.itemEmbeddings.subarray(row * dim, (row + 1) * dim), p * dim);
+        });
+        laid.useEmbeddingLayout({ dim, data, at });
+        const spec: FeatureSpec = { User: [], Item: [{ Name: 'embedding', Dim: dim, Default: 0 }, { Name: 'pop', Dim: 1, Default: 0 }] };
+        const rows = Int32Array.from(picks, (p) => p % n);
+        const want = new Float32Array(rows.length * specWidth(spec));
+        const got = new Float32Array(rows.length * specWidth(spec));
+        assembleRows(spec, undefined, { rows, source: plain.rowSource }, want);
+        assembleRows(spec, undefined, { rows, source: laid.rowSource }, got);
+        assert.deepEqual(got, want);
+      }),
+    );
+  });
+
+  it('refuses an embedding layout that does not hold every row at the catalog’s width', () => {
+    const catalog = catalogOf(4, 2);
+    assert.throws(() => catalog.useEmbeddingLayout({ dim: 2, data: new Float32Array(6), at: Int32Array.of(0, 1, 2) }), /every row/);
+    assert.throws(() => catalog.useEmbeddingLayout({ dim: 3, data: new Float32Array(12) }), /every row/);
+    assert.equal(catalog.rowSource.column('embedding')?.data, catalog.itemEmbeddings, 'the catalog’s own matrix still serves');
+  });
+
   it('has dense columns for the embedding and all-numeric features only', () => {
     const { rowSource } = catalogOf(4, 2);
     assert.equal(rowSource.column('embedding')?.dim, 2);

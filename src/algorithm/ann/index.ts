@@ -22,6 +22,11 @@ export const annType: AlgorithmTypeDef<'retrieval', typeof AnnConfSchema> = {
     const cache = deps.cacheDir === undefined ? undefined : { dir: deps.cacheDir, key: signatureOf(catalog.signature, spec) };
     const log = deps.logger.child({ algorithm: name });
     const index = await loadOrBuildIndex(spec, catalog.itemEmbeddings, catalog.dim, cache, log, deps.signal);
+    // An index that keeps its own copy in search order (IVF) lends it to the catalog, so a
+    // model copies the rows the search has just scanned from warm memory: ≈ 3 × cheaper
+    // than from the catalog's matrix (cold rows) in a micro-benchmark.
+    const layout = index.layout?.();
+    if (layout) catalog.useEmbeddingLayout(layout);
     return new AnnAlgorithm(name, index, catalog.itemIds, searchEffort(conf), catalog.signature);
   },
 };
