@@ -12,12 +12,7 @@ export interface RecommendResult {
   readonly trace: readonly StageTrace[] | undefined;
 }
 
-/**
- * Runs one request on a leased snapshot with one deadline: the timer (or the handle's
- * `cancel`, when the client goes away) aborts the request's signal, which every stage and outbound call
- * observes. The answer may come at the deadline, but the lease is released only when
- * the pipeline has settled, so a reload never closes an algorithm under a late run.
- */
+/** The user's features: the request's, plus the catalog's embedding when it knows the user. */
 function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): FeatureMap {
   const row = catalog?.userIndex(request.uid);
   return row === undefined || !catalog ? request.features : { ...request.features, embedding: catalog.userVector(row) };
@@ -26,7 +21,6 @@ function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): 
 // Made once: an Error per request (its stack) showed in profiles; nothing reads it.
 const REQUEST_FINISHED = new PairecError('ERR_ABORTED', 'request finished');
 
-/** `spans`: the request's trace when tracing samples it (observability/request-spans.ts). */
 /**
  * How the caller stops a running request (the client went away): `recommend` fills in
  * `cancel` while the request runs. A plain callback, not an AbortSignal: a controller,
@@ -36,6 +30,14 @@ export interface RecommendHandle {
   cancel?: (() => void) | undefined;
 }
 
+/**
+ * Runs one request on a leased snapshot with one deadline: the timer (or the handle's
+ * `cancel`, when the client goes away) aborts the request's signal, which every stage
+ * and outbound call observes. The answer may come at the deadline, but the lease is
+ * released only when the pipeline has settled, so a reload never closes an algorithm
+ * under a late run. `spans`: the request's trace when tracing samples it
+ * (observability/request-spans.ts).
+ */
 export async function recommend(engine: Engine, request: RecommendRequest, handle?: RecommendHandle, spans?: RequestSpans): Promise<RecommendResult> {
   const lease = engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
