@@ -45,6 +45,8 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
   const backlog: number[] = [];
   let head = 0;
   const idle: Conn[] = [];
+  /** Connections still open: when none is left, due requests fail at once instead of queueing. */
+  let live = 0;
 
   const finish = (i: number, ok: boolean): void => {
     latencies[i] = performance.now() - dueAt(i);
@@ -82,6 +84,7 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
       // A connection that dies takes its request with it (an error); it is not replaced,
       // so a server that drops connections shows as errors and queueing, not as retries.
       socket.on('close', () => {
+        if (!c.dead) live--;
         c.dead = true;
         if (c.current >= 0) finish(c.current, false);
         c.current = -1;
@@ -91,6 +94,7 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
     });
   const conns = await Promise.all(Array.from({ length: opts.connections ?? 64 }, open));
   for (const c of conns) c.socket.on('error', () => undefined);
+  live = conns.filter((c) => !c.dead).length;
   idle.push(...conns);
 
   await new Promise<void>((resolve) => {
@@ -99,7 +103,7 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
       while (sent < total && dueAt(sent) <= now) {
         const c = idle.pop();
         if (c) send(c, sent);
-        else if (conns.every((x) => x.dead)) finish(sent, false);
+        else if (live === 0) finish(sent, false);
         else backlog.push(sent);
         sent++;
       }

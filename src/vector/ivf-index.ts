@@ -30,7 +30,6 @@ export class IvfIndex implements VectorIndex {
   readonly #metric: MetricKind;
   readonly #similarity: (d: number) => number;
   readonly #centroids: Float32Array;
-  readonly #assign: Int32Array;
   /** List c holds positions starts[c] .. starts[c + 1] of `#vectors` / `#rows`. */
   readonly #starts: Int32Array;
   readonly #vectors: Float32Array;
@@ -47,7 +46,6 @@ export class IvfIndex implements VectorIndex {
     this.#metric = METRIC[spec.space];
     this.#similarity = SIMILARITY[spec.space];
     this.#centroids = ownBuffer(centroids);
-    this.#assign = assign;
     const nlist = centroids.length / dim;
     const starts = new Int32Array(nlist + 1);
     for (const c of assign) starts[c + 1] = (starts[c + 1] as number) + 1;
@@ -125,10 +123,14 @@ export class IvfIndex implements VectorIndex {
     return { rows, scores };
   }
 
-  /** Centroids and each row's list; the vectors come from the catalog when read back. */
+  /** Centroids and each row's list (derived from the lists); the vectors come from the catalog when read back. */
   async write(file: string): Promise<boolean> {
+    const assign = new Int32Array(this.size);
+    for (let c = 0; c < this.lists; c++) {
+      for (let p = this.#starts[c] as number; p < (this.#starts[c + 1] as number); p++) assign[this.#rows[p] as number] = c;
+    }
     const header = Int32Array.of(MAGIC, this.dim, this.lists, this.size, 0);
-    await writeFile(file, Buffer.concat([bytes(header), bytes(this.#centroids), bytes(this.#assign)]));
+    await writeFile(file, Buffer.concat([bytes(header), bytes(this.#centroids), bytes(assign)]));
     return true;
   }
 }

@@ -100,12 +100,10 @@ export async function fanOutRecalls(
   budgetMs: number,
 ): Promise<{ candidates: Candidate[]; failures: RecallFailure[] }> {
   const stage = limitUntil(Math.min(ctx.deadline, performance.now() + budgetMs), ctx);
-  let results: (readonly Candidate[] | RecallFailure)[] = [];
-  try {
-    results = await Promise.all(recalls.map((r) => runOne(r, ctx, stage)));
-  } finally {
-    stage.done(results.length === 0 || results.some(isFailure));
-  }
+  // runOne never rejects: a source's failure is a result, and only failed or late
+  // sources can leave work running on the budget's signal.
+  const results = await Promise.all(recalls.map((r) => runOne(r, ctx, stage)));
+  stage.done(results.some(isFailure));
   let candidates: Candidate[] = [];
   const failures: RecallFailure[] = [];
   for (const r of results) {
