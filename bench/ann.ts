@@ -1,6 +1,6 @@
 /**
  * Embedded ANN choice on RW-100k-shaped data: the engine's HNSW (hnswlib-node) and IVF
- * (k-means lists scanned by usearch) indexes, and usearch's own HNSW. Reports build time,
+ * (k-means lists scanned by the engine's SIMD kernels) indexes, and usearch's own HNSW. Reports build time,
  * recall@k against exact inner-product search, and queries/s (one query at a time, as
  * the request path does; median of alternating rounds), with exact search as the
  * baseline measured in the same run.
@@ -110,7 +110,7 @@ if (nprobes.length > 0) {
   const build = (performance.now() - t0) / 1000;
   const lists = listCount({ ...spec, kind: 'ivf' }, items);
   for (const np of nprobes) {
-    candidates.push({ label: `ivf (usearch scan) nlist=${lists} nprobe=${np}`, build, search: (q) => [...index.search(q, k, np).rows] });
+    candidates.push({ label: `ivf (SIMD scan) nlist=${lists} nprobe=${np}`, build, search: (q) => [...index.search(q, k, np).rows] });
   }
 }
 for (const ef of values['no-usearch'] ? [] : efs) {

@@ -35,7 +35,7 @@ export interface VectorIndex {
    * The indexed vectors in the index's own order, when it keeps a copy worth reading
    * from (IVF: its lists): `at[row]` is the position of each row in `data`.
    */
-  layout?(): { readonly dim: number; readonly data: Float32Array; readonly at: Int32Array };
+  layout?(): { readonly dim: number; readonly data: Float32Array; readonly at: Int32Array } | undefined;
   write(file: string): Promise<boolean>;
 }
 

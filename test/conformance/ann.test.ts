@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import { annType } from '../../src/algorithm/ann/index.js';
 import { createCatalog } from '../../src/catalog/catalog.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { demoCatalogData, generateDemo } from '../../src/catalog/demo.js';
 import { buildDeps } from '../helpers/context.js';
 import { algorithmConformance } from './suite.js';
@@ -42,19 +43,28 @@ algorithmConformance({
 });
 
 describe('ANN with an IVF index', () => {
+  const withDim = (dim: number): Catalog =>
+    createCatalog(demoCatalogData(generateDemo({ items: 800, users: 5, dim, clusters: 20, categories: 5, seed: 5 })), `layout-${dim}`);
+
   it('lends its list-ordered copy to the catalog: the embedding column reads the same vectors through it', async () => {
-    const own = createCatalog(
-      demoCatalogData(generateDemo({ items: 800, users: 5, dim: 8, clusters: 20, categories: 5, seed: 5 })),
-      'layout',
-    );
+    const own = withDim(16);
     const algo = await annType.create('ivf_layout', Value.Default(annType.schema, { Index: 'ivf', Nlist: 16 }) as never, buildDeps({ catalog: own }));
     const col = own.rowSource.column('embedding');
     assert.ok(col?.at, 'the column reads through a layout');
     assert.notEqual(col.data, own.itemEmbeddings);
     for (let row = 0; row < 800; row++) {
       const p = col.at[row] as number;
-      assert.deepEqual(col.data.subarray(p * 8, (p + 1) * 8), own.itemVector(row));
+      assert.deepEqual(col.data.subarray(p * 16, (p + 1) * 16), own.itemVector(row));
     }
+    await algo.close();
+  });
+
+  it('keeps the catalog’s own column when its rows are padded (a width not a multiple of 16)', async () => {
+    const own = withDim(8);
+    const algo = await annType.create('ivf_padded', Value.Default(annType.schema, { Index: 'ivf', Nlist: 16 }) as never, buildDeps({ catalog: own }));
+    const col = own.rowSource.column('embedding');
+    assert.equal(col?.at, undefined);
+    assert.equal(col?.data, own.itemEmbeddings);
     await algo.close();
   });
 });
