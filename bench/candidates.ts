@@ -6,7 +6,8 @@
  *
  * - dedup: UniqueFilter (row marks) vs a Set of item ids;
  * - score order: sortByScore vs Array.prototype.sort with a comparator;
- * - diversity keys: DiversityRuleSort (the catalog's key column) vs keys read per row with itemField;
+ * - diversity keys: DiversityRuleSort (the catalog's key column) vs keys read per row with itemField,
+ *   on scores in no order and on scores that follow the similarity (as a model's do);
  * - model rows: assembling from catalog rows (columns) vs from the catalog's per-row maps.
  *
  * Medians of 5 rounds, µs per request.   node dist/bench/candidates.js [--rounds 5] [--requests 2000]
@@ -54,6 +55,11 @@ const request = (u: number): Candidate[] => {
   return cands;
 };
 const ctx = { catalog, request: { size: 20 } } as unknown as PipelineContext;
+/** Scores as a model's: the recall score (similarity) for the nearest, below them for the popular. */
+const followSimilarity = (cands: Candidate[]): Candidate[] => {
+  for (const c of cands) c.score = c.retrieveId === 'vec' ? c.recallScore : -1 + c.score;
+  return cands;
+};
 
 // The replaced versions: the baselines.
 const dedupByIds = (cands: Candidate[]): Candidate[] => {
@@ -70,6 +76,13 @@ const pairs: [string, Step, Step][] = [
   ['dedup', (c) => uniqueFilter(c, ctx), (c) => dedupByIds(c)],
   ['score order', (c) => sortByScore(c), (c) => c.sort((a, b) => b.score - a.score)],
   ['diversity (top 20)', (c) => diversity(sortByScore(c), ctx), (c) => diversify(sortByScore(c), byItemField, 20)],
+  // As a model ranks them: scores follow the similarity, so the best few share a few
+  // categories (RW-100k's category is its cluster's) and each position looks further.
+  [
+    'diversity, ranked',
+    (c) => diversity(sortByScore(followSimilarity(c)), ctx),
+    (c) => diversify(sortByScore(followSimilarity(c)), byItemField, 20),
+  ],
   [
     'model rows',
     (c, u) => {
