@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { BoundHistogram } from './bound-histogram.js';
 import { createPoolMetrics } from './pool-metrics.js';
 import type { PoolMetrics } from './pool-metrics.js';
 
@@ -14,14 +15,14 @@ export const ALGORITHM_INPUT_SIZE_BUCKETS = exponentialBuckets(1, 2, 15);
  */
 export interface EngineMetrics {
   readonly registry: Registry;
-  readonly algorithmDuration: Histogram<'algorithm_name' | 'algorithm_type'>;
+  readonly algorithmDuration: BoundHistogram<'algorithm_name' | 'algorithm_type'>;
   readonly algorithmRequests: Counter<'algorithm_name' | 'algorithm_type' | 'status'>;
-  readonly algorithmInputSize: Histogram<'algorithm_name'>;
+  readonly algorithmInputSize: BoundHistogram<'algorithm_name'>;
   readonly algorithmBuildFailures: Counter<'algorithm_name' | 'algorithm_type'>;
   readonly configReloads: Counter<'result'>;
   readonly configInfo: Gauge<'signature'>;
-  readonly requestDuration: Histogram<'route' | 'scene' | 'code'>;
-  readonly stageDuration: Histogram<'scene' | 'stage'>;
+  readonly requestDuration: BoundHistogram<'route' | 'scene' | 'code'>;
+  readonly stageDuration: BoundHistogram<'scene' | 'stage'>;
   readonly invalidValues: Counter<'algorithm_name'>;
   readonly backendFailures: Counter<'algorithm_name' | 'reason'>;
   /** Recall sources that contributed nothing: `recall_name` from RecallConfs, `reason` timeout | error. */
@@ -68,7 +69,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
   const registers = [registry];
   return {
     registry,
-    algorithmDuration: new Histogram({
+    algorithmDuration: new BoundHistogram({
       name: 'pairec_algorithm_duration_seconds',
       help: 'Time spent executing algorithms',
       buckets: ALGORITHM_DURATION_BUCKETS,
@@ -81,7 +82,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       labelNames: ['algorithm_name', 'algorithm_type', 'status'],
       registers,
     }),
-    algorithmInputSize: new Histogram({
+    algorithmInputSize: new BoundHistogram({
       name: 'pairec_algorithm_input_size',
       help: 'Size of algorithm input',
       buckets: ALGORITHM_INPUT_SIZE_BUCKETS,
@@ -106,14 +107,14 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       labelNames: ['signature'],
       registers,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new BoundHistogram({
       name: 'pairec_request_duration_seconds',
       help: 'HTTP request duration by route template, scene and status class',
       buckets: ALGORITHM_DURATION_BUCKETS,
       labelNames: ['route', 'scene', 'code'],
       registers,
     }),
-    stageDuration: new Histogram({
+    stageDuration: new BoundHistogram({
       name: 'pairec_stage_duration_seconds',
       help: 'Pipeline stage duration by scene and stage (recall, filter, features, rank, sort)',
       buckets: ALGORITHM_DURATION_BUCKETS,
