@@ -17,11 +17,21 @@ export function listCount(spec: IndexSpec, rows: number): number {
   return Math.max(1, Math.min(rows, wanted));
 }
 
-/** Per-space scoring in the kernels, and the similarity (larger is better) of a kernel score. */
+const squaredNorm = (v: Float32Array): number => {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] as number) * (v[i] as number);
+  return s;
+};
+
+/**
+ * How the kernels score a row in each space, and the per-row weight they need. A kernel
+ * score is the similarity itself (larger is better) for ip and cosine; for l2 it is the
+ * similarity plus |query|², which search() subtracts.
+ */
 const SCORING: Record<Space, { mode: ScoreMode; weight: (v: Float32Array) => number }> = {
   ip: { mode: SCORE_MODE.dot, weight: () => 0 },
-  cosine: { mode: SCORE_MODE.scaled, weight: (v) => { const n = Math.hypot(...v); return n > 0 ? 1 / n : 0; } },
-  l2: { mode: SCORE_MODE.l2, weight: (v) => v.reduce((s, x) => s + x * x, 0) },
+  cosine: { mode: SCORE_MODE.scaled, weight: (v) => { const n = squaredNorm(v); return n > 0 ? 1 / Math.sqrt(n) : 0; } },
+  l2: { mode: SCORE_MODE.l2, weight: squaredNorm },
 };
 
 /**

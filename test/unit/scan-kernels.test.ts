@@ -83,4 +83,8 @@ describe('scan kernels (WebAssembly)', () => {
     // The memory is whole 64 KiB pages: a region past the last page is refused.
     assert.throws(() => k.f32(70_000), RangeError);
   });
+
+  it('refuses, with what to use instead, a memory beyond the 4 GiB of 32-bit WebAssembly', () => {
+    assert.throws(() => new ScanKernels(5 * 2 ** 30), /4 GiB: use an HNSW index or a remote one/);
+  });
 });

@@ -17,6 +17,8 @@ interface KernelExports {
 }
 
 const PAGE = 65536;
+/** A 32-bit WebAssembly memory: 4 GiB. */
+const MAX_PAGES = 65536;
 // Compiled once per process; each ScanKernels instantiates it over its own memory.
 const MODULE = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
 
@@ -41,7 +43,13 @@ export class ScanKernels {
   #next = 0;
 
   constructor(bytes: number) {
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    if (pages > MAX_PAGES) {
+      throw new RangeError(
+        `the index needs ${(bytes / 2 ** 30).toFixed(1)} GiB in one WebAssembly memory, which holds at most 4 GiB: use an HNSW index or a remote one (MILVUS, FAISS)`,
+      );
+    }
+    const memory = new WebAssembly.Memory({ initial: pages });
     const instance = new WebAssembly.Instance(MODULE, { env: { memory } });
     this.#exports = instance.exports as unknown as KernelExports;
     this.#buffer = memory.buffer;
