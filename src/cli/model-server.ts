@@ -6,6 +6,7 @@ import { FeatureSpecSchema } from '../model/feature-spec.js';
 import type { FeatureRef, FeatureSpec } from '../model/feature-spec.js';
 import { startModelServer } from '../servers/model-server/server.js';
 import type { Command } from './command.js';
+import { intOption } from './int-option.js';
 
 /** `name:dim,name:dim` → feature refs (dim 1 when omitted). */
 function refs(flag: string, text: string): FeatureRef[] {
@@ -52,8 +53,7 @@ export const modelServerCommand: Command = {
       },
     });
     if (!values.model) throw new Error('--model FILE.onnx is required');
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+    const port = intOption('port', values.port, 0, 65535);
     const logger = createLogger('info');
     const server = await startModelServer({
       modelPath: values.model,

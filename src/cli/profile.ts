@@ -6,13 +6,10 @@ import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { profileAlgorithm } from '../profile/algorithm-profile.js';
 import type { RunStats } from '../profile/stats.js';
 import type { Command } from './command.js';
+import { intOption } from './int-option.js';
 
-function count(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > 10_000_000) throw new Error(`--${name} must be an integer >= ${min}, got ${value}`);
-  return n;
-}
+const count = (value: string | undefined, name: string, fallback: number, min: number): number =>
+  value === undefined ? fallback : intOption(name, value, min, 10_000_000);
 
 const line = (label: string, s: RunStats): string =>
   `${label}: mean ${s.meanMs.toFixed(4)} ms  p50 ${s.p50Ms.toFixed(4)} ms  p99 ${s.p99Ms.toFixed(4)} ms  ${s.runsPerSecond.toFixed(1)} runs/s  (${s.runs} runs)`;

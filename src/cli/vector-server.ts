@@ -14,14 +14,10 @@ import { startVectorServer } from '../servers/vector-server/server.js';
 import { INDEX_KINDS } from '../vector/vector-index.js';
 import type { IndexKind, IndexSpec, Space } from '../vector/vector-index.js';
 import type { Command } from './command.js';
+import { intOption } from './int-option.js';
 
 const SPACES: readonly Space[] = ['ip', 'cosine', 'l2'];
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${value}`);
-  return n;
-}
 
 /** Where the vectors come from: a data file, or the catalog of a pairec config. */
 async function source(data: string | undefined, catalogConfig: string | undefined, cacheDir: string | undefined) {
@@ -75,9 +71,9 @@ export const vectorServerCommand: Command = {
     const spec: IndexSpec = {
       kind,
       space,
-      M: int('m', values.m, 2),
-      EfConstruction: int('ef-construction', values['ef-construction'], 8),
-      Nlist: int('nlist', values.nlist, 0),
+      M: intOption('m', values.m, 2),
+      EfConstruction: intOption('ef-construction', values['ef-construction'], 8),
+      Nlist: intOption('nlist', values.nlist, 0),
       Seed: 100,
     };
     const src = await source(values.data, values.catalog, values['cache-dir']);
@@ -85,10 +81,10 @@ export const vectorServerCommand: Command = {
     const server = await startVectorServer({
       load: src.load,
       spec,
-      effort: kind === 'ivf' ? int('nprobe', values.nprobe, 1) : int('ef-search', values['ef-search'], 1),
+      effort: kind === 'ivf' ? intOption('nprobe', values.nprobe, 1) : intOption('ef-search', values['ef-search'], 1),
       host: values.host,
-      port: int('port', values.port, 0),
-      metricsPort: values['metrics-port'] === 'none' ? undefined : int('metrics-port', values['metrics-port'], 0),
+      port: intOption('port', values.port, 0, 65535),
+      metricsPort: values['metrics-port'] === 'none' ? undefined : intOption('metrics-port', values['metrics-port'], 0, 65535),
       cache: values['no-cache'] || src.cacheDir === undefined ? undefined : { dir: src.cacheDir, key: signatureOf(...src.key, spec) },
       logger,
     });

@@ -21,6 +21,9 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
 }
 
+/** The remote algorithms' backoff (the performance guide's 100 ms, doubling); each sets its own attempts. */
+export const DEFAULT_BACKOFF: Omit<RetryPolicy, 'maxAttempts'> = { baseDelayMs: 100, multiplier: 2 };
+
 export interface RetryClock {
   /** Milliseconds on the same clock as the deadline. */
   now(): number;

@@ -17,6 +17,7 @@ import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
 import { ADMITTED_ROUTES, Admission } from './admission.js';
 import { LoopLagSampler } from '../observability/loop-lag.js';
+import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 export interface AppOptions {
   readonly engine: Engine;
@@ -109,7 +110,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     // Readiness reads these whether or not metrics are on.
-    if (route === '/api/recommend') {
+    if (route === RECOMMEND_ROUTE) {
       if (reply.statusCode === 200) dependencies.ok();
       else {
         const code = req.pairecErrorCode;

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import type { RecommendRequest } from '../pipeline/context.js';
 import type { RecommendResult } from '../engine/recommend.js';
 import { FALLBACK_RETRIEVE_ID } from '../pipeline/fallback.js';
+import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,7 +17,6 @@ declare module 'fastify' {
   }
 }
 
-export const RECOMMEND_ROUTE = '/api/recommend';
 
 /**
  * One structured line per POST /api/recommend, written when the response is done:

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Tracing } from '../observability/tracing.js';
 import type { RequestSpans } from '../observability/request-spans.js';
 import { FALLBACK_RETRIEVE_ID } from '../pipeline/fallback.js';
-import { RECOMMEND_ROUTE } from './request-log.js';
+import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { status } from '@grpc/grpc-js';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
-import { retry } from '../../runtime/retry.js';
+import { DEFAULT_BACKOFF, retry } from '../../runtime/retry.js';
 import { RetryBudget } from '../../runtime/retry-budget.js';
 import type { RetryBudgetOptions } from '../../runtime/retry-budget.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
@@ -26,7 +26,6 @@ function toError(err: unknown, name: string, timeoutMs: number): PairecError {
 const isUnavailable = (err: unknown): boolean => (err as { code?: number }).code === status.UNAVAILABLE;
 
 /** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
-const BACKOFF = { baseDelayMs: 100, multiplier: 2 } as const;
 
 /**
  * FAISS: a client of `pai.web.VectorRetrieval/Search`. One run may carry many query
@@ -74,7 +73,7 @@ export class FaissAlgorithm extends AlgorithmBase<'retrieval'> {
         isRetryable: isUnavailable,
         deadline: ctx.deadline,
         signal: ctx.signal,
-        policy: { ...BACKOFF, maxAttempts: 3 },
+        policy: { ...DEFAULT_BACKOFF, maxAttempts: 3 },
         minAttemptMs: 1,
         budget: this.#budget,
       });

@@ -5,8 +5,8 @@ import type { MilvusClient, ResStatus, SearchResultData } from '@zilliz/milvus2-
 import type { Logger } from 'pino';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
-import { retry } from '../../runtime/retry.js';
-import type { RetryClock, RetryPolicy } from '../../runtime/retry.js';
+import { DEFAULT_BACKOFF, retry } from '../../runtime/retry.js';
+import type { RetryClock } from '../../runtime/retry.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
 import type { MilvusConf } from './config.js';
 
@@ -14,7 +14,6 @@ import type { MilvusConf } from './config.js';
 export const MILVUS_MAX_TOPK = 16384;
 
 /** The performance guide's backoff: 100 ms doubling, here as the ceiling of a full jitter. */
-export const MILVUS_BACKOFF: Omit<RetryPolicy, 'maxAttempts'> = { baseDelayMs: 100, multiplier: 2 };
 
 /**
  * gRPC codes worth another attempt. DEADLINE_EXCEEDED is included: a search is read-only,
@@ -142,7 +141,7 @@ export class MilvusAlgorithm extends AlgorithmBase<'retrieval'> {
         isRetryable: isRetryableMilvusError,
         deadline: ctx.deadline,
         signal: ctx.signal,
-        policy: { ...MILVUS_BACKOFF, maxAttempts: this.#conf.MaxRetries },
+        policy: { ...DEFAULT_BACKOFF, maxAttempts: this.#conf.MaxRetries },
         // The SDK reads a timeout of 0 as "use the client default": never start an
         // attempt that would get less than 1 ms.
         minAttemptMs: 1,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
-import { retry } from '../../runtime/retry.js';
+import { DEFAULT_BACKOFF, retry } from '../../runtime/retry.js';
 import { RetryBudget } from '../../runtime/retry-budget.js';
 import { DEFAULT_BACKEND_GUARD } from '../middleware/backend-guard.js';
 import type { AlgoResponse, FeatureMap, RunContext, ScoreInput } from '../contract.js';
@@ -47,7 +47,6 @@ export interface RemoteSettings {
 }
 
 /** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
-const BACKOFF = { baseDelayMs: 100, multiplier: 2 } as const;
 
 /**
  * A score algorithm served by a remote model over HTTP (EAS, TF Serving, KServe): one
@@ -133,7 +132,7 @@ export class RemoteScoreAlgorithm extends AlgorithmBase<'score'> {
         isRetryable: isRetryableCall,
         deadline: ctx.deadline,
         signal: ctx.signal,
-        policy: { ...BACKOFF, maxAttempts: this.#s.attempts },
+        policy: { ...DEFAULT_BACKOFF, maxAttempts: this.#s.attempts },
         minAttemptMs: 1,
         budget: this.#budget,
         onBudgetExhausted: () => this.#budgetSpent.inc(),

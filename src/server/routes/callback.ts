@@ -7,6 +7,7 @@ import type { Engine } from '../../engine/engine.js';
 import { PairecError } from '../../errors.js';
 import { assertValid, compileBody } from '../validation.js';
 import { sendError, toPairecError } from '../error-reply.js';
+import { CALLBACK_ROUTE } from './paths.js';
 
 /**
  * PaiRec's callback body: the items a client showed to a user. Items may carry more
@@ -29,7 +30,7 @@ const validate = compileBody<CallbackBody>(CallbackBodySchema);
 
 /** POST /api/callback: records the listed items as exposed to the user (the exposure filter drops them). */
 export function callbackRoute(app: FastifyInstance, engine: Engine, state?: ServerState): void {
-  app.post('/api/callback', async (req, reply) => {
+  app.post(CALLBACK_ROUTE, async (req, reply) => {
     const exposures = engine.exposures;
     if (!exposures) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
     try {

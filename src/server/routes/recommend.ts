@@ -6,6 +6,7 @@ import { PairecError } from '../../errors.js';
 import { parseRecommendBody } from '../request.js';
 import { sendError, toPairecError } from '../error-reply.js';
 import '../request-tracing.js'; // FastifyRequest.pairecSpans
+import { RECOMMEND_ROUTE } from './paths.js';
 
 /** Response schema: lets fastify serialise with a compiled serializer. */
 const responseSchema = {
@@ -29,7 +30,7 @@ const responseSchema = {
 
 /** POST /api/recommend in PaiRec's request and response shape. */
 export function recommendRoute(app: FastifyInstance, engine: Engine): void {
-  app.post('/api/recommend', { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
+  app.post(RECOMMEND_ROUTE, { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
     const snapshot = engine.current();
     if (!snapshot) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
     let requestId: string | undefined;
