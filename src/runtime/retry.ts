@@ -21,7 +21,10 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
 }
 
-/** The remote algorithms' backoff (the performance guide's 100 ms, doubling); each sets its own attempts. */
+/**
+ * The remote algorithms' backoff (FAISS, Milvus, remote models): the performance guide's
+ * 100 ms doubling, as the ceiling of a full jitter; each sets its own attempts.
+ */
 export const DEFAULT_BACKOFF: Omit<RetryPolicy, 'maxAttempts'> = { baseDelayMs: 100, multiplier: 2 };
 
 export interface RetryClock {

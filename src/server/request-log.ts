@@ -17,7 +17,6 @@ declare module 'fastify' {
   }
 }
 
-
 /**
  * One structured line per POST /api/recommend, written when the response is done:
  * request_id, scene, latency, item count, status, and whether the fallback list answered.

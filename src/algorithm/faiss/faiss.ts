@@ -25,8 +25,6 @@ function toError(err: unknown, name: string, timeoutMs: number): PairecError {
 /** Refused or dropped connections (UNAVAILABLE) are retried; every other status is an answer. */
 const isUnavailable = (err: unknown): boolean => (err as { code?: number }).code === status.UNAVAILABLE;
 
-/** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
-
 /**
  * FAISS: a client of `pai.web.VectorRetrieval/Search`. One run may carry many query
  * vectors (PaiRec's BatchedFaissModel): they are sent concurrently, spread over the

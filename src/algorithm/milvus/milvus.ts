@@ -13,8 +13,6 @@ import type { MilvusConf } from './config.js';
 /** Milvus' own limit on topK. */
 export const MILVUS_MAX_TOPK = 16384;
 
-/** The performance guide's backoff: 100 ms doubling, here as the ceiling of a full jitter. */
-
 /**
  * gRPC codes worth another attempt. DEADLINE_EXCEEDED is included: a search is read-only,
  * so repeating it is safe, and the retry loop only starts another attempt when the

@@ -46,8 +46,6 @@ export interface RemoteSettings {
   readonly retryBudget: { readonly percent: number; readonly minConcurrency: number };
 }
 
-/** The performance guide's backoff: 100 ms doubling, as the ceiling of a full jitter. */
-
 /**
  * A score algorithm served by a remote model over HTTP (EAS, TF Serving, KServe): one
  * keep-alive pool per instance, one call per run, retried on transient failures within

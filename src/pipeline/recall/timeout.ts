@@ -108,7 +108,7 @@ export async function fanOutRecalls(
   const failures: RecallFailure[] = [];
   for (const r of results) {
     if (isFailure(r)) failures.push(r);
-    else candidates = candidates.concat(r as Candidate[]);
+    else candidates = candidates.concat(r);
   }
   return { candidates, failures };
 }
