@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { MetricKind } from 'usearch';
 import type { Logger } from 'pino';
 import { PairecError } from '../errors.js';
-import { assignRows, ownBuffer, trainCentroids } from './kmeans.js';
+import { assignRows, trainCentroids } from './kmeans.js';
 import { paddedStride, SCORE_MODE, ScanKernels } from './kernels/scan.js';
 import type { F32Region, ScoreMode } from './kernels/scan.js';
 import type { IndexHits, IndexSpec, Space, VectorIndex } from './index-types.js';
@@ -52,8 +52,7 @@ export class IvfIndex implements VectorIndex {
   readonly #mode: ScoreMode;
   readonly #kernels: ScanKernels;
   readonly #nlist: number;
-  /** Centroids (their k-means form, kept for write()) and their rows in the kernels. */
-  readonly #centroids: Float32Array;
+  /** Centroids as kernel rows (padded to the stride; write() reads them back). */
   readonly #centroidRows: F32Region;
   readonly #centroidWeights: F32Region;
   /** List c holds positions starts[c] .. starts[c + 1] of `#vectors` / `#rows`. */
@@ -66,7 +65,6 @@ export class IvfIndex implements VectorIndex {
   readonly #scores: F32Region;
   readonly #heap: F32Region;
   readonly #heapIndex: Int32Array;
-  readonly #probed: Int32Array;
   readonly #scannedRows: Int32Array;
 
   constructor(spec: IndexSpec, dim: number, vectors: Float32Array, centroids: Float32Array, assign: Int32Array) {
@@ -79,7 +77,6 @@ export class IvfIndex implements VectorIndex {
     this.#mode = scoring.mode;
     const nlist = centroids.length / dim;
     this.#nlist = nlist;
-    this.#centroids = ownBuffer(centroids);
     const rows = this.size;
     const most = Math.max(rows, nlist);
     const b = ScanKernels.bytes;
@@ -94,7 +91,7 @@ export class IvfIndex implements VectorIndex {
     this.#heap = k.f32(2 * most);
     this.#heapIndex = k.i32(this.#heap);
     for (let c = 0; c < nlist; c++) {
-      const v = this.#centroids.subarray(c * dim, (c + 1) * dim);
+      const v = centroids.subarray(c * dim, (c + 1) * dim);
       this.#centroidRows.view.set(v, c * stride);
       this.#centroidWeights.view[c] = scoring.weight(v);
     }
@@ -113,7 +110,6 @@ export class IvfIndex implements VectorIndex {
       this.#weights.view[p] = scoring.weight(v);
     }
     this.#starts = starts;
-    this.#probed = new Int32Array(nlist);
     this.#scannedRows = new Int32Array(rows);
   }
 
@@ -161,16 +157,15 @@ export class IvfIndex implements VectorIndex {
     const heapIndex = this.#heapIndex;
     kernels.dots(this.#centroidRows.ptr, this.#nlist, stride, this.#query.ptr, scores, this.#centroidWeights.ptr, mode);
     const probe = kernels.topk(scores, this.#nlist, Math.max(1, Math.min(this.#nlist, Math.floor(nprobe))), heap);
-    const probed = this.#probed;
-    for (let i = 0; i < probe; i++) probed[i] = heapIndex[2 * i + 1] as number;
-    // Each probed list is scored where it lies; the scores (and their rows) line up in scratch.
+    // Each probed list (read from the heap, which the scans below leave alone) is scored
+    // where it lies; the scores (and their rows) line up in scratch.
     const starts = this.#starts;
     const scanned = this.#scannedRows;
     const vectors = this.#vectors.ptr;
     const weights = this.#weights.ptr;
     let m = 0;
     for (let i = 0; i < probe; i++) {
-      const c = probed[i] as number;
+      const c = heapIndex[2 * i + 1] as number;
       const a = starts[c] as number;
       const len = (starts[c + 1] as number) - a;
       if (len === 0) continue;
@@ -196,12 +191,15 @@ export class IvfIndex implements VectorIndex {
     for (let c = 0; c < this.lists; c++) {
       for (let p = this.#starts[c] as number; p < (this.#starts[c + 1] as number); p++) assign[this.#rows[p] as number] = c;
     }
+    const centroids = new Float32Array(this.lists * this.dim);
+    for (let c = 0; c < this.lists; c++) {
+      centroids.set(this.#centroidRows.view.subarray(c * this.#stride, c * this.#stride + this.dim), c * this.dim);
+    }
     const header = Int32Array.of(MAGIC, this.dim, this.lists, this.size, 0);
-    await writeFile(file, Buffer.concat([bytes(header), bytes(this.#centroids), bytes(assign)]));
+    await writeFile(file, Buffer.concat([bytes(header), bytes(centroids), bytes(assign)]));
     return true;
   }
 }
-
 
 const bytes = (a: Int32Array | Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

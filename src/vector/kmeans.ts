@@ -9,7 +9,7 @@ import { yieldToLoop } from './index-types.js';
  * ignores `byteOffset` (2.25), so a view into a larger buffer would silently read the
  * wrong rows. Every array handed to it here starts at offset 0.
  */
-export function ownBuffer(a: Float32Array): Float32Array {
+function ownBuffer(a: Float32Array): Float32Array {
   return a.byteOffset === 0 ? a : a.slice();
 }
 
@@ -23,11 +23,13 @@ export async function assignRows(
 ): Promise<Int32Array> {
   const rows = vectors.length / dim;
   const out = new Int32Array(rows);
+  const own = ownBuffer(centroids);
   const batch = 8192;
   for (let a = 0; a < rows; a += batch) {
     const b = Math.min(rows, a + batch);
-    // threads 0: every core, as a build runs before the server takes traffic.
-    const { keys } = exactSearch(centroids, vectors.slice(a * dim, b * dim), dim, 1, metric, 0);
+    // threads 0: every core, as a build runs before the server takes traffic. The batch
+    // is a copy (its own buffer), as `ownBuffer` says.
+    const { keys } = exactSearch(own, vectors.slice(a * dim, b * dim), dim, 1, metric, 0);
     for (let i = 0; i < b - a; i++) out[a + i] = Number(keys[i]);
     await yieldToLoop();
     if (signal.aborted) throw new PairecError('ERR_ABORTED', 'vector index build aborted');

@@ -98,6 +98,27 @@ describe('IVF index', () => {
     }
   });
 
+  it('is cached at a padded width too: the file holds the centroids unpadded, and a load answers the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ivf-'));
+    try {
+      const d = 5; // padded to 16 in the kernels
+      const vectors = demo.itemEmbeddings.subarray(0, 3000 * d);
+      const cache = { dir, key: 'p' };
+      for (const space of ['cosine', 'l2'] as const) {
+        const first = await loadOrBuildIndex(spec('ivf', space, 20), vectors, d, { ...cache, key: space }, logger, live());
+        const bytes = await readFile(join(dir, `index-ivf-${space}.bin`));
+        assert.equal(bytes.byteLength, 4 * (5 + 20 * d + 3000), 'header, 20 × 5 centroid values, a list per row');
+        const again = await loadOrBuildIndex(spec('ivf', space, 20), vectors, d, { ...cache, key: space }, logger, live());
+        for (let u = 0; u < 10; u++) {
+          const q = demo.userEmbeddings.subarray(u * dim, u * dim + d);
+          assert.deepEqual(again.search(q, 30, 4), first.search(q, 30, 4));
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a query of the wrong width, answers k beyond the rows with every row, and stops an aborted build', async () => {
     const ivf = await buildIndex(spec('ivf', 'ip', 10), demo.itemEmbeddings.subarray(0, 50 * dim), dim, logger, live());
     assert.throws(() => ivf.search(new Float32Array(3), 5, 2), (err) => err instanceof PairecError && err.code === 'ERR_ALGORITHM_INPUT');
