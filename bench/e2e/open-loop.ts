@@ -90,6 +90,8 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
         c.current = -1;
         const at = idle.indexOf(c);
         if (at >= 0) idle.splice(at, 1);
+        // The last connection gone: what waits for one fails now, not at the 30 s wait below.
+        if (live === 0) while (head < backlog.length) finish(backlog[head++] as number, false);
       });
     });
   const conns = await Promise.all(Array.from({ length: opts.connections ?? 64 }, open));
