@@ -269,6 +269,8 @@ export const ConfigSchema = Type.Object(
     ExposureConf: Obj({
       MaxItemsPerUser: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
       MaxUsers: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 1_000_000 }),
+      /** Bytes bound of the store; 0 = a share of the process's heap (runtime/sizing.ts). */
+      MaxBytes: Type.Integer({ minimum: 0, maximum: 2 ** 40, default: 0 }),
     }),
     /** Named Redis connections (PaiRec's RedisConfs). */
     RedisConfs: SceneMap(RedisConfSchema),

@@ -19,6 +19,7 @@ import type { ItemReads } from '../pipeline/rank.js';
 import { builtinVocabulary } from './vocabulary.js';
 import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
+import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
@@ -51,6 +52,12 @@ export interface EngineOptions {
   readonly logger: Logger;
   /** Extra algorithm middlewares (e.g. tracing), inside the metrics wrapper. */
   readonly middlewares?: readonly Middleware[];
+  /**
+   * Makes the in-memory exposure store from the first config (default: a new store with
+   * ExposureConf's bounds). In a cluster it resolves once the primary's copy is merged in
+   * (server/cluster/exposure-sync.ts), so no scene serves before it holds what was acknowledged.
+   */
+  readonly exposureStore?: (config: Config) => Promise<MemoryExposureStore>;
 }
 
 export interface ApplyResult extends BuildReport {
@@ -67,7 +74,7 @@ export class Engine {
   readonly #opts: EngineOptions;
   #snapshot: EngineSnapshot | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #exposures: ExposureStore | undefined;
+  #exposures: MemoryExposureStore | undefined;
   /** Redis clients by RedisConfs name, kept across reloads while their conf is unchanged. */
   readonly #redis: RedisPool;
   /** The serving config's Redis exposure stores: the callback writes to them too. */
@@ -90,7 +97,7 @@ export class Engine {
   }
 
   /** The in-memory exposure store alone (what a sibling process relays into). */
-  get localExposures(): ExposureStore | undefined {
+  get localExposures(): MemoryExposureStore | undefined {
     return this.#exposures;
   }
 
@@ -180,10 +187,7 @@ export class Engine {
     const redis = this.#redis.stage(config.RedisConfs);
     let algorithms: AlgorithmSet;
     try {
-      this.#exposures ??= new MemoryExposureStore({
-        maxItemsPerUser: config.ExposureConf.MaxItemsPerUser,
-        maxUsers: config.ExposureConf.MaxUsers,
-      });
+      this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
       redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);

@@ -112,3 +112,22 @@ export function v8Flags(plan: Sizing): string[] {
 export function sizingEnv(env: NodeJS.ProcessEnv = process.env): SizingEnv {
   return { workers: env.PAIREC_WORKERS, cpus: env.PAIREC_CPUS, memoryLimitBytes: env.PAIREC_MEMORY_LIMIT_BYTES, heapMb: env.PAIREC_HEAP_MB };
 }
+
+/**
+ * Share of a serving process's V8 heap given to the in-memory exposure store
+ * (store/exposure-store.ts) when `ExposureConf.MaxBytes` is 0. The cluster primary keeps
+ * an equal copy (server/cluster/exposure-relay.ts), outside the workers' heap shares.
+ */
+export const EXPOSURE_HEAP_SHARE = 0.1;
+/** The exposure store never gets less than this, whatever the heap. */
+const MIN_EXPOSURE_BYTES = 1 << 20;
+
+/**
+ * Bytes bound of the in-memory exposure store: `configured` when positive, else
+ * EXPOSURE_HEAP_SHARE of `heapLimitBytes` (the process's V8 heap limit: --max-old-space-size
+ * from the plan above, or V8's own default).
+ */
+export function exposureStoreBytes(heapLimitBytes: number, configured = 0): number {
+  if (configured > 0) return configured;
+  return Math.max(MIN_EXPOSURE_BYTES, Math.floor(heapLimitBytes * EXPOSURE_HEAP_SHARE));
+}

@@ -12,7 +12,7 @@ const catalog = tinyCatalog([
   { category: 'hats', stock: 7, status: 'withdrawn' },
   { category: 'bags', stock: 1, status: 'on_sale' },
 ]);
-const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10 }) };
+const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 }) };
 
 async function run(conf: Partial<FilterConf> & { FilterType: string }, cands: Candidate[] = candidatesOf(catalog), uid = 'u1'): Promise<string[]> {
   const def = FILTER_TYPES.get(conf.FilterType);
