@@ -22,6 +22,7 @@ export const ERROR_CATALOG = {
   // Server state
   ERR_NOT_READY: { status: 503, summary: 'the engine is loading or shutting down' },
   ERR_OVERLOADED: { status: 503, summary: 'the server is at capacity: retry after the Retry-After delay' },
+  ERR_EXPOSURE_NOT_SHARED: { status: 503, summary: 'the cluster primary did not confirm the exposure in time; send it again' },
   ERR_INTERNAL: { status: 500, summary: 'internal error' },
   // Algorithms
   ERR_UNKNOWN_ALGORITHM: { status: 500, summary: 'no algorithm of that name is registered' },

@@ -11,6 +11,9 @@ import { createLogger } from '../observability/logger.js';
 import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
 import { runPrimary } from '../server/cluster/primary.js';
 import { joinCluster } from '../server/cluster/worker.js';
+import { joinExposureSync } from '../server/cluster/exposure-sync.js';
+import { startExposureRelay } from '../server/cluster/exposure-relay.js';
+import { exposureBounds } from '../store/exposure-bounds.js';
 import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import type { Command } from './command.js';
 
@@ -34,7 +37,11 @@ async function startCluster(configPath: string, workersFlag: string | undefined)
   const flagsNeeded = plan.heapMb !== undefined || plan.semiSpaceMb !== 16;
   logger.info({ ...plan, flags }, 'runtime sizing');
   if (plan.workers === 1 && !flagsNeeded) return false;
-  runPrimary({ workers: plan.workers, execArgv: flags, logger: createLogger(config.LogConf.LogLevel) });
+  const clusterLogger = createLogger(config.LogConf.LogLevel);
+  // The exposure store's bounds follow a serving process's heap (runtime/sizing.ts).
+  const heapBytes = plan.heapMb === undefined ? undefined : plan.heapMb * 2 ** 20;
+  startExposureRelay({ logger: clusterLogger, store: exposureBounds(config.ExposureConf, heapBytes) });
+  runPrimary({ workers: plan.workers, execArgv: flags, logger: clusterLogger });
   return true;
 }
 
@@ -68,15 +75,17 @@ export const serveCommand: Command = {
       }
     }
     let server;
+    const exposureSync = cluster.isWorker ? joinExposureSync() : undefined;
     try {
-      server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'] });
+      server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'], exposureStore: exposureSync && ((c) => exposureSync.store(exposureBounds(c.ExposureConf))) });
     } catch (err) {
       if (err instanceof ConfigError) return printProblems(err);
       throw err;
     }
     const { logger } = server;
-    if (cluster.isWorker) {
-      const peers = joinCluster(server.metrics.registry, () => server.engine.localExposures);
+    if (exposureSync) {
+      exposureSync.bind(logger, server.metrics.registry);
+      const peers = joinCluster(server.metrics.registry, exposureSync.share);
       server.state.peers = peers;
       server.loaded.then(() => peers.reportReady(true), () => undefined);
       // The primary went away: stop serving rather than run unsupervised. Messages to it

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Engine } from '../engine/engine.js';
-import type { ApplyResult } from '../engine/engine.js';
+import type { ApplyResult, EngineOptions } from '../engine/engine.js';
+import { observeExposureStore } from '../store/exposure-metrics.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -26,6 +27,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Reload when the file changes (SIGHUP always reloads in the CLI). */
   readonly watch?: boolean;
+  /** Makes the in-memory exposure store (a cluster process's holds the primary's copy). */
+  readonly exposureStore?: EngineOptions['exposureStore'];
 }
 
 export interface RunningServer {
@@ -57,7 +60,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (!opts.logger) logger = createLogger(config.LogConf.LogLevel);
   // Tracing is set up once from the config the process starts with (a reload does not change it).
   const tracing = Tracing.create(config.monitoring);
-  const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [] });
+  const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
+  observeExposureStore(metrics.registry, () => engine.localExposures);
   const state: ServerState = { draining: false, loadError: false };
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };

@@ -1,17 +1,17 @@
+import type { ExposureToPrimary, ExposureToWorker } from './exposure-messages.js';
+
 /**
  * Messages between the cluster primary and its serving processes (node:cluster IPC).
  * Every message carries `pairec` so prom-client's own cluster messages pass untouched.
  */
 export type ToPrimary =
   | { readonly pairec: 'state'; readonly ready: boolean }
-  | { readonly pairec: 'exposure'; readonly id: number; readonly uid: string; readonly items: readonly string[]; readonly at: number }
-  | { readonly pairec: 'exposure-ack'; readonly id: number }
+  | ExposureToPrimary
   | { readonly pairec: 'metrics'; readonly id: number };
 
 export type ToWorker =
   | { readonly pairec: 'cluster-ready'; readonly ready: boolean }
-  | { readonly pairec: 'exposure-apply'; readonly id: number; readonly uid: string; readonly items: readonly string[]; readonly at: number }
-  | { readonly pairec: 'exposure-done'; readonly id: number }
+  | ExposureToWorker
   | { readonly pairec: 'metrics-reply'; readonly id: number; readonly text?: string; readonly error?: string };
 
 const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
@@ -24,6 +24,6 @@ export interface Peers {
   readonly ready: boolean;
   /** The whole cluster's /metrics text (counters and histograms summed over processes). */
   metrics(): Promise<string>;
-  /** Records exposures in every sibling's in-memory store; resolves when all have. */
+  /** Records exposures in the primary's copy and every ready sibling's store (exposure-sync.ts). */
   shareExposure(uid: string, items: readonly string[], at: number): Promise<void>;
 }

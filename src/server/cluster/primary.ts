@@ -23,8 +23,8 @@ const HEALTHY_AFTER_MS = 60_000;
 /**
  * The cluster primary: forks one serving process per worker slot (the processes share the
  * listening socket; the primary hands out connections), restarts a crashed one with
- * backoff, relays what must reach every process (exposures, metrics collection,
- * readiness), forwards SIGHUP, and on SIGTERM/SIGINT drains every process and exits 0
+ * backoff, relays what must reach every process (metrics collection, readiness; exposures
+ * in exposure-relay.ts), forwards SIGHUP, and on SIGTERM/SIGINT drains every process and exits 0
  * when all stopped cleanly. It serves no request itself.
  */
 export function runPrimary(opts: PrimaryOptions): void {
@@ -51,16 +51,6 @@ export function runPrimary(opts: PrimaryOptions): void {
     for (const w of workers) tell(w, { pairec: 'cluster-ready', ready: now });
   };
 
-  // Exposure relays: origin worker and the acks still due, by relay id.
-  const relays = new Map<string, { origin: Worker; originId: number; due: Set<number> }>();
-  let relaySeq = 0;
-  const finishRelay = (key: string): void => {
-    const r = relays.get(key);
-    if (!r || r.due.size > 0) return;
-    relays.delete(key);
-    tell(r.origin, { pairec: 'exposure-done', id: r.originId });
-  };
-
   const fork = (slot: number): void => {
     const started = Date.now();
     const w = cluster.fork({ PAIREC_WORKER_SLOT: String(slot) });
@@ -78,30 +68,11 @@ export function runPrimary(opts: PrimaryOptions): void {
             (err: unknown) => tell(w, { pairec: 'metrics-reply', id: m.id, error: err instanceof Error ? err.message : String(err) }),
           );
           break;
-        case 'exposure': {
-          const key = String(++relaySeq);
-          const others = live().filter((o) => o.id !== w.id);
-          relays.set(key, { origin: w, originId: m.id, due: new Set(others.map((o) => o.id)) });
-          for (const o of others) tell(o, { pairec: 'exposure-apply', id: relaySeq, uid: m.uid, items: m.items, at: m.at });
-          finishRelay(key);
-          break;
-        }
-        case 'exposure-ack': {
-          const key = String(m.id);
-          relays.get(key)?.due.delete(w.id);
-          finishRelay(key);
-          break;
-        }
       }
     });
     w.on('exit', (code, signal) => {
       ready.delete(w.id);
       slots.delete(w.id);
-      // A process that died owes no acks.
-      for (const [key, r] of relays) {
-        r.due.delete(w.id);
-        finishRelay(key);
-      }
       updateReadiness();
       if (stopping) {
         if (code !== 0) exitCode = 1;

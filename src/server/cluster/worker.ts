@@ -1,19 +1,17 @@
 import { AggregatorRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { ExposureStore } from '../../store/exposure-store.js';
 import { isToWorker } from './messages.js';
 import type { Peers, ToPrimary } from './messages.js';
 
-/** How long a serving process waits for its siblings (metrics, exposures) before giving up. */
+/** How long a serving process waits for its siblings' metrics before giving up. */
 const PEER_TIMEOUT_MS = 5000;
 
 /**
  * The serving process's side of the cluster: reports its readiness, answers the
- * primary's metrics collection (prom-client's cluster protocol) and applies exposures
- * recorded by a sibling. `exposures` is read on each message: the engine creates its
- * store with the first config.
+ * primary's metrics collection (prom-client's cluster protocol); exposures are shared by
+ * exposure-sync.ts, whose `share` is passed in.
  */
-export function joinCluster(registry: Registry, exposures: () => ExposureStore | undefined): Peers & { reportReady(ready: boolean): void } {
+export function joinCluster(registry: Registry, shareExposure: Peers['shareExposure']): Peers & { reportReady(ready: boolean): void } {
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's worker-side listener that answers the
   // primary's collection requests; the instance itself is not used here.
@@ -48,14 +46,6 @@ export function joinCluster(registry: Registry, exposures: () => ExposureStore |
       case 'cluster-ready':
         clusterReady = m.ready;
         break;
-      case 'exposure-apply':
-        void Promise.resolve(exposures()?.add(m.uid, m.items, m.at))
-          .catch(() => undefined)
-          .then(() => send({ pairec: 'exposure-ack', id: m.id }));
-        break;
-      case 'exposure-done':
-        settle(m.id, '');
-        break;
       case 'metrics-reply':
         settle(m.id, m.text, m.error);
         break;
@@ -66,9 +56,7 @@ export function joinCluster(registry: Registry, exposures: () => ExposureStore |
       return clusterReady;
     },
     metrics: () => ask((id) => ({ pairec: 'metrics', id })),
-    shareExposure: async (uid, items, at) => {
-      await ask((id) => ({ pairec: 'exposure', id, uid, items, at }));
-    },
+    shareExposure,
     reportReady: (ready) => send({ pairec: 'state', ready }),
   };
 }

@@ -39,7 +39,8 @@ export function callbackRoute(app: FastifyInstance, engine: Engine, state?: Serv
       const items = body.item_list.map((i) => i.item_id);
       const at = Date.now();
       await exposures.add(body.uid, items, at);
-      // Sibling processes hold their own in-memory stores: the answer waits until they have it too.
+      // In a cluster, 200 means the primary's copy and every ready sibling hold it too
+      // (server/cluster/exposure-relay.ts): it then survives any process's restart.
       await state?.peers?.shareExposure(body.uid, items, at);
       return { code: 200, msg: 'success', request_id: body.request_id ?? randomUUID(), size: body.item_list.length };
     } catch (err) {
