@@ -9,13 +9,13 @@ export interface Answer {
 }
 
 /**
- * One POST; without `agent` on a connection of its own, so the cluster may hand it to
+ * One POST (a string body is sent as it is); without `agent` on a connection of its own, so the cluster may hand it to
  * either serving process (round robin).
  */
 export function post(port: number, path: string, body: unknown, agent: Agent | false = false, timeoutMs = 15_000): Promise<Answer> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
+    const data = typeof body === 'string' ? body : JSON.stringify(body);
     const req = request(
       { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
       (res) => {
