@@ -69,3 +69,16 @@ export async function recommendFromEach(server: ServerProcess, uid: string, pids
   }
   return by;
 }
+
+/** A counter or gauge of the cluster's /metrics once it is there (the sum over processes). */
+export async function waitForMetric(server: ServerProcess, name: string, timeoutMs = 20_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${server.url}/metrics`).catch(() => undefined);
+    const text = res?.status === 200 ? await res.text() : '';
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (line !== undefined) return Number(line.split(' ').pop());
+    if (Date.now() > end) throw new Error(`${name} not on /metrics`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

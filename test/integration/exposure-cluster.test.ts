@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { Agent } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess } from '../helpers/server-process.js';
 import { smallConfig } from '../helpers/config.js';
-import { itemIds, post, recommendFromEach, servingPids } from '../helpers/cluster-exposures.js';
+import { answeredBy, itemIds, post, recommendFromEach, servingPids, waitForMetric } from '../helpers/cluster-exposures.js';
 
 /**
  * Issue 15, fault 7: once /api/callback said 200, the exposure holds in every serving
@@ -124,6 +125,35 @@ describe('exposures in a two-process cluster survive process restarts', () => {
     const pids = servingPids(server);
     assert.ok(!pids.includes(victim));
     for (const { uid } of acked) await assertFiltered(uid, shown.get(uid)!, pids, 1);
+  });
+
+  it('a sibling alive but not answering (SIGSTOP) is logged and counted, not waited for; it applies the relay once resumed', async () => {
+    // One keep-alive connection: every request on it goes to the same process.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let stopped: number | undefined;
+    try {
+      const probe = await post(server.port, '/api/recommend', { uid: 'stopped-1', size: 10, request_id: 'stopped-probe' }, agent);
+      const shown = itemIds(probe.json);
+      const serving = await answeredBy(server, 'stopped-probe');
+      stopped = servingPids(server).find((p) => p !== serving)!;
+      const from = server.lines.length;
+      process.kill(stopped, 'SIGSTOP');
+      const cb = await post(server.port, '/api/callback', { uid: 'stopped-1', item_list: shown.map((item_id) => ({ item_id })) }, agent);
+      assert.equal(cb.status, 200);
+      assert.ok(cb.ms < 3000, `the callback waited ${cb.ms.toFixed(0)} ms for a stopped sibling`);
+      // The primary's log line may reach us just after the answer.
+      const warned = await server.waitFor((l) => l.msg === 'a serving process did not apply an exposure relay in time; acknowledged without it' && server.lines.indexOf(l) >= from, 5000);
+      assert.deepEqual(warned.late, [stopped]);
+      process.kill(stopped, 'SIGCONT');
+      stopped = undefined;
+      const late = await waitForMetric(server, 'pairec_exposure_relay_late_total');
+      console.log(`# stopped sibling: callback 200 in ${cb.ms.toFixed(0)} ms, ${late} late relay counted`);
+      assert.ok(late >= 1);
+      await assertFiltered('stopped-1', shown, servingPids(server), 2);
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      agent.destroy();
+    }
   });
 
   // Last: it needs the primary to outlive all its processes, which is issue 15's fault 3
