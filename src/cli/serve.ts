@@ -14,6 +14,8 @@ import { joinCluster } from '../server/cluster/worker.js';
 import { joinExposureSync } from '../server/cluster/exposure-sync.js';
 import { startExposureRelay } from '../server/cluster/exposure-relay.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
+import { aloneExposureStore, keepExposures } from '../store/exposure-setup.js';
+import type { Config } from '../config/schema.js';
 import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import type { Command } from './command.js';
 
@@ -40,7 +42,8 @@ async function startCluster(configPath: string, workersFlag: string | undefined)
   const clusterLogger = createLogger(config.LogConf.LogLevel);
   // The exposure store's bounds follow a serving process's heap (runtime/sizing.ts).
   const heapBytes = plan.heapMb === undefined ? undefined : plan.heapMb * 2 ** 20;
-  startExposureRelay({ logger: clusterLogger, store: exposureBounds(config.ExposureConf, heapBytes) });
+  const exposures = startExposureRelay({ logger: clusterLogger, store: exposureBounds(config.ExposureConf, heapBytes) });
+  await keepExposures(config, exposures);
   runPrimary({ workers: plan.workers, execArgv: flags, logger: clusterLogger });
   return true;
 }
@@ -77,7 +80,8 @@ export const serveCommand: Command = {
     let server;
     const exposureSync = cluster.isWorker ? joinExposureSync() : undefined;
     try {
-      server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'], exposureStore: exposureSync && ((c) => exposureSync.store(exposureBounds(c.ExposureConf))) });
+      const exposureStore = exposureSync ? (c: Config) => exposureSync.store(exposureBounds(c.ExposureConf)) : aloneExposureStore;
+      server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'], exposureStore });
     } catch (err) {
       if (err instanceof ConfigError) return printProblems(err);
       throw err;
