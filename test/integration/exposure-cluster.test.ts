@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess } from '../helpers/server-process.js';
 import { smallConfig } from '../helpers/config.js';
+import { freePort } from '../helpers/ports.js';
 import { answeredBy, itemIds, post, recommendFromEach, servingPids, waitForMetric } from '../helpers/cluster-exposures.js';
 
 /**
@@ -21,7 +22,8 @@ describe('exposures in a two-process cluster survive process restarts', () => {
 
   before(async () => {
     writeFileSync(file, JSON.stringify(smallConfig(join(dir, 'cache'))));
-    server = await ServerProcess.start(file, ['--no-watch', '--workers', '2']);
+    // A fixed port: when every process has died the primary listens anew, and port 0 would pick another.
+    server = await ServerProcess.start(file, ['--no-watch', '--workers', '2', '--port', String(await freePort())]);
     await server.waitReady(90_000);
   });
   after(async () => {
