@@ -37,6 +37,7 @@ export interface ExposureSync {
 export function joinExposureSync(): ExposureSync {
   let logger: Logger | undefined;
   let late = 0;
+  let dropped = 0;
   let current: MemoryExposureStore | undefined;
   const early: { uid: string; items: readonly string[]; at: number }[] = [];
   let synced: ((s: MemoryExposureStore) => void) | undefined;
@@ -66,7 +67,7 @@ export function joinExposureSync(): ExposureSync {
       case 'exposure-apply':
         if (current) current.merge(m.uid, m.items, m.at);
         else if (early.length < MAX_EARLY_RELAYS) early.push({ uid: m.uid, items: m.items, at: m.at });
-        else logger?.error('exposure relays arrived before the store existed and overflowed its buffer; one is dropped here');
+        else if (dropped++ === 0) logger?.error({ buffered: MAX_EARLY_RELAYS }, 'exposure relays arrived before the store existed and overflowed its buffer; later ones are dropped here');
         send({ pairec: 'exposure-ack', id: m.id });
         break;
       case 'exposure-done': {
