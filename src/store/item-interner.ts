@@ -8,11 +8,17 @@
 
 /**
  * Estimated bytes of one interned id beyond its characters: its Map entry (hash-table
- * slots and chain), the string header, the ids-array and refs-array slots and a
- * free-list slot. Measured on Node 20 at ≈ 75 bytes (test/unit/exposure-store.test.ts
- * checks the estimate stays above the measured cost).
+ * slots and chain) and the string header. With the slots below, measured on Node 20 at
+ * ≈ 75 bytes (test/unit/exposure-store.test.ts checks the estimate stays above the
+ * measured cost).
  */
-export const ITEM_OVERHEAD_BYTES = 96;
+export const ITEM_OVERHEAD_BYTES = 80;
+/**
+ * Bytes of one index slot, used or free: its ids-array and free-list entries. Slots are
+ * reused, never released: they are counted whether in use or not, so the table's
+ * high-water mark stays within the store's bound too.
+ */
+const SLOT_BYTES = 16;
 
 /** Characters cost one byte each in V8's one-byte strings, two otherwise: assume two. */
 export const stringBytes = (s: string): number => 2 * s.length;
@@ -20,13 +26,13 @@ export const stringBytes = (s: string): number => 2 * s.length;
 export class ItemInterner {
   readonly #index = new Map<string, number>();
   readonly #ids: (string | undefined)[] = [];
-  #refs = new Int32Array(1024);
+  #refs = new Int32Array(16);
   readonly #free: number[] = [];
   #bytes = 0;
 
-  /** Estimated bytes held (live ids; slots freed are reused, never grown past the peak). */
+  /** Estimated bytes held: live ids, and every slot (in use or free) with its reference count. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#bytes + this.#ids.length * SLOT_BYTES + this.#refs.length * 4;
   }
 
   /** Ids currently interned. */
