@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { createRng } from '../../src/catalog/random.js';
 import { encodeFvecs } from '../../src/servers/vector-server/data.js';
 import { createVectorRetrievalClient } from '../../src/grpc/vector-retrieval.js';
+import { loadCatalog } from '../../src/catalog/load.js';
+import type { CatalogConf } from '../../src/config/schema.js';
+import { silentLogger } from '../helpers/context.js';
 import { startVectorServerProcess } from '../helpers/process.js';
 import type { LoggedProcess } from '../helpers/process.js';
 
@@ -18,15 +21,15 @@ function vectors(rows: number, dim: number, seed: number): Float32Array {
   return Float32Array.from({ length: rows * dim }, () => Math.round((rng.next() * 2 - 1) * 1e4) / 1e4);
 }
 
-/** Exact inner-product top-k, as row labels (an .fvecs file's labels are its row numbers). */
-function bruteForce(data: Float32Array, q: Float32Array, k: number): string[] {
+/** Exact inner-product top-k, as labels (an .fvecs file's labels are its row numbers). */
+function bruteForce(data: Float32Array, q: Float32Array, k: number, labels?: readonly string[]): string[] {
   const scored: { row: number; score: number }[] = [];
   for (let r = 0; r < data.length / DIM; r++) {
     let s = 0;
     for (let d = 0; d < DIM; d++) s += (q[d] ?? 0) * (data[r * DIM + d] ?? 0);
     scored.push({ row: r, score: s });
   }
-  return scored.sort((a, b) => b.score - a.score).slice(0, k).map((t) => String(t.row));
+  return scored.sort((a, b) => b.score - a.score).slice(0, k).map((t) => labels?.[t.row] ?? String(t.row));
 }
 
 /** Replaces a file the way an operator should: write beside it, rename into place. */
@@ -180,5 +183,38 @@ describe('pairec vector-server reloads its data on SIGHUP', () => {
     const reply = await client.search({ k: 1, vector: Array.from(q) }, new Date(Date.now() + 5000), new AbortController().signal);
     client.close();
     assert.deepEqual(reply.labels, bruteForce(last, q, 1));
+  });
+
+  it('--catalog: SIGHUP reads the config again and serves the catalog it now describes', async (t) => {
+    const configFile = join(dir, 'catalog.json');
+    const conf = (seed: number, items: number): CatalogConf => ({
+      Source: 'demo',
+      Demo: { Items: items, Users: 10, Dim: DIM, Clusters: 5, Categories: 2, Seed: seed },
+      CacheDir: join(dir, 'catalog-cache'),
+    });
+    writeFileSync(configFile, JSON.stringify({ CatalogConf: conf(1, 300) }));
+    const server = await startVectorServerProcess(['--catalog', configFile, '--index', 'flat', '--port', '0', '--metrics-port', 'none']);
+    t.after(() => server.proc.stop('SIGKILL'));
+    const client = createVectorRetrievalClient(`127.0.0.1:${server.port}`, {});
+    t.after(() => client.close());
+    const q = Float32Array.from({ length: DIM }, (_, d) => (d % 3) - 1);
+    const ask = async (): Promise<string[]> => (await client.search({ k: K, vector: Array.from(q) }, new Date(Date.now() + 5000), new AbortController().signal)).labels;
+    const [first, second] = [await loadCatalog(conf(1, 300), silentLogger), await loadCatalog(conf(2, 500), silentLogger)];
+    const want1 = bruteForce(first.itemEmbeddings, q, K, first.itemIds);
+    const want2 = bruteForce(second.itemEmbeddings, q, K, second.itemIds);
+    assert.notDeepEqual(want1, want2);
+    assert.deepEqual(await ask(), want1);
+    replace(configFile, JSON.stringify({ CatalogConf: conf(2, 500) }));
+    const reloaded = nextLine(server.proc, 'vectors reloaded');
+    server.proc.proc.kill('SIGHUP');
+    assert.equal((await reloaded).size, 500);
+    assert.deepEqual(await ask(), want2);
+    // A config that no longer parses is refused; the catalog it described keeps serving.
+    replace(configFile, JSON.stringify({ CatalogConf: { Source: 'nope' } }));
+    const failed = nextLine(server.proc, 'vector reload failed; the served index keeps serving');
+    server.proc.proc.kill('SIGHUP');
+    await failed;
+    assert.deepEqual(await ask(), want2);
+    assert.equal(server.proc.proc.exitCode, null);
   });
 });
