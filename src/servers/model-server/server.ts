@@ -1,9 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import type { Logger } from 'pino';
-import { performance } from 'node:perf_hooks';
 import type { FeatureSpec } from '../../model/feature-spec.js';
 import { specWidth } from '../../model/feature-spec.js';
 import type { ServedModel } from './model.js';
