@@ -50,7 +50,12 @@ export const BatchConfSchema = Type.Object(
   {
     BatchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
     BatchTimeoutMs: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
-    MaxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+    /**
+     * Runs that may wait for a batch; one more is rejected at once with ERR_QUEUE_FULL.
+     * Default: what admission lets in (`performance.max_concurrent_requests` × the runs one
+     * request makes of the algorithm, config/run-bounds.ts), as ONNX's MaxQueue.
+     */
+    MaxQueue: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { ERROR_CATALOG } from '../../src/errors.js';
+import { ERROR_CATALOG, logLevelOf } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/errors.js';
 
 describe('error catalog', () => {
   it('is documented in docs/api.md code by code, with its status', async () => {
@@ -20,5 +21,15 @@ describe('error catalog', () => {
       'ERR_MISSING_FIELD', 'ERR_NOT_FOUND', 'ERR_PROFILER_BUSY', 'ERR_REQUEST_TIMEOUT', 'ERR_UNAUTHORIZED', 'ERR_UNKNOWN_FIELD', 'ERR_UNKNOWN_SCENE',
       'ERR_UNSUPPORTED_MEDIA_TYPE',
     ]);
+  });
+
+  it('logs load shedding at warn (no stack), other server errors at error, client mistakes not at all', () => {
+    const codes = Object.keys(ERROR_CATALOG) as ErrorCode[];
+    const warn = codes.filter((c) => logLevelOf(c) === 'warn').sort();
+    assert.deepEqual(warn, ['ERR_BULKHEAD_FULL', 'ERR_CIRCUIT_OPEN', 'ERR_NOT_READY', 'ERR_OVERLOADED', 'ERR_QUEUE_FULL']);
+    for (const c of codes) {
+      if (warn.includes(c)) continue;
+      assert.equal(logLevelOf(c), ERROR_CATALOG[c].status >= 500 ? 'error' : 'none', c);
+    }
   });
 });
