@@ -6,7 +6,7 @@ import { readConfigFile } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createMetrics } from '../observability/metrics.js';
-import { cacheRoot, loadCatalog } from '../catalog/load.js';
+import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import { signatureOf } from '../algorithm/signature.js';
 import { readVectorFile } from '../servers/vector-server/data.js';
 import type { VectorData } from '../servers/vector-server/data.js';
@@ -35,7 +35,7 @@ async function source(data: string | undefined, catalogConfig: string | undefine
     const catalog = await loadCatalog(conf, createLogger('info'));
     return { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds };
   };
-  return { load, cacheDir: cacheDir ?? cacheRoot(conf), key: [signatureOf(conf)] };
+  return { load, cacheDir: cacheDir ?? cacheRoot(conf), key: [catalogSignature(conf)] };
 }
 
 export const vectorServerCommand: Command = {
