@@ -33,8 +33,7 @@ export function cacheRoot(conf: CatalogConf): string | undefined {
  */
 export function catalogSignature(conf: CatalogConf | undefined): string {
   if (conf === undefined) return '';
-  const { CacheDir: _where, ...content } = conf;
-  return signatureOf(content);
+  return signatureOf({ ...conf, CacheDir: undefined }); // stableStringify drops undefined keys
 }
 
 export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {
