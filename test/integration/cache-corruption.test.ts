@@ -223,6 +223,36 @@ describe('corrupt cache files against real processes (pairec serve --workers 2)'
     }
   });
 
+  it('two processes generating a larger catalog at once (200,000 items): one valid copy, no temporary folder, loaded at the next start', async (t) => {
+    const cache = join(work, 'race');
+    const base = smallConfig(cache);
+    // No index: the demo files alone, large enough that both processes write them at the same time.
+    const conf = {
+      ...base,
+      CatalogConf: { Source: 'demo', Demo: { ...DEMO, Items: 200_000 }, CacheDir: cache },
+      AlgoConfs: (base.AlgoConfs as { Type: string }[]).filter((a) => a.Type !== 'ANN'),
+      RecallConfs: (base.RecallConfs as { RecallType: string }[]).filter((r) => r.RecallType !== 'VectorRecall'),
+      SceneConfs: { default_scene: { default: { RecallNames: ['hot_recall'] } } },
+    };
+    const raceFile = join(work, 'race.json');
+    writeFileSync(raceFile, JSON.stringify(conf));
+    for (const round of ['first', 'second']) {
+      server = await ServerProcess.start(raceFile, ['--no-watch', '--workers', '2']);
+      try {
+        await server.waitReady(90_000);
+        const ready = lines(server, 'demo catalog ready');
+        const took = lines(server, 'another process cached the demo catalog first; using its copy').length;
+        t.diagnostic(`${round} start: cached ${ready.map((l) => String(l.cached)).join(', ')}; ${took} process(es) took the other's copy`);
+        assert.deepEqual(temps(cache), [], `no temporary folder after the ${round} start`);
+        assert.equal(readdirSync(cache).length, 1);
+        if (round === 'second') for (const l of ready) assert.equal(l.cached, true);
+        assert.equal((await recommend(server.port, '3', 'default_scene')).status, 200);
+      } finally {
+        await stop();
+      }
+    }
+  });
+
   it('the cache moved to another CacheDir path is loaded, not rebuilt', async (t) => {
     const moved = join(work, 'moved', 'elsewhere');
     mkdirSync(join(work, 'moved'));
