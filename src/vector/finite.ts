@@ -1,12 +1,12 @@
 /**
- * The first non-finite value (NaN, ±Infinity) of a float column, or undefined. Read as
- * bits: a float32 is non-finite exactly when its exponent is all ones, a test on the
- * integer view that is cheaper than Number.isFinite on each value (bench/cache-checksum.ts).
+ * The first non-finite value (NaN, ±Infinity) of a float column, or undefined. A plain
+ * loop: ≈ 0.25 s over RW-1M's 64 M values (bench/cache-checksum.ts; a test of the
+ * exponent bits on an integer view measured the same).
  */
 export function firstNonFinite(values: Float32Array): { index: number; value: number } | undefined {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < bits.length; i++) {
-    if (((bits[i] as number) & 0x7f800000) === 0x7f800000) return { index: i, value: values[i] as number };
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) return { index: i, value: v };
   }
   return undefined;
 }
