@@ -95,12 +95,12 @@ describe('corrupt cache files against real processes (pairec serve --workers 2)'
   let server: ServerProcess | undefined;
   let clean: Map<string, string[]>;
 
-  async function start(): Promise<{ server: ServerProcess; from: number; ms: number }> {
+  async function start(): Promise<{ server: ServerProcess; ms: number }> {
     writeFileSync(file, JSON.stringify(config(root)));
     const started = Date.now();
     server = await ServerProcess.start(file, ['--no-watch', '--workers', '2']);
     await server.waitReady(90_000);
-    return { server, from: 0, ms: Date.now() - started };
+    return { server, ms: Date.now() - started };
   }
   async function stop(): Promise<void> {
     const s = server;
