@@ -39,6 +39,7 @@ export const ERROR_CATALOG = {
   ERR_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   ERR_QUEUE_FULL: { status: 503, summary: 'worker pool queue full: the run was rejected at once, not queued', log: 'warn' },
   ERR_DUPLICATE_REGISTRATION: { status: 500, summary: 'the name is already registered' },
+  ERR_DATA_INVALID: { status: 500, summary: 'loaded or generated data holds a value that cannot be used (a non-finite embedding)' },
   // Configuration
   ERR_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
   ERR_CONFIG_NOT_SUPPORTED: { status: 500, summary: 'configuration uses a PaiRec feature this engine does not support yet' },

@@ -6,7 +6,7 @@ import { readConfigFile } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createMetrics } from '../observability/metrics.js';
-import { cacheRoot, loadCatalog } from '../catalog/load.js';
+import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import { signatureOf } from '../algorithm/signature.js';
 import { readVectorFile } from '../servers/vector-server/data.js';
 import { startVectorServer } from '../servers/vector-server/server.js';
@@ -52,7 +52,7 @@ async function source(data: string | undefined, catalogConfig: string | undefine
   const load = async (): Promise<LoadedVectors> => {
     const conf = await catalogConf();
     const catalog = await loadCatalog(conf, createLogger('info'));
-    return { data: { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds }, cacheKey: signatureOf(signatureOf(conf), spec) };
+    return { data: { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds }, cacheKey: signatureOf(catalogSignature(conf), spec) };
   };
   return { load, cacheDir: cacheDir ?? cacheRoot(await catalogConf()) };
 }
