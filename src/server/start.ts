@@ -79,7 +79,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let port: number;
   if (opts.fromPrimary) {
     // Exclusive: a cluster worker's listen() would otherwise go through the primary.
-    await app.listen({ path: privateListenPath(tmpdir()), exclusive: true });
+    await app.listen({ path: privateListenPath(tmpdir()), exclusive: true, listenTextResolver: () => 'private handoff socket bound' });
     handoff = takeConnections(app.server, () => accepting, opts.fromPrimary.send);
     port = opts.port ?? config.ListenConf.HttpPort;
     logger.info({ port, host }, 'taking connections from the cluster primary');
