@@ -7,6 +7,7 @@ import { isToPrimary } from './messages.js';
 import type { ToWorker } from './messages.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ClusterMetrics } from './cluster-metrics.js';
+import { sendSafely } from './ipc.js';
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -70,18 +71,8 @@ export function runPrimary(listener: Server, opts: PrimaryOptions): void {
   listener.on('error', (err) => logger.error({ err }, 'accepting a connection failed'));
 
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-  // A process may die between the check and the write (EPIPE): the callback takes that
-  // error, which would otherwise be thrown as an unhandled 'error' event and kill the primary.
-  const tell = (w: Worker, m: ToWorker): void => {
-    if (!w.isConnected()) return;
-    try {
-      w.send(m, undefined, undefined, (err) => {
-        if (err) logger.debug({ err, workerId: w.id, message: m.pairec }, 'message to a serving process failed');
-      });
-    } catch (err) {
-      logger.debug({ err, workerId: w.id, message: m.pairec }, 'message to a serving process failed');
-    }
-  };
+  const tell = (w: Worker, m: ToWorker): void =>
+    sendSafely(w, m, (err) => logger.debug({ err, workerId: w.id, message: m.pairec }, 'message to a serving process failed'));
   const updateReadiness = (): void => {
     const workers = live();
     const now = !stopping && workers.length === opts.workers && workers.every((w) => ready.get(w.id) === true);
