@@ -1,4 +1,5 @@
 import { AggregatorRegistry, Counter, Registry } from 'prom-client';
+import { sharedResult } from './shared-result.js';
 
 /**
  * How long one cluster aggregate of /metrics is served again. Aggregating asks every
@@ -13,7 +14,8 @@ export const METRICS_CACHE_MS = 1000;
  * The primary's /metrics: prom-client's cluster aggregate of the serving processes plus
  * the primary's own series (restarts, aggregations). Concurrent scrapes share one
  * aggregation (single flight) and an aggregate is reused for `cacheMs`, so a flood of
- * scrapes costs at most one aggregation a second, whatever its rate.
+ * scrapes costs at most one aggregation a second, whatever its rate. (Each serving
+ * process shares its requests to the primary the same way: worker.ts.)
  */
 export class ClusterMetrics {
   readonly registry = new Registry();
@@ -28,34 +30,19 @@ export class ClusterMetrics {
     registers: [this.registry],
   });
   readonly #aggregator = new AggregatorRegistry();
-  readonly #cacheMs: number;
-  readonly #now: () => number;
-  #flight: Promise<string> | undefined;
-  #cached: { text: string; at: number } | undefined;
+  readonly #collect: () => Promise<string>;
+  /** The aggregate, shared by concurrent scrapes and reused for the cache time. */
+  readonly text: () => Promise<string>;
 
   constructor(opts: { cacheMs?: number; now?: () => number; collect?: () => Promise<string> } = {}) {
-    this.#cacheMs = opts.cacheMs ?? METRICS_CACHE_MS;
-    this.#now = opts.now ?? Date.now;
-    if (opts.collect) this.#collect = opts.collect;
-  }
-
-  #collect = (): Promise<string> => this.#aggregator.clusterMetrics();
-
-  text(): Promise<string> {
-    const cached = this.#cached;
-    if (cached && this.#now() - cached.at < this.#cacheMs) return Promise.resolve(cached.text);
-    this.#flight ??= this.#aggregate().finally(() => {
-      this.#flight = undefined;
-    });
-    return this.#flight;
+    this.#collect = opts.collect ?? (() => this.#aggregator.clusterMetrics());
+    this.text = sharedResult(() => this.#aggregate(), opts.cacheMs ?? METRICS_CACHE_MS, opts.now);
   }
 
   async #aggregate(): Promise<string> {
     this.#aggregations.inc();
     const workers = await this.#collect();
     const own = await this.registry.metrics();
-    const text = `${workers.endsWith('\n') || workers === '' ? workers : `${workers}\n`}${own}`;
-    this.#cached = { text, at: this.#now() };
-    return text;
+    return `${workers === '' || workers.endsWith('\n') ? workers : `${workers}\n`}${own}`;
   }
 }

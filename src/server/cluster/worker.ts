@@ -2,6 +2,8 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ExposureStore } from '../../store/exposure-store.js';
 import { isToWorker } from './messages.js';
+import { sharedResult } from './shared-result.js';
+import { METRICS_CACHE_MS } from './cluster-metrics.js';
 import type { Peers, ToPrimary } from './messages.js';
 
 /**
@@ -77,7 +79,8 @@ export function joinCluster(registry: Registry, exposures: () => ExposureStore |
     get ready() {
       return clusterReady;
     },
-    metrics: () => ask((id) => ({ pairec: 'metrics', id })),
+    // Scrapes arriving together, or within the primary's cache time, share one request.
+    metrics: sharedResult(() => ask((id) => ({ pairec: 'metrics', id })), METRICS_CACHE_MS),
     shareExposure: async (uid, items, at) => {
       await ask((id) => ({ pairec: 'exposure', id, uid, items, at }));
     },
