@@ -48,8 +48,9 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     server = await ServerProcess.start(file, ['--no-watch'], undefined, { PAIREC_WORKERS: '2' });
     const end = Date.now() + 90_000;
     while (Date.now() < end && firstStart.at(-1)?.ready !== 200) {
-      const health = await send(server.port, 'GET', '/health').then((a) => a.status, () => 0);
-      const ready = await send(server.port, 'GET', '/ready').then((a) => a.status, () => 0);
+      // Before a serving process is up (seconds on a loaded machine) the primary holds the connection.
+      const health = await send(server.port, 'GET', '/health', undefined, 15_000).then((a) => a.status, () => 0);
+      const ready = await send(server.port, 'GET', '/ready', undefined, 15_000).then((a) => a.status, () => 0);
       firstStart.push({ health, ready });
       await sleep(50);
     }
