@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { startServer } from '../server/start.js';
+import type { RunningServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
 import { readConfigFile } from '../config/load.js';
@@ -74,8 +74,10 @@ export const serveCommand: Command = {
         throw err;
       }
     }
-    let server;
+    let server: RunningServer;
     try {
+      // Loaded only where a server runs: the primary validates, binds and forks sooner without it.
+      const { startServer } = await import('../server/start.js');
       server = await startServer({
         configPath: values.config,
         // In a cluster the primary listens (on the port it bound) and hands connections over.
