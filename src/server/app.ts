@@ -75,12 +75,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     lag.stop();
     done();
   });
-  const admit = admission.onRequest;
-  // Admission runs first on the routes that do work; probes and /metrics are never shed.
+  const admit = admission.admit;
+  // Admission runs once the body is read, on the routes that do work; probes and /metrics are never shed.
   app.addHook('onRoute', (route) => {
     if (!ADMITTED_ROUTES.has(route.url)) return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [admit, ...own];
+    const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [admit, ...own];
   });
 
   app.removeAllContentTypeParsers();
