@@ -14,6 +14,7 @@ export const ERROR_CATALOG = {
   ERR_UNKNOWN_SCENE: { status: 404, summary: 'scene_id names no configured scene' },
   ERR_BAD_REQUEST: { status: 400, summary: 'the request cannot be read' },
   ERR_REQUEST_TIMEOUT: { status: 408, summary: 'the request was not received in time' },
+  ERR_BODY_TIMEOUT: { status: 408, summary: 'the request body was not received in time' },
   ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers exceed the size limit' },
   ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
   ERR_UNAUTHORIZED: { status: 401, summary: 'the endpoint needs Authorization: Bearer <token>' },

@@ -17,6 +17,8 @@ import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
 import { ADMITTED_ROUTES, Admission } from './admission.js';
 import { LoopLagSampler } from '../observability/loop-lag.js';
+import { bodyReading } from './body-reading.js';
+import type { BodyReadingOptions } from './body-reading.js';
 import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 export interface AppOptions {
@@ -32,6 +34,8 @@ export interface AppOptions {
   readonly timeouts?: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number };
   /** Admission control; one reading the serving config's `performance` block by default. */
   readonly admission?: Admission;
+  /** ListenConf's BodyTimeoutMs and MaxBodyReaders (schema defaults when absent). */
+  readonly bodyReading?: BodyReadingOptions;
 }
 
 const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 };
@@ -82,6 +86,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
     route.preValidation = [admit, ...own];
   });
+  // Reading a body is bounded on its own: a timeout and a count of slow readers.
+  bodyReading(app, metrics.registry, opts.bodyReading);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -62,7 +62,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
   const admission = defaultAdmission(engine, metrics);
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing });
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing, bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders } });
   await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
