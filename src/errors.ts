@@ -6,6 +6,8 @@ export const ERROR_CATALOG = {
   // Client request errors
   ERR_MALFORMED_JSON: { status: 400, summary: 'request body is not valid JSON' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'request body must be application/json' },
+  ERR_UNSUPPORTED_CONTENT_ENCODING: { status: 415, summary: 'request Content-Encoding must be gzip, deflate, br or none' },
+  ERR_UNSUPPORTED_TRANSFER_ENCODING: { status: 400, summary: 'request Transfer-Encoding must be chunked or absent' },
   ERR_INVALID_FIELD: { status: 400, summary: 'a request field has a wrong type or value' },
   ERR_MISSING_FIELD: { status: 400, summary: 'a required request field is missing' },
   ERR_UNKNOWN_FIELD: { status: 400, summary: 'the request has a field this endpoint does not accept' },

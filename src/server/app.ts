@@ -19,6 +19,7 @@ import { ADMITTED_ROUTES, Admission } from './admission.js';
 import { LoopLagSampler } from '../observability/loop-lag.js';
 import { bodyReading } from './body-reading.js';
 import type { BodyReadingOptions } from './body-reading.js';
+import { requestEncoding } from './request-encoding.js';
 import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 export interface AppOptions {
@@ -88,6 +89,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
   // Reading a body is bounded on its own: a timeout and a count of slow readers.
   bodyReading(app, metrics.registry, opts.bodyReading);
+  requestEncoding(app, opts.bodyLimit);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
