@@ -34,7 +34,7 @@ export interface AdmissionOptions {
 const RETRY_AFTER_SECONDS = '1';
 /** The slot an admitted response holds, read by the one shared release listener. */
 const SLOT = Symbol('pairec.slot');
-type Holder = { [SLOT]?: Slot<Socket> };
+type Holder = { [SLOT]?: Slot };
 
 /** Built once: a shed reply serialises nothing. */
 const SHED_BODY = JSON.stringify(errorBody(new PairecError('ERR_OVERLOADED', 'overloaded')));
@@ -53,8 +53,8 @@ const SHED_BODY = JSON.stringify(errorBody(new PairecError('ERR_OVERLOADED', 'ov
  * emit anything. (A request's own 'close' is not listened to: since Node 16 it fires as
  * soon as the body has been read, which is before admission or just after it, and an
  * aborted request always takes its connection down with it.) Per admitted request the
- * cost is two comparisons, a set insertion and two listeners (the same function for every
- * request); per connection one 'close' listener.
+ * cost is two comparisons, a small slot object, a map lookup and two listeners (the same
+ * function for every request); per connection one 'close' listener.
  */
 export class Admission {
   /** Requests admitted since start (the shutdown log reports it next to `inFlight`). */

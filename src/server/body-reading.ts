@@ -33,10 +33,11 @@ function cutOff(opts: BodyReadingOptions, counted: Counter<'reason'>): (reply: F
   const count = { timeout: counted.labels('timeout'), crowded: counted.labels('crowded') };
   return (reply, reason) => {
     count[reason].inc();
-    const socket = reply.request.raw.socket;
-    if (socket.destroyed) return;
+    const req = reply.request.raw;
+    if (req.socket.destroyed) return;
     if (reply.sent) {
-      socket.destroy();
+      // Destroying an unfinished request takes its connection down with it.
+      req.destroy();
       return;
     }
     const msg =
@@ -51,7 +52,7 @@ function cutOff(opts: BodyReadingOptions, counted: Counter<'reason'>): (reply: F
  * Bounds body reading on its own (admission comes after it): every request announcing a
  * body is tracked from its headers until its body has been read, or the request ended
  * another way (its 'close', which Node emits in both cases), in a `BodyReaders`.
- * Per request with a body: a map insertion and deletion and one shared listener.
+ * Per request with a body: a map insertion and deletion and two shared listeners.
  */
 export function bodyReading(app: FastifyInstance, registry: Registry, opts: BodyReadingOptions = DEFAULT_BODY_READING): BodyReaders<FastifyReply> {
   const cut = new Counter({
@@ -76,6 +77,9 @@ export function bodyReading(app: FastifyInstance, registry: Registry, opts: Body
     const raw = req.raw;
     if (!raw.complete && hasBody(req.headers)) {
       readers.begin(raw, reply);
+      // 'close' comes once the body is read, or the request aborted; 'end' too for requests
+      // that never close after their body (fastify.inject's).
+      raw.on('end', ended);
       raw.on('close', ended);
     }
     done();
