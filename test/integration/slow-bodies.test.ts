@@ -53,7 +53,7 @@ describe('slow request bodies (real process, raw sockets)', () => {
     t.diagnostic(`attack: ${stats.opened} connections opened, ${stats.closedByServer} closed by the server, statuses ${JSON.stringify(stats.statuses)}, longest lived ${stats.longestClosedMs} ms before the server closed it, ${stats.longestOpenMs} ms among those open at the end`);
     t.diagnostic(`server: ${cut('timeout')} cut at the body timeout, ${cut('crowded')} cut as the longest-reading over MaxBodyReaders; in_flight now ${String(metricValue(metrics, 'pairec_admission_in_flight'))}`);
 
-    assert.ok(outcomes.length >= 40, `the normal client ran through the attack (${outcomes.length} requests)`);
+    assert.ok(outcomes.length >= 20, `the normal client ran through the attack (${outcomes.length} requests)`);
     assert.equal(ok.length, outcomes.length, 'every normal request answered 200 during the attack');
     assert.ok(stats.closedByServer >= ATTACKERS, `the server closed the attack connections (${stats.closedByServer})`);
     assert.deepEqual(Object.keys(stats.statuses), ['408'], 'an attacker only ever gets 408');
