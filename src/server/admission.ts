@@ -104,6 +104,9 @@ export class Admission {
 
   /** fastify preValidation hook, after the body is parsed (callback style: no promise per request). */
   readonly admit = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    // Already answered (a body cut off at its timeout that still arrived whole), or its
+    // connection is gone: nothing to run, and no event would ever release a slot.
+    if (reply.sent || req.raw.socket.destroyed) return;
     const limits = this.#limits();
     if (limits !== undefined) {
       if (this.#slots.held >= limits.max_concurrent_requests) return this.#reject(reply, 'concurrency');

@@ -32,9 +32,9 @@ export const DEFAULT_BODY_READING: BodyReadingOptions = { timeoutMs: 5000, maxRe
 function cutOff(opts: BodyReadingOptions, counted: Counter<'reason'>): (reply: FastifyReply, reason: ExpireReason) => void {
   const count = { timeout: counted.labels('timeout'), crowded: counted.labels('crowded') };
   return (reply, reason) => {
-    count[reason].inc();
     const req = reply.request.raw;
     if (req.socket.destroyed) return;
+    count[reason].inc();
     if (reply.sent) {
       // Destroying an unfinished request takes its connection down with it.
       req.destroy();
