@@ -7,13 +7,13 @@ import { PairecError } from '../errors.js';
 import { errorBody } from './error-reply.js';
 import { hasBody } from './body-reading.js';
 
-/** The request content codings decoded (RFC 9110 §8.4.1), each by Node's zlib. */
-const DECODERS: Readonly<Record<string, () => Transform>> = {
-  gzip: createGunzip,
-  'x-gzip': createGunzip,
-  deflate: createInflate,
-  br: createBrotliDecompress,
-};
+/** The request content codings decoded (RFC 9110 §8.4.1), each by Node's zlib (a Map: a client's header never reaches a prototype). */
+const DECODERS: ReadonlyMap<string, () => Transform> = new Map([
+  ['gzip', createGunzip],
+  ['x-gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
 
 /**
  * What is wrong with a request's body headers, before a byte of the body is read:
@@ -28,7 +28,7 @@ export function bodyHeaderProblem(headers: IncomingHttpHeaders): PairecError | u
   const ce = headers['content-encoding'];
   if (ce === undefined) return undefined;
   const coding = ce.trim().toLowerCase();
-  if (coding === '' || coding === 'identity' || DECODERS[coding] !== undefined) return undefined;
+  if (coding === '' || coding === 'identity' || DECODERS.has(coding)) return undefined;
   return new PairecError('ERR_UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding "${ce.slice(0, 64)}" is not supported: use gzip, deflate, br or none`);
 }
 
@@ -93,7 +93,7 @@ export function requestEncoding(app: FastifyInstance, bodyLimit: number): void {
       return done(problem, payload);
     }
     const coding = req.headers['content-encoding']?.trim().toLowerCase();
-    const decoder = coding === undefined ? undefined : DECODERS[coding];
+    const decoder = coding === undefined ? undefined : DECODERS.get(coding);
     done(null, decoder === undefined || coding === undefined ? payload : decode(payload, decoder(), coding, bodyLimit));
   });
 
