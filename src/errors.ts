@@ -6,6 +6,8 @@ export const ERROR_CATALOG = {
   // Client request errors
   ERR_MALFORMED_JSON: { status: 400, summary: 'request body is not valid JSON' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'request body must be application/json' },
+  ERR_UNSUPPORTED_CONTENT_ENCODING: { status: 415, summary: 'request Content-Encoding must be gzip, deflate, br or none' },
+  ERR_UNSUPPORTED_TRANSFER_ENCODING: { status: 400, summary: 'request Transfer-Encoding must be chunked or absent' },
   ERR_INVALID_FIELD: { status: 400, summary: 'a request field has a wrong type or value' },
   ERR_MISSING_FIELD: { status: 400, summary: 'a required request field is missing' },
   ERR_UNKNOWN_FIELD: { status: 400, summary: 'the request has a field this endpoint does not accept' },
@@ -14,6 +16,7 @@ export const ERROR_CATALOG = {
   ERR_UNKNOWN_SCENE: { status: 404, summary: 'scene_id names no configured scene' },
   ERR_BAD_REQUEST: { status: 400, summary: 'the request cannot be read' },
   ERR_REQUEST_TIMEOUT: { status: 408, summary: 'the request was not received in time' },
+  ERR_BODY_TIMEOUT: { status: 408, summary: 'the request body was not received in time' },
   ERR_HEADERS_TOO_LARGE: { status: 431, summary: 'request headers exceed the size limit' },
   ERR_NOT_FOUND: { status: 404, summary: 'no such route' },
   ERR_UNAUTHORIZED: { status: 401, summary: 'the endpoint needs Authorization: Bearer <token>' },

@@ -30,6 +30,16 @@ export const ListenConfSchema = Obj({
   HeadersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
   /** An idle keep-alive connection is closed after this, ms. */
   KeepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000 }),
+  /**
+   * A request body must arrive within this of its headers, ms; 408 ERR_BODY_TIMEOUT and the
+   * connection closed otherwise. Short: a normal client sends its body with its headers.
+   */
+  BodyTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /**
+   * Requests reading a body for more than a moment, at most; over it the one reading
+   * longest is answered 408 ERR_BODY_TIMEOUT and closed (slow-body attacks are bounded).
+   */
+  MaxBodyReaders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
 });
 
 export const LogConfSchema = Obj({
