@@ -16,8 +16,11 @@ import type { BatchConf } from '../config/schema.js';
 import { signatureOf } from './signature.js';
 import { DEFAULT_BACKEND_GUARD, REJECTION_REASONS, withBackendGuard } from './middleware/backend-guard.js';
 
-function batchingOptions(conf: BatchConf): BatchingOptions {
-  return { batchSize: conf.BatchSize, batchTimeoutMs: conf.BatchTimeoutMs, maxQueue: conf.MaxQueue };
+/** BatchConf.MaxQueue outside an engine, where no admission limit is known. */
+const STANDALONE_BATCH_QUEUE = 1000;
+
+function batchingOptions(conf: BatchConf, runsInFlight: number | undefined): BatchingOptions {
+  return { batchSize: conf.BatchSize, batchTimeoutMs: conf.BatchTimeoutMs, maxQueue: conf.MaxQueue ?? runsInFlight ?? STANDALONE_BATCH_QUEUE };
 }
 
 export interface BuildReport {
@@ -115,7 +118,11 @@ export class AlgorithmFactory {
           return;
         }
         const body = (conf as Record<string, unknown>)[def.confKey] ?? {};
-        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null, ...noMetrics);
+        // A queue sized from admission (ONNX's MaxQueue, BatchConf's when unset) follows it: a change rebuilds.
+        const runsInFlight = deps.runsInFlight?.(conf.Name);
+        const sizesQueue = def.sizesQueue === true || (conf.BatchConf !== undefined && conf.BatchConf.MaxQueue === undefined);
+        const queue = sizesQueue ? [`runs:${runsInFlight ?? 0}`] : [];
+        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null, ...noMetrics, ...queue);
         const old = current.entry(conf.Name);
         if (old && old.signature === signature) {
           entries.push(old);
@@ -124,7 +131,7 @@ export class AlgorithmFactory {
         }
         try {
           const raw = await (def.create as (n: string, c: unknown, d: BuildDeps) => Promise<AnyAlgorithm>)(conf.Name, body, deps);
-          const extra = conf.BatchConf ? [withBatching({ ...batchingOptions(conf.BatchConf), metrics: metrics.pools })] : [];
+          const extra = conf.BatchConf ? [withBatching({ ...batchingOptions(conf.BatchConf, runsInFlight), metrics: metrics.pools })] : [];
           // Innermost: one breaker and bulkhead per backend, seeing a coalesced batch as one call.
           if (def.remote) extra.push(withBackendGuard({ ...DEFAULT_BACKEND_GUARD, ...deps.optimization }, metrics));
           const entry = this.#entry(conf.Name, signature, raw, false, extra, recordMetrics);

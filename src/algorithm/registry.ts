@@ -19,6 +19,12 @@ export interface BuildDeps {
   readonly signal: AbortSignal;
   /** The config's `optimization` block (keep-alive, pool size, compression) for HTTP backends; defaults when absent. */
   readonly optimization?: HttpOptimization & Partial<BackendGuardConf>;
+  /**
+   * Runs of the named algorithm that admitted requests can have outstanding at once
+   * (config/run-bounds.ts): what a bounded run queue must hold so that it never sheds work
+   * admission control let in. Absent outside an engine (tests, tools).
+   */
+  readonly runsInFlight?: (algorithmName: string) => number;
 }
 
 /**
@@ -46,6 +52,8 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly readsRows?: boolean;
   /** Calls a remote backend: wrapped in a circuit breaker and a bulkhead (middleware/backend-guard.ts). */
   readonly remote?: boolean;
+  /** Sizes a run queue from `BuildDeps.runsInFlight`: a change of that figure rebuilds its instances. */
+  readonly sizesQueue?: boolean;
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
 }
 

@@ -1,71 +1,126 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
+import { stableStringify } from '../algorithm/signature.js';
+import { PairecError } from '../errors.js';
+import { checkFolder, FolderWriter } from '../cache/cache-folder.js';
+import { removeStaleTemps } from '../cache/temp-folders.js';
+import { nonFiniteRow } from '../vector/finite.js';
 import { generateDemo } from './demo.js';
 import type { DemoColumns, DemoParams, Progress } from './demo.js';
 
-/** Cache folder of one parameter set: a changed parameter never reads a stale file. */
+/**
+ * Cache folder of one parameter set: a changed parameter never reads a stale file. The
+ * name is the one earlier versions used, so their folders (no checksums) are replaced
+ * in place rather than left behind.
+ */
 export function demoCacheDir(root: string, params: DemoParams): string {
   const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
   return join(root, `demo-${key}`);
 }
 
 const FILES = ['items.f32', 'users.f32', 'popularity.f32', 'category.u16'] as const;
+const KEEP: ReadonlySet<string> = new Set(FILES);
 
-async function readColumns(dir: string, params: DemoParams): Promise<DemoColumns | undefined> {
-  try {
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { params?: unknown };
-    if (JSON.stringify(meta.params) !== JSON.stringify(params)) return undefined;
-    const [items, users, pop, cat] = await Promise.all(FILES.map((f) => readFile(join(dir, f))));
-    if (!items || !users || !pop || !cat) return undefined;
-    const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    const cols: DemoColumns = {
-      params,
-      itemEmbeddings: f32(items),
-      userEmbeddings: f32(users),
-      popularity: f32(pop),
-      category: new Uint16Array(cat.buffer.slice(cat.byteOffset, cat.byteOffset + cat.byteLength)),
-    };
-    const ok =
-      cols.itemEmbeddings.length === params.items * params.dim &&
-      cols.userEmbeddings.length === params.users * params.dim &&
-      cols.popularity.length === params.items &&
-      cols.category.length === params.items;
-    return ok ? cols : undefined;
-  } catch {
-    return undefined;
+const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Float columns with their width, by file: what must hold finite values only. */
+function floatColumns(cols: DemoColumns): [string, Float32Array, number][] {
+  return [
+    ['items.f32', cols.itemEmbeddings, cols.params.dim],
+    ['users.f32', cols.userEmbeddings, cols.params.dim],
+    ['popularity.f32', cols.popularity, 1],
+  ];
+}
+
+/** The first non-finite value of the columns, naming file and row, or undefined. */
+function nonFinite(cols: DemoColumns, dir: string): { file: string; reason: string } | undefined {
+  for (const [name, values, dim] of floatColumns(cols)) {
+    const where = nonFiniteRow(values, dim);
+    if (where) return { file: join(dir, name), reason: where };
   }
+  return undefined;
 }
 
-async function writeColumns(dir: string, cols: DemoColumns): Promise<void> {
-  // Write into a temporary folder and rename it, so a crash never leaves half a cache.
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await mkdir(tmp, { recursive: true });
-  const arrays = [cols.itemEmbeddings, cols.userEmbeddings, cols.popularity, cols.category];
-  await Promise.all(
-    FILES.map((f, i) => {
+type ReadResult = { columns: DemoColumns } | { missing: true } | { file: string; reason: string };
+
+async function readColumns(dir: string, params: DemoParams): Promise<ReadResult> {
+  const check = await checkFolder(dir, stableStringify(params), FILES, KEEP);
+  if (check.status === 'missing') return { missing: true };
+  if (check.status === 'corrupt') return check;
+  const buf = (name: string): Buffer => check.files.get(name) ?? Buffer.alloc(0);
+  const cat = buf('category.u16');
+  const columns: DemoColumns = {
+    params,
+    itemEmbeddings: f32(buf('items.f32')),
+    userEmbeddings: f32(buf('users.f32')),
+    popularity: f32(buf('popularity.f32')),
+    category: new Uint16Array(cat.buffer.slice(cat.byteOffset, cat.byteOffset + cat.byteLength)),
+  };
+  const fits =
+    columns.itemEmbeddings.length === params.items * params.dim &&
+    columns.userEmbeddings.length === params.users * params.dim &&
+    columns.popularity.length === params.items &&
+    columns.category.length === params.items;
+  if (!fits) return { file: join(dir, 'meta.json'), reason: 'file sizes do not fit the parameters' };
+  // A checksum vouches for what was written; this refuses what should never have been.
+  return nonFinite(columns, dir) ?? { columns };
+}
+
+/** Writes the columns under a temporary name and renames them into place; a valid copy another process wrote first wins. */
+async function writeColumns(dir: string, cols: DemoColumns, logger: Logger): Promise<DemoColumns> {
+  const writer = await FolderWriter.open(dir);
+  try {
+    const arrays = [cols.itemEmbeddings, cols.userEmbeddings, cols.popularity, cols.category];
+    for (const [i, name] of FILES.entries()) {
       const a = arrays[i];
-      return a ? writeFile(join(tmp, f), new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) : undefined;
-    }),
-  );
-  await writeFile(join(tmp, 'meta.json'), JSON.stringify({ params: cols.params }));
-  await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
-    // Another process won the race: its copy is identical.
-    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      if (a) await writer.put(name, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    }
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  }
+  const result = await writer.publish(stableStringify(cols.params), async () => {
+    const theirs = await readColumns(dir, cols.params);
+    if ('columns' in theirs) return theirs.columns;
+    if ('file' in theirs) logger.warn({ file: theirs.file, reason: theirs.reason }, 'replacing a corrupt cache folder');
+    return undefined;
   });
+  if (result.published) {
+    logger.info({ dir }, 'demo catalog cached');
+    return cols;
+  }
+  logger.info({ dir }, 'another process cached the demo catalog first; using its copy');
+  return result.existing;
 }
 
-/** Loads the demo columns from the cache, generating and caching them on a miss. */
+/** Loads the demo columns from the cache, generating and caching them on a miss or a corrupt cache. */
 export async function loadOrGenerateDemo(
   cacheRoot: string | undefined,
   params: DemoParams,
+  logger: Logger,
   progress?: Progress,
 ): Promise<{ columns: DemoColumns; cached: boolean }> {
-  if (cacheRoot === undefined) return { columns: generateDemo(params, progress), cached: false };
+  if (cacheRoot === undefined) return { columns: generateChecked(params, progress), cached: false };
   const dir = demoCacheDir(cacheRoot, params);
+  for (const { path, reason } of await removeStaleTemps(dir)) logger.info({ path, reason }, 'removed a stale cache temp folder');
   const hit = await readColumns(dir, params);
-  if (hit) return { columns: hit, cached: true };
-  const columns = generateDemo(params, progress);
-  await writeColumns(dir, columns).catch(() => undefined); // a read-only disk only costs a regeneration
-  return { columns, cached: false };
+  if ('columns' in hit) return { columns: hit.columns, cached: true };
+  if ('file' in hit) logger.warn({ file: hit.file, reason: hit.reason }, 'cache file corrupt; regenerating the demo catalog');
+  const generated = generateChecked(params, progress);
+  try {
+    return { columns: await writeColumns(dir, generated, logger), cached: false };
+  } catch (err) {
+    // A read-only or full disk costs a regeneration at the next start, not this start.
+    logger.warn({ dir, err }, 'could not cache the demo catalog; it will be generated again next start');
+    return { columns: generated, cached: false };
+  }
+}
+
+/** Generated data with a non-finite value is a bug, not a cache problem: an error. */
+function generateChecked(params: DemoParams, progress?: Progress): DemoColumns {
+  const cols = generateDemo(params, progress);
+  const bad = nonFinite(cols, 'generated demo catalog');
+  if (bad) throw new PairecError('ERR_DATA_INVALID', `${bad.file}: ${bad.reason}`);
+  return cols;
 }

@@ -14,7 +14,7 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     const d = conf.Demo;
     const params = { items: d.Items, users: d.Users, dim: d.Dim, clusters: d.Clusters, categories: d.Categories, seed: d.Seed };
     const started = Date.now();
-    const { columns, cached } = await loadOrGenerateDemo(cacheRoot(conf), params, (done, total, phase) =>
+    const { columns, cached } = await loadOrGenerateDemo(cacheRoot(conf), params, logger, (done, total, phase) =>
       logger.info({ phase, done, total }, 'generating demo catalog'),
     );
     logger.info({ items: d.Items, users: d.Users, cached, ms: Date.now() - started }, 'demo catalog ready');
@@ -26,8 +26,14 @@ export function cacheRoot(conf: CatalogConf): string | undefined {
   return conf.CacheDir === '' ? undefined : conf.CacheDir;
 }
 
+/**
+ * What the catalog holds, from the parameters that decide its content only: CacheDir
+ * says where files live, not what they hold, so moving the cache (or a reload that only
+ * changes CacheDir) rebuilds nothing, and cached indexes keyed on it stay valid.
+ */
 export function catalogSignature(conf: CatalogConf | undefined): string {
-  return conf === undefined ? '' : signatureOf(conf);
+  if (conf === undefined) return '';
+  return signatureOf({ ...conf, CacheDir: undefined }); // stableStringify drops undefined keys
 }
 
 export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {

@@ -7,6 +7,8 @@ import type { FeatureRef, FeatureSpec } from '../model/feature-spec.js';
 import { startModelServer } from '../servers/model-server/server.js';
 import type { Command } from './command.js';
 import { intOption } from './int-option.js';
+import { PairecError } from '../errors.js';
+import { reloadOnSighup } from './reload-signal.js';
 
 /** `name:dim,name:dim` → feature refs (dim 1 when omitted). */
 function refs(flag: string, text: string): FeatureRef[] {
@@ -23,11 +25,16 @@ function refs(flag: string, text: string): FeatureRef[] {
 
 async function specFrom(file: string | undefined, user: string, item: string): Promise<FeatureSpec> {
   if (!file) return { User: refs('user', user), Item: refs('item', item) };
-  const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new PairecError('ERR_CONFIG_READ', `${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const spec = Value.Default(FeatureSpecSchema, raw);
   if (!Value.Check(FeatureSpecSchema, spec)) {
     const first = [...Value.Errors(FeatureSpecSchema, spec)][0];
-    throw new Error(`${file}: ${first ? `${first.path} ${first.message}` : 'not a feature spec'}`);
+    throw new PairecError('ERR_CONFIG_READ', `${file}: ${first ? `${first.path} ${first.message}` : 'not a feature spec'}`);
   }
   return spec;
 }
@@ -39,6 +46,7 @@ export const modelServerCommand: Command = {
     '                    [--features SPEC.json | --user embedding:64 --item embedding:64]',
   summary: 'serve an ONNX model over PAI-EAS (EasyRec, TensorFlow, PMML), TF Serving REST and KServe v2 REST',
   run: async (argv) => {
+    const sighup = reloadOnSighup();
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -59,7 +67,8 @@ export const modelServerCommand: Command = {
       modelPath: values.model,
       ...(values.name ? { name: values.name } : {}),
       ...(values.token !== undefined ? { token: values.token } : {}),
-      spec: await specFrom(values.features, values.user, values.item),
+      // Read at start and again at each reload (SIGHUP), with the model file.
+      loadSpec: () => specFrom(values.features, values.user, values.item),
       host: values.host,
       port,
       logger,
@@ -71,6 +80,8 @@ export const modelServerCommand: Command = {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // Reload the model and the feature spec; the served model keeps serving if that fails.
+    sighup.attach(server.reload);
     return undefined;
   },
 };

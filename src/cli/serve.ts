@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { startServer } from '../server/start.js';
+import type { RunningServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
 import { readConfigFile } from '../config/load.js';
@@ -9,8 +9,8 @@ import { builtinVocabulary } from '../engine/vocabulary.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createLogger } from '../observability/logger.js';
 import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
-import { runPrimary } from '../server/cluster/primary.js';
-import { joinCluster } from '../server/cluster/worker.js';
+import { bindListener, runPrimary } from '../server/cluster/primary.js';
+import { joinCluster, sendToPrimary } from '../server/cluster/worker.js';
 import { joinExposureSync } from '../server/cluster/exposure-sync.js';
 import { startExposureRelay } from '../server/cluster/exposure-relay.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
@@ -29,7 +29,7 @@ const printProblems = (err: ConfigError): number => {
  * starts the cluster when it takes more than this process as it is — several
  * processes, or V8 flags this process did not start with. Returns false to serve here.
  */
-async function startCluster(configPath: string, workersFlag: string | undefined): Promise<boolean> {
+async function startCluster(configPath: string, workersFlag: string | undefined, port: number | undefined, hostFlag: string | undefined): Promise<boolean> {
   const logger = createLogger('info');
   // Validation only: the primary builds nothing, so no engine (metrics, Redis pool) is made.
   const config = parseConfig(await readConfigFile(configPath), builtinVocabulary(createDefaultRegistry()));
@@ -40,11 +40,18 @@ async function startCluster(configPath: string, workersFlag: string | undefined)
   logger.info({ ...plan, flags }, 'runtime sizing');
   if (plan.workers === 1 && !flagsNeeded) return false;
   const clusterLogger = createLogger(config.LogConf.LogLevel);
+  const host = hostFlag ?? config.ListenConf.HttpAddr;
+  const listenPort = port ?? config.ListenConf.HttpPort;
+  // Bound before any process is forked: a port in use fails the command here, at once.
+  const listener = await bindListener(listenPort, host).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot listen on ${host}:${listenPort}: ${code === 'EADDRINUSE' ? 'the address is already in use' : err instanceof Error ? err.message : String(err)}`);
+  });
   // The exposure store's bounds follow a serving process's heap (runtime/sizing.ts).
   const heapBytes = plan.heapMb === undefined ? undefined : plan.heapMb * 2 ** 20;
   const exposures = startExposureRelay({ logger: clusterLogger, store: exposureBounds(config.ExposureConf, heapBytes) });
   await keepExposures(config, exposures);
-  runPrimary({ workers: plan.workers, execArgv: flags, logger: clusterLogger });
+  runPrimary(listener, { workers: plan.workers, execArgv: flags, logger: clusterLogger, port: listenPort, host });
   return true;
 }
 
@@ -71,17 +78,26 @@ export const serveCommand: Command = {
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be 0..65535, got ${values.port}`);
     if (cluster.isPrimary) {
       try {
-        if (await startCluster(values.config, values.workers)) return undefined; // the primary keeps running
+        if (await startCluster(values.config, values.workers, port, values.host)) return undefined; // the primary keeps running
       } catch (err) {
         if (err instanceof ConfigError) return printProblems(err);
         throw err;
       }
     }
-    let server;
+    let server: RunningServer;
     const exposureSync = cluster.isWorker ? joinExposureSync() : undefined;
     try {
       const exposureStore = exposureSync ? (c: Config) => exposureSync.store(exposureBounds(c.ExposureConf)) : aloneExposureStore;
-      server = await startServer({ configPath: values.config, port, host: values.host, watch: !values['no-watch'], exposureStore });
+      // Loaded only where a server runs: the primary validates, binds and forks sooner without it.
+      const { startServer } = await import('../server/start.js');
+      server = await startServer({
+        configPath: values.config,
+        // In a cluster the primary listens (on the port it bound) and hands connections over.
+        ...(cluster.isWorker ? { port: Number(process.env.PAIREC_LISTEN_PORT), fromPrimary: { send: sendToPrimary } } : { port }),
+        host: values.host,
+        watch: !values['no-watch'],
+        exposureStore,
+      });
     } catch (err) {
       if (err instanceof ConfigError) return printProblems(err);
       throw err;
@@ -91,7 +107,11 @@ export const serveCommand: Command = {
       exposureSync.bind(logger, server.metrics.registry);
       const peers = joinCluster(server.metrics.registry, exposureSync.share);
       server.state.peers = peers;
-      server.loaded.then(() => peers.reportReady(true), () => undefined);
+      peers.reportReady(false); // accepting connections, still loading
+      server.loaded.then(
+        () => peers.reportReady(true),
+        (err: unknown) => sendToPrimary({ pairec: 'failed', reason: `initial config failed to load: ${err instanceof Error ? err.message : String(err)}` }),
+      );
       // The primary went away: stop serving rather than run unsupervised. Messages to it
       // (net.Server's close, metrics replies) then fail with EPIPE: not a reason to crash.
       process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));

@@ -6,36 +6,55 @@ import { readConfigFile } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createMetrics } from '../observability/metrics.js';
-import { cacheRoot, loadCatalog } from '../catalog/load.js';
+import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import { signatureOf } from '../algorithm/signature.js';
 import { readVectorFile } from '../servers/vector-server/data.js';
-import type { VectorData } from '../servers/vector-server/data.js';
 import { startVectorServer } from '../servers/vector-server/server.js';
+import type { LoadedVectors } from '../servers/vector-server/server.js';
+import { PairecError } from '../errors.js';
+import type { CatalogConf } from '../config/schema.js';
 import { INDEX_KINDS } from '../vector/vector-index.js';
 import type { IndexKind, IndexSpec, Space } from '../vector/vector-index.js';
 import type { Command } from './command.js';
 import { intOption } from './int-option.js';
+import { reloadOnSighup } from './reload-signal.js';
 
 const SPACES: readonly Space[] = ['ip', 'cosine', 'l2'];
 
 
-/** Where the vectors come from: a data file, or the catalog of a pairec config. */
-async function source(data: string | undefined, catalogConfig: string | undefined, cacheDir: string | undefined) {
+/**
+ * Where the vectors come from: a data file, or the catalog of a pairec config. Each load
+ * (start and every reload) reads the file or the config again; the cache key follows
+ * what was read, so a changed file never meets the index built from the old one.
+ */
+async function source(data: string | undefined, catalogConfig: string | undefined, cacheDir: string | undefined, spec: IndexSpec) {
   if (data) {
     const file = resolve(data);
-    const s = await stat(file);
-    return { load: () => readVectorFile(file), cacheDir: cacheDir ?? dirname(file), key: [file, s.size, s.mtimeMs] };
+    const load = async (): Promise<LoadedVectors> => {
+      const before = await stat(file);
+      const vectors = await readVectorFile(file);
+      const after = await stat(file);
+      // Written in place while being read: the data may be half old, half new.
+      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        throw new PairecError('ERR_CONFIG_READ', `${file} changed while it was read; write it elsewhere and rename it into place`);
+      }
+      return { data: vectors, cacheKey: signatureOf(file, after.size, after.mtimeMs, spec) };
+    };
+    return { load, cacheDir: cacheDir ?? dirname(file) };
   }
   if (!catalogConfig) throw new Error('--data FILE (.fvecs or .svm) or --catalog CONFIG is required');
-  const logger = createLogger('warn');
-  const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger });
-  const conf = engine.parse(await readConfigFile(catalogConfig)).CatalogConf;
-  if (!conf) throw new Error(`${catalogConfig} has no CatalogConf`);
-  const load = async (): Promise<VectorData> => {
-    const catalog = await loadCatalog(conf, createLogger('info'));
-    return { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds };
+  const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: createLogger('warn') });
+  const catalogConf = async (): Promise<CatalogConf> => {
+    const conf = engine.parse(await readConfigFile(catalogConfig)).CatalogConf;
+    if (!conf) throw new PairecError('ERR_CONFIG_INVALID', `${catalogConfig} has no CatalogConf`);
+    return conf;
   };
-  return { load, cacheDir: cacheDir ?? cacheRoot(conf), key: [signatureOf(conf)] };
+  const load = async (): Promise<LoadedVectors> => {
+    const conf = await catalogConf();
+    const catalog = await loadCatalog(conf, createLogger('info'));
+    return { data: { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds }, cacheKey: signatureOf(catalogSignature(conf), spec) };
+  };
+  return { load, cacheDir: cacheDir ?? cacheRoot(await catalogConf()) };
 }
 
 export const vectorServerCommand: Command = {
@@ -45,6 +64,7 @@ export const vectorServerCommand: Command = {
     '                     [--m 16] [--ef-construction 100] [--ef-search 100] [--nlist 0] [--nprobe 16] [--metrics-port 9001|none] [--cache-dir DIR] [--no-cache]',
   summary: 'serve pai.web.VectorRetrieval (Faiss-Server protocol) over .fvecs/.svm vectors or a catalog',
   run: async (argv) => {
+    const sighup = reloadOnSighup();
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -76,7 +96,7 @@ export const vectorServerCommand: Command = {
       Nlist: intOption('nlist', values.nlist, 0),
       Seed: 100,
     };
-    const src = await source(values.data, values.catalog, values['cache-dir']);
+    const src = await source(values.data, values.catalog, values['cache-dir'], spec);
     const logger = createLogger('info');
     const server = await startVectorServer({
       load: src.load,
@@ -85,7 +105,7 @@ export const vectorServerCommand: Command = {
       host: values.host,
       port: intOption('port', values.port, 0, 65535),
       metricsPort: values['metrics-port'] === 'none' ? undefined : intOption('metrics-port', values['metrics-port'], 0, 65535),
-      cache: values['no-cache'] || src.cacheDir === undefined ? undefined : { dir: src.cacheDir, key: signatureOf(...src.key, spec) },
+      cacheDir: values['no-cache'] ? undefined : src.cacheDir,
       logger,
     });
     server.ready.catch((err: unknown) => {
@@ -101,6 +121,8 @@ export const vectorServerCommand: Command = {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // Reload the vectors; the served index keeps serving if that fails.
+    sighup.attach(server.reload);
     return undefined;
   },
 };

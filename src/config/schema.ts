@@ -30,6 +30,16 @@ export const ListenConfSchema = Obj({
   HeadersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000 }),
   /** An idle keep-alive connection is closed after this, ms. */
   KeepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000 }),
+  /**
+   * A request body must arrive within this of its headers, ms; 408 ERR_BODY_TIMEOUT and the
+   * connection closed otherwise. Short: a normal client sends its body with its headers.
+   */
+  BodyTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /**
+   * Requests reading a body for more than a moment, at most; over it the one reading
+   * longest is answered 408 ERR_BODY_TIMEOUT and closed (slow-body attacks are bounded).
+   */
+  MaxBodyReaders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
 });
 
 export const LogConfSchema = Obj({
@@ -50,7 +60,12 @@ export const BatchConfSchema = Type.Object(
   {
     BatchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
     BatchTimeoutMs: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
-    MaxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+    /**
+     * Runs that may wait for a batch; one more is rejected at once with ERR_QUEUE_FULL.
+     * Default: what admission lets in (`performance.max_concurrent_requests` × the runs one
+     * request makes of the algorithm, config/run-bounds.ts), as ONNX's MaxQueue.
+     */
+    MaxQueue: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
+import { runsInFlight } from '../config/run-bounds.js';
 import type { ConfigVocabulary } from '../config/validate.js';
 import { signatureOf } from '../algorithm/signature.js';
 import { AlgorithmFactory } from '../algorithm/factory.js';
@@ -177,6 +178,7 @@ export class Engine {
       cacheDir: config.CatalogConf ? cacheRoot(config.CatalogConf) : undefined,
       signal: this.#abort.signal,
       optimization: config.optimization,
+      runsInFlight: (name: string) => runsInFlight(config, name),
     };
     // Feature files first: a missing one rejects the config before anything is built.
     const featureFiles = await loadFeatureFiles(config);

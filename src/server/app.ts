@@ -17,6 +17,9 @@ import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
 import { ADMITTED_ROUTES, Admission } from './admission.js';
 import { LoopLagSampler } from '../observability/loop-lag.js';
+import { bodyReading } from './body-reading.js';
+import type { BodyReadingOptions } from './body-reading.js';
+import { requestEncoding } from './request-encoding.js';
 import { RECOMMEND_ROUTE } from './routes/paths.js';
 
 export interface AppOptions {
@@ -32,6 +35,8 @@ export interface AppOptions {
   readonly timeouts?: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number };
   /** Admission control; one reading the serving config's `performance` block by default. */
   readonly admission?: Admission;
+  /** ListenConf's BodyTimeoutMs and MaxBodyReaders (schema defaults when absent). */
+  readonly bodyReading?: BodyReadingOptions;
 }
 
 const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 };
@@ -75,13 +80,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     lag.stop();
     done();
   });
-  const admit = admission.onRequest;
-  // Admission runs first on the routes that do work; probes and /metrics are never shed.
+  const admit = admission.admit;
+  // Admission runs once the body is read, on the routes that do work; probes and /metrics are never shed.
   app.addHook('onRoute', (route) => {
     if (!ADMITTED_ROUTES.has(route.url)) return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [admit, ...own];
+    const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [admit, ...own];
   });
+  // Reading a body is bounded on its own: a timeout and a count of slow readers.
+  bodyReading(app, metrics.registry, opts.bodyReading);
+  requestEncoding(app, opts.bodyLimit);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CATALOG, PairecError, isPairecError } from '../errors.js';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOG, PairecError, isPairecError, logLevelOf } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import './request-log.js'; // FastifyRequest.pairecErrorCode
 
@@ -53,9 +53,26 @@ export function sendError(reply: FastifyReply, err: PairecError, requestId?: str
   return reply.code(err.status).type('application/json').send(errorBody(err, requestId));
 }
 
+/**
+ * Logs a failed request at its code's level (errors.ts, logLevelOf): `error` with the
+ * thrown value (stack, cause), `warn` as one line of code and message, `none` not at all.
+ */
+export function logRequestFailure(log: FastifyBaseLogger, e: PairecError, thrown: unknown, fields: Record<string, unknown>, msg: string): void {
+  switch (logLevelOf(e.code)) {
+    case 'error':
+      log.error({ ...fields, err: thrown }, msg);
+      return;
+    case 'warn':
+      log.warn({ ...fields, error_code: e.code, reason: e.message }, msg);
+      return;
+    case 'none':
+      return;
+  }
+}
+
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = toPairecError(err);
-  if (e.status >= 500) request.log.error({ err }, 'request failed');
+  logRequestFailure(request.log, e, err, {}, 'request failed');
   return sendError(reply, e);
 }
 

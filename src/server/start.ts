@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Engine } from '../engine/engine.js';
@@ -16,6 +17,9 @@ import { buildApp, defaultAdmission } from './app.js';
 import { Tracing } from '../observability/tracing.js';
 import { withTracing } from '../algorithm/middleware/tracing.js';
 import type { ServerState } from './state.js';
+import { privateListenPath, takeConnections } from './cluster/handoff.js';
+import type { Handoff } from './cluster/handoff.js';
+import type { ToPrimary } from './cluster/messages.js';
 
 export interface StartOptions {
   readonly configPath: string;
@@ -29,6 +33,12 @@ export interface StartOptions {
   readonly watch?: boolean;
   /** Makes the in-memory exposure store (a cluster process's holds the primary's copy). */
   readonly exposureStore?: EngineOptions['exposureStore'];
+  /**
+   * In a cluster: take the connections the primary accepted on `port` (it owns the
+   * listening socket, cluster/connection-router.ts) instead of listening there; `send`
+   * reaches the primary.
+   */
+  readonly fromPrimary?: { readonly send: (m: ToPrimary) => void };
 }
 
 export interface RunningServer {
@@ -66,10 +76,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
   const admission = defaultAdmission(engine, metrics);
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing });
-  await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host: opts.host ?? config.ListenConf.HttpAddr });
-  const port = (app.server.address() as AddressInfo).port;
-  logger.info({ port, host: opts.host ?? config.ListenConf.HttpAddr }, 'listening');
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing, bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders } });
+  const host = opts.host ?? config.ListenConf.HttpAddr;
+  let handoff: Handoff | undefined;
+  let accepting = true;
+  let port: number;
+  if (opts.fromPrimary) {
+    // Exclusive: a cluster worker's listen() would otherwise go through the primary.
+    await app.listen({ path: privateListenPath(tmpdir()), exclusive: true, listenTextResolver: () => 'private handoff socket bound' });
+    handoff = takeConnections(app.server, () => accepting, opts.fromPrimary.send);
+    port = opts.port ?? config.ListenConf.HttpPort;
+    logger.info({ port, host }, 'taking connections from the cluster primary');
+  } else {
+    await app.listen({ port: opts.port ?? config.ListenConf.HttpPort, host });
+    port = (app.server.address() as AddressInfo).port;
+    logger.info({ port, host }, 'listening');
+  }
 
   const loaded = engine.apply(config);
   loaded.catch((err: unknown) => {
@@ -113,7 +135,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       stopWatch();
       const delay = engine.current()?.config.ListenConf.DrainDelayMs ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      accepting = false;
       await app.close();
+      // Handed connections are not counted by the listener's close: wait for them too.
+      await handoff?.drained();
       // Every request admitted was answered (in_flight 0): what a drain promises.
       logger.info({ admitted: admission.admitted, in_flight: admission.inFlight }, 'listener closed; in-flight requests done');
       await engine.close();

@@ -46,10 +46,10 @@ export async function answeredBy(server: ServerProcess, requestId: string): Prom
   return Number(line.pid);
 }
 
-/** Pids of the serving processes up now: those that logged `listening` and did not exit since. */
+/** Pids of the serving processes up now: those that logged `taking connections from the cluster primary` and did not exit since. */
 export function servingPids(server: ServerProcess): number[] {
   const exited = new Set(server.since(0, (l) => l.msg === 'serving process exited; restarting').map((l) => Number(l.workerPid)));
-  return [...new Set(server.since(0, (l) => l.msg === 'listening').map((l) => Number(l.pid)))].filter((p) => !exited.has(p));
+  return [...new Set(server.since(0, (l) => l.msg === 'taking connections from the cluster primary').map((l) => Number(l.pid)))].filter((p) => !exited.has(p));
 }
 
 /**

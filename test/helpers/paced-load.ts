@@ -10,6 +10,8 @@ export interface LoadResult {
   readonly sent: number;
   readonly ok: number;
   readonly failures: readonly LoadFailure[];
+  /** The longest any request took to be answered or to fail, ms. */
+  readonly slowestMs: number;
 }
 
 export interface PacedLoadOptions {
@@ -22,6 +24,8 @@ export interface PacedLoadOptions {
   readonly ratePerSec: number;
   readonly durationMs: number;
   readonly timeoutMs?: number;
+  /** Each request on a connection of its own (`Connection: close`), as clients without keep-alive. */
+  readonly freshConnections?: boolean;
 }
 
 /**
@@ -42,6 +46,7 @@ export async function runPacedLoad(opts: PacedLoadOptions): Promise<LoadResult> 
   const end = started + opts.durationMs;
   let sent = 0;
   let ok = 0;
+  let slowestMs = 0;
   const failures: LoadFailure[] = [];
   const loop = async (lane: number): Promise<void> => {
     let next = started + (lane * intervalMs) / opts.connections;
@@ -50,12 +55,14 @@ export async function runPacedLoad(opts: PacedLoadOptions): Promise<LoadResult> 
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       next = Math.max(next + intervalMs, Date.now());
       const i = sent++;
+      const t0 = Date.now();
       try {
         const res = await pool.request({
           path: opts.path,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: opts.body(i),
+          ...(opts.freshConnections ? { reset: true } : {}),
         });
         await res.body.text();
         if (res.statusCode === 200) ok++;
@@ -63,6 +70,7 @@ export async function runPacedLoad(opts: PacedLoadOptions): Promise<LoadResult> 
       } catch (err) {
         failures.push({ atMs: Date.now(), error: err instanceof Error ? err.message : String(err) });
       }
+      slowestMs = Math.max(slowestMs, Date.now() - t0);
     }
   };
   try {
@@ -70,5 +78,5 @@ export async function runPacedLoad(opts: PacedLoadOptions): Promise<LoadResult> 
   } finally {
     await pool.close();
   }
-  return { sent, ok, failures };
+  return { sent, ok, failures, slowestMs };
 }

@@ -36,6 +36,7 @@ export async function startProbeApp(
   config: Record<string, unknown>,
   admission?: (metrics: EngineMetrics, engine: Engine) => Admission,
   timeouts?: AppOptions['timeouts'],
+  bodyReading?: AppOptions['bodyReading'],
 ): Promise<ProbeApp> {
   const log: ProbeLog = { events: [], gate: undefined };
   const registry = createDefaultRegistry();
@@ -51,6 +52,7 @@ export async function startProbeApp(
     bodyLimit: 65536,
     ...(admission ? { admission: admission(metrics, engine) } : {}),
     ...(timeouts ? { timeouts } : {}),
+    ...(bodyReading ? { bodyReading } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 const SCRIPT = `
 import sys, numpy as np, onnx
 from onnx import helper, TensorProto, numpy_helper
-rng = np.random.default_rng(7)
+rng = np.random.default_rng(int(sys.argv[2]))
 w1 = rng.normal(0, 0.3, (128, 16)).astype(np.float32)
 b1 = rng.normal(0, 0.1, (16,)).astype(np.float32)
 w2 = rng.normal(0, 0.5, (16, 1)).astype(np.float32)
@@ -32,16 +32,18 @@ m.ir_version = 8
 onnx.save(m, sys.argv[1])
 `;
 
-let cached: string | undefined;
+const cached = new Map<number, string>();
 
-export function tinyModel(): string {
-  if (cached && existsSync(cached)) return cached;
+/** The tiny model's file; another `seed` draws other weights (same shape, other scores). */
+export function tinyModel(seed = 7): string {
+  const known = cached.get(seed);
+  if (known && existsSync(known)) return known;
   const dir = mkdtempSync(join(tmpdir(), 'pairec-model-'));
   const script = join(dir, 'gen.py');
   const file = join(dir, 'tiny.onnx');
   writeFileSync(script, SCRIPT);
-  execFileSync('/usr/bin/python3', [script, file], { stdio: 'inherit' });
-  cached = file;
+  execFileSync('/usr/bin/python3', [script, file, String(seed)], { stdio: 'inherit' });
+  cached.set(seed, file);
   return file;
 }
 

@@ -37,7 +37,7 @@ describe('exposures in a two-process cluster survive process restarts', () => {
     const from = server.lines.length;
     for (const pid of victims) process.kill(pid, 'SIGKILL');
     const end = Date.now() + 60_000;
-    while (server.since(from, (l) => l.msg === 'listening').length < victims.length) {
+    while (server.since(from, (l) => l.msg === 'taking connections from the cluster primary').length < victims.length) {
       assert.ok(Date.now() < end, 'the killed processes were not restarted');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -158,9 +158,8 @@ describe('exposures in a two-process cluster survive process restarts', () => {
     }
   });
 
-  // Last: it needs the primary to outlive all its processes, which is issue 15's fault 3
-  // (the primary exited 0 when every process had died); marked todo until that fix is in.
-  it('callbacks acknowledged before every process is killed at once hold in both replacements', { todo: 'needs the fix of fault 3 (primary outlives its processes)' }, async () => {
+  // Last: it needs the primary to outlive all its processes (it restarts them).
+  it('callbacks acknowledged before every process is killed at once hold in both replacements', async () => {
     const shown = await showAndAck('restart-all');
     const pids = await killAndWait(servingPids(server));
     const n = await assertFiltered('restart-all', shown, pids, 2);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { generateDemo } from '../../src/catalog/demo.js';
-import { buildIndex, loadOrBuildIndex } from '../../src/vector/vector-index.js';
+import { buildIndex, INDEX_FILE, indexCacheDir, loadOrBuildIndex } from '../../src/vector/vector-index.js';
 import type { IndexSpec, Space, VectorIndex } from '../../src/vector/vector-index.js';
 import { PairecError } from '../../src/errors.js';
 
@@ -83,14 +83,14 @@ describe('IVF index', () => {
     try {
       const cache = { dir, key: 'k' };
       const first = await loadOrBuildIndex(spec('ivf', 'ip', 25), demo.itemEmbeddings, dim, cache, logger, live());
-      const file = join(dir, 'index-ivf-k.bin');
+      const file = join(indexCacheDir(cache, 'ivf'), INDEX_FILE);
       const bytes = await readFile(file);
       const again = await loadOrBuildIndex(spec('ivf', 'ip', 25), demo.itemEmbeddings, dim, cache, logger, live());
       for (let u = 0; u < 10; u++) assert.deepEqual(again.search(userQuery(u), 50, 3), first.search(userQuery(u), 50, 3));
       const fewer = demo.itemEmbeddings.subarray(0, 2000 * dim);
       const rebuilt = await loadOrBuildIndex(spec('ivf', 'ip', 25), fewer, dim, cache, logger, live());
       assert.equal(rebuilt.size, 2000);
-      await writeFile(file, bytes.subarray(0, 100)); // truncated: rebuilt, not a crash
+      await writeFile(file, bytes.subarray(0, 100)); // truncated: caught by its checksum and rebuilt, not a crash
       const repaired = await loadOrBuildIndex(spec('ivf', 'ip', 25), demo.itemEmbeddings, dim, cache, logger, live());
       assert.equal(repaired.size, 3000);
     } finally {
@@ -106,7 +106,7 @@ describe('IVF index', () => {
       const cache = { dir, key: 'p' };
       for (const space of ['cosine', 'l2'] as const) {
         const first = await loadOrBuildIndex(spec('ivf', space, 20), vectors, d, { ...cache, key: space }, logger, live());
-        const bytes = await readFile(join(dir, `index-ivf-${space}.bin`));
+        const bytes = await readFile(join(indexCacheDir({ ...cache, key: space }, 'ivf'), INDEX_FILE));
         assert.equal(bytes.byteLength, 4 * (5 + 20 * d + 3000), 'header, 20 × 5 centroid values, a list per row');
         const again = await loadOrBuildIndex(spec('ivf', space, 20), vectors, d, { ...cache, key: space }, logger, live());
         for (let u = 0; u < 10; u++) {

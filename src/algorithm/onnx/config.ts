@@ -38,8 +38,14 @@ export const OnnxConfSchema = Type.Object(
      * one ready per thread).
      */
     MaxConcurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
-    /** Runs that may wait; one more is rejected at once with ERR_QUEUE_FULL ("worker pool queue full"). */
-    MaxQueue: Type.Integer({ minimum: 0, maximum: 100_000, default: 1024 }),
+    /**
+     * Runs that may wait; one more is rejected at once with ERR_QUEUE_FULL ("worker pool
+     * queue full"). Default: what admission lets in, `performance.max_concurrent_requests`
+     * × the runs one request makes of the model (its rank batches, config/run-bounds.ts),
+     * so the queue never sheds an admitted request; admission is the one limit. A value
+     * set below that is kept, with a warning at build.
+     */
+    MaxQueue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
   },
   { additionalProperties: false },
 );

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PairecError } from '../../errors.js';
 import { partWidths, specWidth } from '../../model/feature-spec.js';
-import type { AlgorithmTypeDef } from '../registry.js';
+import type { AlgorithmTypeDef, BuildDeps } from '../registry.js';
 import { BufferPool } from './buffer-pool.js';
 import { OnnxConfSchema } from './config.js';
 import type { OnnxConf } from './config.js';
@@ -33,10 +33,30 @@ export function resolveModelPath(modelPath: string, cwd = process.cwd()): string
   return existsSync(shipped) ? shipped : local;
 }
 
-/** See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread. */
 /** The item features an ONNX run reads: its feature spec's, nothing else. */
 export const onnxItemFeatures = (conf: Pick<OnnxConf, 'Features'>): readonly string[] => conf.Features.Item.map((r) => r.Name);
 
+/** MaxQueue outside an engine, where no admission limit is known (tests, tools). */
+export const STANDALONE_MAX_QUEUE = 1024;
+
+/**
+ * OnnxConf.MaxQueue: the runs admitted requests can have outstanding (BuildDeps.runsInFlight)
+ * unless set; a set value below that is kept and warned about, since it sheds requests
+ * that admission control let in.
+ */
+export function maxQueueOf(name: string, conf: Pick<OnnxConf, 'MaxQueue'>, deps: Pick<BuildDeps, 'runsInFlight' | 'logger'>): number {
+  const admitted = deps.runsInFlight?.(name);
+  if (conf.MaxQueue === undefined) return admitted ?? STANDALONE_MAX_QUEUE;
+  if (admitted !== undefined && conf.MaxQueue < admitted) {
+    deps.logger.warn(
+      { algorithm: name, MaxQueue: conf.MaxQueue, runsInFlight: admitted },
+      `OnnxConf.MaxQueue ${conf.MaxQueue} is below the ${admitted} runs admitted requests can queue (performance.max_concurrent_requests × runs per request): a full queue answers ERR_QUEUE_FULL to requests admission let in; leave MaxQueue out to size it from admission`,
+    );
+  }
+  return conf.MaxQueue;
+}
+
+/** See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread. */
 export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): number {
   return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
 }
@@ -73,6 +93,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   confKey: 'OnnxConf',
   itemFeatures: onnxItemFeatures,
   readsRows: true,
+  sizesQueue: true,
   schema: OnnxConfSchema,
   create: async (name, conf, deps) => {
     const width = specWidth(conf.Features);
@@ -83,8 +104,9 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     const counter = deps.metrics.invalidValues.labels(name);
     const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
     const { pools } = deps.metrics;
-    const limiter = new RunLimiter(maxConcurrent, conf.MaxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());
-    deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0 }, 'onnx model loaded');
+    const maxQueue = maxQueueOf(name, conf, deps);
+    const limiter = new RunLimiter(maxConcurrent, maxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());
+    deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0, maxConcurrent, maxQueue }, 'onnx model loaded');
     return new OnnxAlgorithm(name, {
       features: conf.Features,
       broadcastUser: conf.UserInputName !== undefined,

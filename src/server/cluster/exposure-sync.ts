@@ -7,6 +7,7 @@ import { EXPOSURE_RELAY_LATE_METRIC } from '../../store/exposure-metrics.js';
 import { PairecError } from '../../errors.js';
 import type { ExposureToPrimary } from './exposure-messages.js';
 import { isToWorker } from './messages.js';
+import { sendToPrimary } from './worker.js';
 
 /** A callback waits this long for the primary (which itself waits at most RELAY_ACK_TIMEOUT_MS for siblings). */
 export const SHARE_TIMEOUT_MS = 5000;
@@ -43,9 +44,7 @@ export function joinExposureSync(): ExposureSync {
   let synced: ((s: MemoryExposureStore) => void) | undefined;
   const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   let next = 1;
-  const send = (m: ExposureToPrimary): void => {
-    if (process.connected) process.send?.(m);
-  };
+  const send = (m: ExposureToPrimary): void => sendToPrimary(m);
 
   const create = (options: MemoryExposureOptions): MemoryExposureStore => {
     const s = new MemoryExposureStore(options);

@@ -5,13 +5,20 @@ import type { ExposureToPrimary, ExposureToWorker } from './exposure-messages.js
  * Every message carries `pairec` so prom-client's own cluster messages pass untouched.
  */
 export type ToPrimary =
+  /** `ready: false` once the process accepts connections (loading), `true` once loaded. */
   | { readonly pairec: 'state'; readonly ready: boolean }
   | ExposureToPrimary
+  /** The process cannot serve (its initial config failed to load) and is about to exit. */
+  | { readonly pairec: 'failed'; readonly reason: string }
+  /** A connection handed over with `connection` was taken (or refused: the process is closing). */
+  | { readonly pairec: 'connection-ack'; readonly id: number; readonly accepted: boolean }
   | { readonly pairec: 'metrics'; readonly id: number };
 
 export type ToWorker =
   | { readonly pairec: 'cluster-ready'; readonly ready: boolean }
   | ExposureToWorker
+  /** Sent with a client socket as the handle; answered by `connection-ack`. */
+  | { readonly pairec: 'connection'; readonly id: number }
   | { readonly pairec: 'metrics-reply'; readonly id: number; readonly text?: string; readonly error?: string };
 
 const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;

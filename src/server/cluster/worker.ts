@@ -1,7 +1,23 @@
 import { AggregatorRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { isToWorker } from './messages.js';
+import { sharedResult } from './shared-result.js';
+import { METRICS_CACHE_MS } from './cluster-metrics.js';
 import type { Peers, ToPrimary } from './messages.js';
+
+/**
+ * A message to the primary. The callback takes a send error (the channel closing as the
+ * primary goes away) that would otherwise be thrown as an unhandled 'error' event.
+ */
+export function sendToPrimary(m: ToPrimary): void {
+  if (!process.connected || !process.send) return;
+  try {
+    process.send(m, undefined, undefined, () => undefined);
+  } catch {
+    // The channel closed between the check and the send: the primary is gone, and this
+    // process stops on 'disconnect'.
+  }
+}
 
 /** How long a serving process waits for its siblings' metrics before giving up. */
 const PEER_TIMEOUT_MS = 5000;
@@ -16,9 +32,7 @@ export function joinCluster(registry: Registry, shareExposure: Peers['shareExpos
   // Constructing one installs prom-client's worker-side listener that answers the
   // primary's collection requests; the instance itself is not used here.
   new AggregatorRegistry();
-  const send = (m: ToPrimary): void => {
-    if (process.connected) process.send?.(m);
-  };
+  const send = sendToPrimary;
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   let next = 1;
   let clusterReady = false;
@@ -55,7 +69,8 @@ export function joinCluster(registry: Registry, shareExposure: Peers['shareExpos
     get ready() {
       return clusterReady;
     },
-    metrics: () => ask((id) => ({ pairec: 'metrics', id })),
+    // Scrapes arriving together, or within the primary's cache time, share one request.
+    metrics: sharedResult(() => ask((id) => ({ pairec: 'metrics', id })), METRICS_CACHE_MS),
     shareExposure,
     reportReady: (ready) => send({ pairec: 'state', ready }),
   };

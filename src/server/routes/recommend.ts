@@ -4,7 +4,7 @@ import type { RecommendHandle } from '../../engine/recommend.js';
 import type { Engine } from '../../engine/engine.js';
 import { PairecError } from '../../errors.js';
 import { parseRecommendBody } from '../request.js';
-import { sendError, toPairecError } from '../error-reply.js';
+import { logRequestFailure, sendError, toPairecError } from '../error-reply.js';
 import '../request-tracing.js'; // FastifyRequest.pairecSpans
 import { RECOMMEND_ROUTE } from './paths.js';
 
@@ -57,7 +57,7 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       };
     } catch (err) {
       const e = toPairecError(err);
-      if (e.status >= 500) req.log.error({ err, request_id: requestId }, 'recommend failed');
+      logRequestFailure(req.log, e, err, { request_id: requestId }, 'recommend failed');
       return sendError(reply, e, requestId);
     }
   });

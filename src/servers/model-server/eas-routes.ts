@@ -1,11 +1,13 @@
 import { gunzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
 import type { FeatureSpec } from '../../model/feature-spec.js';
 import { decodePBRequest, encodePBResponse } from '../../model/wire/easyrec.js';
 import { decodeEasTfRequest, encodeEasTfResponse } from '../../model/wire/tensors.js';
 import { ProtocolError, runRows, scoreFeatures, tensorFrom } from './protocols.js';
 import { ServedModel } from './model.js';
+import type { HotSwap } from '../hot-swap.js';
+import type { Served } from './served.js';
 
 /**
  * PAI-EAS' `/api/predict/<service>` with three processors over the one model:
@@ -13,65 +15,69 @@ import { ServedModel } from './model.js';
  * (PredictRequest → PredictResponse), `<name>_pmml` PMML (gzip JSON list → JSON list).
  * With a token set, the `Authorization` header must carry it, as on EAS.
  */
-export function registerEasRoutes(app: FastifyInstance, model: ServedModel, spec: FeatureSpec, token: string | undefined): void {
+export function registerEasRoutes(app: FastifyInstance, served: HotSwap<Served>, token: string | undefined): void {
   const auth = (req: FastifyRequest): void => {
     if (token !== undefined && req.headers.authorization !== token) throw new ProtocolError(401, 'Authorization token is missing or wrong');
   };
   app.post<{ Params: { service: string } }>('/api/predict/:service', async (req, reply) => {
     auth(req);
-    const service = req.params.service;
-    const body = req.body as Buffer;
-    if (service === model.name) {
-      let decoded;
-      try {
-        decoded = decodePBRequest(body);
-      } catch (err) {
-        throw new ProtocolError(400, `not a PBRequest: ${(err as Error).message}`);
-      }
-      const result = await scoreFeatures(model, spec, decoded.user, decoded.items);
-      const outputs = Object.keys(result);
-      const cols = outputs.map((o) => ServedModel.firstColumn(result[o] as never, decoded.items.length));
-      const results: Record<string, { scores: number[] }> = {};
-      decoded.itemIds.forEach((id, i) => (results[id] = { scores: cols.map((c) => c[i] as number) }));
-      return reply.type('application/octet-stream').send(Buffer.from(encodePBResponse({ results, outputs, itemIds: [...decoded.itemIds] })));
-    }
-    if (service === `${model.name}_tf`) {
-      let decoded;
-      try {
-        decoded = decodeEasTfRequest(body);
-      } catch (err) {
-        throw new ProtocolError(400, `not a PredictRequest: ${(err as Error).message}`);
-      }
-      const input = decoded.inputs[model.inputName] ?? Object.values(decoded.inputs)[0];
-      if (!input) throw new ProtocolError(400, 'PredictRequest has no inputs');
-      const { rows, n, width } = tensorFrom(input.values, input.shape, model);
-      const result = await runRows(model, rows, n, width, decoded.outputFilter);
-      const outputs: Record<string, { shape: number[]; values: Float32Array }> = {};
-      for (const [k, t] of Object.entries(result)) outputs[k] = { shape: [...t.shape], values: t.data };
-      return reply.type('application/octet-stream').send(Buffer.from(encodeEasTfResponse(outputs)));
-    }
-    if (service === `${model.name}_pmml`) {
-      const list = parsePmml(body);
-      const users: FeatureMap[] = [];
-      const items: FeatureMap[] = [];
-      for (const row of list) {
-        const user: Record<string, FeatureInput> = {};
-        const item: Record<string, FeatureInput> = {};
-        for (const [k, v] of Object.entries(row)) {
-          const value = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as FeatureInput);
-          if (k.startsWith('user_')) user[k.slice(5)] = value;
-          else item[k] = value;
-        }
-        users.push(user);
-        items.push(item);
-      }
-      const result = await scoreFeatures(model, spec, users, items);
-      const first = result[model.outputNames[0] as string];
-      const scores = first ? ServedModel.firstColumn(first, items.length) : new Float32Array(0);
-      return Array.from(scores, (score) => ({ score }));
-    }
-    throw new ProtocolError(404, `no service "${service}" (serving ${model.name}, ${model.name}_tf, ${model.name}_pmml)`);
+    // The call leases the model and spec it started with: a reload never closes them under it.
+    return served.use(({ model, spec }) => predict(model, spec, req.params.service, req.body as Buffer, reply));
   });
+}
+
+/** One EAS call to `service`: the model's own name (EasyRec), `_tf` or `_pmml`. */
+async function predict(model: ServedModel, spec: FeatureSpec, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
+  if (service === model.name) {
+    let decoded;
+    try {
+      decoded = decodePBRequest(body);
+    } catch (err) {
+      throw new ProtocolError(400, `not a PBRequest: ${(err as Error).message}`);
+    }
+    const result = await scoreFeatures(model, spec, decoded.user, decoded.items);
+    const outputs = Object.keys(result);
+    const cols = outputs.map((o) => ServedModel.firstColumn(result[o] as never, decoded.items.length));
+    const results: Record<string, { scores: number[] }> = {};
+    decoded.itemIds.forEach((id, i) => (results[id] = { scores: cols.map((c) => c[i] as number) }));
+    return reply.type('application/octet-stream').send(Buffer.from(encodePBResponse({ results, outputs, itemIds: [...decoded.itemIds] })));
+  }
+  if (service === `${model.name}_tf`) {
+    let decoded;
+    try {
+      decoded = decodeEasTfRequest(body);
+    } catch (err) {
+      throw new ProtocolError(400, `not a PredictRequest: ${(err as Error).message}`);
+    }
+    const input = decoded.inputs[model.inputName] ?? Object.values(decoded.inputs)[0];
+    if (!input) throw new ProtocolError(400, 'PredictRequest has no inputs');
+    const { rows, n, width } = tensorFrom(input.values, input.shape, model);
+    const result = await runRows(model, rows, n, width, decoded.outputFilter);
+    const outputs: Record<string, { shape: number[]; values: Float32Array }> = {};
+    for (const [k, t] of Object.entries(result)) outputs[k] = { shape: [...t.shape], values: t.data };
+    return reply.type('application/octet-stream').send(Buffer.from(encodeEasTfResponse(outputs)));
+  }
+  if (service === `${model.name}_pmml`) {
+    const list = parsePmml(body);
+    const users: FeatureMap[] = [];
+    const items: FeatureMap[] = [];
+    for (const row of list) {
+      const user: Record<string, FeatureInput> = {};
+      const item: Record<string, FeatureInput> = {};
+      for (const [k, v] of Object.entries(row)) {
+        const value = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as FeatureInput);
+        if (k.startsWith('user_')) user[k.slice(5)] = value;
+        else item[k] = value;
+      }
+      users.push(user);
+      items.push(item);
+    }
+    const result = await scoreFeatures(model, spec, users, items);
+    const first = result[model.outputNames[0] as string];
+    const scores = first ? ServedModel.firstColumn(first, items.length) : new Float32Array(0);
+    return Array.from(scores, (score) => ({ score }));
+  }
+  throw new ProtocolError(404, `no service "${service}" (serving ${model.name}, ${model.name}_tf, ${model.name}_pmml)`);
 }
 
 function parsePmml(body: Buffer): Record<string, unknown>[] {

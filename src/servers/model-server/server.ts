@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
@@ -5,8 +6,12 @@ import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import type { Logger } from 'pino';
 import type { FeatureSpec } from '../../model/feature-spec.js';
 import { specWidth } from '../../model/feature-spec.js';
-import { ServedModel } from './model.js';
+import type { ServedModel } from './model.js';
 import { ProtocolError } from './protocols.js';
+import { HotSwap } from '../hot-swap.js';
+import { serialReloads } from '../serial-reload.js';
+import { loadServed } from './served.js';
+import type { Served } from './served.js';
 import { registerEasRoutes } from './eas-routes.js';
 import { registerTensorRoutes } from './v2-routes.js';
 
@@ -16,7 +21,8 @@ export interface ModelServerOptions {
   readonly modelPath: string;
   /** Served name (`/v2/models/<name>`, `/api/predict/<name>`); the file's base name by default. */
   readonly name?: string;
-  readonly spec: FeatureSpec;
+  /** Reads the feature spec: at start, and again at each reload. */
+  readonly loadSpec: () => Promise<FeatureSpec>;
   readonly host: string;
   readonly port: number;
   /** EAS token required in `Authorization`; none when undefined. */
@@ -28,7 +34,14 @@ export interface ModelServerOptions {
 
 export interface RunningModelServer {
   readonly port: number;
+  /** The model new requests get. */
   readonly model: ServedModel;
+  /**
+   * Loads the model file and the feature spec again beside the served ones and swaps them
+   * in; the old session is released once the requests using it are answered. A load that
+   * fails is logged and the served model keeps serving. Resolves true when swapped.
+   */
+  reload(trigger: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -38,15 +51,15 @@ export interface RunningModelServer {
  * feature spec as the in-process ONNX type, so remote and in-process scores match.
  */
 export async function startModelServer(opts: ModelServerOptions): Promise<RunningModelServer> {
-  const model = await ServedModel.load(opts.modelPath, opts.name);
-  if (model.width !== undefined && specWidth(opts.spec) !== model.width) {
-    await model.close();
-    throw new Error(`the feature spec assembles ${specWidth(opts.spec)} values per row, the model takes ${model.width}`);
-  }
+  const { logger } = opts;
+  const served = new HotSwap<Served>((s) => s.model.close());
+  const describe = ({ model, spec }: Served) => ({ model: model.name, input: model.inputName, width: model.width ?? specWidth(spec), outputs: model.outputNames });
+  const first = await loadServed(opts.modelPath, opts.name, opts.loadSpec);
+  void served.swap(first);
   const bodyLimit = opts.bodyLimit ?? 64 << 20;
   const app = Fastify({
     // Per-request logs at warn and above only: a model server answers thousands a second.
-    loggerInstance: opts.logger.child({}, { level: 'warn' }) as FastifyBaseLogger,
+    loggerInstance: logger.child({}, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit,
   });
   // Every protocol gets the raw body: protobuf, JSON and gzip JSON alike.
@@ -61,22 +74,48 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
   });
   app.setErrorHandler((err: FastifyError | ProtocolError, _req, reply) => {
     const status = err instanceof ProtocolError ? err.statusCode : (err.statusCode ?? 500);
-    if (status >= 500) opts.logger.error({ err }, 'model server error');
+    if (status >= 500) logger.error({ err }, 'model server error');
     void reply.status(status).send({ error: status >= 500 && !(err instanceof ProtocolError) ? 'internal error' : err.message });
   });
   app.setNotFoundHandler((req, reply) => void reply.status(404).send({ error: `no route ${req.method} ${req.url}` }));
   app.get('/health', () => ({ status: 'ok' }));
-  registerTensorRoutes(app, model);
-  registerEasRoutes(app, model, opts.spec, opts.token);
+  registerTensorRoutes(app, served);
+  registerEasRoutes(app, served, opts.token);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  let closed = false;
+  const reload = serialReloads(async (trigger): Promise<boolean> => {
+    if (closed) return false;
+    const started = performance.now();
+    let next: Served;
+    try {
+      next = await loadServed(opts.modelPath, opts.name, opts.loadSpec);
+    } catch (err) {
+      logger.error({ trigger, err }, 'model reload failed; the served model keeps serving');
+      return false;
+    }
+    if (closed) {
+      await next.model.close();
+      return false;
+    }
+    // Swapped in one assignment; the old session is released when its last request is answered.
+    const released = served.swap(next);
+    logger.info({ trigger, ...describe(next), ms: Math.round(performance.now() - started) }, 'model reloaded');
+    released.catch((err: unknown) => logger.warn({ err }, 'releasing the previous model failed'));
+    return true;
+  }, Promise.resolve());
   return {
     port,
-    model,
+    get model() {
+      return (served.current ?? first).model;
+    },
+    reload,
     close: async () => {
+      closed = true;
       await app.close();
-      await model.close();
+      await served.close();
     },
   };
 }

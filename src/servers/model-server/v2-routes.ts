@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HEADER_LENGTH, float32Bytes, float32From, packBinary, unpackBinary } from '../../model/wire/v2-binary.js';
 import { MAX_ROWS, ProtocolError, nested, parseJson, runRows, tensorFrom } from './protocols.js';
 import type { ServedModel } from './model.js';
+import type { HotSwap } from '../hot-swap.js';
+import type { Served } from './served.js';
 
 /** A [N, W] tensor from a binary section; its size must match the shape. */
 function binaryTensor(bytes: Buffer, shape: readonly number[]): { rows: Float32Array; n: number; width: number } {
@@ -19,26 +21,31 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * KServe's Open Inference Protocol v2 (REST) and TensorFlow Serving's REST predict API.
  * Errors are `{"error": "..."}`, as both protocols specify.
  */
-export function registerTensorRoutes(app: FastifyInstance, model: ServedModel): void {
-  const checkModel = (name: string): void => {
+export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Served>): void {
+  const checkModel = (name: string, model: ServedModel): void => {
     if (name !== model.name) throw new ProtocolError(404, `model "${name}" is not served (serving "${model.name}")`);
   };
-  const metadata = {
+  // Each call leases the model it started with: a reload never closes it under the call.
+  const withModel = <R>(name: string, fn: (model: ServedModel) => Promise<R> | R): Promise<R> =>
+    served.use(({ model }) => {
+      checkModel(name, model);
+      return fn(model);
+    });
+  const metadata = (model: ServedModel) => ({
     name: model.name,
     versions: ['1'],
     platform: 'onnxruntime_onnx',
     inputs: [{ name: model.inputName, datatype: 'FP32', shape: [-1, model.width ?? -1] }],
     outputs: model.outputNames.map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
-  };
+  });
 
   app.get('/v2/health/live', () => ({ live: true }));
   app.get('/v2/health/ready', () => ({ ready: true }));
   app.get('/v2', () => ({ name: 'pairec-model-server', version: '1', extensions: [] }));
-  app.get<{ Params: { m: string } }>('/v2/models/:m', (req) => (checkModel(req.params.m), metadata));
-  app.get<{ Params: { m: string } }>('/v2/models/:m/ready', (req) => (checkModel(req.params.m), { name: model.name, ready: true }));
+  app.get<{ Params: { m: string } }>('/v2/models/:m', (req) => withModel(req.params.m, metadata));
+  app.get<{ Params: { m: string } }>('/v2/models/:m/ready', (req) => withModel(req.params.m, (model) => ({ name: model.name, ready: true })));
 
-  const infer = async (name: string, body: Buffer, req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    checkModel(name);
+  const infer = async (model: ServedModel, body: Buffer, req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const headerLength = req.headers[HEADER_LENGTH];
     let msg: Record<string, unknown>;
     let sections = new Map<string, Buffer>();
@@ -82,33 +89,38 @@ export function registerTensorRoutes(app: FastifyInstance, model: ServedModel): 
     const packed = packBinary({ ...head, outputs }, binSections);
     return reply.header(HEADER_LENGTH, String(packed.headerLength)).type('application/octet-stream').send(packed.body);
   };
-  app.post<{ Params: { m: string } }>('/v2/models/:m/infer', (req, reply) => infer(req.params.m, req.body as Buffer, req, reply));
-  app.post<{ Params: { m: string; v: string } }>('/v2/models/:m/versions/:v/infer', (req, reply) => infer(req.params.m, req.body as Buffer, req, reply));
+  app.post<{ Params: { m: string } }>('/v2/models/:m/infer', (req, reply) => withModel(req.params.m, (model) => infer(model, req.body as Buffer, req, reply)));
+  app.post<{ Params: { m: string; v: string } }>('/v2/models/:m/versions/:v/infer', (req, reply) =>
+    withModel(req.params.m, (model) => infer(model, req.body as Buffer, req, reply)),
+  );
 
   // TF Serving: GET /v1/models/<m> (status) and POST /v1/models/<m>[/versions/<v>]:predict.
-  app.get<{ Params: { m: string } }>('/v1/models/:m', (req) => {
-    checkModel(req.params.m);
-    return { model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] };
-  });
+  app.get<{ Params: { m: string } }>('/v1/models/:m', (req) =>
+    withModel(req.params.m, () => ({ model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] })),
+  );
   app.post<{ Params: { '*': string } }>('/v1/models/*', async (req) => {
     const m = /^([^/:]+)(?:\/versions\/[^/:]+)?:predict$/.exec(req.params['*']);
     if (!m?.[1]) throw new ProtocolError(404, 'expected /v1/models/<model>:predict');
-    checkModel(m[1]);
-    const msg = parseJson(req.body as Buffer);
-    const row = 'instances' in msg;
-    let data: unknown = row ? msg.instances : msg.inputs;
-    if (isObject(data)) data = data[model.inputName] ?? Object.values(data)[0];
-    if (data === undefined) throw new ProtocolError(400, 'request needs "instances" or "inputs"');
-    const first: unknown = Array.isArray(data) ? (data as unknown[])[0] : undefined;
-    const shape = Array.isArray(data) && Array.isArray(first) ? [data.length, flatNumbersCount(first)] : undefined;
-    const { rows, n, width } = tensorFrom(data, shape, model);
-    const result = await runRows(model, rows, n, width);
-    // TF Serving's shapes: one output is a bare tensor; several are a map (columnar) or
-    // one object per row (row format).
-    const names = Object.keys(result);
-    const cols = names.map((k) => nested(result[k] as never) as unknown[]);
-    if (names.length === 1) return row ? { predictions: cols[0] } : { outputs: cols[0] };
-    if (!row) return { outputs: Object.fromEntries(names.map((k, i) => [k, cols[i]])) };
-    return { predictions: Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((k, i) => [k, cols[i]?.[r]]))) };
+    return withModel(m[1], (model) => predict(model, req.body as Buffer));
   });
+}
+
+/** TF Serving's REST predict: row ("instances") or columnar ("inputs") requests. */
+async function predict(model: ServedModel, body: Buffer): Promise<unknown> {
+  const msg = parseJson(body);
+  const row = 'instances' in msg;
+  let data: unknown = row ? msg.instances : msg.inputs;
+  if (isObject(data)) data = data[model.inputName] ?? Object.values(data)[0];
+  if (data === undefined) throw new ProtocolError(400, 'request needs "instances" or "inputs"');
+  const first: unknown = Array.isArray(data) ? (data as unknown[])[0] : undefined;
+  const shape = Array.isArray(data) && Array.isArray(first) ? [data.length, flatNumbersCount(first)] : undefined;
+  const { rows, n, width } = tensorFrom(data, shape, model);
+  const result = await runRows(model, rows, n, width);
+  // TF Serving's shapes: one output is a bare tensor; several are a map (columnar) or
+  // one object per row (row format).
+  const names = Object.keys(result);
+  const cols = names.map((k) => nested(result[k] as never) as unknown[]);
+  if (names.length === 1) return row ? { predictions: cols[0] } : { outputs: cols[0] };
+  if (!row) return { outputs: Object.fromEntries(names.map((k, i) => [k, cols[i]])) };
+  return { predictions: Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((k, i) => [k, cols[i]?.[r]]))) };
 }

@@ -27,7 +27,12 @@ export async function readFvecs(file: string): Promise<VectorData> {
   for (let r = 0; r < rows; r++) {
     const at = r * stride;
     if (buf.readInt32LE(at) !== dim) throw new PairecError('ERR_CONFIG_READ', `${file}: row ${r} has another dimension`);
-    for (let d = 0; d < dim; d++) vectors[r * dim + d] = buf.readFloatLE(at + 4 + d * 4);
+    for (let d = 0; d < dim; d++) {
+      const v = buf.readFloatLE(at + 4 + d * 4);
+      // NaN or ±Infinity would poison every search that reaches the row: refuse the file.
+      if (!Number.isFinite(v)) throw new PairecError('ERR_CONFIG_READ', `${file}: row ${r}, value ${d} is ${v}`);
+      vectors[r * dim + d] = v;
+    }
   }
   return { dim, vectors, labels: Array.from({ length: rows }, (_, i) => String(i)) };
 }

@@ -8,13 +8,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Logger } from 'pino';
 import { vectorRetrievalService } from '../../grpc/vector-retrieval.js';
 import type { VectorReply, VectorRequest } from '../../grpc/vector-retrieval.js';
+import { PairecError } from '../../errors.js';
 import { ALGORITHM_DURATION_BUCKETS } from '../../observability/metrics.js';
 import { loadOrBuildIndex } from '../../vector/vector-index.js';
 import type { IndexSpec, VectorIndex } from '../../vector/vector-index.js';
+import { serialReloads } from '../serial-reload.js';
 import type { VectorData } from './data.js';
 
+/** Vectors read for serving, and the key of their built index in the cache (none: no cache). */
+export interface LoadedVectors {
+  readonly data: VectorData;
+  readonly cacheKey: string | undefined;
+}
+
 export interface VectorServerOptions {
-  readonly load: () => Promise<VectorData>;
+  /** Reads the vectors: at start, and again at each reload. */
+  readonly load: () => Promise<LoadedVectors>;
   readonly spec: IndexSpec;
   /** The index kind's search knob: HNSW ef, IVF nprobe. */
   readonly effort: number;
@@ -22,8 +31,8 @@ export interface VectorServerOptions {
   readonly port: number;
   /** Port of the Prometheus endpoint; undefined disables it. */
   readonly metricsPort: number | undefined;
-  /** Where the built index is cached, keyed by data and spec; undefined disables it. */
-  readonly cache: { dir: string; key: string } | undefined;
+  /** Where built indexes are cached (under each load's cacheKey); undefined disables it. */
+  readonly cacheDir: string | undefined;
   readonly logger: Logger;
 }
 
@@ -32,6 +41,11 @@ export interface RunningVectorServer {
   readonly metricsPort: number | undefined;
   /** Resolves when the index is loaded and the service reports SERVING. */
   readonly ready: Promise<void>;
+  /**
+   * Reads the vectors again and builds their index beside the served one, then swaps it in;
+   * a load that fails is logged and the served index keeps serving. Resolves true when swapped.
+   */
+  reload(trigger: string): Promise<boolean>;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -50,23 +64,32 @@ function metricsFor(registry: Registry) {
       registers,
     }),
     size: new Gauge({ name: 'pairec_vector_server_index_size', help: 'Vectors in the served index', registers }),
+    reloads: new Counter({ name: 'pairec_vector_server_reloads_total', help: 'Reloads by result (success, failed)', labelNames: ['result'], registers }),
   };
 }
 
 type Callback = grpc.sendUnaryData<VectorReply>;
 
+/** The served index and the label of each of its rows, replaced together. */
+interface Served {
+  readonly index: VectorIndex;
+  readonly labels: readonly string[];
+}
+
 /**
  * A server of `pai.web.VectorRetrieval` (Alibaba's Faiss-Server protocol) over an HNSW or
  * exact index, with the gRPC health checking protocol and Prometheus metrics. It binds
  * first and loads after, reporting NOT_SERVING (and answering UNAVAILABLE) until ready.
+ * A reload builds the new index beside the served one and swaps one reference. A search
+ * runs synchronously from start to reply, so none is in flight at the swap: the old index
+ * is dropped (and garbage collected) as soon as the reference is replaced.
  */
 export async function startVectorServer(opts: VectorServerOptions): Promise<RunningVectorServer> {
   const { logger } = opts;
   const registry = new Registry();
   const m = metricsFor(registry);
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE]: 'NOT_SERVING' });
-  let index: VectorIndex | undefined;
-  let labels: readonly string[] = [];
+  let served: Served | undefined;
   const l2 = opts.spec.space === 'l2';
 
   const fail = (cb: Callback, code: grpc.status, details: string): void => {
@@ -75,7 +98,8 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
   };
   const search = (call: grpc.ServerUnaryCall<VectorRequest, VectorReply>, cb: Callback): void => {
     const start = performance.now();
-    if (!index) return fail(cb, grpc.status.UNAVAILABLE, 'index is loading');
+    if (!served) return fail(cb, grpc.status.UNAVAILABLE, 'index is loading');
+    const { index, labels } = served;
     const { k, vector } = call.request;
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) return fail(cb, grpc.status.INVALID_ARGUMENT, `k must be 1..${MAX_K}, got ${k}`);
     if (vector.length !== index.dim) {
@@ -116,21 +140,52 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
   logger.info({ port, metricsPort }, 'listening');
 
   const abort = new AbortController();
+  /** Reads and indexes the vectors; a reload must keep the served dimension (clients send queries of it). */
+  const build = async (): Promise<Served & { ms: number }> => {
+    const started = performance.now();
+    const { data, cacheKey } = await opts.load();
+    if (served && data.dim !== served.index.dim) {
+      throw new PairecError(
+        'ERR_CONFIG_READ',
+        `the new vectors have ${data.dim} dimensions, the served index ${served.index.dim}: clients query with ${served.index.dim}; restart the server to change the dimension`,
+      );
+    }
+    const cache = opts.cacheDir !== undefined && cacheKey !== undefined ? { dir: opts.cacheDir, key: cacheKey } : undefined;
+    const index = await loadOrBuildIndex(opts.spec, data.vectors, data.dim, cache, logger, abort.signal);
+    return { index, labels: data.labels, ms: Math.round(performance.now() - started) };
+  };
   const ready = (async () => {
-    const data = await opts.load();
-    logger.info({ vectors: data.labels.length, dim: data.dim }, 'vectors loaded');
-    index = await loadOrBuildIndex(opts.spec, data.vectors, data.dim, opts.cache, logger, abort.signal);
-    labels = data.labels;
-    m.size.set(index.size);
+    const next = await build();
+    served = { index: next.index, labels: next.labels };
+    m.size.set(next.index.size);
     health.setStatus('', 'SERVING');
     health.setStatus(SERVICE, 'SERVING');
-    logger.info({ size: index.size, index: opts.spec.kind }, 'serving');
+    logger.info({ size: next.index.size, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'serving');
   })();
+
+  const reload = serialReloads(async (trigger): Promise<boolean> => {
+    if (abort.signal.aborted) return false;
+    try {
+      const next = await build();
+      if (abort.signal.aborted) return false;
+      const before = served?.index.size;
+      served = { index: next.index, labels: next.labels };
+      m.size.set(next.index.size);
+      m.reloads.labels('success').inc();
+      logger.info({ trigger, size: next.index.size, previousSize: before, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'vectors reloaded');
+      return true;
+    } catch (err) {
+      m.reloads.labels('failed').inc();
+      logger.error({ trigger, err }, 'vector reload failed; the served index keeps serving');
+      return false;
+    }
+  }, ready);
 
   return {
     port,
     metricsPort,
     ready,
+    reload,
     close: async (graceMs = 10_000) => {
       abort.abort();
       health.setStatus('', 'NOT_SERVING');
