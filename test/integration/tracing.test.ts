@@ -63,6 +63,15 @@ class Backend {
     });
     await listening;
   }
+  /**
+   * The headers of the calls after the first `from`, once `count` of them have been reported: the
+   * backend reports each on its stdout, which can reach this process after the call's reply.
+   */
+  async sentSince(from: number, count: number): Promise<(string | null)[]> {
+    const end = Date.now() + 5000;
+    while (this.seen.length < from + count && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    return this.seen.slice(from);
+  }
   async stop(): Promise<void> {
     const exited = once(this.proc, 'exit');
     this.proc.kill();
@@ -159,7 +168,7 @@ describe('tracing', () => {
     assert.ok(t(rank.startTime) >= t(root.startTime) && t(rank.endTime) <= t(root.endTime));
 
     // The call carried the W3C traceparent of its own span.
-    const sent = backend.seen.slice(seenBefore);
+    const sent = await backend.sentSince(seenBefore, 1);
     assert.deepEqual(sent, [`00-${traceId}-${call.spanContext().spanId}-01`]);
   });
 
@@ -210,7 +219,7 @@ describe('tracing', () => {
       assert.equal(res.statusCode, 200);
     }
     assert.equal(exporter.getFinishedSpans().length, 0);
-    const sent = backend.seen.slice(seenBefore);
+    const sent = await backend.sentSince(seenBefore, 5);
     assert.equal(sent.length, 5);
     assert.ok(sent.every((h) => h === null), JSON.stringify(sent));
   });
