@@ -59,6 +59,8 @@ describe('admission slots when pipelining clients vanish (real process, raw sock
     const shed = /pairec_admission_shed_total\{reason="concurrency"\} (\d+)/.exec(metrics)?.[1];
     t.diagnostic(`in_flight ${String(stuck)} when the last client vanished, ${String(last)} ${Date.now() - started} ms later; answered 200 (into closed sockets): ${admitted ?? 0}, shed: ${shed ?? 0}`);
     assert.equal(last, 0, `pairec_admission_in_flight returns to 0 (stuck at ${String(last)} of ${LIMIT})`);
+    const aborted = [...metrics.matchAll(/pairec_backend_failures_total\{[^}]*reason="aborted"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    t.diagnostic(`backend calls abandoned because their request's client was gone: ${aborted}`);
 
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {

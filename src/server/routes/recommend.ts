@@ -7,6 +7,7 @@ import { parseRecommendBody } from '../request.js';
 import { logRequestFailure, sendError, toPairecError } from '../error-reply.js';
 import '../request-tracing.js'; // FastifyRequest.pairecSpans
 import { RECOMMEND_ROUTE } from './paths.js';
+import { cancelOnConnectionClose } from '../connection-work.js';
 
 /** Response schema: lets fastify serialise with a compiled serializer. */
 const responseSchema = {
@@ -40,10 +41,19 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       req.pairecRequest = request;
       // The response closing before it finished means the client went away: stop the work.
       const handle: RecommendHandle = {};
-      reply.raw.once('close', () => {
+      const gone = (): void => {
         if (!reply.raw.writableFinished) handle.cancel?.();
-      });
-      const result = await recommend(engine, request, handle, req.pairecSpans);
+      };
+      reply.raw.once('close', gone);
+      // A pipelined request queued behind others gets no response 'close' when the client
+      // leaves: its connection's close cancels it too.
+      const forget = cancelOnConnectionClose(req.raw.socket, gone);
+      let result;
+      try {
+        result = await recommend(engine, request, handle, req.pairecSpans);
+      } finally {
+        forget();
+      }
       req.pairecResult = result;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
       return {
