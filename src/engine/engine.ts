@@ -25,6 +25,7 @@ import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
+import { modelUserDims } from '../features/vector-checks.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
 function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
@@ -193,7 +194,8 @@ export class Engine {
       redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      const userDimsOf = modelUserDims(config, this.#opts.registry);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
       await redis.ready();
       algorithms = pending.commit();
