@@ -42,7 +42,7 @@ function config(port: number): Record<string, unknown> {
       },
     ],
     RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: ITEMS }],
-    SceneConfs: { s: { default: { RecallNames: ['hot'] } } },
+    SceneConfs: { s: { default: { RecallNames: ['hot'] } }, cached: { default: { RecallNames: ['hot'] } } },
     FeatureConfs: {
       s: {
         FeatureLoadConfs: [
@@ -52,8 +52,14 @@ function config(port: number): Record<string, unknown> {
           { FeatureDaoConf: { ...dao, RedisPrefix: 'user:', FeatureStore: 'user', Fields: ['uvec', 'age'], Vectors: { uvec: { Dim: 5, Format: 'float32le' } } } },
         ],
       },
+      // The same item hashes through the local cache.
+      cached: {
+        FeatureLoadConfs: [
+          { FeatureDaoConf: { ...dao, CacheTime: 60, RedisPrefix: 'item:', FeatureStore: 'item', Vectors: { ec: { Dim: 4 }, es: { Dim: 4 }, eb: { Dim: 4, Format: 'float32le' } } } },
+        ],
+      },
     },
-    RankConf: { s: { RankAlgoList: ['model'] } },
+    RankConf: { s: { RankAlgoList: ['model'] }, cached: { RankAlgoList: ['model'] } },
   };
 }
 
@@ -118,5 +124,15 @@ describe('vector features from Redis hashes (real redis-server)', { skip }, () =
     await recommend(engine, request);
     const again = (await metrics.featureDefaults.get()).values.map((v) => v.value);
     assert.deepEqual(again, [2, 2]);
+  });
+
+  it('a bad vector served from the local cache is counted and named each time too', async () => {
+    const total = async (): Promise<number> => (await metrics.featureDefaults.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await total();
+    for (let i = 0; i < 3; i++) {
+      const { trace } = await recommend(engine, { ...request, sceneId: 'cached' });
+      assert.match(trace?.find((t) => t.stage === 'features')?.errors?.join('\n') ?? '', /feature "ec" \(item\): malformed/);
+    }
+    assert.equal((await total()) - before, 6, 'two bad items, three requests (two of them from the cache)');
   });
 });
