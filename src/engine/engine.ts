@@ -24,8 +24,8 @@ import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
-import { loadFeatureFiles } from '../features/file-features.js';
-import { modelUserDims } from '../features/vector-checks.js';
+import { fileKey, loadFeatureFiles } from '../features/file-features.js';
+import { modelFeatureDims, modelUserDims, vectorDimProblems } from '../features/vector-checks.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
 function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
@@ -183,6 +183,12 @@ export class Engine {
     };
     // Feature files first: a missing one rejects the config before anything is built.
     const featureFiles = await loadFeatureFiles(config);
+    // A stored vector whose length no model of its scene reads fails the load, not every row.
+    const specDims = modelFeatureDims(config, this.#opts.registry);
+    const dimProblems = vectorDimProblems(config, specDims, (d) =>
+      d.AdapterType === 'file' ? (featureFiles.get(fileKey(d))?.lengths ?? new Map()) : new Map(Object.entries(d.Vectors ?? {}).map(([k, v]) => [k, v.Dim])),
+    );
+    if (dimProblems.length > 0) throw new ConfigError(dimProblems);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
@@ -191,10 +197,10 @@ export class Engine {
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
+      redisParts = buildRedisParts(config, this.#redis, metrics, new Map([...featureFiles].map(([k, t]) => [k, t.rows])));
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
-      const userDimsOf = modelUserDims(config, this.#opts.registry);
+      const userDimsOf = modelUserDims(specDims);
       scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
       await redis.ready();

@@ -60,6 +60,17 @@ export async function readFeatureFile(
   keyField: string,
   vectors: Readonly<Record<string, VectorDecl>> = {},
 ): Promise<Map<string, LoadedFeatures>> {
+  return (await readFeatureTable(path, keyField, vectors)).rows;
+}
+
+/** A file's rows, and the length of each vector field in it (declared, or set by its first row). */
+export interface FileTable {
+  readonly rows: Map<string, LoadedFeatures>;
+  readonly lengths: ReadonlyMap<string, number>;
+}
+
+/** readFeatureFile, with the vector lengths found. */
+export async function readFeatureTable(path: string, keyField: string, vectors: Readonly<Record<string, VectorDecl>> = {}): Promise<FileTable> {
   const rows = new Map<string, LoadedFeatures>();
   const lengths = new Map<string, number>();
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
@@ -90,28 +101,30 @@ export async function readFeatureFile(
     }
     rows.set(String(id), feats);
   }
-  return rows;
+  for (const [k, v] of Object.entries(vectors)) lengths.set(k, v.Dim);
+  return { rows, lengths };
 }
 
 // The declared vectors are part of the key: two loaders of one file declaring different
 // lengths each check their own.
-const fileKey = (d: FeatureDaoConf): string => {
+export const fileKey = (d: FeatureDaoConf): string => {
   const base = `${d.KeyField}\u0000${d.FilePath ?? ''}`;
   return Object.keys(d.Vectors ?? {}).length === 0 ? base : `${base}\u0000${JSON.stringify(d.Vectors)}`;
 };
 
 /**
  * Every file FeatureConfs names, read once per config load (a file shared by several
- * loaders is read once). A missing or malformed file rejects the config with the JSON
- * path of its FilePath; the serving config keeps serving.
+ * loaders is read once), by fileKey, with the lengths of their vector fields. A missing
+ * or malformed file rejects the config with the JSON path of its FilePath; the serving
+ * config keeps serving.
  */
-export async function loadFeatureFiles(config: Config): Promise<ReadonlyMap<string, FeatureTable>> {
-  const out = new Map<string, FeatureTable>();
+export async function loadFeatureFiles(config: Config): Promise<ReadonlyMap<string, FileTable>> {
+  const out = new Map<string, FileTable>();
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     for (const [i, { FeatureDaoConf: d }] of conf.FeatureLoadConfs.entries()) {
       if (d.AdapterType !== 'file' || d.FilePath === undefined || out.has(fileKey(d))) continue;
       try {
-        out.set(fileKey(d), await readFeatureFile(d.FilePath, d.KeyField, d.Vectors));
+        out.set(fileKey(d), await readFeatureTable(d.FilePath, d.KeyField, d.Vectors));
       } catch (err) {
         const path = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.FilePath`;
         const why = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,8 @@ import { Value } from '@sinclair/typebox/value';
 import { FeatureSpecSchema } from '../model/feature-spec.js';
 import type { FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
-import type { Config } from '../config/schema.js';
+import type { Config, FeatureDaoConf } from '../config/schema.js';
+import { PairecError } from '../errors.js';
 import { vectorFromNumbers } from './vector-value.js';
 import type { VectorFault } from './vector-value.js';
 
@@ -14,17 +15,11 @@ export type VectorDims = ReadonlyMap<string, ReadonlySet<number>>;
  * vectors (Dim > 1) and their length: ONNX, KServe, TF Serving and EAS confs carry such a
  * spec. A type whose conf has no spec of that shape reads no user vectors here.
  */
-export function modelUserDims(config: Config, registry: AlgorithmRegistry): (algoName: string) => ReadonlyMap<string, number> | undefined {
-  const byName = new Map<string, Map<string, number>>();
-  for (const a of config.AlgoConfs) {
-    const def = registry.getType(a.Type);
-    const conf: unknown = def && (a as Record<string, unknown>)[def.confKey];
-    const spec: unknown = conf !== null && typeof conf === 'object' ? (conf as Record<string, unknown>).Features : undefined;
-    if (spec === undefined || !Value.Check(FeatureSpecSchema, spec)) continue;
-    const dims = new Map(spec.User.filter((r) => r.Dim > 1).map((r) => [r.Name, r.Dim] as const));
-    if (dims.size > 0) byName.set(a.Name, dims);
-  }
-  return (name) => byName.get(name);
+export function modelUserDims(dimsOf: (algoName: string) => SpecDims | undefined): (algoName: string) => ReadonlyMap<string, number> | undefined {
+  return (name) => {
+    const user = dimsOf(name)?.user;
+    return user && new Map([...user].filter(([, dim]) => dim > 1));
+  };
 }
 
 /** The user vectors a list of algorithms reads: their lengths merged by feature name. */
@@ -83,4 +78,55 @@ export function checkUserVectors(
     report({ feature: name, source, reason: fault.reason, detail: fault.detail });
   }
   return out ?? user;
+}
+
+/** The features a model's spec reads, with their Dim: user part and item part. */
+export interface SpecDims {
+  readonly user: ReadonlyMap<string, number>;
+  readonly item: ReadonlyMap<string, number>;
+}
+
+/** By algorithm name, the Dims its feature spec (ONNX, KServe, TF Serving, EAS `Features`) reads. */
+export function modelFeatureDims(config: Config, registry: AlgorithmRegistry): (algoName: string) => SpecDims | undefined {
+  const byName = new Map<string, SpecDims>();
+  for (const a of config.AlgoConfs) {
+    const def = registry.getType(a.Type);
+    const conf: unknown = def && (a as Record<string, unknown>)[def.confKey];
+    const spec: unknown = conf !== null && typeof conf === 'object' ? (conf as Record<string, unknown>).Features : undefined;
+    if (spec === undefined || !Value.Check(FeatureSpecSchema, spec)) continue;
+    byName.set(a.Name, { user: new Map(spec.User.map((r) => [r.Name, r.Dim])), item: new Map(spec.Item.map((r) => [r.Name, r.Dim])) });
+  }
+  return (name) => byName.get(name);
+}
+
+/**
+ * A loader's vectors against the models of its scene, at config load: a `Vectors` Dim,
+ * or the length a file's vectors have, that differs from the Dim a model of the scene's
+ * RankAlgoList reads that feature at would make every row fall back to the default, so
+ * the config is refused instead, naming the loader, the feature and the model.
+ */
+export function vectorDimProblems(
+  config: Config,
+  dimsOf: (algoName: string) => SpecDims | undefined,
+  lengthsOf: (conf: FeatureDaoConf) => ReadonlyMap<string, number>,
+): PairecError[] {
+  const problems: PairecError[] = [];
+  for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
+    const algos = config.RankConf[scene]?.RankAlgoList ?? [];
+    conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
+      const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf`;
+      for (const [feature, length] of lengthsOf(d)) {
+        for (const algo of algos) {
+          const dims = dimsOf(algo);
+          const dim = (d.FeatureStore === 'user' ? dims?.user : dims?.item)?.get(feature);
+          if (dim === undefined || dim === length) continue;
+          const where = d.AdapterType === 'file' ? `${at}.FilePath` : `${at}.Vectors.${feature}.Dim`;
+          const what = d.AdapterType === 'file' ? `"${d.FilePath ?? ''}": field "${feature}" holds vectors of ${length}` : `"${feature}" is declared with Dim ${length}`;
+          const part = d.FeatureStore === 'user' ? 'User' : 'Item';
+          problems.push(new PairecError('ERR_CONFIG_INVALID', `${where}: ${what}, but model "${algo}" reads it at Dim ${dim} (Features.${part})`, { path: where }));
+        }
+      }
+    });
+  }
+  return problems;
 }

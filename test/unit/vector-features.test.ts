@@ -147,4 +147,33 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
     const mixed = file('mixed.jsonl', [{ id: 'a', e: [1, 2] }, { id: 'b', e: [1, 2, 3] }]);
     await assert.rejects(readFeatureFile(mixed, 'id'), /line 2 \(id "b"\): field "e": wrong_length: expected 2 values, got 3/);
   });
+
+  it('a vector length no model of the scene reads fails the config load, naming the loader, the feature and the model', async () => {
+    const registry = createDefaultRegistry();
+    registry.registerType(rowRecorderType({ rows: [], invalid: 0 }));
+    const engine = new Engine({ registry, metrics: testMetrics(), logger: silentLogger });
+    const withModel = (c: Record<string, unknown>, item: unknown[]): Record<string, unknown> => ({
+      ...c,
+      AlgoConfs: [{ Name: 'model', Type: 'ROWS', RowsConf: { Features: { User: [{ Name: 'uvec', Dim: 5 }], Item: item } } }],
+    });
+    const message = (e: unknown): string => (e instanceof ConfigError ? e.problems.map((p) => p.message).join('; ') : String(e));
+    try {
+      await assert.rejects(engine.reload(withModel(config(itemsFile, usersFile), [{ Name: 'emb', Dim: 6 }])), (e: unknown) => {
+        assert.equal(message(e), `$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: "${itemsFile}": field "emb" holds vectors of 4, but model "model" reads it at Dim 6 (Features.Item)`);
+        return true;
+      });
+      // A Redis loader's declared Dim: refused before any connection is made.
+      const redis = withModel(config(itemsFile, usersFile), [{ Name: 'emb', Dim: 4 }]);
+      redis.RedisConfs = { main: { Port: 1, ConnectTimeout: 100 } };
+      redis.FeatureConfs = {
+        s: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'redis', RedisName: 'main', FeatureStore: 'item', Vectors: { emb: { Dim: 8, Format: 'float32le' } } } }] },
+      };
+      await assert.rejects(engine.reload(redis), (e: unknown) => {
+        assert.equal(message(e), '$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.Vectors.emb.Dim: "emb" is declared with Dim 8, but model "model" reads it at Dim 4 (Features.Item)');
+        return true;
+      });
+    } finally {
+      await engine.close();
+    }
+  });
 });
