@@ -24,8 +24,8 @@ import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
-import { fileKey, loadFeatureFiles } from '../features/file-features.js';
-import { modelFeatureDims, modelUserDims, vectorDimProblems } from '../features/vector-checks.js';
+import { loadFeatureFiles } from '../features/file-features.js';
+import { modelFeatureDims, modelUserDims, sceneModelDims, vectorDimProblems } from '../features/vector-checks.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
 function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
@@ -182,13 +182,12 @@ export class Engine {
       runsInFlight: (name: string) => runsInFlight(config, name),
     };
     // Feature files first: a missing one rejects the config before anything is built.
-    const featureFiles = await loadFeatureFiles(config);
-    // A stored vector whose length no model of its scene reads fails the load, not every row.
+    // A declared vector length no model of its scene reads fails the load, not every row.
     const specDims = modelFeatureDims(config, this.#opts.registry);
-    const dimProblems = vectorDimProblems(config, specDims, (d) =>
-      d.AdapterType === 'file' ? (featureFiles.get(fileKey(d))?.lengths ?? new Map()) : new Map(Object.entries(d.Vectors ?? {}).map(([k, v]) => [k, v.Dim])),
-    );
+    const dimProblems = vectorDimProblems(config, specDims);
     if (dimProblems.length > 0) throw new ConfigError(dimProblems);
+    // A file's vectors are checked row by row at the Dim its scene's models read them at.
+    const featureFiles = await loadFeatureFiles(config, sceneModelDims(config, specDims));
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
@@ -197,7 +196,7 @@ export class Engine {
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, new Map([...featureFiles].map(([k, t]) => [k, t.rows])));
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);

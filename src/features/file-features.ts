@@ -29,50 +29,43 @@ export interface VectorDecl {
 }
 
 /**
- * One value of a file row: numbers and strings as they are; a number array, or a string
- * in a declared vector field, as a Float32Array of finite numbers; an array of no numbers
- * (tags, say) in an undeclared field is skipped like other values. The length of an
- * undeclared vector is set by its first row. Throws "field …: why" for a bad vector.
+ * One value of a file row: numbers and strings as they are. A field in `vectors` (declared
+ * in FeatureDaoConf.Vectors, or read as a vector by a model of the loader's scene) must be
+ * a number array — or a delimited string — of exactly Dim finite numbers, else this
+ * throws "field …: why". Any other number array is kept as a vector of its own length;
+ * other arrays (tags, say) are skipped like other values.
  */
-function fileValue(key: string, v: unknown, decl: VectorDecl | undefined, seen: Map<string, number>): number | string | Float32Array | undefined {
-  const isVector = decl !== undefined || (Array.isArray(v) && v.some((x) => typeof x === 'number'));
-  if (!isVector) return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+function fileValue(key: string, v: unknown, decl: VectorDecl | undefined): number | string | Float32Array | undefined {
+  if (!decl) {
+    if (Array.isArray(v)) {
+      const r = vectorFromNumbers(v, undefined);
+      return r.ok ? r.value : undefined;
+    }
+    return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+  }
   let r: VectorResult;
-  if (Array.isArray(v)) r = vectorFromNumbers(v, decl?.Dim ?? seen.get(key));
-  else if (typeof v === 'string' && decl?.Format !== 'float32le') r = parseVectorText(v, decl?.Dim ?? 0);
+  if (Array.isArray(v)) r = vectorFromNumbers(v, decl.Dim);
+  else if (typeof v === 'string' && decl.Format !== 'float32le') r = parseVectorText(v, decl.Dim);
   else if (v === null) return undefined; // absent, as a missing key: the model's default, counted as missing
-  else throw new Error(`field "${key}": a vector of ${decl?.Dim ?? '?'} must be a number array${decl?.Format === 'float32le' ? '' : ' or a delimited string'}, not ${typeof v}`);
+  else throw new Error(`field "${key}": a vector of ${decl.Dim} must be a number array${decl.Format === 'float32le' ? '' : ' or a delimited string'}, not ${typeof v}`);
   if (!r.ok) throw new Error(`field "${key}": ${r.reason}: ${r.detail}`);
-  if (!decl && !seen.has(key)) seen.set(key, r.value.length);
   return r.value;
 }
 
 /**
  * Reads a JSON Lines file: one object per line, its `keyField` the user or item id, its
- * number and string values the features, number arrays (and `vectors` declared in
- * FeatureDaoConf.Vectors) as vectors; other values are skipped. Streamed line by line, so
- * the file is never held as one string. A malformed line or a bad vector (wrong length,
- * null or a string among its numbers, a value beyond float32) fails the load with the
- * line number and the field: an embedding never turns into zeros unnoticed.
+ * number and string values the features, number arrays as vectors; other values are
+ * skipped. Streamed line by line, so the file is never held as one string. A malformed
+ * line, or a bad value in a field of `vectors` (wrong length, null or a string among its
+ * numbers, a value beyond float32), fails the load with the line, the id and the field:
+ * an embedding never turns into zeros unnoticed.
  */
 export async function readFeatureFile(
   path: string,
   keyField: string,
   vectors: Readonly<Record<string, VectorDecl>> = {},
 ): Promise<Map<string, LoadedFeatures>> {
-  return (await readFeatureTable(path, keyField, vectors)).rows;
-}
-
-/** A file's rows, and the length of each vector field in it (declared, or set by its first row). */
-export interface FileTable {
-  readonly rows: Map<string, LoadedFeatures>;
-  readonly lengths: ReadonlyMap<string, number>;
-}
-
-/** readFeatureFile, with the vector lengths found. */
-export async function readFeatureTable(path: string, keyField: string, vectors: Readonly<Record<string, VectorDecl>> = {}): Promise<FileTable> {
   const rows = new Map<string, LoadedFeatures>();
-  const lengths = new Map<string, number>();
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   for await (const line of lines) {
@@ -93,7 +86,7 @@ export async function readFeatureTable(path: string, keyField: string, vectors: 
       if (k === keyField) continue;
       let value: number | string | Float32Array | undefined;
       try {
-        value = fileValue(k, v, Object.hasOwn(vectors, k) ? vectors[k] : undefined, lengths);
+        value = fileValue(k, v, Object.hasOwn(vectors, k) ? vectors[k] : undefined);
       } catch (err) {
         throw new Error(`line ${n} (id ${JSON.stringify(String(id)).slice(0, 80)}): ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -101,36 +94,53 @@ export async function readFeatureTable(path: string, keyField: string, vectors: 
     }
     rows.set(String(id), feats);
   }
-  for (const [k, v] of Object.entries(vectors)) lengths.set(k, v.Dim);
-  return { rows, lengths };
+  return rows;
 }
 
-// The declared vectors are part of the key: two loaders of one file declaring different
-// lengths each check their own.
-export const fileKey = (d: FeatureDaoConf): string => {
-  const base = `${d.KeyField}\u0000${d.FilePath ?? ''}`;
-  return Object.keys(d.Vectors ?? {}).length === 0 ? base : `${base}\u0000${JSON.stringify(d.Vectors)}`;
-};
+/** The table a file loader serves: its file and KeyField (a file shared by several loaders is read once). */
+export const fileKey = (d: FeatureDaoConf): string => `${d.KeyField}\u0000${d.FilePath ?? ''}`;
+
+const configError = (path: string, why: string): ConfigError => new ConfigError([new PairecError('ERR_CONFIG_INVALID', `${path}: ${why}`, { path })]);
+
+/** The vectors the models of a scene read of a user or an item loader's features, with their Dim (features/vector-checks.ts). */
+export type ModelDims = (scene: string, store: 'user' | 'item') => readonly { readonly feature: string; readonly dim: number; readonly model: string }[];
 
 /**
- * Every file FeatureConfs names, read once per config load (a file shared by several
- * loaders is read once), by fileKey, with the lengths of their vector fields. A missing
- * or malformed file rejects the config with the JSON path of its FilePath; the serving
- * config keeps serving.
+ * Every file FeatureConfs names, read once per config load. Its vector fields are the
+ * loaders' declared Vectors and the vectors the models of their scenes read (`modelDims`):
+ * each is checked row by row at the model's length. A missing or malformed file, or a
+ * bad vector, rejects the config with the JSON path of its FilePath; the serving config
+ * keeps serving.
  */
-export async function loadFeatureFiles(config: Config): Promise<ReadonlyMap<string, FileTable>> {
-  const out = new Map<string, FileTable>();
+export async function loadFeatureFiles(config: Config, modelDims?: ModelDims): Promise<ReadonlyMap<string, FeatureTable>> {
+  // Vector fields of each file, over every loader that reads it.
+  const files = new Map<string, { d: FeatureDaoConf; at: string; vectors: Record<string, VectorDecl & { by?: string }> }>();
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     for (const [i, { FeatureDaoConf: d }] of conf.FeatureLoadConfs.entries()) {
-      if (d.AdapterType !== 'file' || d.FilePath === undefined || out.has(fileKey(d))) continue;
-      try {
-        out.set(fileKey(d), await readFeatureTable(d.FilePath, d.KeyField, d.Vectors));
-      } catch (err) {
-        const path = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.FilePath`;
-        const why = err instanceof Error ? err.message : String(err);
-        // e.g. …FilePath: cannot load "/data/items.jsonl": line 7 (id "sku-7"): field "embedding": wrong_length: expected 32 values, got 31
-        throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', `${path}: cannot load "${d.FilePath}": ${why}`, { path })]);
+      if (d.AdapterType !== 'file' || d.FilePath === undefined) continue;
+      const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.FilePath`;
+      const f = files.get(fileKey(d)) ?? { d, at, vectors: {} };
+      files.set(fileKey(d), f);
+      const wanted: [string, VectorDecl & { by?: string }][] = [
+        ...Object.entries(d.Vectors ?? {}).map(([k, v]): [string, VectorDecl & { by?: string }] => [k, { ...v, by: 'its Vectors' }]),
+        ...(modelDims?.(scene, d.FeatureStore) ?? []).map((m): [string, VectorDecl & { by?: string }] => [m.feature, { Dim: m.dim, by: `model "${m.model}"` }]),
+      ];
+      for (const [k, v] of wanted) {
+        const prev = Object.hasOwn(f.vectors, k) ? f.vectors[k] : undefined;
+        if (prev && prev.Dim !== v.Dim) {
+          throw configError(at, `field "${k}" of "${d.FilePath}" is read at Dim ${prev.Dim} by ${prev.by ?? ''} and at Dim ${v.Dim} by ${v.by ?? ''}`);
+        }
+        f.vectors[k] ??= v;
       }
+    }
+  }
+  const out = new Map<string, FeatureTable>();
+  for (const [key, { d, at, vectors }] of files) {
+    try {
+      out.set(key, await readFeatureFile(d.FilePath ?? '', d.KeyField, vectors));
+    } catch (err) {
+      // e.g. …FilePath: cannot load "/data/items.jsonl": line 7 (id "sku-7"): field "embedding": wrong_length: expected 32 values, got 31
+      throw configError(at, `cannot load "${d.FilePath ?? ''}": ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return out;

@@ -2,7 +2,8 @@ import { Value } from '@sinclair/typebox/value';
 import { FeatureSpecSchema } from '../model/feature-spec.js';
 import type { FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
-import type { Config, FeatureDaoConf } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { ModelDims } from './file-features.js';
 import { PairecError } from '../errors.js';
 import { vectorFromNumbers } from './vector-value.js';
 import type { VectorFault } from './vector-value.js';
@@ -99,31 +100,33 @@ export function modelFeatureDims(config: Config, registry: AlgorithmRegistry): (
   return (name) => byName.get(name);
 }
 
+/** For feature files (loadFeatureFiles): the vectors the models of a scene read of a user or item loader. */
+export function sceneModelDims(config: Config, dimsOf: (algoName: string) => SpecDims | undefined): ModelDims {
+  return (scene, store) =>
+    (config.RankConf[scene]?.RankAlgoList ?? []).flatMap((model) =>
+      [...((store === 'user' ? dimsOf(model)?.user : dimsOf(model)?.item) ?? [])].filter(([, dim]) => dim > 1).map(([feature, dim]) => ({ feature, dim, model })),
+    );
+}
+
 /**
- * A loader's vectors against the models of its scene, at config load: a `Vectors` Dim,
- * or the length a file's vectors have, that differs from the Dim a model of the scene's
- * RankAlgoList reads that feature at would make every row fall back to the default, so
- * the config is refused instead, naming the loader, the feature and the model.
+ * A loader's declared Vectors against the models of its scene, at config load: a Dim
+ * that differs from the Dim a model of the scene's RankAlgoList reads that feature at
+ * would make every row fall back to the default, so the config is refused instead,
+ * naming the loader, the feature and the model.
  */
-export function vectorDimProblems(
-  config: Config,
-  dimsOf: (algoName: string) => SpecDims | undefined,
-  lengthsOf: (conf: FeatureDaoConf) => ReadonlyMap<string, number>,
-): PairecError[] {
+export function vectorDimProblems(config: Config, dimsOf: (algoName: string) => SpecDims | undefined): PairecError[] {
   const problems: PairecError[] = [];
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     const algos = config.RankConf[scene]?.RankAlgoList ?? [];
     conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
-      const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf`;
-      for (const [feature, length] of lengthsOf(d)) {
+      for (const [feature, { Dim: length }] of Object.entries(d.Vectors ?? {})) {
         for (const algo of algos) {
           const dims = dimsOf(algo);
           const dim = (d.FeatureStore === 'user' ? dims?.user : dims?.item)?.get(feature);
           if (dim === undefined || dim === length) continue;
-          const where = d.AdapterType === 'file' ? `${at}.FilePath` : `${at}.Vectors.${feature}.Dim`;
-          const what = d.AdapterType === 'file' ? `"${d.FilePath ?? ''}": field "${feature}" holds vectors of ${length}` : `"${feature}" is declared with Dim ${length}`;
+          const where = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.Vectors.${feature}.Dim`;
           const part = d.FeatureStore === 'user' ? 'User' : 'Item';
-          problems.push(new PairecError('ERR_CONFIG_INVALID', `${where}: ${what}, but model "${algo}" reads it at Dim ${dim} (Features.${part})`, { path: where }));
+          problems.push(new PairecError('ERR_CONFIG_INVALID', `${where}: "${feature}" is declared with Dim ${length}, but model "${algo}" reads it at Dim ${dim} (Features.${part})`, { path: where }));
         }
       }
     });

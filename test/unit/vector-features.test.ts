@@ -136,19 +136,20 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
     }
   });
 
-  it('declared Vectors check the length from the first row on and read delimited strings; undeclared arrays of no numbers are skipped', async () => {
+  it('declared Vectors are checked on every row and may be delimited strings; other number arrays are kept at any length, arrays of no numbers skipped', async () => {
     const path = file('decl.jsonl', [{ id: 'a', e: '0.5, 1, 2', tags: ['x', 'y'] }, { id: 'b', e: [1, 2, 3] }]);
     const rows = await readFeatureFile(path, 'id', { e: { Dim: 3, Format: 'text' } });
     assert.deepEqual(Array.from(rows.get('a')?.e as Float32Array), [0.5, 1, 2]);
     assert.deepEqual(Array.from(rows.get('b')?.e as Float32Array), [1, 2, 3]);
     assert.equal(rows.get('a')?.tags, undefined);
     await assert.rejects(readFeatureFile(path, 'id', { e: { Dim: 4 } }), /line 1 \(id "a"\): field "e": wrong_length: expected 4 values, got 3/);
-    // Undeclared: the first row sets the length.
-    const mixed = file('mixed.jsonl', [{ id: 'a', e: [1, 2] }, { id: 'b', e: [1, 2, 3] }]);
-    await assert.rejects(readFeatureFile(mixed, 'id'), /line 2 \(id "b"\): field "e": wrong_length: expected 2 values, got 3/);
+    // Neither declared nor read by a model (a click history, say): no length to hold it to.
+    const mixed = await readFeatureFile(file('mixed.jsonl', [{ id: 'a', e: [1, 2] }, { id: 'b', e: [1, 2, 3], f: [1, null] }]), 'id');
+    assert.deepEqual(Array.from(mixed.get('b')?.e as Float32Array), [1, 2, 3]);
+    assert.equal(mixed.get('b')?.f, undefined);
   });
 
-  it('a vector length no model of the scene reads fails the config load, naming the loader, the feature and the model', async () => {
+  it('a vector length no model of the scene reads fails the config load, naming the line, the feature and the model', async () => {
     const registry = createDefaultRegistry();
     registry.registerType(rowRecorderType({ rows: [], invalid: 0 }));
     const engine = new Engine({ registry, metrics: testMetrics(), logger: silentLogger });
@@ -159,7 +160,7 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
     const message = (e: unknown): string => (e instanceof ConfigError ? e.problems.map((p) => p.message).join('; ') : String(e));
     try {
       await assert.rejects(engine.reload(withModel(config(itemsFile, usersFile), [{ Name: 'emb', Dim: 6 }])), (e: unknown) => {
-        assert.equal(message(e), `$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: "${itemsFile}": field "emb" holds vectors of 4, but model "model" reads it at Dim 6 (Features.Item)`);
+        assert.equal(message(e), `$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: cannot load "${itemsFile}": line 1 (id "1"): field "emb": wrong_length: expected 6 values, got 4`);
         return true;
       });
       // A Redis loader's declared Dim: refused before any connection is made.
