@@ -187,7 +187,8 @@ export class Engine {
     const dimProblems = vectorDimProblems(config, specDims);
     if (dimProblems.length > 0) throw new ConfigError(dimProblems);
     // A file's vectors are checked row by row at the Dim its scene's models read them at.
-    const featureFiles = await loadFeatureFiles(config, sceneModelDims(config, specDims));
+    const modelDims = sceneModelDims(config, specDims);
+    const featureFiles = await loadFeatureFiles(config, modelDims);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
@@ -196,7 +197,7 @@ export class Engine {
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims);
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);

@@ -95,15 +95,21 @@ export class RedisFeatureLoader implements FeatureLoader {
   readonly #client: () => RedisClient | undefined;
   readonly #metrics: EngineMetrics;
   readonly #cache: TtlCache<DecodedHash>;
+  /** Declared Vectors, plus the vectors the scene's models read (as text unless declared). */
+  readonly #vectors: Readonly<Record<string, VectorDecl>>;
   /** A packed float32 vector is bytes, not UTF-8: such hashes are read as buffers. */
   readonly #binary: boolean;
 
-  constructor(conf: FeatureDaoConf, client: () => RedisClient | undefined, metrics: EngineMetrics) {
+  /** `modelReads`: vectors the models of the loader's scene read (Dim > 1): parsed as text when not declared. */
+  constructor(conf: FeatureDaoConf, client: () => RedisClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
     this.#conf = conf;
     this.#client = client;
     this.#metrics = metrics;
     this.#cache = new TtlCache(conf.CacheSize, conf.CacheTime * 1000);
-    this.#binary = Object.values(conf.Vectors ?? {}).some((v) => v.Format === 'float32le');
+    const vectors: Record<string, VectorDecl> = {};
+    for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
+    this.#vectors = { ...vectors, ...conf.Vectors };
+    this.#binary = Object.values(this.#vectors).some((v) => v.Format === 'float32le');
   }
 
   get store(): 'user' | 'item' {
@@ -132,7 +138,8 @@ export class RedisFeatureLoader implements FeatureLoader {
   }
 
   async #fetch(ids: readonly string[]): Promise<(DecodedHash | undefined)[]> {
-    const { RedisPrefix: prefix, Fields: fields, Defaults: defaults, Vectors: vectors } = this.#conf;
+    const { RedisPrefix: prefix, Fields: fields, Defaults: defaults } = this.#conf;
+    const vectors = this.#vectors;
     const client = this.#client();
     const binary = this.#binary;
     try {

@@ -46,8 +46,9 @@ function config(port: number): Record<string, unknown> {
     FeatureConfs: {
       s: {
         FeatureLoadConfs: [
-          // HGETALL, read as buffers because one field is packed.
-          { FeatureDaoConf: { ...dao, RedisPrefix: 'item:', FeatureStore: 'item', Vectors: { ec: { Dim: 4 }, es: { Dim: 4, Format: 'text' }, eb: { Dim: 4, Format: 'float32le' } } } },
+          // HGETALL, read as buffers because one field is packed. `es` is not declared: the
+          // model reads it at Dim 4, so it is parsed as text at that length.
+          { FeatureDaoConf: { ...dao, RedisPrefix: 'item:', FeatureStore: 'item', Vectors: { ec: { Dim: 4 }, eb: { Dim: 4, Format: 'float32le' } } } },
           // HMGET of declared Fields, as buffers.
           { FeatureDaoConf: { ...dao, RedisPrefix: 'user:', FeatureStore: 'user', Fields: ['uvec', 'age'], Vectors: { uvec: { Dim: 5, Format: 'float32le' } } } },
         ],
@@ -98,7 +99,7 @@ describe('vector features from Redis hashes (real redis-server)', { skip }, () =
     await redis?.stop();
   });
 
-  it('comma, space and packed float32 vectors reach the model rows exactly; a bad one is the spec default, counted and named in debug', async () => {
+  it('comma, space (undeclared, read by the model) and packed float32 vectors reach the model rows exactly; a bad one is the spec default, counted and named in debug', async () => {
     const { items, trace } = await recommend(engine, request);
     assert.equal(items.length, ITEMS);
     assert.equal(log.rows.length, ITEMS);
