@@ -189,6 +189,23 @@ export const FeatureDaoConfSchema = Type.Object(
     Defaults: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Union([Type.Number(), Type.String()]), {
       default: {},
     }),
+    /**
+     * Vector-valued fields and their length: a file's number array (or delimited string),
+     * a Redis string as "text" (comma- or space-separated numbers) or "float32le" (packed
+     * little-endian float32, 4 × Dim bytes). A value that does not parse to Dim finite
+     * numbers fails a file's load; from Redis it is counted and left to the model's default.
+     */
+    Vectors: Type.Record(
+      Type.String({ minLength: 1, maxLength: 128 }),
+      Type.Object(
+        {
+          Dim: Type.Integer({ minimum: 1, maximum: 65536 }),
+          Format: Type.Union([Type.Literal('text'), Type.Literal('float32le')], { default: 'text' }),
+        },
+        strict,
+      ),
+      { default: {}, maxProperties: 256 },
+    ),
     /** Local LRU in front of Redis: entries kept and their lifetime in seconds (0 disables it). */
     CacheSize: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
     CacheTime: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),

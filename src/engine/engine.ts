@@ -25,6 +25,7 @@ import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
+import { modelFeatureDims, modelUserDims, sceneModelDims, vectorDimProblems } from '../features/vector-checks.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
 function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
@@ -181,7 +182,13 @@ export class Engine {
       runsInFlight: (name: string) => runsInFlight(config, name),
     };
     // Feature files first: a missing one rejects the config before anything is built.
-    const featureFiles = await loadFeatureFiles(config);
+    // A declared vector length no model of its scene reads fails the load, not every row.
+    const specDims = modelFeatureDims(config, this.#opts.registry);
+    const dimProblems = vectorDimProblems(config, specDims);
+    if (dimProblems.length > 0) throw new ConfigError(dimProblems);
+    // A file's vectors are checked row by row at the Dim its scene's models read them at.
+    const modelDims = sceneModelDims(config, specDims);
+    const featureFiles = await loadFeatureFiles(config, modelDims);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let redisParts: RedisParts;
@@ -190,10 +197,11 @@ export class Engine {
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims);
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      const userDimsOf = modelUserDims(specDims);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
       await redis.ready();
       algorithms = pending.commit();

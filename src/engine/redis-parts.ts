@@ -5,7 +5,7 @@ import { RedisExposureStore } from '../store/redis-exposure-store.js';
 import type { RedisPool } from '../store/redis.js';
 import { RedisFeatureLoader } from '../features/redis-features.js';
 import { FileFeatureLoader } from '../features/file-features.js';
-import type { FeatureLoader, FeatureTable } from '../features/file-features.js';
+import type { FeatureLoader, FeatureTable, ModelDims } from '../features/file-features.js';
 
 /** What one config generation builds on its Redis connections. */
 export interface RedisParts {
@@ -22,7 +22,13 @@ export interface RedisParts {
  * loaders (FeatureConfs). Stores and loaders look their client up in the pool on every
  * call, so they follow a client the pool replaced; names were checked at config load.
  */
-export function buildRedisParts(config: Config, pool: RedisPool, metrics: EngineMetrics, files: ReadonlyMap<string, FeatureTable> = new Map()): RedisParts {
+export function buildRedisParts(
+  config: Config,
+  pool: RedisPool,
+  metrics: EngineMetrics,
+  files: ReadonlyMap<string, FeatureTable> = new Map(),
+  modelDims?: ModelDims,
+): RedisParts {
   const byFilter = new Map<string, RedisExposureStore>();
   const distinct = new Map<string, RedisExposureStore>();
   for (const f of config.FilterConfs) {
@@ -60,7 +66,9 @@ export function buildRedisParts(config: Config, pool: RedisPool, metrics: Engine
     features.set(
       scene,
       conf.FeatureLoadConfs.map(({ FeatureDaoConf: d }) =>
-        d.AdapterType === 'file' ? new FileFeatureLoader(d, files) : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics),
+        d.AdapterType === 'file'
+          ? new FileFeatureLoader(d, files)
+          : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics, modelDims?.(scene, d.FeatureStore)),
       ),
     );
   }

@@ -1,12 +1,13 @@
 import type { FeatureDaoConf } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../store/redis.js';
-import type { Candidate, PipelineContext } from '../pipeline/context.js';
 import { TtlCache } from './ttl-cache.js';
-import type { FeatureLoader } from './file-features.js';
+import type { FaultSink, FeatureLoader, VectorDecl } from './file-features.js';
+import { decodeFloat32LE, parseVectorText } from './vector-value.js';
+import type { VectorFault, VectorResult } from './vector-value.js';
 
-/** Features read from one hash: numbers where the value parses as one, else strings. */
-export type LoadedFeatures = Record<string, number | string>;
+/** Features of one user or item: numbers where a value parses as one, vectors where declared, else strings. */
+export type LoadedFeatures = Record<string, number | string | Float32Array>;
 
 /** The hash key of a user or item: PaiRec's prefix + id. */
 export function featureKey(prefix: string, id: string): string {
@@ -21,18 +22,64 @@ export function parseFeatureValue(raw: string): number | string {
   return Number.isFinite(n) ? n : raw;
 }
 
-/** Fields read (or all of them), with declared defaults for those missing. */
-export function toFeatures(fields: readonly string[] | undefined, values: (string | null)[] | Record<string, string>, defaults: Readonly<Record<string, number | string>>): LoadedFeatures {
-  const out: LoadedFeatures = { ...defaults };
+/** A declared vector field whose stored value was not used: the model's default stands in. */
+export interface FeatureFault {
+  readonly feature: string;
+  readonly reason: VectorFault;
+  readonly detail: string;
+}
+
+/** A hash as read: its features, and the declared vectors that could not be used. */
+export interface DecodedHash {
+  readonly features: LoadedFeatures;
+  readonly faults: readonly FeatureFault[];
+}
+
+type RawValue = string | Buffer;
+type RawHash = (RawValue | null)[] | Record<string, RawValue>;
+
+const NO_FAULTS: readonly FeatureFault[] = Object.freeze([]);
+
+/**
+ * Fields read (or all of them), with declared defaults for those missing. A field
+ * declared in `vectors` is parsed by its Format; one that does not parse is left out (so
+ * a Defaults entry, or else the model's feature default, stands in) and reported as a
+ * fault, never turned into zeros.
+ */
+export function decodeHash(
+  fields: readonly string[] | undefined,
+  values: RawHash,
+  defaults: Readonly<Record<string, number | string>>,
+  vectors: Readonly<Record<string, VectorDecl>> = {},
+): DecodedHash {
+  const features: LoadedFeatures = { ...defaults };
+  let faults: FeatureFault[] | undefined;
+  const put = (k: string, raw: RawValue): void => {
+    const decl = Object.hasOwn(vectors, k) ? vectors[k] : undefined;
+    if (!decl) {
+      features[k] = parseFeatureValue(typeof raw === 'string' ? raw : raw.toString('utf8'));
+      return;
+    }
+    let r: VectorResult;
+    if (decl.Format === 'float32le') r = decodeFloat32LE(typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw, decl.Dim);
+    else r = parseVectorText(typeof raw === 'string' ? raw : raw.toString('utf8'), decl.Dim);
+    if (r.ok) features[k] = r.value;
+    else (faults ??= []).push({ feature: k, reason: r.reason, detail: r.detail });
+  };
   if (Array.isArray(values)) {
     fields?.forEach((f, i) => {
       const v = values[i];
-      if (typeof v === 'string') out[f] = parseFeatureValue(v);
+      if (v !== null && v !== undefined) put(f, v);
     });
   } else {
-    for (const [k, v] of Object.entries(values)) out[k] = parseFeatureValue(v);
+    for (const [k, v] of Object.entries(values)) put(k, v);
   }
-  return out;
+  return { features, faults: faults ?? NO_FAULTS };
+}
+
+/** Fields read (or all of them), with declared defaults for those missing. */
+export function toFeatures(fields: readonly string[] | undefined, values: (string | null)[] | Record<string, string>, defaults: Readonly<Record<string, number | string>>): LoadedFeatures {
+  return decodeHash(fields, values, defaults).features;
 }
 
 /**
@@ -40,19 +87,29 @@ export function toFeatures(fields: readonly string[] | undefined, values: (strin
  * local LRU with TTL. Single-node Redis gets one pipeline per request; a cluster gets the
  * same commands auto-pipelined per node (a pipeline there cannot span slots). A failed
  * read is counted and the declared defaults are used instead: features degrade, the
- * request does not fail.
+ * request does not fail. A declared vector that does not parse is counted each time it
+ * is served (pairec_feature_defaults_total) and reported to the request's debug trace.
  */
 export class RedisFeatureLoader implements FeatureLoader {
   readonly #conf: FeatureDaoConf;
   readonly #client: () => RedisClient | undefined;
   readonly #metrics: EngineMetrics;
-  readonly #cache: TtlCache<LoadedFeatures>;
+  readonly #cache: TtlCache<DecodedHash>;
+  /** Declared Vectors, plus the vectors the scene's models read (as text unless declared). */
+  readonly #vectors: Readonly<Record<string, VectorDecl>>;
+  /** A packed float32 vector is bytes, not UTF-8: such hashes are read as buffers. */
+  readonly #binary: boolean;
 
-  constructor(conf: FeatureDaoConf, client: () => RedisClient | undefined, metrics: EngineMetrics) {
+  /** `modelReads`: vectors the models of the loader's scene read (Dim > 1): parsed as text when not declared. */
+  constructor(conf: FeatureDaoConf, client: () => RedisClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
     this.#conf = conf;
     this.#client = client;
     this.#metrics = metrics;
     this.#cache = new TtlCache(conf.CacheSize, conf.CacheTime * 1000);
+    const vectors: Record<string, VectorDecl> = {};
+    for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
+    this.#vectors = { ...vectors, ...conf.Vectors };
+    this.#binary = Object.values(this.#vectors).some((v) => v.Format === 'float32le');
   }
 
   get store(): 'user' | 'item' {
@@ -60,8 +117,8 @@ export class RedisFeatureLoader implements FeatureLoader {
   }
 
   /** Features of each id, in order; cached entries are not read again. */
-  async load(ids: readonly string[]): Promise<LoadedFeatures[]> {
-    const out: (LoadedFeatures | undefined)[] = ids.map((id) => this.#cache.get(id));
+  async load(ids: readonly string[], faults?: FaultSink): Promise<LoadedFeatures[]> {
+    const out: (DecodedHash | undefined)[] = ids.map((id) => this.#cache.get(id));
     const missing = ids.filter((_, i) => out[i] === undefined);
     if (missing.length > 0) {
       const fetched = await this.#fetch(missing);
@@ -70,35 +127,52 @@ export class RedisFeatureLoader implements FeatureLoader {
         if (out[i] === undefined) out[i] = byId.get(id);
       });
     }
-    return out.map((f) => f ?? { ...this.#conf.Defaults });
+    return out.map((h, i) => {
+      if (!h) return { ...this.#conf.Defaults };
+      for (const f of h.faults) {
+        this.#metrics.featureDefaults.labels('redis', f.feature, f.reason).inc();
+        faults?.(ids[i] ?? '', f);
+      }
+      return h.features;
+    });
   }
 
-  async #fetch(ids: readonly string[]): Promise<(LoadedFeatures | undefined)[]> {
+  async #fetch(ids: readonly string[]): Promise<(DecodedHash | undefined)[]> {
     const { RedisPrefix: prefix, Fields: fields, Defaults: defaults } = this.#conf;
+    const vectors = this.#vectors;
     const client = this.#client();
+    const binary = this.#binary;
     try {
       if (!client) throw new Error('no client');
-      let replies: ((string | null)[] | Record<string, string>)[];
+      let replies: RawHash[];
       if (client.isCluster) {
         replies = await Promise.all(
-          ids.map((id) => (fields ? client.hmget(featureKey(prefix, id), ...fields) : client.hgetall(featureKey(prefix, id)))),
+          ids.map((id) => {
+            const key = featureKey(prefix, id);
+            if (fields) return binary ? client.hmgetBuffer(key, ...fields) : client.hmget(key, ...fields);
+            return binary ? client.hgetallBuffer(key) : client.hgetall(key);
+          }),
         );
       } else {
         const p = client.pipeline();
         for (const id of ids) {
-          if (fields) p.hmget(featureKey(prefix, id), ...fields);
-          else p.hgetall(featureKey(prefix, id));
+          const key = featureKey(prefix, id);
+          if (fields) {
+            if (binary) p.hmgetBuffer(key, ...fields);
+            else p.hmget(key, ...fields);
+          } else if (binary) p.hgetallBuffer(key);
+          else p.hgetall(key);
         }
         const res = (await p.exec()) ?? [];
         replies = res.map(([err, v]) => {
           if (err) throw err;
-          return v as (string | null)[] | Record<string, string>;
+          return v as RawHash;
         });
       }
       return replies.map((r, i) => {
-        const f = toFeatures(fields, r, defaults);
-        this.#cache.set(ids[i] ?? '', f);
-        return f;
+        const h = decodeHash(fields, r, defaults, vectors);
+        this.#cache.set(ids[i] ?? '', h);
+        return h;
       });
     } catch {
       // Defaults are not cached: the next request tries Redis again.
@@ -106,28 +180,4 @@ export class RedisFeatureLoader implements FeatureLoader {
       return ids.map(() => undefined);
     }
   }
-}
-
-/**
- * The "features" stage: user loaders merge into the user's features, item loaders into
- * each candidate's `features`. Loaders run concurrently; the stage returns the new
- * context because the user's features are part of it.
- */
-export async function loadFeatures(loaders: readonly FeatureLoader[], cands: Candidate[], ctx: PipelineContext): Promise<PipelineContext> {
-  const user: LoadedFeatures = {};
-  await Promise.all(
-    loaders.map(async (l) => {
-      if (l.store === 'user') {
-        const [f] = await l.load([ctx.request.uid]);
-        Object.assign(user, f);
-        return;
-      }
-      const feats = await l.load(cands.map((c) => c.itemId));
-      cands.forEach((c, i) => {
-        c.features = Object.assign(c.features ?? {}, feats[i]);
-      });
-    }),
-  );
-  // Request features win over stored ones: the caller knows the current context best.
-  return Object.keys(user).length === 0 ? ctx : { ...ctx, userFeatures: { ...user, ...ctx.userFeatures } };
 }

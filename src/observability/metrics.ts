@@ -31,6 +31,12 @@ export interface EngineMetrics {
   readonly fallbacks: Counter<'scene' | 'reason'>;
   /** Failed Redis calls; `redis` is a RedisConfs name, `operation` one of REDIS_OPERATIONS. */
   readonly redisFailures: Counter<'redis' | 'operation'>;
+  /**
+   * Stored or requested feature values not used (a vector that does not parse or has the
+   * wrong length), so the model's default stood in: `source` redis | request, `feature` a
+   * configured name (FeatureDaoConf.Vectors or a model's feature spec), `reason` one of VECTOR_FAULTS.
+   */
+  readonly featureDefaults: Counter<'source' | 'feature' | 'reason'>;
   /** Worker pools, batching queues and connection pools (observability/pool-metrics.ts). */
   readonly pools: PoolMetrics;
   /** Circuit breaker per remote backend: 0 closed, 1 half-open, 2 open (`algorithm_name` from AlgoConfs). */
@@ -149,6 +155,12 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_redis_failures_total',
       help: 'Failed Redis calls by RedisConfs name and operation (exposure_add, exposure_seen, features, recall); the request went on degraded',
       labelNames: ['redis', 'operation'],
+      registers,
+    }),
+    featureDefaults: new Counter({
+      name: 'pairec_feature_defaults_total',
+      help: 'Feature values not used, by source (redis, request), configured feature name and reason (malformed, wrong_length, non_finite); the model default stood in',
+      labelNames: ['source', 'feature', 'reason'],
       registers,
     }),
     pools: createPoolMetrics(registry, ALGORITHM_INPUT_SIZE_BUCKETS),

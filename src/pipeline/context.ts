@@ -25,7 +25,7 @@ export interface Candidate {
   score: number;
   scoreMap?: Record<string, number>;
   /** Item features loaded by the features stage (FeatureConfs); they override the catalog's. */
-  features?: Record<string, number | string>;
+  features?: Record<string, number | string | Float32Array>;
 }
 
 /**

@@ -41,7 +41,10 @@ export function itemField(c: Candidate, catalog: Catalog | undefined, name: stri
     default: {
       // hasOwn: a whitelisted name still never reads through the prototype chain.
       const loaded = c.features;
-      if (loaded && Object.hasOwn(loaded, name)) return loaded[name] ?? null;
+      if (loaded && Object.hasOwn(loaded, name)) {
+        const v = loaded[name];
+        return v === undefined || v instanceof Float32Array ? null : v; // a vector is not a scalar field
+      }
       const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
       return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
     }

@@ -4,6 +4,8 @@ import { rankVariable } from '../config/references.js';
 import type { AlgoResponse, CatalogRows, FeatureMap, ScoreInput } from '../algorithm/contract.js';
 import type { RankSceneConf } from '../config/schema.js';
 import type { Candidate, PipelineContext } from './context.js';
+import { checkUserVectors, mergeDims } from '../features/vector-checks.js';
+import type { UserVectorFault } from '../features/vector-checks.js';
 
 /** `items` of a run that carries its items as rows. */
 const NO_ITEMS: readonly FeatureMap[] = Object.freeze([]);
@@ -13,7 +15,17 @@ const NO_ITEMS: readonly FeatureMap[] = Object.freeze([]);
  * (batches run concurrently). The first algorithm's score becomes the item's score;
  * every algorithm's score is kept in the item's score map.
  */
-export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<void>;
+export type RankStage = (cands: Candidate[], ctx: PipelineContext) => Promise<readonly string[]>;
+
+/** Checks of the user's vectors before rank (features/vector-checks.ts). */
+export interface UserVectorChecks {
+  /** By algorithm name, the user vectors its feature spec reads and their length. */
+  readonly dimsOf: (algoName: string) => ReadonlyMap<string, number> | undefined;
+  /** Counts one left-out value (pairec_feature_defaults_total). */
+  readonly count: (fault: UserVectorFault) => void;
+}
+
+const NO_NOTES: readonly string[] = Object.freeze([]);
 
 /** What an algorithm's runs read of an item (AlgorithmTypeDef.itemFeatures and readsRows). */
 export interface ItemReads {
@@ -22,8 +34,9 @@ export interface ItemReads {
   readonly rows: boolean;
 }
 
-export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: string) => ItemReads | undefined): RankStage {
+export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: string) => ItemReads | undefined, vectors?: UserVectorChecks): RankStage {
   const names = conf.RankAlgoList;
+  const userDims = vectors ? mergeDims(names.map((n) => vectors.dimsOf(n))) : undefined;
   // When every algorithm declares the item features it reads and none is per candidate
   // (recall_score), a candidate without request features is ranked on the catalog's
   // shared per-row map: no map is built per candidate (≈ 10 % of a request's CPU).
@@ -41,10 +54,20 @@ export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: st
   // Validated at config load; compiled once per config generation.
   const rankScore = conf.RankScore === undefined ? undefined : compileExpression(conf.RankScore, rankVariable(names)).run;
   return async (cands, ctx) => {
-    if (cands.length === 0) return;
+    if (cands.length === 0) return NO_NOTES;
     const rows = anyRows ? catalogRows(cands, ctx) : undefined;
     let maps: FeatureMap[] | undefined;
-    const user = ctx.userFeatures;
+    // A user vector the models cannot read (wrong length, not numbers) is left out, so
+    // their feature default stands in, and it is counted and named in debug: the model
+    // alone would fill the default with only an anonymous count.
+    let notes: string[] | undefined;
+    const user =
+      userDims && userDims.size > 0
+        ? checkUserVectors(ctx.userFeatures, userDims, ctx.request.features, (f) => {
+            vectors?.count(f);
+            (notes ??= []).push(`user feature "${f.feature}" (${f.source}): ${f.reason}: ${f.detail}; the model's default used`);
+          })
+        : ctx.userFeatures;
     const inputs = (a: number): ScoreInput[] => {
       const out: ScoreInput[] = [];
       if (rows && byRows[a]) {
@@ -90,6 +113,7 @@ export function createRankStage(conf: RankSceneConf, itemReadsOf?: (algoName: st
         c.score = Number.isFinite(s) ? s : 0;
       }
     }
+    return notes ?? NO_NOTES;
   };
 }
 

@@ -21,9 +21,10 @@ interface StageBudget {
   readonly recallMs: number;
   readonly minStageMs: number;
 }
-import { loadFeatures } from '../features/redis-features.js';
+import { loadFeatures } from '../features/feature-stage.js';
 import type { FeatureLoader } from '../features/file-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
+import type { UserVectorFault } from '../features/vector-checks.js';
 import type { RedisClient } from '../store/redis.js';
 
 // 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
@@ -78,7 +79,7 @@ export class ScenePipeline {
   /** Runs recall → filter → rank → sort and returns at most `size` items. */
   async run(ctx: PipelineContext, trace: StageTrace[] | undefined): Promise<Candidate[]> {
     let t = performance.now();
-    const mark = (stage: Stage, input: number, output: number, errors?: string[]): void => {
+    const mark = (stage: Stage, input: number, output: number, errors?: readonly string[]): void => {
       const now = performance.now();
       this.#stageTimers[stage].observe((now - t) / 1000);
       trace?.push({ stage, in: input, out: output, ms: Math.round((now - t) * 1000) / 1000, ...(errors?.length ? { errors } : {}) });
@@ -111,8 +112,10 @@ export class ScenePipeline {
     if (this.#features.length > 0) {
       late = tooLate();
       if (late) return late;
-      ctx = await loadFeatures(this.#features, cands, ctx);
-      mark('features', cands.length, cands.length);
+      const loaded = await loadFeatures(this.#features, cands, ctx);
+      ctx = loaded.ctx;
+      // Stored values left out (a vector that does not parse) are named in the debug trace.
+      mark('features', cands.length, cands.length, loaded.notes);
       if (this.#lateFilters.length > 0) {
         const n = cands.length;
         for (const f of this.#lateFilters) cands = await f(cands, ctx);
@@ -123,14 +126,15 @@ export class ScenePipeline {
     late = tooLate();
     if (late) return late;
     if (this.#rank) {
+      let rankNotes: readonly string[] = [];
       try {
-        await this.#rank(cands, ctx);
+        rankNotes = await this.#rank(cands, ctx);
       } catch (err) {
         // A failed rank serves the fallback list when the scene has one (and the caller is still there).
         if (!this.fallback || ctx.signal.aborted) throw err;
         return this.fallback.serve(ctx, 'rank_failed', trace);
       }
-      mark('rank', cands.length, cands.length);
+      mark('rank', cands.length, cands.length, rankNotes);
     }
     late = tooLate();
     if (late) return late;
@@ -152,6 +156,8 @@ export function compileScenes(
     readonly itemReadsOf?: (algoName: string) => ItemReads | undefined;
     /** FeatureConfs loaders by scene. */
     readonly features?: ReadonlyMap<string, FeatureLoader[]>;
+    /** By algorithm name, the user vectors its feature spec reads (checked before rank). */
+    readonly userDimsOf?: (algoName: string) => ReadonlyMap<string, number> | undefined;
     /** This config generation's Redis clients, for recall sources with a Redis DAO. */
     readonly redis?: (name: string) => RedisClient | undefined;
   },
@@ -186,7 +192,9 @@ export function compileScenes(
       })
       .filter((s): s is Sort => s !== undefined);
     const rankConf = config.RankConf[scene];
-    const rank = rankConf ? createRankStage(rankConf, env.itemReadsOf) : undefined;
+    const { userDimsOf } = env;
+    const vectors = userDimsOf && { dimsOf: userDimsOf, count: (f: UserVectorFault) => metrics.featureDefaults.labels(f.source, f.feature, f.reason).inc() };
+    const rank = rankConf ? createRankStage(rankConf, env.itemReadsOf, vectors) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
     for (const [category, conf] of Object.entries(categories)) {
       const recalls = conf.RecallNames.map((n) => {
