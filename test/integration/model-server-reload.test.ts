@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { createRng } from '../../src/catalog/random.js';
 import { startModelServerProcess } from '../helpers/model-server.js';
-import type { LoggedProcess } from '../helpers/process.js';
+import { continuously, expectRefusedReloads, nextLine } from '../helpers/reload-refusals.js';
 import { TINY_SPEC, tinyModel } from '../helpers/tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-ms-reload-'));
@@ -28,35 +28,15 @@ function replace(file: string, write: (tmp: string) => void): void {
   renameSync(tmp, file);
 }
 
-function nextLine(proc: LoggedProcess, msg: string): Promise<Record<string, unknown>> {
-  const from = proc.lines.length;
-  return proc.waitFor((l) => l.msg === msg && proc.lines.indexOf(l) >= from, 60_000);
-}
-
 /** `loops` clients posting KServe v2 infer requests back to back until stopped; every answer kept. */
 function inferContinuously(base: string, loops: number) {
   const body = JSON.stringify({ inputs: [{ name: 'features', shape: [rows.length, 128], datatype: 'FP32', data: rows.flat() }], outputs: [{ name: 'score' }] });
-  const answers: { loop: number; scores: number[] }[] = [];
-  const errors: string[] = [];
-  let running = true;
-  const loop = async (id: number): Promise<void> => {
-    while (running) {
-      try {
-        const res = await fetch(`${base}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        const json = (await res.json()) as { outputs?: { data: number[] }[]; error?: string };
-        if (res.status !== 200) errors.push(`${res.status} ${json.error ?? ''}`);
-        else answers.push({ loop: id, scores: json.outputs?.[0]?.data ?? [] });
-      } catch (err) {
-        errors.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: loops }, (_, id) => loop(id)));
-  const until = async (count: number): Promise<void> => {
-    const deadline = Date.now() + 60_000;
-    while (answers.length + errors.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  };
-  return { answers, errors, until, stop: () => ((running = false), done) };
+  return continuously(loops, async (loop) => {
+    const res = await fetch(`${base}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const json = (await res.json()) as { outputs?: { data: number[] }[]; error?: string };
+    if (res.status !== 200) throw new Error(`${res.status} ${json.error ?? ''}`);
+    return { loop, scores: json.outputs?.[0]?.data ?? [] };
+  });
 }
 
 const near = (got: readonly number[], want: readonly number[]): boolean => got.length === want.length && got.every((s, i) => Math.abs(s - (want[i] ?? 0)) < 1e-6);
@@ -96,15 +76,7 @@ describe('pairec model-server reloads its model and feature spec on SIGHUP', () 
         }, /not a loadable ONNX model/],
         ['a missing model', () => rmSync(file), /not a loadable ONNX model/],
       ];
-      for (const [what, act, reason] of refusals) {
-        act();
-        const failed = nextLine(server.proc, 'model reload failed; the served model keeps serving');
-        server.proc.proc.kill('SIGHUP');
-        const err = (await failed).err as { message?: string } | undefined;
-        assert.match(err?.message ?? '', reason, what);
-        const before = load.answers.length;
-        await load.until(before + 50);
-      }
+      await expectRefusedReloads(server.proc, load, 'model reload failed; the served model keeps serving', refusals, 50);
       await load.stop();
 
       assert.deepEqual(load.errors, [], 'every request answered 200');

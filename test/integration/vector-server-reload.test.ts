@@ -10,7 +10,7 @@ import { loadCatalog } from '../../src/catalog/load.js';
 import type { CatalogConf } from '../../src/config/schema.js';
 import { silentLogger } from '../helpers/context.js';
 import { startVectorServerProcess } from '../helpers/process.js';
-import type { LoggedProcess } from '../helpers/process.js';
+import { continuously, expectRefusedReloads, nextLine } from '../helpers/reload-refusals.js';
 
 const DIM = 8;
 const K = 5;
@@ -39,12 +39,6 @@ function replace(file: string, content: Buffer | string): void {
   renameSync(tmp, file);
 }
 
-/** The next log line with this message, after those seen so far. */
-function nextLine(proc: LoggedProcess, msg: string): Promise<Record<string, unknown>> {
-  const from = proc.lines.length;
-  return proc.waitFor((l) => l.msg === msg && proc.lines.indexOf(l) >= from, 60_000);
-}
-
 interface Answer {
   readonly loop: number;
   readonly query: number;
@@ -54,33 +48,16 @@ interface Answer {
 /** `loops` clients searching back to back on one gRPC channel until stopped; every answer and error kept. */
 function searchContinuously(port: number, queries: readonly Float32Array[], loops: number) {
   const client = createVectorRetrievalClient(`127.0.0.1:${port}`, {});
-  const answers: Answer[] = [];
-  const errors: string[] = [];
-  let running = true;
   const never = new AbortController().signal;
-  const loop = async (id: number): Promise<void> => {
-    for (let i = id; running; i++) {
-      const query = i % queries.length;
-      try {
-        const reply = await client.search({ k: K, vector: Array.from(queries[query] as Float32Array) }, new Date(Date.now() + 10_000), never);
-        answers.push({ loop: id, query, labels: reply.labels.join(',') });
-      } catch (err) {
-        errors.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: loops }, (_, id) => loop(id)));
-  const until = async (count: number): Promise<void> => {
-    const deadline = Date.now() + 60_000;
-    while (answers.length + errors.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  };
+  const load = continuously(loops, async (loop, i): Promise<Answer> => {
+    const query = i % queries.length;
+    const reply = await client.search({ k: K, vector: Array.from(queries[query] as Float32Array) }, new Date(Date.now() + 10_000), never);
+    return { loop, query, labels: reply.labels.join(',') };
+  });
   return {
-    answers,
-    errors,
-    until,
+    ...load,
     stop: async () => {
-      running = false;
-      await done;
+      await load.stop();
       client.close();
     },
   };
@@ -120,15 +97,7 @@ describe('pairec vector-server reloads its data on SIGHUP', () => {
         ['another dimension', () => replace(file, encodeFvecs(vectors(50, 16, 13), 16)), /16 dimensions, the served index 8/],
         ['missing', () => unlinkSync(file), /ENOENT/],
       ];
-      for (const [what, act, reason] of refusals) {
-        act();
-        const failed = nextLine(server.proc, 'vector reload failed; the served index keeps serving');
-        server.proc.proc.kill('SIGHUP');
-        const err = (await failed).err as { message?: string } | undefined;
-        assert.match(err?.message ?? '', reason, what);
-        const before = load.answers.length;
-        await load.until(before + 100);
-      }
+      await expectRefusedReloads(server.proc, load, 'vector reload failed; the served index keeps serving', refusals, 100);
       await load.stop();
 
       assert.deepEqual(load.errors, [], 'every search answered');
