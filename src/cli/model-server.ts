@@ -23,8 +23,9 @@ function refs(flag: string, text: string): FeatureRef[] {
     });
 }
 
-async function specFrom(file: string | undefined, user: string, item: string): Promise<FeatureSpec> {
-  if (!file) return { User: refs('user', user), Item: refs('item', item) };
+/** The spec given by flags, or undefined when none is (then the default is used if it fits the model). */
+async function specFrom(file: string | undefined, user: string | undefined, item: string | undefined): Promise<FeatureSpec | undefined> {
+  if (!file) return user === undefined && item === undefined ? undefined : { User: refs('user', user ?? ''), Item: refs('item', item ?? '') };
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -43,8 +44,10 @@ export const modelServerCommand: Command = {
   name: 'model-server',
   usage:
     'pairec model-server --model FILE.onnx [--port 8500] [--host 0.0.0.0] [--name NAME] [--token TOKEN]\n' +
-    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]',
-  summary: 'serve an ONNX model over PAI-EAS (EasyRec, TensorFlow, PMML), TF Serving REST and KServe v2 REST',
+    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]\n' +
+    '  Tensor protocols (KServe v2, TF Serving, EAS TensorFlow) take the model\'s own inputs by name;\n' +
+    '  the feature spec only serves EasyRec and PMML (default: embedding:64 ⊕ embedding:64 when it fits).',
+  summary: 'serve any ONNX model over KServe v2 REST, TF Serving REST and PAI-EAS (EasyRec, TensorFlow, PMML)',
   run: async (argv) => {
     const sighup = reloadOnSighup();
     const { values } = parseArgs({
@@ -56,8 +59,8 @@ export const modelServerCommand: Command = {
         name: { type: 'string' },
         token: { type: 'string' },
         features: { type: 'string' },
-        user: { type: 'string', default: 'embedding:64' },
-        item: { type: 'string', default: 'embedding:64' },
+        user: { type: 'string' },
+        item: { type: 'string' },
       },
     });
     if (!values.model) throw new Error('--model FILE.onnx is required');
@@ -73,7 +76,7 @@ export const modelServerCommand: Command = {
       port,
       logger,
     });
-    logger.info({ port: server.port, model: server.model.name, input: server.model.inputName, outputs: server.model.outputNames }, 'listening');
+    logger.info({ port: server.port, model: server.model.name, inputs: server.model.inputs.map((i) => i.name), outputs: server.model.outputNames }, 'listening');
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
       void server.close().then(() => process.exit(0));

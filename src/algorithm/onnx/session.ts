@@ -21,12 +21,13 @@ export function createSession(modelPath: string): Promise<ort.InferenceSession> 
   });
 }
 
-/** The model's inputs as declared (a non-tensor input has type "non-tensor"). */
-export function declaredInputs(session: ort.InferenceSession): DeclaredInput[] {
-  return session.inputMetadata.map((m) =>
-    m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : String(d))) } : { name: m.name, type: 'non-tensor', shape: [] },
-  );
-}
+const declared = (meta: readonly ort.InferenceSession.ValueMetadata[]): DeclaredInput[] =>
+  meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : String(d))) } : { name: m.name, type: 'non-tensor', shape: [] }));
+
+/** The model's inputs as declared (a non-tensor input has type "non-tensor"; a symbolic dimension is a string). */
+export const declaredInputs = (session: ort.InferenceSession): DeclaredInput[] => declared(session.inputMetadata);
+/** The model's outputs, likewise. */
+export const declaredOutputs = (session: ort.InferenceSession): DeclaredInput[] => declared(session.outputMetadata);
 
 /** OutputName, or the model's first output. */
 export function outputNameOf(session: ort.InferenceSession, outputName?: string): string {

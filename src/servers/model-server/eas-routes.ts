@@ -4,7 +4,8 @@ import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
 import type { FeatureSpec } from '../../model/feature-spec.js';
 import { decodePBRequest, encodePBResponse } from '../../model/wire/easyrec.js';
 import { decodeEasTfRequest, encodeEasTfResponse } from '../../model/wire/tensors.js';
-import { ProtocolError, runRows, scoreFeatures, tensorFrom } from './protocols.js';
+import { ProtocolError, runFeeds, scoreFeatures } from './protocols.js';
+import { toFeeds } from './inputs.js';
 import { ServedModel } from './model.js';
 import type { HotSwap } from '../hot-swap.js';
 import type { Served } from './served.js';
@@ -27,7 +28,7 @@ export function registerEasRoutes(app: FastifyInstance, served: HotSwap<Served>,
 }
 
 /** One EAS call to `service`: the model's own name (EasyRec), `_tf` or `_pmml`. */
-async function predict(model: ServedModel, spec: FeatureSpec, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
+async function predict(model: ServedModel, spec: FeatureSpec | undefined, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
   if (service === model.name) {
     let decoded;
     try {
@@ -49,10 +50,14 @@ async function predict(model: ServedModel, spec: FeatureSpec, service: string, b
     } catch (err) {
       throw new ProtocolError(400, `not a PredictRequest: ${(err as Error).message}`);
     }
-    const input = decoded.inputs[model.inputName] ?? Object.values(decoded.inputs)[0];
-    if (!input) throw new ProtocolError(400, 'PredictRequest has no inputs');
-    const { rows, n, width } = tensorFrom(input.values, input.shape, model);
-    const result = await runRows(model, rows, n, width, decoded.outputFilter);
+    // Every input by name; a tensor without a shape is read as rows of the input's declared width.
+    const given = Object.entries(decoded.inputs).map(([name, t]) => {
+      const width = model.input(name)?.shape[1];
+      const shape = t.shape.length > 0 ? t.shape : typeof width === 'number' && width > 0 ? [t.values.length / width, width] : [t.values.length];
+      return { name, values: t.values, shape };
+    });
+    if (given.length === 0) throw new ProtocolError(400, 'PredictRequest has no inputs');
+    const result = await runFeeds(model, toFeeds(model, given), decoded.outputFilter);
     const outputs: Record<string, { shape: number[]; values: Float32Array }> = {};
     for (const [k, t] of Object.entries(result)) outputs[k] = { shape: [...t.shape], values: t.data };
     return reply.type('application/octet-stream').send(Buffer.from(encodeEasTfResponse(outputs)));

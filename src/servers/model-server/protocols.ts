@@ -1,9 +1,8 @@
 import type { FeatureMap } from '../../algorithm/contract.js';
 import { assembleRows, specWidth } from '../../model/feature-spec.js';
 import type { FeatureSpec } from '../../model/feature-spec.js';
-import { flatNumbers } from '../../model/wire/tensors.js';
 import { ServedModel } from './model.js';
-import type { OutputTensor } from './model.js';
+import type { InputTensor, OutputTensor } from './model.js';
 
 /** A client error: answered with its status and message in the protocol's error shape. */
 export class ProtocolError extends Error {
@@ -34,10 +33,12 @@ export function parseJson(body: Buffer): Record<string, unknown> {
 /** Scores feature maps: rows assembled by the spec, exactly as the in-process ONNX type does. */
 export async function scoreFeatures(
   model: ServedModel,
-  spec: FeatureSpec,
+  spec: FeatureSpec | undefined,
   user: FeatureMap | readonly FeatureMap[] | undefined,
   items: readonly FeatureMap[],
 ): Promise<Record<string, OutputTensor>> {
+  // Feature maps become rows only through a spec: without one, only the tensor protocols serve.
+  if (!spec) throw new ProtocolError(400, `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features or --user/--item on a one-input model); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`);
   if (items.length > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} items per request`);
   const width = specWidth(spec);
   const rows = new Float32Array(items.length * width);
@@ -46,11 +47,7 @@ export async function scoreFeatures(
 }
 
 export async function runRows(model: ServedModel, rows: Float32Array, n: number, width: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
-  if (n === 0) {
-    const empty: Record<string, OutputTensor> = {};
-    for (const o of outputs && outputs.length > 0 ? outputs : model.outputNames) empty[o] = { shape: [0, 1], data: new Float32Array(0) };
-    return empty;
-  }
+  if (n === 0) return emptyOutputs(model, outputs);
   try {
     return await model.run(rows, n, width, outputs);
   } catch (err) {
@@ -58,21 +55,23 @@ export async function runRows(model: ServedModel, rows: Float32Array, n: number,
   }
 }
 
-/** A [N, W] float tensor from a protocol's flat or nested data; W must be the model's width when known. */
-export function tensorFrom(data: unknown, shape: readonly number[] | undefined, model: ServedModel): { rows: Float32Array; n: number; width: number } {
-  let values: number[];
+/** Runs named inputs (toFeeds); a run the model refuses (a shape its operators reject) is the client's 400. */
+export async function runFeeds(model: ServedModel, feeds: ReadonlyMap<string, InputTensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
+  if ([...feeds.values()].some((f) => f.data.length === 0)) return emptyOutputs(model, outputs);
   try {
-    values = flatNumbers(data);
+    return await model.runInputs(feeds, outputs);
   } catch (err) {
-    throw new ProtocolError(400, `input data: ${(err as Error).message}`);
+    throw new ProtocolError(400, err instanceof Error ? err.message : String(err));
   }
-  const width = shape && shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : (model.width ?? values.length);
-  const n = shape && shape.length >= 1 ? (shape[0] ?? 0) : width > 0 ? values.length / width : 0;
-  if (!Number.isInteger(n) || n < 0 || n * width !== values.length) {
-    throw new ProtocolError(400, `input has ${values.length} values, which is not shape [${shape?.join(', ') ?? `?, ${width}`}]`);
+}
+
+function emptyOutputs(model: ServedModel, outputs?: readonly string[]): Record<string, OutputTensor> {
+  const empty: Record<string, OutputTensor> = {};
+  for (const o of outputs && outputs.length > 0 ? outputs : model.outputNames) {
+    if (!model.outputNames.includes(o)) throw new ProtocolError(400, `the model has no output "${o}"`);
+    empty[o] = { shape: [0, 1], data: new Float32Array(0) };
   }
-  if (n > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} rows per request`);
-  return { rows: Float32Array.from(values), n, width };
+  return empty;
 }
 
 /** An output as nested rows ([[s], [s], ...] for [N, 1]), the shape TF Serving answers in. */
