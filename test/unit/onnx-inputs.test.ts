@@ -97,8 +97,8 @@ describe('ONNX layout refused at config load', () => {
     }
   };
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['an input the model does not have', { ModelPath: models.three, Inputs: { ...THREE, nope: TWO.item } }, /OnnxConf\.Inputs\["nope"\]: the model has no input "nope"/],
-    ['a model input left unfed', { ModelPath: models.three, Inputs: TWO }, /model input "cat" is not fed/],
+    ['an input the model does not have', { ModelPath: models.three, Inputs: { ...THREE, nope: TWO.item } }, /\$\.AlgoConfs\[\?\(@\.Name=="ranker"\)\]\.OnnxConf\.Inputs\["nope"\]: the model has no input "nope"/],
+    ['a model input left unfed', { ModelPath: models.three, Inputs: TWO }, /OnnxConf\.Inputs: model input "cat" is not fed/],
     ['a width the declared input does not take', { ModelPath: models.three, Inputs: { ...THREE, item: { Item: [{ Name: 'i_emb', Dim: 7 }] } } }, /OnnxConf\.Inputs\["item"\]: the features fill 7 values per row but input "item" takes 8/],
     ['an input type that cannot be fed', { ModelPath: models.double, Inputs: { x: { Item: [{ Name: 'x' }] } } }, /OnnxConf\.Inputs\["x"\]: input "x" takes float64/],
     ['a width only a run shows (symbolic dimensions)', { ModelPath: models.symbolic, Inputs: { ...TWO, user: { User: [{ Name: 'u_emb', Dim: 4 }] } } }, /does not run on the configured layout \("user" float32\[2, 4\], "item" float32\[2, 8\]\)/],

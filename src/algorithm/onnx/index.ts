@@ -9,7 +9,7 @@ import type { OnnxConf } from './config.js';
 import { OnnxAlgorithm } from './onnx.js';
 import { RunLimiter } from './run-limiter.js';
 import { assembleFeeds, pooledRowWidth } from './feeds.js';
-import { planInputs } from './layout.js';
+import { confPath, planInputs } from './layout.js';
 import type { InputPlan } from './layout.js';
 import { MainThreadRunner, createSession, declaredInputs, outputNameOf, scoreFeeds } from './session.js';
 import type { ScoreRunner } from './session.js';
@@ -83,14 +83,15 @@ function probeFeeds(inputs: readonly InputPlan[]): { feeds: ReturnType<typeof as
 async function createRunner(name: string, conf: OnnxConf, path: string): Promise<{ runner: ScoreRunner; inputs: InputPlan[] }> {
   const session = await createSession(path);
   try {
-    const inputs = planInputs(conf, declaredInputs(session));
-    const outputName = outputNameOf(session, conf.OutputName);
+    const base = confPath(name);
+    const inputs = planInputs(conf, declaredInputs(session), base);
+    const outputName = outputNameOf(session, conf.OutputName, base);
     const probe = probeFeeds(inputs);
     try {
       await scoreFeeds(session, outputName, probe.feeds, probe.n);
     } catch (err) {
       const shapes = probe.feeds.map((f) => `"${f.name}" ${f.type}[${f.dims.join(', ')}]`).join(', ');
-      throw new Error(`OnnxConf.Inputs: the model does not run on the configured layout (${shapes}): ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`${base}${conf.Inputs ? '.Inputs' : ''}: the model does not run on the configured layout (${shapes}): ${err instanceof Error ? err.message : String(err)}`);
     }
     if (conf.Mode === 'main') return { runner: new MainThreadRunner(session, outputName), inputs };
     await session.release();

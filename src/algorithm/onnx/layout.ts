@@ -26,8 +26,11 @@ export interface InputPlan {
   readonly dims: readonly number[];
 }
 
-/** A model input and the name the config gives its layout under, for messages. */
-const where = (name: string, legacy: boolean): string => (legacy ? `OnnxConf.Features (input "${name}")` : `OnnxConf.Inputs["${name}"]`);
+/** JSON path of an algorithm's OnnxConf in the config, for messages. */
+export const confPath = (algorithm: string): string => `$.AlgoConfs[?(@.Name==${JSON.stringify(algorithm)})].OnnxConf`;
+
+/** The JSON path of an input's layout in the config, for messages. */
+const where = (base: string, name: string, legacy: boolean): string => (legacy ? `${base}.Features (input "${name}")` : `${base}.Inputs[${JSON.stringify(name)}]`);
 
 /** Feature refs with the schema's defaults (Ajv leaves them out inside a record). */
 const refsOf = (refs: readonly FeatureRef[] | undefined): FeatureRef[] => (refs ?? []).map((r) => ({ Name: r.Name, Dim: r.Dim ?? 1, Default: r.Default ?? 0 }));
@@ -37,20 +40,24 @@ const refsOf = (refs: readonly FeatureRef[] | undefined): FeatureRef[] => (refs 
  * `Features` (with `UserInputName`, its user part on that input and the item part on the
  * other). Returns which inputs must take the user once ([1, W]) whatever the model declares.
  */
-function declaredLayout(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>, model: readonly DeclaredInput[]): { layout: Map<string, OnnxInput>; legacy: boolean } {
+function declaredLayout(
+  conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>,
+  model: readonly DeclaredInput[],
+  base: string,
+): { layout: Map<string, OnnxInput>; legacy: boolean } {
   if (conf.Inputs !== undefined) {
     if (conf.Features !== undefined || conf.InputName !== undefined || conf.UserInputName !== undefined) {
-      throw new Error('OnnxConf.Inputs replaces Features, InputName and UserInputName: set one or the other');
+      throw new Error(`${base}.Inputs replaces Features, InputName and UserInputName: set one or the other`);
     }
     return { layout: new Map(Object.entries(conf.Inputs)), legacy: false };
   }
   const features = conf.Features;
-  if (features === undefined) throw new Error('OnnxConf needs Inputs (each model input by name) or Features (a one-input model)');
+  if (features === undefined) throw new Error(`${base} needs Inputs (each model input by name) or Features (a one-input model)`);
   const names = model.map((m) => m.name);
   const user = conf.UserInputName;
-  if (user !== undefined && !names.includes(user)) throw new Error(`OnnxConf.UserInputName: the model has no input "${user}" (inputs: ${names.join(', ')})`);
+  if (user !== undefined && !names.includes(user)) throw new Error(`${base}.UserInputName: the model has no input "${user}" (inputs: ${names.join(', ')})`);
   const main = conf.InputName ?? names.find((n) => n !== user);
-  if (main === undefined || !names.includes(main)) throw new Error(`OnnxConf.InputName: the model has no input "${String(main)}" (inputs: ${names.join(', ')})`);
+  if (main === undefined || !names.includes(main)) throw new Error(`${base}.InputName: the model has no input "${String(main)}" (inputs: ${names.join(', ')})`);
   if (user === undefined) return { layout: new Map([[main, { User: features.User, Item: features.Item }]]), legacy: true };
   return { layout: new Map([[user, { User: features.User, Item: [] }], [main, { User: [], Item: features.Item }]]), legacy: true };
 }
@@ -60,19 +67,19 @@ function declaredLayout(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName'
  * fed. Throws, naming the config key and the input, when an input is unknown, left unfed,
  * of a type that cannot be fed, or of a declared width the features do not fill.
  */
-export function planInputs(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>, model: readonly DeclaredInput[]): InputPlan[] {
-  const { layout, legacy } = declaredLayout(conf, model);
+export function planInputs(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>, model: readonly DeclaredInput[], base = 'OnnxConf'): InputPlan[] {
+  const { layout, legacy } = declaredLayout(conf, model, base);
   const names = model.map((m) => m.name);
   for (const name of layout.keys()) {
-    if (!names.includes(name)) throw new Error(`${where(name, legacy)}: the model has no input "${name}" (inputs: ${names.join(', ')})`);
+    if (!names.includes(name)) throw new Error(`${where(base, name, legacy)}: the model has no input "${name}" (inputs: ${names.join(', ')})`);
   }
   const plans: InputPlan[] = [];
   for (const declared of model) {
     const entry = layout.get(declared.name);
     if (entry === undefined) {
-      throw new Error(`model input "${declared.name}" is not fed: list it under OnnxConf.Inputs with its features (configured: ${[...layout.keys()].join(', ')})`);
+      throw new Error(`${base}${legacy ? '' : '.Inputs'}: model input "${declared.name}" is not fed: list it under OnnxConf.Inputs with its features (configured: ${[...layout.keys()].join(', ')})`);
     }
-    const at = where(declared.name, legacy);
+    const at = where(base, declared.name, legacy);
     if (declared.type !== 'float32' && declared.type !== 'int64') {
       throw new Error(`${at}: input "${declared.name}" takes ${declared.type}; only float32 and int64 inputs can be fed`);
     }

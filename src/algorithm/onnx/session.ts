@@ -30,10 +30,10 @@ export const declaredInputs = (session: ort.InferenceSession): DeclaredInput[] =
 export const declaredOutputs = (session: ort.InferenceSession): DeclaredInput[] => declared(session.outputMetadata);
 
 /** OutputName, or the model's first output. */
-export function outputNameOf(session: ort.InferenceSession, outputName?: string): string {
+export function outputNameOf(session: ort.InferenceSession, outputName?: string, base = 'OnnxConf'): string {
   const output = outputName ?? session.outputNames[0];
   if (output === undefined || !session.outputNames.includes(output)) {
-    throw new Error(`OnnxConf.OutputName: the model has no output "${String(output)}" (outputs: ${session.outputNames.join(', ')})`);
+    throw new Error(`${base}.OutputName: the model has no output "${String(output)}" (outputs: ${session.outputNames.join(', ')})`);
   }
   return output;
 }
