@@ -45,6 +45,8 @@ export function toTensor(model: ServedModel, input: RequestInput): InputTensor {
   if ((shape[0] ?? 0) > MAX_ROWS) throw new ProtocolError(400, `input "${input.name}": at most ${MAX_ROWS} rows per request`);
   const fits = shape.length === declared.shape.length && declared.shape.every((d, i) => typeof d !== 'number' || d === shape[i]);
   if (!fits) throw new ProtocolError(400, `input "${input.name}" has shape [${shape.join(', ')}], the model takes [${declared.shape.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]`);
+  // Binary FP32 for a float32 input: already the tensor (a copy of its section).
+  if (declared.type === 'float32' && values instanceof Float32Array) return { data: values, shape };
   const data = make(size);
   if (data instanceof BigInt64Array || data instanceof Int32Array) {
     for (let i = 0; i < size; i++) {

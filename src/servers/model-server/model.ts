@@ -3,12 +3,10 @@ import * as ort from 'onnxruntime-node';
 import { createSession, declaredInputs, declaredOutputs } from '../../algorithm/onnx/session.js';
 import type { DeclaredInput } from '../../algorithm/onnx/layout.js';
 
-/** One output tensor of a run, with its shape; values as numbers (float32 for float outputs). */
+/** One output tensor of a run, as float32 (any other element type is converted) with its shape. */
 export interface OutputTensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
-  /** KServe v2 datatype of the model's output (`FP32`, `INT64`, …). */
-  readonly datatype?: string;
 }
 
 /** One input tensor of a request, in the model's element type. */
@@ -78,7 +76,7 @@ export class ServedModel {
       const t = result[name];
       if (!t) throw new Error(`output "${name}" missing`);
       const data = t.data instanceof Float32Array ? t.data.slice() : Float32Array.from(t.data as ArrayLike<number | bigint>, Number);
-      out[name] = { shape: t.dims, data, datatype: v2Type(t.type) };
+      out[name] = { shape: t.dims, data };
       t.dispose();
     }
     return out;

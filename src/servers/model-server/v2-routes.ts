@@ -57,7 +57,8 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
     platform: 'onnxruntime_onnx',
     // As the model declares them; a symbolic dimension is -1.
     inputs: model.inputs.map((i) => ({ name: i.name, datatype: v2Type(i.type), shape: i.shape.map((d) => (typeof d === 'number' ? d : -1)) })),
-    outputs: model.outputs.map((o) => ({ name: o.name, datatype: v2Type(o.type), shape: o.shape.map((d) => (typeof d === 'number' ? d : -1)) })),
+    // Outputs are answered as FP32 whatever their element type (model.ts).
+    outputs: model.outputs.map((o) => ({ name: o.name, datatype: 'FP32', shape: o.shape.map((d) => (typeof d === 'number' ? d : -1)) })),
   });
 
   app.get('/v2/health/live', () => ({ live: true }));
@@ -101,11 +102,11 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
     const head = { model_name: model.name, model_version: '1', ...(typeof msg.id === 'string' ? { id: msg.id } : {}) };
     const entries = Object.entries(result);
     if (!entries.some(([oname]) => wantsBinary(oname))) {
-      return { ...head, outputs: entries.map(([oname, t]) => ({ name: oname, datatype: t.datatype ?? 'FP32', shape: t.shape, data: Array.from(t.data) })) };
+      return { ...head, outputs: entries.map(([oname, t]) => ({ name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) })) };
     }
     const binSections: Buffer[] = [];
     const outputs = entries.map(([oname, t]) => {
-      if (!wantsBinary(oname)) return { name: oname, datatype: t.datatype ?? 'FP32', shape: t.shape, data: Array.from(t.data) };
+      if (!wantsBinary(oname)) return { name: oname, datatype: 'FP32', shape: t.shape, data: Array.from(t.data) };
       const bytes = float32Bytes(t.data);
       binSections.push(bytes);
       return { name: oname, datatype: 'FP32', shape: t.shape, parameters: { binary_data_size: bytes.length } };
