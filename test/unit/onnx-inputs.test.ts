@@ -7,6 +7,7 @@ import { OnnxConfSchema } from '../../src/algorithm/onnx/config.js';
 import type { FeatureMap, ScoreInput } from '../../src/algorithm/contract.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { Engine } from '../../src/engine/engine.js';
+import { createCatalog } from '../../src/catalog/catalog.js';
 import { PairecError } from '../../src/errors.js';
 import { buildDeps, runContext, silentLogger, testMetrics } from '../helpers/context.js';
 import { inputModels } from '../helpers/tiny-input-models.js';
@@ -17,6 +18,8 @@ const vec = (v: readonly number[]): Float32Array => Float32Array.from(v);
 const userOf = (u: number): FeatureMap => ({ u_emb: vec(ref.users[u] ?? []) });
 const itemOf = (i: number): FeatureMap => ({ i_emb: vec(ref.items[i] ?? []), cat: ref.cats[i] ?? 0 });
 const rows = ref.ofUser.map((_, i) => i);
+/** The rows of user 0. */
+const rows0 = (n: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => ref.ofUser[i] === 0);
 
 const TWO = { user: { User: [{ Name: 'u_emb', Dim: 8 }] }, item: { Item: [{ Name: 'i_emb', Dim: 8 }] } };
 const THREE = { ...TWO, cat: { Item: [{ Name: 'cat' }] } };
@@ -65,6 +68,24 @@ describe('ONNX inputs by name', () => {
     const features = { User: TWO.user.User, Item: TWO.item.Item };
     const got = await scoreBothWays(conf({ ModelPath: models.concat, Features: features, UserInputName: 'user' }));
     close(got.perUser, ref.concat, 'per user');
+  });
+
+  it('scores catalog rows (ScoreInput.rows) of a three-input model as numpy does', async () => {
+    const n = ref.items.length;
+    const catalog = createCatalog(
+      { dim: 8, itemIds: ref.items.map((_, i) => `sku-${i}`), itemEmbeddings: Float32Array.from(ref.items.flat()), itemFeatures: ref.cats.map((cat) => ({ cat })), userIds: [], userEmbeddings: new Float32Array(0) },
+      'inputs',
+    );
+    const inputs = { user: TWO.user, item: { Item: [{ Name: 'embedding', Dim: 8 }] }, cat: { Item: [{ Name: 'cat' }] } };
+    const algo = await onnxType.create('m', conf({ ModelPath: models.three, Inputs: inputs }), buildDeps());
+    try {
+      // User 0's rows, in reverse order.
+      const rows = Int32Array.from(rows0(n)).reverse();
+      const out = await algo.run({ items: [], rows: { rows, source: catalog.rowSource }, user: userOf(0) }, runContext());
+      close(out.map((r) => r.score), Array.from(rows, (r) => ref.three[r] ?? NaN), 'catalog rows');
+    } finally {
+      await algo.close();
+    }
   });
 
   it('scores catalog-free items whose features are missing with the declared defaults, and counts none as invalid', async () => {
