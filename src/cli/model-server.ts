@@ -2,8 +2,11 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { createLogger } from '../observability/logger.js';
-import { FeatureSpecSchema } from '../model/feature-spec.js';
-import type { FeatureRef, FeatureSpec } from '../model/feature-spec.js';
+import { Type } from '@sinclair/typebox';
+import { FeatureRefSchema, FeatureSpecSchema } from '../model/feature-spec.js';
+import type { FeatureRef } from '../model/feature-spec.js';
+import { OnnxInputsSchema } from '../algorithm/onnx/config.js';
+import type { ServedSpec } from '../servers/model-server/served.js';
 import { startModelServer } from '../servers/model-server/server.js';
 import type { Command } from './command.js';
 import { intOption } from './int-option.js';
@@ -23,8 +26,19 @@ function refs(flag: string, text: string): FeatureRef[] {
     });
 }
 
+/** A spec file of every input by name, as OnnxConf.Inputs; otherwise a file is a one-input FeatureSpec. */
+const InputsFileSchema = Type.Object({ Inputs: OnnxInputsSchema }, { additionalProperties: false });
+
+function withRefDefaults(input: unknown): void {
+  if (typeof input !== 'object' || input === null) return;
+  for (const key of ['User', 'Item'] as const) {
+    const refs = (input as Record<string, unknown>)[key];
+    if (Array.isArray(refs)) refs.forEach((r, i) => (refs[i] = Value.Default(FeatureRefSchema, r)));
+  }
+}
+
 /** The spec given by flags, or undefined when none is (then the default is used if it fits the model). */
-async function specFrom(file: string | undefined, user: string | undefined, item: string | undefined): Promise<FeatureSpec | undefined> {
+async function specFrom(file: string | undefined, user: string | undefined, item: string | undefined): Promise<ServedSpec | undefined> {
   if (!file) return user === undefined && item === undefined ? undefined : { User: refs('user', user ?? 'embedding:64'), Item: refs('item', item ?? 'embedding:64') };
   let raw: unknown;
   try {
@@ -32,9 +46,13 @@ async function specFrom(file: string | undefined, user: string | undefined, item
   } catch (err) {
     throw new PairecError('ERR_CONFIG_READ', `${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const spec = Value.Default(FeatureSpecSchema, raw);
-  if (!Value.Check(FeatureSpecSchema, spec)) {
-    const first = [...Value.Errors(FeatureSpecSchema, spec)][0];
+  const inputsFile = typeof raw === 'object' && raw !== null && 'Inputs' in raw;
+  const schema = inputsFile ? InputsFileSchema : FeatureSpecSchema;
+  // TypeBox does not fill defaults inside a record: each input's feature refs get theirs here.
+  if (inputsFile) for (const input of Object.values((raw as { Inputs: unknown }).Inputs ?? {})) withRefDefaults(input);
+  const spec = Value.Default(schema, raw);
+  if (!Value.Check(schema, spec)) {
+    const first = [...Value.Errors(schema, spec)][0];
     throw new PairecError('ERR_CONFIG_READ', `${file}: ${first ? `${first.path} ${first.message}` : 'not a feature spec'}`);
   }
   return spec;

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startModelServerProcess } from '../helpers/model-server.js';
 import { inputModels } from '../helpers/tiny-input-models.js';
 
@@ -16,13 +17,21 @@ const demo = JSON.parse(await readFile(new URL('../../../models/demo-mlp.referen
 type Server = Awaited<ReturnType<typeof startModelServerProcess>>;
 const servers: Partial<Record<'concat' | 'three' | 'split', Server>> = {};
 before(async () => {
-  // Three processes started at once, shared by every case.
-  const [concat, three, split] = await Promise.all([
-    startModelServerProcess([], models.concat),
-    startModelServerProcess([], models.three),
-    startModelServerProcess([], new URL('../../../models/demo-mlp-split.onnx', import.meta.url).pathname),
-  ]);
-  Object.assign(servers, { concat, three, split });
+  // EasyRec and PMML requests carry feature maps: a spec in OnnxConf.Inputs' form feeds all three inputs.
+  const spec = join(models.dir, 'three-spec.json');
+  await writeFile(spec, JSON.stringify({ Inputs: { user: { User: [{ Name: 'u_emb', Dim: 8 }] }, item: { Item: [{ Name: 'i_emb', Dim: 8 }] }, cat: { Item: [{ Name: 'cat' }] } } }));
+  // Three processes started at once, shared by every case; each kept as it starts, so one that fails leaves none running.
+  const started = await Promise.allSettled(
+    (
+      [
+        ['concat', [], models.concat],
+        ['three', ['--features', spec], models.three],
+        ['split', [], new URL('../../../models/demo-mlp-split.onnx', import.meta.url).pathname],
+      ] as const
+    ).map(async ([key, args, model]) => (servers[key] = await startModelServerProcess(args, model))),
+  );
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 });
 after(() => {
   for (const s of Object.values(servers)) s.proc.stop('SIGKILL');
@@ -114,6 +123,13 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
     }
   });
 
+  it('PMML feature maps feed all three inputs through an Inputs spec file (user features prefixed user_)', async () => {
+    const rows = ref.items.map((item, i) => ({ user_u_emb: userRows[i], i_emb: item, cat: ref.cats[i] }));
+    const r = await post(`${base('three')}/api/predict/three_pmml`, rows);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    near((r.json as unknown as { score: number }[]).map((x) => x.score), ref.three, 'PMML');
+  });
+
   it('metadata lists the declared inputs with their types; a request missing, adding or misshaping an input is a 400 naming it', async () => {
     const meta = (await (await fetch(`${base('three')}/v2/models/three`)).json()) as { inputs: { name: string; datatype: string; shape: number[] }[] };
     assert.deepEqual(meta.inputs, [
@@ -134,8 +150,8 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
       assert.equal(r.status, 400);
       assert.match(String(r.json.error), message);
     }
-    // EasyRec and PMML need a feature spec, which a three-input model cannot have: a 400 that says so.
-    const pmml = await post(`${base('three')}/api/predict/three_pmml`, [{ x: 1 }]);
+    // Without a spec (none given, and the default does not fit two inputs), EasyRec and PMML answer a 400 that says so.
+    const pmml = await post(`${base('split')}/api/predict/demo-mlp-split_pmml`, [{ x: 1 }]);
     assert.equal(pmml.status, 400);
     assert.match(String(pmml.json.error), /need a feature spec/);
   });

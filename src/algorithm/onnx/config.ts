@@ -18,6 +18,9 @@ export const OnnxInputSchema = Type.Object(
 );
 export type OnnxInput = Static<typeof OnnxInputSchema>;
 
+/** Every model input by name (OnnxConf.Inputs; also a `pairec model-server --features` file's `Inputs`). */
+export const OnnxInputsSchema = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), OnnxInputSchema, { maxProperties: 256 });
+
 /**
  * OnnxConf: an ONNX model run in process by onnxruntime-node. `Features` says how the
  * model's input rows are assembled (user ⊕ item); the same spec drives `pairec
@@ -38,7 +41,7 @@ export const OnnxConfSchema = Type.Object(
      * many as the model has. Checked at build against the model's declared inputs and by
      * a run of that layout, so a layout that does not fit fails the config load.
      */
-    Inputs: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), OnnxInputSchema, { maxProperties: 256 })),
+    Inputs: Type.Optional(OnnxInputsSchema),
     /** With `Features`: the input tensor's name; default: the model's first input. */
     InputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /**

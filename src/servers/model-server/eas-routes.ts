@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
-import type { FeatureSpec } from '../../model/feature-spec.js';
+import type { InputPlan } from '../../algorithm/onnx/layout.js';
 import { decodePBRequest, encodePBResponse } from '../../model/wire/easyrec.js';
 import { decodeEasTfRequest, encodeEasTfResponse } from '../../model/wire/tensors.js';
 import { ProtocolError, runFeeds, scoreFeatures } from './protocols.js';
@@ -23,12 +23,12 @@ export function registerEasRoutes(app: FastifyInstance, served: HotSwap<Served>,
   app.post<{ Params: { service: string } }>('/api/predict/:service', async (req, reply) => {
     auth(req);
     // The call leases the model and spec it started with: a reload never closes them under it.
-    return served.use(({ model, spec }) => predict(model, spec, req.params.service, req.body as Buffer, reply));
+    return served.use(({ model, plans }) => predict(model, plans, req.params.service, req.body as Buffer, reply));
   });
 }
 
 /** One EAS call to `service`: the model's own name (EasyRec), `_tf` or `_pmml`. */
-async function predict(model: ServedModel, spec: FeatureSpec | undefined, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
+async function predict(model: ServedModel, plans: readonly InputPlan[] | undefined, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
   if (service === model.name) {
     let decoded;
     try {
@@ -36,7 +36,7 @@ async function predict(model: ServedModel, spec: FeatureSpec | undefined, servic
     } catch (err) {
       throw new ProtocolError(400, `not a PBRequest: ${(err as Error).message}`);
     }
-    const result = await scoreFeatures(model, spec, decoded.user, decoded.items);
+    const result = await scoreFeatures(model, plans, decoded.user, decoded.items);
     const outputs = Object.keys(result);
     const cols = outputs.map((o) => ServedModel.firstColumn(result[o] as never, decoded.items.length));
     const results: Record<string, { scores: number[] }> = {};
@@ -77,7 +77,7 @@ async function predict(model: ServedModel, spec: FeatureSpec | undefined, servic
       users.push(user);
       items.push(item);
     }
-    const result = await scoreFeatures(model, spec, users, items);
+    const result = await scoreFeatures(model, plans, users, items);
     const first = result[model.outputNames[0] as string];
     const scores = first ? ServedModel.firstColumn(first, items.length) : new Float32Array(0);
     return Array.from(scores, (score) => ({ score }));

@@ -1,6 +1,6 @@
-import type { FeatureMap } from '../../algorithm/contract.js';
-import { assembleRows, specWidth } from '../../model/feature-spec.js';
-import type { FeatureSpec } from '../../model/feature-spec.js';
+import type { FeatureMap, ScoreInput } from '../../algorithm/contract.js';
+import { assembleFeeds, pooledRowWidth } from '../../algorithm/onnx/feeds.js';
+import type { InputPlan } from '../../algorithm/onnx/layout.js';
 import { ServedModel } from './model.js';
 import type { InputTensor, OutputTensor } from './model.js';
 
@@ -30,20 +30,44 @@ export function parseJson(body: Buffer): Record<string, unknown> {
   return msg;
 }
 
-/** Scores feature maps: rows assembled by the spec, exactly as the in-process ONNX type does. */
+/**
+ * Scores feature maps: the model's inputs assembled by the spec's layout, exactly as the
+ * in-process ONNX type does (algorithm/onnx/feeds.ts). Row-aligned users (PMML) with a
+ * broadcast user input are run one user's stretch at a time, and the outputs joined.
+ */
 export async function scoreFeatures(
   model: ServedModel,
-  spec: FeatureSpec | undefined,
+  plans: readonly InputPlan[] | undefined,
   user: FeatureMap | readonly FeatureMap[] | undefined,
   items: readonly FeatureMap[],
 ): Promise<Record<string, OutputTensor>> {
-  // Feature maps become rows only through a spec: without one, only the tensor protocols serve.
-  if (!spec) throw new ProtocolError(400, `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features or --user/--item on a one-input model); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`);
+  // Feature maps become inputs only through a spec: without one, only the tensor protocols serve.
+  if (!plans) throw new ProtocolError(400, `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`);
   if (items.length > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} items per request`);
-  const width = specWidth(spec);
-  const rows = new Float32Array(items.length * width);
-  assembleRows(spec, user, items, rows);
-  return runRows(model, rows, items.length, width);
+  const n = items.length;
+  if (n === 0) return emptyOutputs(model);
+  const input: ScoreInput = Array.isArray(user) ? { users: user as readonly FeatureMap[], items } : { user: user as FeatureMap | undefined, items };
+  const { runs } = assembleFeeds(plans, input, n, new Float32Array(n * pooledRowWidth(plans)));
+  const parts: Record<string, OutputTensor>[] = [];
+  for (const run of runs) parts.push(await runFeeds(model, new Map(run.feeds.map((f) => [f.name, { data: f.data, shape: f.dims }]))));
+  return parts.length === 1 ? (parts[0] as Record<string, OutputTensor>) : joinRows(parts);
+}
+
+/** Outputs of consecutive runs joined along their first dimension. */
+function joinRows(parts: readonly Record<string, OutputTensor>[]): Record<string, OutputTensor> {
+  const out: Record<string, OutputTensor> = {};
+  for (const name of Object.keys(parts[0] ?? {})) {
+    const tensors = parts.map((p) => p[name] as OutputTensor);
+    const data = new Float32Array(tensors.reduce((k, t) => k + t.data.length, 0));
+    let at = 0;
+    for (const t of tensors) {
+      data.set(t.data, at);
+      at += t.data.length;
+    }
+    const [, ...rest] = tensors[0]?.shape ?? [];
+    out[name] = { shape: [tensors.reduce((k, t) => k + (t.shape[0] ?? 0), 0), ...rest], data };
+  }
+  return out;
 }
 
 export async function runRows(model: ServedModel, rows: Float32Array, n: number, width: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {

@@ -1,13 +1,23 @@
 import type { Logger } from 'pino';
 import type { FeatureSpec } from '../../model/feature-spec.js';
-import { specWidth } from '../../model/feature-spec.js';
 import { PairecError } from '../../errors.js';
+import type { OnnxInput } from '../../algorithm/onnx/config.js';
+import { planInputs } from '../../algorithm/onnx/layout.js';
+import type { InputPlan } from '../../algorithm/onnx/layout.js';
 import { ServedModel } from './model.js';
 
-/** The model and the feature spec its EasyRec and PMML rows are assembled with (none: tensors only); loaded, checked and replaced together. */
+/**
+ * How EasyRec and PMML feature maps become the model's inputs: a one-input FeatureSpec
+ * (`{User, Item}`), or every input by name as `OnnxConf.Inputs` (`{"Inputs": {…}}`).
+ */
+export type ServedSpec = FeatureSpec | { readonly Inputs: Readonly<Record<string, OnnxInput>> };
+
+/** The model and the spec its EasyRec and PMML inputs are assembled with (none: tensors only); loaded, checked and replaced together. */
 export interface Served {
   readonly model: ServedModel;
-  readonly spec: FeatureSpec | undefined;
+  readonly spec: ServedSpec | undefined;
+  /** The spec checked against the model: each input and its features (the in-process ONNX type's layout). */
+  readonly plans: readonly InputPlan[] | undefined;
 }
 
 /** The spec used when none is given: the demo's user embedding ⊕ item embedding, 64 each. */
@@ -16,17 +26,14 @@ export const DEFAULT_SPEC: FeatureSpec = {
   Item: [{ Name: 'embedding', Dim: 64, Default: 0 }],
 };
 
-/** Why a spec cannot feed the model (one float32 input of the spec's width), or undefined when it can. */
-function misfit(model: ServedModel, spec: FeatureSpec): string | undefined {
-  const first = model.inputs[0];
-  if (model.inputs.length !== 1 || first === undefined) {
-    return `a feature spec assembles one input, the model takes ${model.inputs.length} (${model.inputs.map((i) => i.name).join(', ')})`;
+/** The spec's layout on the model, or why it cannot feed it. */
+function planOf(model: ServedModel, spec: ServedSpec): { plans: InputPlan[] } | { why: string } {
+  try {
+    const conf = 'Inputs' in spec ? { Inputs: { ...spec.Inputs } } : { Features: spec };
+    return { plans: planInputs(conf, model.inputs, 'spec') };
+  } catch (err) {
+    return { why: err instanceof Error ? err.message : String(err) };
   }
-  if (first.type !== 'float32') return `a feature spec assembles float32 rows, input "${first.name}" takes ${first.type}`;
-  if (model.width !== undefined && specWidth(spec) !== model.width) {
-    return `the feature spec assembles ${specWidth(spec)} values per row, the model takes ${model.width}`;
-  }
-  return undefined;
 }
 
 /**
@@ -38,7 +45,7 @@ function misfit(model: ServedModel, spec: FeatureSpec): string | undefined {
 export async function loadServed(
   modelPath: string,
   name: string | undefined,
-  loadSpec: () => Promise<FeatureSpec | undefined>,
+  loadSpec: () => Promise<ServedSpec | undefined>,
   logger?: Pick<Logger, 'info'>,
 ): Promise<Served> {
   const given = await loadSpec();
@@ -48,15 +55,12 @@ export async function loadServed(
   } catch (err) {
     throw new PairecError('ERR_CONFIG_READ', `${modelPath}: not a loadable ONNX model: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  const planned = planOf(model, given ?? DEFAULT_SPEC);
+  if ('plans' in planned) return { model, spec: given ?? DEFAULT_SPEC, plans: planned.plans };
   if (given !== undefined) {
-    const why = misfit(model, given);
-    if (why !== undefined) {
-      await model.close();
-      throw new PairecError('ERR_CONFIG_READ', `${why}; a model's tensors are served by input name without a spec, which only EasyRec and PMML requests need`);
-    }
-    return { model, spec: given };
+    await model.close();
+    throw new PairecError('ERR_CONFIG_READ', `${planned.why}; a model's tensors are served by input name without a spec, which only EasyRec and PMML requests need`);
   }
-  const why = misfit(model, DEFAULT_SPEC);
-  if (why !== undefined) logger?.info({ model: model.name, reason: why }, 'no feature spec: EasyRec and PMML requests are refused, tensor protocols serve the model by input name');
-  return { model, spec: why === undefined ? DEFAULT_SPEC : undefined };
+  logger?.info({ model: model.name, reason: planned.why }, 'no feature spec: EasyRec and PMML requests are refused, tensor protocols serve the model by input name');
+  return { model, spec: undefined, plans: undefined };
 }

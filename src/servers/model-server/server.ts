@@ -4,13 +4,12 @@ import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import type { Logger } from 'pino';
-import type { FeatureSpec } from '../../model/feature-spec.js';
 import type { ServedModel } from './model.js';
 import { ProtocolError } from './protocols.js';
 import { HotSwap } from '../hot-swap.js';
 import { serialReloads } from '../serial-reload.js';
 import { loadServed } from './served.js';
-import type { Served } from './served.js';
+import type { Served, ServedSpec } from './served.js';
 import { registerEasRoutes } from './eas-routes.js';
 import { registerTensorRoutes } from './v2-routes.js';
 
@@ -24,7 +23,7 @@ export interface ModelServerOptions {
    * Reads the feature spec (EasyRec and PMML requests only): at start, and again at each
    * reload. Undefined: none given; the default one is used when it fits the model.
    */
-  readonly loadSpec: () => Promise<FeatureSpec | undefined>;
+  readonly loadSpec: () => Promise<ServedSpec | undefined>;
   readonly host: string;
   readonly port: number;
   /** EAS token required in `Authorization`; none when undefined. */
