@@ -123,6 +123,7 @@ describe('ONNX layout refused at config load', () => {
     ['a width the declared input does not take', { ModelPath: models.three, Inputs: { ...THREE, item: { Item: [{ Name: 'i_emb', Dim: 7 }] } } }, /OnnxConf\.Inputs\["item"\]: the features fill 7 values per row but input "item" takes 8/],
     ['an input type that cannot be fed', { ModelPath: models.double, Inputs: { x: { Item: [{ Name: 'x' }] } } }, /OnnxConf\.Inputs\["x"\]: input "x" takes float64/],
     ['a width only a run shows (symbolic dimensions)', { ModelPath: models.symbolic, Inputs: { ...TWO, user: { User: [{ Name: 'u_emb', Dim: 4 }] } } }, /does not run on the configured layout \("user" float32\[2, 4\], "item" float32\[2, 8\]\)/],
+    ['Inputs and Features both', { ModelPath: models.concat, Inputs: TWO, Features: { User: [], Item: TWO.item.Item } }, /OnnxConf\.Inputs replaces Features, InputName and UserInputName/],
     // Built before (its one input's width fits), then failed every request.
     ['a one-input Features config on a three-input model', { ModelPath: models.three, Features: { User: [], Item: TWO.item.Item }, InputName: 'item' }, /model input "user" is not fed/],
   ];
