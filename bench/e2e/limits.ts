@@ -2,9 +2,10 @@ import { pino } from 'pino';
 import { loadCatalog, catalogSignature } from '../../src/catalog/load.js';
 import { loadOrBuildIndex } from '../../src/vector/vector-index.js';
 import { signatureOf } from '../../src/algorithm/signature.js';
-import { createSession, modelInfo, rowWidth, scoreRows } from '../../src/algorithm/onnx/session.js';
+import { createSession, declaredInputs, outputNameOf, scoreFeeds } from '../../src/algorithm/onnx/session.js';
+import { planInputs } from '../../src/algorithm/onnx/layout.js';
+import type { Feed } from '../../src/algorithm/onnx/feeds.js';
 import { resolveModelPath } from '../../src/algorithm/onnx/index.js';
-import { partWidths } from '../../src/model/feature-spec.js';
 import type { Config } from '../../src/config/schema.js';
 import { indexSpec, searchEffort } from '../../src/algorithm/ann/config.js';
 import type { AnnConf } from '../../src/algorithm/ann/config.js';
@@ -88,18 +89,19 @@ export async function measureComponents(config: Config, scene: string, modelRows
   }
 
   const session = await createSession(resolveModelPath(onnx.ModelPath));
-  const info = modelInfo(session, onnx.InputName, onnx.OutputName, onnx.UserInputName);
-  // A model that takes the user once (UserInputName) is fed item parts and one user row.
-  const parts = partWidths(onnx.Features);
-  const width = rowWidth(info, parts);
-  const user = info.userInput ? new Float32Array(parts.user).map(() => Math.random() - 0.5) : undefined;
-  const rows = new Float32Array(modelRows * width).map(() => Math.random() - 0.5);
-  for (let i = 0; i < 50; i++) await scoreRows(session, info, rows, modelRows, width, user);
+  const output = outputNameOf(session, onnx.OutputName);
+  // Every input at its configured layout: per-row inputs [modelRows, …], broadcast ones [1, …].
+  const feeds: Feed[] = planInputs(onnx, declaredInputs(session)).map((p) => {
+    const rows = p.perRow ? modelRows : 1;
+    const data = p.type === 'int64' ? new BigInt64Array(rows * p.width) : new Float32Array(rows * p.width).map(() => Math.random() - 0.5);
+    return { name: p.name, type: p.type, data, dims: [rows, ...p.dims] };
+  });
+  for (let i = 0; i < 50; i++) await scoreFeeds(session, output, feeds, modelRows);
   const modelRounds: number[] = [];
   for (let round = 0; round < 5; round++) {
     const n = 200;
     const t0 = cpuUs();
-    for (let i = 0; i < n; i++) await scoreRows(session, info, rows, modelRows, width, user);
+    for (let i = 0; i < n; i++) await scoreFeeds(session, output, feeds, modelRows);
     modelRounds.push((cpuUs() - t0) / n);
   }
   await session.release();

@@ -2,8 +2,11 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { createLogger } from '../observability/logger.js';
-import { FeatureSpecSchema } from '../model/feature-spec.js';
-import type { FeatureRef, FeatureSpec } from '../model/feature-spec.js';
+import { Type } from '@sinclair/typebox';
+import { FeatureRefSchema, FeatureSpecSchema } from '../model/feature-spec.js';
+import type { FeatureRef } from '../model/feature-spec.js';
+import { OnnxInputsSchema } from '../algorithm/onnx/config.js';
+import type { ServedSpec } from '../servers/model-server/served.js';
 import { startModelServer } from '../servers/model-server/server.js';
 import type { Command } from './command.js';
 import { intOption } from './int-option.js';
@@ -23,17 +26,33 @@ function refs(flag: string, text: string): FeatureRef[] {
     });
 }
 
-async function specFrom(file: string | undefined, user: string, item: string): Promise<FeatureSpec> {
-  if (!file) return { User: refs('user', user), Item: refs('item', item) };
+/** A spec file of every input by name, as OnnxConf.Inputs; otherwise a file is a one-input FeatureSpec. */
+const InputsFileSchema = Type.Object({ Inputs: OnnxInputsSchema }, { additionalProperties: false });
+
+function withRefDefaults(input: unknown): void {
+  if (typeof input !== 'object' || input === null) return;
+  for (const key of ['User', 'Item'] as const) {
+    const refs = (input as Record<string, unknown>)[key];
+    if (Array.isArray(refs)) refs.forEach((r, i) => (refs[i] = Value.Default(FeatureRefSchema, r)));
+  }
+}
+
+/** The spec given by flags, or undefined when none is (then the default is used if it fits the model). */
+async function specFrom(file: string | undefined, user: string | undefined, item: string | undefined): Promise<ServedSpec | undefined> {
+  if (!file) return user === undefined && item === undefined ? undefined : { User: refs('user', user ?? 'embedding:64'), Item: refs('item', item ?? 'embedding:64') };
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new PairecError('ERR_CONFIG_READ', `${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const spec = Value.Default(FeatureSpecSchema, raw);
-  if (!Value.Check(FeatureSpecSchema, spec)) {
-    const first = [...Value.Errors(FeatureSpecSchema, spec)][0];
+  const inputsFile = typeof raw === 'object' && raw !== null && 'Inputs' in raw;
+  const schema = inputsFile ? InputsFileSchema : FeatureSpecSchema;
+  // TypeBox does not fill defaults inside a record: each input's feature refs get theirs here.
+  if (inputsFile) for (const input of Object.values((raw as { Inputs: unknown }).Inputs ?? {})) withRefDefaults(input);
+  const spec = Value.Default(schema, raw);
+  if (!Value.Check(schema, spec)) {
+    const first = [...Value.Errors(schema, spec)][0];
     throw new PairecError('ERR_CONFIG_READ', `${file}: ${first ? `${first.path} ${first.message}` : 'not a feature spec'}`);
   }
   return spec;
@@ -43,8 +62,10 @@ export const modelServerCommand: Command = {
   name: 'model-server',
   usage:
     'pairec model-server --model FILE.onnx [--port 8500] [--host 0.0.0.0] [--name NAME] [--token TOKEN]\n' +
-    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]',
-  summary: 'serve an ONNX model over PAI-EAS (EasyRec, TensorFlow, PMML), TF Serving REST and KServe v2 REST',
+    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]\n' +
+    '  Tensor protocols (KServe v2, TF Serving, EAS TensorFlow) take the model\'s own inputs by name;\n' +
+    '  the feature spec only serves EasyRec and PMML (default: embedding:64 ⊕ embedding:64 when it fits).',
+  summary: 'serve any ONNX model over KServe v2 REST, TF Serving REST and PAI-EAS (EasyRec, TensorFlow, PMML)',
   run: async (argv) => {
     const sighup = reloadOnSighup();
     const { values } = parseArgs({
@@ -56,8 +77,8 @@ export const modelServerCommand: Command = {
         name: { type: 'string' },
         token: { type: 'string' },
         features: { type: 'string' },
-        user: { type: 'string', default: 'embedding:64' },
-        item: { type: 'string', default: 'embedding:64' },
+        user: { type: 'string' },
+        item: { type: 'string' },
       },
     });
     if (!values.model) throw new Error('--model FILE.onnx is required');
@@ -73,7 +94,7 @@ export const modelServerCommand: Command = {
       port,
       logger,
     });
-    logger.info({ port: server.port, model: server.model.name, input: server.model.inputName, outputs: server.model.outputNames }, 'listening');
+    logger.info({ port: server.port, model: server.model.name, inputs: server.model.inputs.map((i) => i.name), outputs: server.model.outputNames }, 'listening');
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
       void server.close().then(() => process.exit(0));

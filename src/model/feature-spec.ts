@@ -29,6 +29,9 @@ export const FeatureSpecSchema = Type.Object(
 export type FeatureRef = Static<typeof FeatureRefSchema>;
 export type FeatureSpec = Static<typeof FeatureSpecSchema>;
 
+/** Where rows are assembled: float32 for float inputs; float64 keeps int64 inputs exact up to 2^53. */
+export type RowBuffer = Float32Array | Float64Array;
+
 const width = (refs: readonly FeatureRef[]): number => refs.reduce((n, r) => n + r.Dim, 0);
 
 /** Row width of a spec: the model's input width. */
@@ -41,7 +44,7 @@ export function specWidth(spec: FeatureSpec): number {
  * number array of exactly Dim values fills a vector; anything else is the default and
  * counts as invalid (absent features only count as missing).
  */
-function writeFeature(ref: FeatureRef, v: FeatureInput | readonly number[], out: Float32Array, at: number): number {
+function writeFeature(ref: FeatureRef, v: FeatureInput | readonly number[], out: RowBuffer, at: number): number {
   if (typeof v === 'number' && ref.Dim === 1 && Number.isFinite(v)) {
     out[at] = v;
     return 0;
@@ -54,7 +57,7 @@ function writeFeature(ref: FeatureRef, v: FeatureInput | readonly number[], out:
   return v === undefined || v === null ? 0 : 1;
 }
 
-function writeRefs(refs: readonly FeatureRef[], features: FeatureMap | undefined, out: Float32Array, at: number): number {
+function writeRefs(refs: readonly FeatureRef[], features: FeatureMap | undefined, out: RowBuffer, at: number): number {
   let invalid = 0;
   let pos = at;
   for (const ref of refs) {
@@ -82,7 +85,7 @@ export function assembleRows(
   spec: FeatureSpec,
   user: FeatureMap | readonly FeatureMap[] | undefined,
   items: readonly FeatureMap[] | CatalogRows,
-  out: Float32Array,
+  out: RowBuffer,
 ): number {
   const { user: userWidth, item: itemWidth } = partWidths(spec);
   const rowWidth = userWidth + itemWidth;
@@ -103,16 +106,16 @@ export function assembleRows(
  * the item width per item): for a model that takes the user once and broadcasts it
  * (OnnxConf.UserInputName). Return the unusable values met, as assembleRows.
  */
-export function assembleUserRow(spec: FeatureSpec, user: FeatureMap | undefined, out: Float32Array): number {
+export function assembleUserRow(spec: FeatureSpec, user: FeatureMap | undefined, out: RowBuffer): number {
   return writeRefs(spec.User, user, out, 0);
 }
-export function assembleItemRows(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, out: Float32Array): number {
+export function assembleItemRows(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, out: RowBuffer): number {
   const n = 'source' in items ? items.rows.length : items.length;
   return writeItemParts(spec, items, n, out, width(spec.Item), 0);
 }
 
 /** Item part of each of `n` rows of `rowWidth`, starting at `offset` within the row. */
-function writeItemParts(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, n: number, out: Float32Array, rowWidth: number, offset: number): number {
+function writeItemParts(spec: FeatureSpec, items: readonly FeatureMap[] | CatalogRows, n: number, out: RowBuffer, rowWidth: number, offset: number): number {
   let invalid = 0;
   if (!('source' in items)) {
     for (let i = 0; i < n; i++) invalid += writeRefs(spec.Item, items[i], out, i * rowWidth + offset);

@@ -68,7 +68,7 @@ describe('pairec model-server reloads its model and feature spec on SIGHUP', () 
 
       const refusals: [string, () => void, RegExp][] = [
         // The spec is read again too: one that assembles 96 values cannot feed a 128-wide model.
-        ['a spec of another width', () => replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify({ ...TINY_SPEC, Item: [{ Name: 'embedding', Dim: 32 }] }))), /96 values per row, the model takes 128/],
+        ['a spec of another width', () => replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify({ ...TINY_SPEC, Item: [{ Name: 'embedding', Dim: 32 }] }))), /fill 96 values per row but input "features" takes 128/],
         ['a spec that is not JSON', () => replace(specFile, (tmp) => writeFileSync(tmp, '{"User": [')), /spec\.json/],
         ['a garbage model', () => {
           replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify(TINY_SPEC)));

@@ -59,7 +59,7 @@ describe('ONNX type', () => {
 
   it('fails the build of a user-once model whose user part or item part does not fit its inputs', async () => {
     const wrongUser = { User: [{ Name: 'embedding', Dim: 32, Default: 0 }], Item: features.Item.map((r) => ({ ...r, Default: 0 })) };
-    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user', Features: wrongUser }), buildDeps()), /user part of 32 values/);
+    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user', Features: wrongUser }), buildDeps()), /fill 32 values per row but input "user" takes 64/);
     await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'nope' }), buildDeps()), /no input "nope"/);
     await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp.onnx', UserInputName: 'features' }), buildDeps()), code('ERR_ALGORITHM_BUILD'));
   });

@@ -1,6 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { FeatureSpecSchema } from '../../model/feature-spec.js';
+import { FeatureRefSchema, FeatureSpecSchema } from '../../model/feature-spec.js';
+
+/**
+ * One model input, by name: the user's features (assembled once per request) and the
+ * item's (once per row), in the order listed. An input with item features gets one row
+ * per item, user part first; an input with only user features gets one row, fed as [1, W]
+ * when the model declares its first dimension 1 (the model broadcasts it) and repeated
+ * for every item otherwise (a graph that concatenates it with per-item inputs).
+ */
+export const OnnxInputSchema = Type.Object(
+  {
+    User: Type.Optional(Type.Array(FeatureRefSchema, { maxItems: 1024 })),
+    Item: Type.Optional(Type.Array(FeatureRefSchema, { maxItems: 1024 })),
+  },
+  { additionalProperties: false },
+);
+export type OnnxInput = Static<typeof OnnxInputSchema>;
+
+/** Every model input by name (OnnxConf.Inputs; also a `pairec model-server --features` file's `Inputs`). */
+export const OnnxInputsSchema = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), OnnxInputSchema, { maxProperties: 256 });
 
 /**
  * OnnxConf: an ONNX model run in process by onnxruntime-node. `Features` says how the
@@ -11,8 +30,19 @@ export const OnnxConfSchema = Type.Object(
   {
     /** The .onnx file; relative paths are resolved against the working directory, then the package's folder. */
     ModelPath: Type.String({ minLength: 1, maxLength: 4096 }),
-    Features: FeatureSpecSchema,
-    /** Input tensor name; default: the model's first input. */
+    /**
+     * A model with one input: its rows, user ⊕ item. Kept for configs written before
+     * `Inputs`; with `Inputs` set, leave it out.
+     */
+    Features: Type.Optional(FeatureSpecSchema),
+    /**
+     * Every model input by name, each with its user and item features
+     * (`{"user": {"User": [...]}, "item": {"Item": [...]}}`): float32 and int64 inputs, as
+     * many as the model has. Checked at build against the model's declared inputs and by
+     * a run of that layout, so a layout that does not fit fails the config load.
+     */
+    Inputs: Type.Optional(OnnxInputsSchema),
+    /** With `Features`: the input tensor's name; default: the model's first input. */
     InputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /**
      * A model that takes the user once: its input of this name gets the user part as one

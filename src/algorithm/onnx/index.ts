@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PairecError } from '../../errors.js';
-import { partWidths, specWidth } from '../../model/feature-spec.js';
 import type { AlgorithmTypeDef, BuildDeps } from '../registry.js';
 import { BufferPool } from './buffer-pool.js';
 import { OnnxConfSchema } from './config.js';
 import type { OnnxConf } from './config.js';
 import { OnnxAlgorithm } from './onnx.js';
 import { RunLimiter } from './run-limiter.js';
-import { MainThreadRunner, createSession, modelInfo, rowWidth } from './session.js';
+import { assembleFeeds, pooledRowWidth } from './feeds.js';
+import { confPath, planInputs } from './layout.js';
+import type { InputPlan } from './layout.js';
+import { MainThreadRunner, createSession, declaredInputs, outputNameOf, scoreFeeds } from './session.js';
 import type { ScoreRunner } from './session.js';
 import { WorkerPoolRunner } from './worker-runner.js';
 
@@ -33,8 +35,14 @@ export function resolveModelPath(modelPath: string, cwd = process.cwd()): string
   return existsSync(shipped) ? shipped : local;
 }
 
-/** The item features an ONNX run reads: its feature spec's, nothing else. */
-export const onnxItemFeatures = (conf: Pick<OnnxConf, 'Features'>): readonly string[] => conf.Features.Item.map((r) => r.Name);
+/** The item features an ONNX run reads: those its inputs list, nothing else. */
+export const onnxItemFeatures = (conf: Pick<OnnxConf, 'Features' | 'Inputs'>): readonly string[] => {
+  const refs = conf.Inputs ? Object.values(conf.Inputs).flatMap((i) => i.Item ?? []) : (conf.Features?.Item ?? []);
+  return [...new Set(refs.map((r) => r.Name))];
+};
+
+/** Rows of the build's dummy run: two, so a user input the model cannot broadcast shows. */
+const PROBE_ROWS = 2;
 
 /** MaxQueue outside an engine, where no admission limit is known (tests, tools). */
 export const STANDALONE_MAX_QUEUE = 1024;
@@ -61,21 +69,33 @@ export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): 
   return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
 }
 
-async function createRunner(name: string, conf: OnnxConf, path: string): Promise<ScoreRunner> {
+/**
+ * The dummy run of the declared layout: every input at its declared shape, defaults for
+ * every feature. A model whose graph cannot take the layout (a shape its operators reject,
+ * an output without a value per row) fails here, at build, not on every request.
+ */
+function probeFeeds(inputs: readonly InputPlan[]): { feeds: ReturnType<typeof assembleFeeds>['runs'][number]['feeds']; n: number } {
+  const items = Array.from({ length: PROBE_ROWS }, () => ({}));
+  const { runs } = assembleFeeds(inputs, { items, user: {} }, PROBE_ROWS, new Float32Array(PROBE_ROWS * pooledRowWidth(inputs)));
+  return { feeds: runs[0]?.feeds ?? [], n: PROBE_ROWS };
+}
+
+async function createRunner(name: string, conf: OnnxConf, path: string): Promise<{ runner: ScoreRunner; inputs: InputPlan[] }> {
   const session = await createSession(path);
   try {
-    const info = modelInfo(session, conf.InputName, conf.OutputName, conf.UserInputName);
-    const parts = partWidths(conf.Features);
-    const width = rowWidth(info, parts);
-    if (info.width !== undefined && info.width !== width) {
-      throw new Error(`Features assemble rows of ${width} values but input "${info.inputName}" takes ${info.width}`);
+    const base = confPath(name);
+    const inputs = planInputs(conf, declaredInputs(session), base);
+    const outputName = outputNameOf(session, conf.OutputName, base);
+    const probe = probeFeeds(inputs);
+    try {
+      await scoreFeeds(session, outputName, probe.feeds, probe.n);
+    } catch (err) {
+      const shapes = probe.feeds.map((f) => `"${f.name}" ${f.type}[${f.dims.join(', ')}]`).join(', ');
+      throw new Error(`${base}${conf.Inputs ? '.Inputs' : ''}: the model does not run on the configured layout (${shapes}): ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (info.userInput?.width !== undefined && info.userInput.width !== parts.user) {
-      throw new Error(`Features assemble a user part of ${parts.user} values but input "${info.userInput.name}" takes ${info.userInput.width}`);
-    }
-    if (conf.Mode === 'main') return new MainThreadRunner(session, info);
+    if (conf.Mode === 'main') return { runner: new MainThreadRunner(session, outputName), inputs };
     await session.release();
-    return await WorkerPoolRunner.start(conf.Threads, width, { modelPath: path, inputName: info.inputName, outputName: info.outputName, userInputName: info.userInput?.name }, parts.user);
+    return { runner: await WorkerPoolRunner.start(conf.Threads, { modelPath: path, outputName }, probe), inputs };
   } catch (err) {
     if (conf.Mode === 'main') await session.release().catch(() => undefined);
     throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -96,20 +116,17 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   sizesQueue: true,
   schema: OnnxConfSchema,
   create: async (name, conf, deps) => {
-    const width = specWidth(conf.Features);
-    if (width === 0) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": Features lists no feature`);
     const path = resolveModelPath(conf.ModelPath);
     if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);
-    const runner = await createRunner(name, conf, path);
+    const { runner, inputs } = await createRunner(name, conf, path);
     const counter = deps.metrics.invalidValues.labels(name);
     const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
     const { pools } = deps.metrics;
     const maxQueue = maxQueueOf(name, conf, deps);
     const limiter = new RunLimiter(maxConcurrent, maxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());
-    deps.logger.info({ algorithm: name, model: path, mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0, maxConcurrent, maxQueue }, 'onnx model loaded');
+    deps.logger.info({ algorithm: name, model: path, inputs: inputs.map((i) => `${i.name}:${i.type}[${i.perRow ? 'n' : '1'}, ${i.dims.join(', ')}]`), mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0, maxConcurrent, maxQueue }, 'onnx model loaded');
     return new OnnxAlgorithm(name, {
-      features: conf.Features,
-      broadcastUser: conf.UserInputName !== undefined,
+      inputs,
       runner,
       limiter,
       buffers: new BufferPool(maxConcurrent),

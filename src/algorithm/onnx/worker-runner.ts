@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import type { Feed } from './feeds.js';
 import type { ScoreRunner } from './session.js';
 import type { ScoreTask, WorkerInit } from './worker.js';
 
@@ -16,8 +17,8 @@ export class WorkerPoolRunner implements ScoreRunner {
     this.#pool = pool;
   }
 
-  /** Starts the threads and waits until each has loaded the model. */
-  static async start(threads: number, width: number, init: WorkerInit, userWidth = 0): Promise<WorkerPoolRunner> {
+  /** Starts the threads and waits until each has run `probe` (the build's dummy run). */
+  static async start(threads: number, init: WorkerInit, probe: { feeds: readonly Feed[]; n: number }): Promise<WorkerPoolRunner> {
     const pool = new Piscina<ScoreTask, Float32Array>({
       filename: WORKER.href,
       name: 'score',
@@ -28,8 +29,8 @@ export class WorkerPoolRunner implements ScoreRunner {
     });
     const runner = new WorkerPoolRunner(pool);
     try {
-      // One empty run per thread: a model that fails to load fails the build, not a request.
-      await Promise.all(Array.from({ length: threads }, () => pool.run({ rows: new Float32Array(width), n: 1, width, user: init.userInputName === undefined ? undefined : new Float32Array(userWidth) })));
+      // One run per thread: a model that fails to load fails the build, not a request.
+      await Promise.all(Array.from({ length: threads }, () => pool.run(probe)));
     } catch (err) {
       await runner.close();
       throw err;
@@ -37,11 +38,11 @@ export class WorkerPoolRunner implements ScoreRunner {
     return runner;
   }
 
-  score(rows: Float32Array, n: number, width: number, user?: Float32Array): Promise<Float32Array> {
-    // A copy of just the used rows is moved (not cloned) to the worker: the caller's pooled
-    // buffer is free as soon as this returns, and no unused tail crosses threads.
-    const copy = rows.slice(0, n * width);
-    return this.#pool.run({ rows: copy, n, width, user }, { transferList: [copy.buffer] });
+  score(feeds: readonly Feed[], n: number): Promise<Float32Array> {
+    // A copy of just the used values is moved (not cloned) to the worker: the caller's
+    // pooled buffer is free as soon as this returns, and no unused tail crosses threads.
+    const copies = feeds.map((f) => ({ ...f, data: f.data.slice() }));
+    return this.#pool.run({ feeds: copies, n }, { transferList: copies.map((f) => f.data.buffer as ArrayBuffer) });
   }
 
   close(): Promise<void> {

@@ -1,10 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
-import type { FeatureSpec } from '../../model/feature-spec.js';
+import type { InputPlan } from '../../algorithm/onnx/layout.js';
 import { decodePBRequest, encodePBResponse } from '../../model/wire/easyrec.js';
 import { decodeEasTfRequest, encodeEasTfResponse } from '../../model/wire/tensors.js';
-import { ProtocolError, runRows, scoreFeatures, tensorFrom } from './protocols.js';
+import { ProtocolError, runFeeds, scoreFeatures } from './protocols.js';
+import { toFeeds } from './inputs.js';
 import { ServedModel } from './model.js';
 import type { HotSwap } from '../hot-swap.js';
 import type { Served } from './served.js';
@@ -22,12 +23,12 @@ export function registerEasRoutes(app: FastifyInstance, served: HotSwap<Served>,
   app.post<{ Params: { service: string } }>('/api/predict/:service', async (req, reply) => {
     auth(req);
     // The call leases the model and spec it started with: a reload never closes them under it.
-    return served.use(({ model, spec }) => predict(model, spec, req.params.service, req.body as Buffer, reply));
+    return served.use(({ model, plans }) => predict(model, plans, req.params.service, req.body as Buffer, reply));
   });
 }
 
 /** One EAS call to `service`: the model's own name (EasyRec), `_tf` or `_pmml`. */
-async function predict(model: ServedModel, spec: FeatureSpec, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
+async function predict(model: ServedModel, plans: readonly InputPlan[] | undefined, service: string, body: Buffer, reply: FastifyReply): Promise<unknown> {
   if (service === model.name) {
     let decoded;
     try {
@@ -35,7 +36,7 @@ async function predict(model: ServedModel, spec: FeatureSpec, service: string, b
     } catch (err) {
       throw new ProtocolError(400, `not a PBRequest: ${(err as Error).message}`);
     }
-    const result = await scoreFeatures(model, spec, decoded.user, decoded.items);
+    const result = await scoreFeatures(model, plans, decoded.user, decoded.items);
     const outputs = Object.keys(result);
     const cols = outputs.map((o) => ServedModel.firstColumn(result[o] as never, decoded.items.length));
     const results: Record<string, { scores: number[] }> = {};
@@ -49,10 +50,14 @@ async function predict(model: ServedModel, spec: FeatureSpec, service: string, b
     } catch (err) {
       throw new ProtocolError(400, `not a PredictRequest: ${(err as Error).message}`);
     }
-    const input = decoded.inputs[model.inputName] ?? Object.values(decoded.inputs)[0];
-    if (!input) throw new ProtocolError(400, 'PredictRequest has no inputs');
-    const { rows, n, width } = tensorFrom(input.values, input.shape, model);
-    const result = await runRows(model, rows, n, width, decoded.outputFilter);
+    // Every input by name; a tensor without a shape is read as rows of the input's declared width.
+    const given = Object.entries(decoded.inputs).map(([name, t]) => {
+      const width = model.input(name)?.shape[1];
+      const shape = t.shape.length > 0 ? t.shape : typeof width === 'number' && width > 0 ? [t.values.length / width, width] : [t.values.length];
+      return { name, values: t.values, shape };
+    });
+    if (given.length === 0) throw new ProtocolError(400, 'PredictRequest has no inputs');
+    const result = await runFeeds(model, toFeeds(model, given), decoded.outputFilter);
     const outputs: Record<string, { shape: number[]; values: Float32Array }> = {};
     for (const [k, t] of Object.entries(result)) outputs[k] = { shape: [...t.shape], values: t.data };
     return reply.type('application/octet-stream').send(Buffer.from(encodeEasTfResponse(outputs)));
@@ -72,7 +77,7 @@ async function predict(model: ServedModel, spec: FeatureSpec, service: string, b
       users.push(user);
       items.push(item);
     }
-    const result = await scoreFeatures(model, spec, users, items);
+    const result = await scoreFeatures(model, plans, users, items);
     const first = result[model.outputNames[0] as string];
     const scores = first ? ServedModel.firstColumn(first, items.length) : new Float32Array(0);
     return Array.from(scores, (score) => ({ score }));

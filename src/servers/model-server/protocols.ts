@@ -1,9 +1,8 @@
-import type { FeatureMap } from '../../algorithm/contract.js';
-import { assembleRows, specWidth } from '../../model/feature-spec.js';
-import type { FeatureSpec } from '../../model/feature-spec.js';
-import { flatNumbers } from '../../model/wire/tensors.js';
+import type { FeatureMap, ScoreInput } from '../../algorithm/contract.js';
+import { assembleFeeds, pooledRowWidth } from '../../algorithm/onnx/feeds.js';
+import type { InputPlan } from '../../algorithm/onnx/layout.js';
 import { ServedModel } from './model.js';
-import type { OutputTensor } from './model.js';
+import type { InputTensor, OutputTensor } from './model.js';
 
 /** A client error: answered with its status and message in the protocol's error shape. */
 export class ProtocolError extends Error {
@@ -31,26 +30,48 @@ export function parseJson(body: Buffer): Record<string, unknown> {
   return msg;
 }
 
-/** Scores feature maps: rows assembled by the spec, exactly as the in-process ONNX type does. */
+/**
+ * Scores feature maps: the model's inputs assembled by the spec's layout, exactly as the
+ * in-process ONNX type does (algorithm/onnx/feeds.ts). Row-aligned users (PMML) with a
+ * broadcast user input are run one user's stretch at a time, and the outputs joined.
+ */
 export async function scoreFeatures(
   model: ServedModel,
-  spec: FeatureSpec,
+  plans: readonly InputPlan[] | undefined,
   user: FeatureMap | readonly FeatureMap[] | undefined,
   items: readonly FeatureMap[],
 ): Promise<Record<string, OutputTensor>> {
+  // Feature maps become inputs only through a spec: without one, only the tensor protocols serve.
+  if (!plans) throw new ProtocolError(400, `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`);
   if (items.length > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} items per request`);
-  const width = specWidth(spec);
-  const rows = new Float32Array(items.length * width);
-  assembleRows(spec, user, items, rows);
-  return runRows(model, rows, items.length, width);
+  const n = items.length;
+  if (n === 0) return emptyOutputs(model);
+  const input: ScoreInput = Array.isArray(user) ? { users: user as readonly FeatureMap[], items } : { user: user as FeatureMap | undefined, items };
+  const { runs } = assembleFeeds(plans, input, n, new Float32Array(n * pooledRowWidth(plans)));
+  const parts: Record<string, OutputTensor>[] = [];
+  for (const run of runs) parts.push(await runFeeds(model, new Map(run.feeds.map((f) => [f.name, { data: f.data, shape: f.dims }]))));
+  return parts.length === 1 ? (parts[0] as Record<string, OutputTensor>) : joinRows(parts);
+}
+
+/** Outputs of consecutive runs joined along their first dimension. */
+function joinRows(parts: readonly Record<string, OutputTensor>[]): Record<string, OutputTensor> {
+  const out: Record<string, OutputTensor> = {};
+  for (const name of Object.keys(parts[0] ?? {})) {
+    const tensors = parts.map((p) => p[name] as OutputTensor);
+    const data = new Float32Array(tensors.reduce((k, t) => k + t.data.length, 0));
+    let at = 0;
+    for (const t of tensors) {
+      data.set(t.data, at);
+      at += t.data.length;
+    }
+    const [, ...rest] = tensors[0]?.shape ?? [];
+    out[name] = { shape: [tensors.reduce((k, t) => k + (t.shape[0] ?? 0), 0), ...rest], data };
+  }
+  return out;
 }
 
 export async function runRows(model: ServedModel, rows: Float32Array, n: number, width: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
-  if (n === 0) {
-    const empty: Record<string, OutputTensor> = {};
-    for (const o of outputs && outputs.length > 0 ? outputs : model.outputNames) empty[o] = { shape: [0, 1], data: new Float32Array(0) };
-    return empty;
-  }
+  if (n === 0) return emptyOutputs(model, outputs);
   try {
     return await model.run(rows, n, width, outputs);
   } catch (err) {
@@ -58,21 +79,23 @@ export async function runRows(model: ServedModel, rows: Float32Array, n: number,
   }
 }
 
-/** A [N, W] float tensor from a protocol's flat or nested data; W must be the model's width when known. */
-export function tensorFrom(data: unknown, shape: readonly number[] | undefined, model: ServedModel): { rows: Float32Array; n: number; width: number } {
-  let values: number[];
+/** Runs named inputs (toFeeds); a run the model refuses (a shape its operators reject) is the client's 400. */
+export async function runFeeds(model: ServedModel, feeds: ReadonlyMap<string, InputTensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
+  if ([...feeds.values()].some((f) => f.data.length === 0)) return emptyOutputs(model, outputs);
   try {
-    values = flatNumbers(data);
+    return await model.runInputs(feeds, outputs);
   } catch (err) {
-    throw new ProtocolError(400, `input data: ${(err as Error).message}`);
+    throw new ProtocolError(400, err instanceof Error ? err.message : String(err));
   }
-  const width = shape && shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : (model.width ?? values.length);
-  const n = shape && shape.length >= 1 ? (shape[0] ?? 0) : width > 0 ? values.length / width : 0;
-  if (!Number.isInteger(n) || n < 0 || n * width !== values.length) {
-    throw new ProtocolError(400, `input has ${values.length} values, which is not shape [${shape?.join(', ') ?? `?, ${width}`}]`);
+}
+
+function emptyOutputs(model: ServedModel, outputs?: readonly string[]): Record<string, OutputTensor> {
+  const empty: Record<string, OutputTensor> = {};
+  for (const o of outputs && outputs.length > 0 ? outputs : model.outputNames) {
+    if (!model.outputNames.includes(o)) throw new ProtocolError(400, `the model has no output "${o}"`);
+    empty[o] = { shape: [0, 1], data: new Float32Array(0) };
   }
-  if (n > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} rows per request`);
-  return { rows: Float32Array.from(values), n, width };
+  return empty;
 }
 
 /** An output as nested rows ([[s], [s], ...] for [N, 1]), the shape TF Serving answers in. */

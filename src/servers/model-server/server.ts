@@ -4,14 +4,12 @@ import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import type { Logger } from 'pino';
-import type { FeatureSpec } from '../../model/feature-spec.js';
-import { specWidth } from '../../model/feature-spec.js';
 import type { ServedModel } from './model.js';
 import { ProtocolError } from './protocols.js';
 import { HotSwap } from '../hot-swap.js';
 import { serialReloads } from '../serial-reload.js';
 import { loadServed } from './served.js';
-import type { Served } from './served.js';
+import type { Served, ServedSpec } from './served.js';
 import { registerEasRoutes } from './eas-routes.js';
 import { registerTensorRoutes } from './v2-routes.js';
 
@@ -21,8 +19,11 @@ export interface ModelServerOptions {
   readonly modelPath: string;
   /** Served name (`/v2/models/<name>`, `/api/predict/<name>`); the file's base name by default. */
   readonly name?: string;
-  /** Reads the feature spec: at start, and again at each reload. */
-  readonly loadSpec: () => Promise<FeatureSpec>;
+  /**
+   * Reads the feature spec (EasyRec and PMML requests only): at start, and again at each
+   * reload. Undefined: none given; the default one is used when it fits the model.
+   */
+  readonly loadSpec: () => Promise<ServedSpec | undefined>;
   readonly host: string;
   readonly port: number;
   /** EAS token required in `Authorization`; none when undefined. */
@@ -47,14 +48,21 @@ export interface RunningModelServer {
 
 /**
  * `pairec model-server`: one ONNX model behind PAI-EAS (EasyRec, TensorFlow, PMML), TF
- * Serving REST and KServe v2 REST. Input rows are assembled from features with the same
- * feature spec as the in-process ONNX type, so remote and in-process scores match.
+ * Serving REST and KServe v2 REST. The tensor protocols take the model's own inputs by
+ * name, as Triton does; EasyRec and PMML send feature maps, assembled into rows with the
+ * same feature spec as the in-process ONNX type, so remote and in-process scores match.
  */
 export async function startModelServer(opts: ModelServerOptions): Promise<RunningModelServer> {
   const { logger } = opts;
   const served = new HotSwap<Served>((s) => s.model.close());
-  const describe = ({ model, spec }: Served) => ({ model: model.name, input: model.inputName, width: model.width ?? specWidth(spec), outputs: model.outputNames });
-  const first = await loadServed(opts.modelPath, opts.name, opts.loadSpec);
+  const describe = ({ model, spec }: Served) => ({
+    model: model.name,
+    inputs: model.inputs.map((i) => `${i.name}:${i.type}[${i.shape.join(', ')}]`),
+    width: model.width,
+    outputs: model.outputNames,
+    featureSpec: spec !== undefined,
+  });
+  const first = await loadServed(opts.modelPath, opts.name, opts.loadSpec, logger);
   void served.swap(first);
   const bodyLimit = opts.bodyLimit ?? 64 << 20;
   const app = Fastify({
@@ -91,7 +99,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
     const started = performance.now();
     let next: Served;
     try {
-      next = await loadServed(opts.modelPath, opts.name, opts.loadSpec);
+      next = await loadServed(opts.modelPath, opts.name, opts.loadSpec, logger);
     } catch (err) {
       logger.error({ trigger, err }, 'model reload failed; the served model keeps serving');
       return false;

@@ -1,20 +1,40 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HEADER_LENGTH, float32Bytes, float32From, packBinary, unpackBinary } from '../../model/wire/v2-binary.js';
-import { MAX_ROWS, ProtocolError, nested, parseJson, runRows, tensorFrom } from './protocols.js';
+import { HEADER_LENGTH, float32Bytes, packBinary, unpackBinary } from '../../model/wire/v2-binary.js';
+import { flatNumbers } from '../../model/wire/tensors.js';
+import { ProtocolError, nested, parseJson, runFeeds } from './protocols.js';
+import { v2Type } from './model.js';
 import type { ServedModel } from './model.js';
+import { nestedShape, toFeeds } from './inputs.js';
+import type { RequestInput } from './inputs.js';
 import type { HotSwap } from '../hot-swap.js';
 import type { Served } from './served.js';
 
-/** A [N, W] tensor from a binary section; its size must match the shape. */
-function binaryTensor(bytes: Buffer, shape: readonly number[]): { rows: Float32Array; n: number; width: number } {
-  const n = shape[0] ?? 0;
-  const width = shape.slice(1).reduce((a, b) => a * b, 1);
-  if (bytes.length !== n * width * 4) throw new ProtocolError(400, `binary input of ${bytes.length} bytes is not FP32 [${shape.join(', ')}]`);
-  if (n > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} rows per request`);
-  return { rows: float32From(bytes), n, width };
+/** Binary tensor data by KServe datatype: little-endian, as the binary extension specifies. */
+const BINARY: Record<string, { bytes: number; read: (b: ArrayBuffer) => ArrayLike<number | bigint> }> = {
+  FP32: { bytes: 4, read: (b) => new Float32Array(b) },
+  FP64: { bytes: 8, read: (b) => new Float64Array(b) },
+  INT32: { bytes: 4, read: (b) => new Int32Array(b) },
+  INT64: { bytes: 8, read: (b) => new BigInt64Array(b) },
+};
+
+function binaryValues(name: string, datatype: unknown, bytes: Buffer, shape: readonly number[]): ArrayLike<number | bigint> {
+  const kind = BINARY[String(datatype)];
+  if (!kind) throw new ProtocolError(400, `binary input "${name}": datatype ${String(datatype)} is not one of ${Object.keys(BINARY).join(', ')}`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (bytes.length !== size * kind.bytes) throw new ProtocolError(400, `binary input "${name}" of ${bytes.length} bytes is not ${String(datatype)} [${shape.join(', ')}]`);
+  // A copy: the section may sit at an offset a typed array cannot start at.
+  return kind.read(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
 }
 
-const flatNumbersCount = (row: unknown[]): number => row.flat(Infinity).length;
+/** Numbers of a JSON input's data (flat or nested, row-major). */
+function jsonValues(name: string, data: unknown): number[] {
+  try {
+    return flatNumbers(data);
+  } catch (err) {
+    throw new ProtocolError(400, `input "${name}" data: ${(err as Error).message}`);
+  }
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -35,8 +55,10 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
     name: model.name,
     versions: ['1'],
     platform: 'onnxruntime_onnx',
-    inputs: [{ name: model.inputName, datatype: 'FP32', shape: [-1, model.width ?? -1] }],
-    outputs: model.outputNames.map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
+    // As the model declares them; a symbolic dimension is -1.
+    inputs: model.inputs.map((i) => ({ name: i.name, datatype: v2Type(i.type), shape: i.shape.map((d) => (typeof d === 'number' ? d : -1)) })),
+    // Outputs are answered as FP32 whatever their element type (model.ts).
+    outputs: model.outputs.map((o) => ({ name: o.name, datatype: 'FP32', shape: o.shape.map((d) => (typeof d === 'number' ? d : -1)) })),
   });
 
   app.get('/v2/health/live', () => ({ live: true }));
@@ -60,17 +82,20 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
     }
     const inputs = msg.inputs;
     if (!Array.isArray(inputs) || inputs.length === 0) throw new ProtocolError(400, 'request needs a non-empty "inputs" array');
-    const input = (inputs as unknown[]).find((i) => isObject(i) && i.name === model.inputName) ?? inputs[0];
-    if (!isObject(input)) throw new ProtocolError(400, 'each input must be an object');
-    const shape = input.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-      throw new ProtocolError(400, `input "${String(input.name)}" needs a "shape" of non-negative integers`);
-    }
-    const bin = sections.get(String(input.name));
-    if (bin && input.datatype !== 'FP32') throw new ProtocolError(400, 'binary inputs must be FP32');
-    const { rows, n, width } = bin ? binaryTensor(bin, shape as number[]) : tensorFrom(input.data, shape as number[], model);
+    // Every input by its name, as the model declares them (Triton's way), in any order.
+    const given: RequestInput[] = (inputs as unknown[]).map((input) => {
+      if (!isObject(input) || typeof input.name !== 'string') throw new ProtocolError(400, 'each input must be an object with a "name"');
+      const shape = input.shape;
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+        throw new ProtocolError(400, `input "${input.name}" needs a "shape" of non-negative integers`);
+      }
+      const bin = sections.get(input.name);
+      const values = bin ? binaryValues(input.name, input.datatype, bin, shape as number[]) : jsonValues(input.name, input.data);
+      return { name: input.name, values, shape: shape as number[] };
+    });
+    const feeds = toFeeds(model, given);
     const asked = Array.isArray(msg.outputs) ? (msg.outputs as unknown[]).filter(isObject) : undefined;
-    const result = await runRows(model, rows, n, width, asked?.map((o) => String(o.name)));
+    const result = await runFeeds(model, feeds, asked?.map((o) => String(o.name)));
     const binaryAll = isObject(msg.parameters) && msg.parameters.binary_data_output === true;
     const wantsBinary = (oname: string): boolean =>
       binaryAll || (asked?.some((o) => o.name === oname && isObject(o.parameters) && o.parameters.binary_data === true) ?? false);
@@ -105,17 +130,42 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
   });
 }
 
-/** TF Serving's REST predict: row ("instances") or columnar ("inputs") requests. */
+/** One TF Serving input from nested JSON; a flat list for a model of fixed width W is read as rows of W. */
+function tfInput(model: ServedModel, name: string, data: unknown): RequestInput {
+  const values = jsonValues(name, data);
+  let shape = nestedShape(data);
+  const declared = model.input(name)?.shape;
+  const width = declared?.length === 2 ? declared[1] : undefined;
+  if (shape.length === 1 && typeof width === 'number' && width > 1 && values.length % width === 0) shape = [values.length / width, width];
+  return { name, values, shape };
+}
+
+/**
+ * TF Serving's REST predict: row ("instances") or columnar ("inputs") requests. Named
+ * inputs come as objects (`{"inputs": {"user": …, "item": …}}`, `{"instances": [{"user":
+ * …, "item": …}]}`); a one-input model also takes the bare tensor.
+ */
 async function predict(model: ServedModel, body: Buffer): Promise<unknown> {
   const msg = parseJson(body);
   const row = 'instances' in msg;
-  let data: unknown = row ? msg.instances : msg.inputs;
-  if (isObject(data)) data = data[model.inputName] ?? Object.values(data)[0];
+  const data: unknown = row ? msg.instances : msg.inputs;
   if (data === undefined) throw new ProtocolError(400, 'request needs "instances" or "inputs"');
-  const first: unknown = Array.isArray(data) ? (data as unknown[])[0] : undefined;
-  const shape = Array.isArray(data) && Array.isArray(first) ? [data.length, flatNumbersCount(first)] : undefined;
-  const { rows, n, width } = tensorFrom(data, shape, model);
-  const result = await runRows(model, rows, n, width);
+  let given: RequestInput[];
+  if (row && Array.isArray(data) && data.length > 0 && data.every(isObject)) {
+    // Row format with named inputs: each instance holds one row of every input.
+    const names = Object.keys(data[0] as Record<string, unknown>);
+    given = names.map((name) => {
+      const column = (data as Record<string, unknown>[]).map((inst) => {
+        if (!(name in inst)) throw new ProtocolError(400, `every instance needs input "${name}"`);
+        return inst[name];
+      });
+      return { name, values: jsonValues(name, column), shape: nestedShape(column) };
+    });
+  } else if (isObject(data)) given = Object.entries(data).map(([name, v]) => tfInput(model, name, v));
+  else given = [tfInput(model, model.inputName, data)];
+  const feeds = toFeeds(model, given);
+  const n = given[0]?.shape[0] ?? 0;
+  const result = await runFeeds(model, feeds);
   // TF Serving's shapes: one output is a bare tensor; several are a map (columnar) or
   // one object per row (row format).
   const names = Object.keys(result);
