@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { FeatureSpecSchema } from '../model/feature-spec.js';
+import { OnnxInputsSchema } from '../algorithm/onnx/config.js';
 import type { FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { Config } from '../config/schema.js';
@@ -93,9 +94,24 @@ export function modelFeatureDims(config: Config, registry: AlgorithmRegistry): (
   for (const a of config.AlgoConfs) {
     const def = registry.getType(a.Type);
     const conf: unknown = def && (a as Record<string, unknown>)[def.confKey];
-    const spec: unknown = conf !== null && typeof conf === 'object' ? (conf as Record<string, unknown>).Features : undefined;
-    if (spec === undefined || !Value.Check(FeatureSpecSchema, spec)) continue;
-    byName.set(a.Name, { user: new Map(spec.User.map((r) => [r.Name, r.Dim])), item: new Map(spec.Item.map((r) => [r.Name, r.Dim])) });
+    if (conf === null || typeof conf !== 'object') continue;
+    const { Features: spec, Inputs: inputs } = conf as Record<string, unknown>;
+    const dims = { user: new Map<string, number>(), item: new Map<string, number>() };
+    let found = false;
+    if (spec !== undefined && Value.Check(FeatureSpecSchema, spec)) {
+      found = true;
+      for (const r of spec.User) dims.user.set(r.Name, r.Dim);
+      for (const r of spec.Item) dims.item.set(r.Name, r.Dim);
+    }
+    // An ONNX model fed input by input (OnnxConf.Inputs) reads the features of every input.
+    if (inputs !== undefined && Value.Check(OnnxInputsSchema, inputs)) {
+      found = true;
+      for (const input of Object.values(inputs)) {
+        for (const r of input.User ?? []) dims.user.set(r.Name, r.Dim);
+        for (const r of input.Item ?? []) dims.item.set(r.Name, r.Dim);
+      }
+    }
+    if (found) byName.set(a.Name, dims);
   }
   return (name) => byName.get(name);
 }
