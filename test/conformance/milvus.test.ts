@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { milvusType } from '../../src/algorithm/milvus/index.js';
 import { buildDeps } from '../helpers/context.js';
 import { MilvusDoubleProcess, writeFixture } from '../helpers/milvus-double-process.js';
+import { nearestReference } from './reference.js';
 import { algorithmConformance } from './suite.js';
 
 const fixture = writeFixture(mkdtempSync(join(tmpdir(), 'pairec-milvus-conf-')), 300, 8, 5);
@@ -27,4 +28,5 @@ algorithmConformance({
     { vectors: [v(1), v(2), v(3)], k: 100 },
   ],
   emptyInput: { vectors: [], k: 10 },
+  expected: nearestReference({ ids: fixture.ids, vectors: fixture.vectors }, { metric: 'ip', minRecall: 0.9 }),
 });

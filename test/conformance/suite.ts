@@ -2,7 +2,8 @@
  * The conformance suite every algorithm type passes. A type's test file calls
  * `algorithmConformance` with a valid conf and sample inputs; the suite checks the
  * contract the engine relies on: typed output of the right shape, abort and close
- * semantics, determinism under concurrency, and a strict config schema.
+ * semantics, determinism under concurrency, a strict config schema, and (for retrieval)
+ * the same neighbours and scores as brute force over the corpus.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,9 +21,15 @@ export interface ConformanceCase<K extends AlgorithmKind> {
   /** Inputs to run; the first must be non-empty. */
   readonly inputs: readonly KindInput<K>[];
   readonly emptyInput: KindInput<K>;
+  /**
+   * The known answer for an input (a retrieval type: brute force over its corpus, see
+   * reference.ts). Required for retrieval: a shape check alone passes an index that
+   * returns no neighbours.
+   */
+  readonly expected?: ShapeCheck<K>;
 }
 
-type ShapeCheck<K extends AlgorithmKind> = (input: KindInput<K>, output: AlgorithmKinds[K]['output']) => void;
+export type ShapeCheck<K extends AlgorithmKind> = (input: KindInput<K>, output: AlgorithmKinds[K]['output']) => void;
 
 const SHAPES: { [K in AlgorithmKind]: ShapeCheck<K> } = {
   score: (input, output) => {
@@ -78,6 +85,19 @@ export function algorithmConformance<K extends AlgorithmKind>(c: ConformanceCase
       const algo = await build();
       for (const input of c.inputs) shape(input, await algo.run(input, runContext()));
       await algo.close();
+    });
+
+    it('answers every sample input as the known reference does', async () => {
+      assert.ok(c.expected || def.kind !== 'retrieval', 'a retrieval type is compared with a known answer');
+      const algo = await build();
+      try {
+        for (const input of c.inputs) {
+          const out = await algo.run(input, runContext());
+          c.expected?.(input, out);
+        }
+      } finally {
+        await algo.close();
+      }
     });
 
     it('handles an empty input', async () => {

@@ -78,11 +78,17 @@ export class LoggedProcess {
   }
 }
 
-/** Starts `pairec vector-server` and resolves once it serves, with its ports. */
+/** Starts `pairec vector-server` and resolves once it serves, with its ports; stops it if it never does. */
 export async function startVectorServerProcess(args: readonly string[]): Promise<{ proc: LoggedProcess; port: number; metricsPort: number | undefined }> {
   const proc = new LoggedProcess(['vector-server', '--host', '127.0.0.1', ...args]);
-  const listening = await proc.waitFor((l) => l.msg === 'listening');
-  await proc.waitFor((l) => l.msg === 'serving');
-  const mp = listening.metricsPort;
-  return { proc, port: Number(listening.port), metricsPort: typeof mp === 'number' ? mp : undefined };
+  try {
+    const listening = await proc.waitFor((l) => l.msg === 'listening');
+    await proc.waitFor((l) => l.msg === 'serving');
+    const mp = listening.metricsPort;
+    return { proc, port: Number(listening.port), metricsPort: typeof mp === 'number' ? mp : undefined };
+  } catch (err) {
+    // A server that never came up is still stopped: the caller has nothing to clean up.
+    await proc.stop('SIGKILL');
+    throw err;
+  }
 }

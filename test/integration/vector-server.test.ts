@@ -112,11 +112,12 @@ describe('pairec vector-server', () => {
     assert.match(text, /pairec_vector_server_requests_total\{code="INVALID_ARGUMENT"\} [1-9]/);
   });
 
-  it('loads .fvecs (labels are row numbers), caches the built index, and shuts down cleanly', async () => {
+  it('loads .fvecs (labels are row numbers), caches the built index, and shuts down cleanly', async (t) => {
     const fvecs = join(dir, 'items.fvecs');
     const data = vectors(500, 16, 5);
     writeFileSync(fvecs, encodeFvecs(data, 16));
     const first = await startVectorServerProcess(['--data', fvecs, '--index', 'hnsw', '--port', '0', '--metrics-port', 'none']);
+    t.after(() => first.proc.stop('SIGKILL'));
     assert.ok(first.proc.lines.some((l) => l.msg === 'vector index built'));
     const algo = await faissType.create('f', { ServerAddress: `127.0.0.1:${first.port}`, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps());
     const q = data.slice(7 * 16, 8 * 16);
@@ -127,6 +128,7 @@ describe('pairec vector-server', () => {
     assert.ok(first.proc.lines.some((l) => l.msg === 'stopped'));
 
     const second = await startVectorServerProcess(['--data', fvecs, '--index', 'hnsw', '--port', '0', '--metrics-port', 'none']);
+    t.after(() => second.proc.stop('SIGKILL'));
     assert.ok(second.proc.lines.some((l) => l.msg === 'vector index loaded from cache'), 'a restart does not rebuild');
     assert.ok(!second.proc.lines.some((l) => l.msg === 'vector index built'));
     await second.proc.stop('SIGTERM');
