@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { demoCatalogData, generateDemo } from '../../src/catalog/demo.js';
 import { ServerProcess } from './server-process.js';
 
 /**
@@ -19,13 +20,30 @@ export interface FaultServerOptions {
   readonly optimization?: Record<string, unknown>;
 }
 
+const DEMO = { Items: 500, Users: 50, Dim: 8, Clusters: 5, Categories: 4, Seed: 3 } as const;
+
+/**
+ * The ids the fallback list must serve for a page of `size`: the demo catalog's most
+ * popular items, worked out here from the raw demo data rather than by the engine.
+ */
+export function expectedFallbackIds(size: number): string[] {
+  const data = demoCatalogData(
+    generateDemo({ items: DEMO.Items, users: DEMO.Users, dim: DEMO.Dim, clusters: DEMO.Clusters, categories: DEMO.Categories, seed: DEMO.Seed }),
+  );
+  const pop = (row: number): number => {
+    const v = data.itemFeatures[row]?.popularity;
+    return typeof v === 'number' ? v : 0;
+  };
+  return data.itemIds.map((_, row) => row).sort((a, b) => pop(b) - pop(a)).slice(0, size).map((row) => data.itemIds[row] ?? '');
+}
+
 export function faultConfig(url: string, opts: FaultServerOptions = {}): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'pairec-faults-'));
   const scene = (fallback: boolean): Record<string, unknown> => ({
     default: { RecallNames: ['hot'], ...(fallback ? { FallbackConfig: { Size: 50 } } : {}) },
   });
   return {
-    CatalogConf: { Source: 'demo', Demo: { Items: 500, Users: 50, Dim: 8, Clusters: 5, Categories: 4, Seed: 3 }, CacheDir: join(dir, 'cache') },
+    CatalogConf: { Source: 'demo', Demo: DEMO, CacheDir: join(dir, 'cache') },
     AlgoConfs: [
       {
         Name: 'ranker',
@@ -63,6 +81,18 @@ export interface Answer {
   readonly ms: number;
   /** Items served from the fallback list. */
   readonly fallback: boolean;
+  /** The page's item ids and retrieve ids, in order (empty for an error). */
+  readonly items: readonly { readonly item_id: string; readonly retrieve_id: string }[];
+}
+
+function pageItems(status: number, text: string): Answer['items'] {
+  if (status !== 200) return [];
+  try {
+    const body = JSON.parse(text) as { items?: { item_id: string; retrieve_id: string }[] };
+    return (body.items ?? []).map((i) => ({ item_id: i.item_id, retrieve_id: i.retrieve_id }));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -82,9 +112,9 @@ export async function offerLoad(
       const res = await pool.request({ path: '/api/recommend', method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) });
       const text = await res.body.text();
       const ms = performance.now() - t0;
-      return { status: res.statusCode, ms, fallback: text.includes('"retrieve_id":"fallback"') };
+      return { status: res.statusCode, ms, fallback: text.includes('"retrieve_id":"fallback"'), items: pageItems(res.statusCode, text) };
     } catch {
-      return { status: 0, ms: performance.now() - t0, fallback: false };
+      return { status: 0, ms: performance.now() - t0, fallback: false, items: [] };
     }
   };
   const start = performance.now();
