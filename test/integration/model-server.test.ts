@@ -21,6 +21,13 @@ async function direct(): Promise<number[]> {
   return Array.from(out.score?.data as Float32Array);
 }
 
+/** Same count, then every value within 1e-6 of onnxruntime's own. */
+function assertScores(got: readonly number[], want: readonly number[], what: string): void {
+  assert.equal(got.length, want.length, `${what}: one score per row`);
+  assert.equal(want.length, rows.length);
+  got.forEach((s, i) => assert.ok(Math.abs(s - (want[i] ?? Number.NaN)) < 1e-6, `${what}: row ${i} scores ${s}, onnxruntime ${want[i]}`));
+}
+
 const post = async (path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
   const res = await fetch(`${server.base}${path}`, { method: 'POST', headers, body });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -47,14 +54,17 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     const outputs = json.outputs as { name: string; datatype: string; shape: number[]; data: number[] }[];
     assert.equal(outputs.length, 1);
     assert.deepEqual({ name: outputs[0]?.name, datatype: outputs[0]?.datatype, shape: outputs[0]?.shape }, { name: 'score', datatype: 'FP32', shape: [2, 1] });
-    const want = await direct();
-    outputs[0]?.data.forEach((s, i) => assert.ok(Math.abs(s - (want[i] ?? 0)) < 1e-6));
+    assertScores(outputs[0]?.data ?? [], await direct(), 'KServe JSON');
   });
 
   it('KServe v2: nested (row-major) data is accepted too', async () => {
     const { status, json } = await post('/v2/models/tiny/infer', JSON.stringify({ inputs: [{ name: 'features', shape: [2, 128], datatype: 'FP32', data: rows }] }));
     assert.equal(status, 200);
-    assert.equal((json.outputs as unknown[]).length, 2, 'every output when none is asked for');
+    const outputs = json.outputs as { name: string; shape: number[]; data: number[] }[];
+    assert.equal(outputs.length, 2, 'every output when none is asked for');
+    const score = outputs.find((o) => o.name === 'score');
+    assert.deepEqual(score?.shape, [2, 1]);
+    assertScores(score?.data ?? [], await direct(), 'KServe nested');
   });
 
   it('KServe v2 binary tensor data: raw float32 in, raw float32 out; sizes that do not add up are a 400', async () => {
@@ -71,9 +81,9 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     const len = Number(res.headers.get('inference-header-content-length'));
     const meta = JSON.parse(reply.subarray(0, len).toString('utf8')) as { outputs: { name: string; parameters: { binary_data_size: number } }[] };
     assert.equal(meta.outputs[0]?.parameters.binary_data_size, 8);
+    assert.equal(reply.length, len + 8, 'the header, then 2 float32 scores');
     const scores = new Float32Array(reply.buffer.slice(reply.byteOffset + len, reply.byteOffset + len + 8));
-    const want = await direct();
-    scores.forEach((s, i) => assert.ok(Math.abs(s - (want[i] ?? 0)) < 1e-6));
+    assertScores(Array.from(scores), await direct(), 'KServe binary');
     assert.equal((await send(body.subarray(0, body.length - 4), Buffer.byteLength(head))).status, 400);
     assert.equal((await send(body, body.length + 1)).status, 400);
   });
@@ -83,10 +93,17 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     const r1 = await post('/v1/models/tiny:predict', JSON.stringify({ signature_name: 'serving_default', instances: rows }));
     assert.equal(r1.status, 200);
     const p = r1.json.predictions as { score: number[] }[];
-    p.forEach((row, i) => assert.ok(Math.abs((row.score[0] ?? 0) - (want[i] ?? 0)) < 1e-6));
+    assert.ok(Array.isArray(p), 'predictions is a list');
+    assert.equal(p.length, rows.length, 'one prediction per instance');
+    p.forEach((row) => assert.equal(row.score.length, 1, 'one score per instance'));
+    assertScores(p.map((row) => row.score[0] ?? Number.NaN), want, 'TF Serving instances');
     const r2 = await post('/v1/models/tiny:predict', JSON.stringify({ inputs: { features: rows } }));
+    assert.equal(r2.status, 200);
     const o = r2.json.outputs as { score: number[][] };
-    o.score.forEach((row, i) => assert.ok(Math.abs((row[0] ?? 0) - (want[i] ?? 0)) < 1e-6));
+    assert.ok(Array.isArray(o.score), 'outputs.score is a list');
+    assert.equal(o.score.length, rows.length, 'one row of outputs per input row');
+    o.score.forEach((row) => assert.equal(row.length, 1, 'one score per row'));
+    assertScores(o.score.map((row) => row[0] ?? Number.NaN), want, 'TF Serving inputs');
   });
 
   it('answers mistakes with the protocol error shape and keeps serving', async () => {
