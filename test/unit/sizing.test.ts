@@ -49,14 +49,23 @@ describe('runtime sizing', () => {
     assert.equal(planSizing({ heapMb: '300' }, 100, machine(2, 2 ** 40)).heapMb, 300);
   });
 
-  it('property: the heaps of all processes stay inside the memory limit, workers ≥ 1', () => {
+  it('many CPUs, little memory: 32 CPUs under a 1 GiB limit do not get 32 heaps of 64 MB (2 GiB)', () => {
+    const p = planSizing({}, 100, machine(32, 2 ** 30, 64));
+    assert.ok(p.heapMb !== undefined, 'a memory limit sizes the heaps');
+    assert.ok(p.heapMb * p.workers <= 1024, `${p.workers} workers × ${p.heapMb} MB exceed the 1024 MB limit`);
+  });
+
+  it('property: with a memory limit, the heaps of all processes stay inside it, in every case; workers ≥ 1', () => {
     fc.assert(
       fc.property(fc.double({ min: 0.1, max: 64, noNaN: true }), fc.integer({ min: 512, max: 65536 }), fc.integer({ min: 10, max: 10000 }), (cpus, mb, gc) => {
         const p = planSizing({}, gc, machine(cpus, mb * 2 ** 20, 64));
         assert.ok(p.workers >= 1 && p.workers <= 64);
         assert.ok(p.semiSpaceMb >= 1 && p.semiSpaceMb <= 256);
-        if ((p.heapMb ?? 0) > 64) assert.ok((p.heapMb ?? 0) * p.workers <= mb);
+        // No case is left out: the 64 MB floor of a heap must not add up past the limit.
+        assert.ok(p.heapMb !== undefined && p.heapMb >= 1, 'a memory limit sizes the heaps');
+        assert.ok(p.heapMb * p.workers <= mb, `${p.workers} workers × ${p.heapMb} MB > ${mb} MB (cpus ${cpus})`);
       }),
+      { examples: [[32, 1024, 100]] },
     );
   });
 });
