@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { smallConfig } from '../helpers/config.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import type { LogLine } from '../helpers/server-process.js';
-import { RedisServer, haveRedis } from '../helpers/redis.js';
+import { RedisServer } from '../helpers/redis.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 
 // Secrets the config holds; none may reach the log, whatever happens.
 const EAS_TOKEN = 'eas-canary-4f1d9b0c2a7e';
@@ -23,7 +24,7 @@ function writeConfig(config: unknown): void {
   renameSync(`${configPath}.tmp`, configPath);
 }
 
-describe('logs: one line per recommend request, no secrets', { skip: !(await haveRedis()) && 'redis-server is not installed' }, () => {
+describe('logs: one line per recommend request, no secrets', { skip: await skipUnlessInstalled('redis') }, () => {
   let server: ServerProcess;
   let redis: RedisServer;
   let backend: Server;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lightMetricsConfig } from '../helpers/metrics-config.js';
 import { freePort } from '../helpers/ports.js';
-import { PrometheusServer, havePrometheus } from '../helpers/prometheus.js';
+import { PrometheusServer } from '../helpers/prometheus.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import type { PromRule, PromSample } from '../helpers/prometheus.js';
 import { ServerProcess } from '../helpers/server-process.js';
 
@@ -36,7 +37,7 @@ function innerQuery(rule: PromRule): string {
 const byAlgorithm = (samples: readonly PromSample[]): Map<string, number> =>
   new Map(samples.map((s) => [`${s.metric.algorithm_name ?? ''}/${s.metric.status ?? ''}`, Number(s.value[1])]));
 
-const skip = !(await havePrometheus()) && 'prometheus is not installed (.ci/run installs it)';
+const skip = await skipUnlessInstalled('prometheus');
 
 describe('live Prometheus scraping a pairec server', { skip, timeout: 60_000 }, () => {
   let dir: string;

@@ -9,11 +9,12 @@ import type { RecallConf } from '../../src/config/schema.js';
 import type { RecommendRequest } from '../../src/pipeline/context.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
 import { freePort } from '../helpers/ports.js';
-import { RedisServer, haveRedis } from '../helpers/redis.js';
+import { RedisServer } from '../helpers/redis.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { stageContext } from '../helpers/pipeline.js';
 
-const skip = !(await haveRedis()) && 'redis-server is not installed (.ci/run installs it)';
+const skip = await skipUnlessInstalled('redis');
 
 const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest => ({
   requestId: 'r', uid, size: 20, sceneId, category: 'default', features, debug: true,

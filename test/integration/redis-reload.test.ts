@@ -6,12 +6,13 @@ import { recommend } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { LookupAlgorithm } from '../../src/algorithm/lookup/lookup.js';
 import { PairecError } from '../../src/errors.js';
-import { RedisServer, haveRedis } from '../helpers/redis.js';
+import { RedisServer } from '../helpers/redis.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { probeType } from '../helpers/probe-type.js';
 import type { ProbeLog } from '../helpers/probe-type.js';
 
-const skip = !(await haveRedis()) && 'redis-server is not installed (.ci/run installs it)';
+const skip = await skipUnlessInstalled('redis');
 
 /** A config on the given RedisConfs: `main` holds the users' lists and the exposures. */
 function config(redis: Record<string, { Port: number; ReadTimeout?: number }>, extra: Record<string, unknown> = {}, count = 10): Record<string, unknown> {

@@ -7,12 +7,13 @@ import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { encodeFloat32LE } from '../../src/features/vector-value.js';
 import type { RecommendRequest } from '../../src/pipeline/context.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
-import { RedisServer, haveRedis } from '../helpers/redis.js';
+import { RedisServer } from '../helpers/redis.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { rowRecorderType } from '../helpers/row-recorder.js';
 import type { RowLog } from '../helpers/row-recorder.js';
 
-const skip = !(await haveRedis()) && 'redis-server is not installed (.ci/run installs it)';
+const skip = await skipUnlessInstalled('redis');
 
 const ITEMS = 20;
 /** Item k's three vectors, stored comma-separated, space-separated and packed. */

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ServerProcess } from '../helpers/server-process.js';
-import { RedisServer, haveRedis } from '../helpers/redis.js';
+import { RedisServer } from '../helpers/redis.js';
+import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { TIMEOUT_MS, assertFeatureRanking, recommend, redisConfig } from '../helpers/redis-config.js';
 
-const skip = !(await haveRedis()) && 'redis-server is not installed (.ci/run installs it)';
+const skip = await skipUnlessInstalled('redis');
 
 describe('Redis exposures and features (real redis-server)', { skip }, () => {
   let redis: RedisServer;
