@@ -75,6 +75,19 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     return Number(line?.split(' ').pop() ?? 0);
   };
   const scrape = async (): Promise<string> => (await fetch(`${server.url}/metrics`)).text();
+  let nextId = 0;
+  /**
+   * A recommend request with its own request_id, and the pid of the process that answered
+   * it: the one whose request-log line carries that id (a worker's lines carry its pid).
+   */
+  const recommendFrom = async (body: Record<string, unknown>, timeoutMs = 5000): Promise<Answer & { pid: number }> => {
+    const id = `cluster-${process.pid}-${++nextId}`;
+    const answer = await send(server.port, 'POST', '/api/recommend', { ...body, request_id: id }, timeoutMs);
+    const line = await server.waitFor((l) => l.msg === 'recommend' && l.request_id === id, 10_000);
+    const pid = Number(line.pid);
+    assert.ok(Number.isInteger(pid) && pid !== server.proc.pid, `request ${id} was answered by a worker, not the primary (pid ${pid})`);
+    return { ...answer, pid };
+  };
 
   it('starts two serving processes and is ready only when both are', () => {
     const started = server.since(0, (l) => l.msg === 'cluster started');
@@ -98,19 +111,29 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     assert.equal(shown.length, 10);
     const cb = await post(server.port, '/api/callback', { uid, scene_id: 'default_scene', item_list: shown.map((item_id) => ({ item_id })) });
     assert.equal(cb.status, 200);
-    // Each request on a new connection: the primary spreads them over both processes.
-    for (let i = 0; i < 8; i++) {
-      const again = await post(server.port, '/api/recommend', { uid, size: 10 });
+    // Each request on a new connection: the primary spreads them over both processes. Only
+    // one of them took the callback; both must filter, so both must be seen answering.
+    const served = new Set<number>();
+    for (let i = 0; i < 20 && (i < 8 || served.size < 2); i++) {
+      const again = await recommendFrom({ uid, size: 10 });
       assert.equal(again.status, 200);
-      for (const id of itemIds(again.json)) assert.ok(!shown.includes(id), `item ${id} came back after its exposure`);
+      served.add(again.pid);
+      for (const id of itemIds(again.json)) assert.ok(!shown.includes(id), `item ${id} came back after its exposure (process ${again.pid})`);
     }
+    assert.deepEqual([...served].sort(), livePids().sort(), 'both serving processes answered, and filtered');
   });
 
   it('/metrics counts the requests of every process', async () => {
     const count = async (): Promise<number> => metric(await scrape(), 'pairec_request_duration_seconds_count', 'route="/api/recommend",scene="default_scene",code="2xx"');
     const before = await count();
     const n = 12;
-    for (let i = 0; i < n; i++) assert.equal((await post(server.port, '/api/recommend', { uid: String(i + 1) })).status, 200);
+    const served = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const a = await recommendFrom({ uid: String(i + 1) });
+      assert.equal(a.status, 200);
+      served.set(a.pid, (served.get(a.pid) ?? 0) + 1);
+    }
+    assert.equal(served.size, 2, `the ${n} requests were answered by both processes: ${JSON.stringify([...served])}`);
     await sleep(METRICS_CACHE_MS + 100); // past the cached aggregate
     assert.equal((await count()) - before, n);
   });
@@ -138,11 +161,13 @@ describe('cluster: one serving process per worker slot behind one port', () => {
       }
     });
     const from = server.lines.length;
-    const answers = Array.from({ length: 6 }, () => send(server.port, 'GET', '/health', undefined, 8000).then((a) => a.status, (err: Error) => err.message));
+    const answers = Array.from({ length: 6 }, (_, i) => recommendFrom({ uid: String(i + 1) }, 8000).then((a) => [a.status, a.pid] as const, (err: Error) => [err.message, 0] as const));
     await sleep(500);
     process.kill(victim, 'SIGKILL');
     const t0 = Date.now();
-    assert.deepEqual(await Promise.all(answers), [200, 200, 200, 200, 200, 200]);
+    const got = await Promise.all(answers);
+    assert.deepEqual(got.map(([status]) => status), [200, 200, 200, 200, 200, 200]);
+    for (const [, pid] of got) assert.notEqual(pid, victim, 'answered by a live process, not the stopped one');
     t.diagnostic(`handoff race: all 6 answered ${Date.now() - t0} ms after the kill`);
     assert.ok(Date.now() - t0 < 5000);
     await server.waitFor((l) => typeof l.pid === 'number' && l.pid !== server.proc.pid && l.pid !== victim && server.lines.indexOf(l) >= from, 60_000);
