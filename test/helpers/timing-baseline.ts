@@ -39,7 +39,7 @@ export class TimingBaseline {
 
   private constructor(before: number, options: BaselineOptions) {
     this.#before = before;
-    this.#floorMs = options.floorMs ?? 25;
+    this.#floorMs = options.floorMs ?? 50;
     this.#factor = options.factor ?? 4;
     this.#maxSlackMs = options.maxSlackMs;
   }
