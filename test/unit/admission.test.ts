@@ -80,6 +80,8 @@ describe('admission control', () => {
   });
 
   it('the sampler sees a stall of the event loop, and forgets it on the next tick', async (t) => {
+    // At most 75 ms of slack: a sampler that did not forget still reads the 100 ms stall.
+    const base = await TimingBaseline.measure({ maxSlackMs: 75 });
     const lag = new LoopLagSampler(10).start();
     await new Promise((r) => setTimeout(r, 30));
     const end = performance.now() + 100;
@@ -91,7 +93,8 @@ describe('admission control', () => {
     lag.stop();
     t.diagnostic(`stall of 100 ms measured as ${seen.toFixed(1)} ms; ${later.toFixed(1)} ms two ticks later`);
     assert.ok(seen >= 80, `the stall is seen (${seen} ms)`);
-    assert.ok(later < 50, `and forgotten (${later} ms)`);
+    // Forgotten: what it reads now is no more than this run's own timer lateness allows.
+    await base.assertWithin(later, 0, 'and forgotten: the lag read two ticks later');
   });
 
   it('property: the in-flight count returns to 0 whatever mix of finished, aborted, invalid and shed requests', async () => {
