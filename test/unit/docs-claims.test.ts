@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { ROOT } from '../../tools/gen-reference.js';
 import { metricRows } from '../../tools/reference/metrics-table.js';
@@ -71,5 +74,26 @@ describe('docs match the code', () => {
     const claim = /`ListenConf` \(except ([^)]*)\)[^.]*read at start only/.exec(read('docs/configuration.md').replace(/\s+/g, ' '));
     assert.ok(claim, 'configuration.md says which ListenConf keys are read at start');
     for (const key of perRequest) assert.match(claim[1] ?? '', new RegExp(`\`${key}\``), `ListenConf.${key} is read per request (it follows reloads) but documented as read at start`);
+  });
+
+  it("the first log line running.md names is the one `pairec serve` writes first", async (t) => {
+    const named = /The first log line of `pairec serve` is `([^`]+)`/.exec(read('docs/operations/running.md').replace(/\s+/g, ' '))?.[1];
+    assert.ok(named, 'running.md names the first log line');
+    // A port in use stops `serve` right after its first lines, before any process is forked.
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    t.after(() => busy.close());
+    const port = (busy.address() as AddressInfo).port;
+    const stdout = await new Promise<string>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--config', join(ROOT, 'examples/default.json'), '--host', '127.0.0.1', '--port', String(port)],
+        { env: { ...process.env, PAIREC_WORKERS: '2' }, timeout: 60_000 },
+        (_err, out) => resolve(out),
+      );
+      t.after(() => child.kill('SIGKILL'));
+    });
+    const first = JSON.parse(stdout.split('\n')[0] ?? '{}') as { msg?: string };
+    assert.equal(first.msg, named);
   });
 });
