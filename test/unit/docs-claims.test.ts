@@ -43,6 +43,25 @@ describe('docs match the code', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it("monitoring.md's metric tables give each metric the type and label names its definition has", () => {
+    const defined = new Map(metricRows(ROOT).map((m) => [m.name, m]));
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const row of read('docs/operations/monitoring.md').matchAll(/^\| `(pairec_[a-z0-9_]+)` \| (\w*) \| (.*?) \| /gm)) {
+      const metric = defined.get(row[1] ?? '');
+      if (!metric) continue;
+      checked++;
+      // Label names are the backticked words outside parentheses (those hold label values).
+      let cellText = (row[3] ?? '').replace(/\\\|/g, ' ');
+      while (/\([^()]*\)/.test(cellText)) cellText = cellText.replace(/\([^()]*\)/g, '');
+      const labels = [...cellText.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? '').sort();
+      if (row[2] !== metric.type) wrong.push(`${metric.name}: type ${row[2] ?? ''}, defined ${metric.type}`);
+      if (labels.join(',') !== [...metric.labels].sort().join(',')) wrong.push(`${metric.name}: labels ${labels.join(',')}, defined ${[...metric.labels].sort().join(',')}`);
+    }
+    assert.ok(checked > 20, `only ${String(checked)} rows checked`);
+    assert.deepEqual(wrong, []);
+  });
+
   it("every /ready status the code answers is documented (api.md and running.md's probes)", () => {
     const probes = read('src/server/routes/probes.ts');
     const handler = probes.slice(probes.indexOf("app.get('/ready'"), probes.indexOf("app.get('/metrics'"));
