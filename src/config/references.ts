@@ -88,6 +88,9 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
           problems.push(problem(`$.SceneConfs.${scene}.${category}.RecallNames[${i}]`, `no recall named "${n}" in RecallConfs`));
         }
       });
+      if (conf.BackfillRecall !== undefined && !recalls.has(conf.BackfillRecall)) {
+        problems.push(problem(`$.SceneConfs.${scene}.${category}.BackfillRecall`, `no recall named "${conf.BackfillRecall}" in RecallConfs`));
+      }
     }
   }
   const sceneKey = (block: string, scene: string): boolean => {
