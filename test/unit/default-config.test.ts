@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
@@ -28,7 +29,7 @@ describe('the shipped default config: cold start', () => {
   const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/recommend', payload });
 
   before(async () => {
-    const config = JSON.parse(readFileSync('examples/default.json', 'utf8')) as { CatalogConf: { Demo: Record<string, number>; CacheDir: string } };
+    const config = JSON.parse(readFileSync(fileURLToPath(new URL('../../../examples/default.json', import.meta.url)), 'utf8')) as { CatalogConf: { Demo: Record<string, number>; CacheDir: string } };
     config.CatalogConf.Demo = { ...config.CatalogConf.Demo, Items: 3000, Users: 200, Clusters: 30 };
     config.CatalogConf.CacheDir = cache;
     await engine.reload(config as unknown as Record<string, unknown>);
