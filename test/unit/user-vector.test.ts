@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { PairecError } from '../../src/errors.js';
 import { MAX_FEATURE_VECTOR, parseRecommendBody } from '../../src/server/request.js';
 import { NoUserVector, userVectorPlan, vectorOf } from '../../src/pipeline/recall/user-vector.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
+import type { Algorithm, RunRequest } from '../../src/algorithm/contract.js';
 import type { RecommendRequest } from '../../src/pipeline/context.js';
 import { recommendRequest } from '../helpers/request.js';
 import { silentLogger } from '../helpers/context.js';
@@ -31,11 +33,13 @@ function config(): Record<string, unknown> {
       { Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: K, AlgoName: 'exact' },
       { Name: 'request_only', RecallType: 'VectorRecall', RecallCount: K, AlgoName: 'exact', UserEmbedding: { From: 'request', Field: 'user_vec' } },
       { Name: 'hot_recall', RecallType: 'UserGlobalHotRecall', RecallCount: 100 },
+      { Name: 'custom_recall', RecallType: 'VectorRecall', RecallCount: 3, AlgoName: 'echo' },
     ],
     SceneConfs: {
       default_scene: { default: { RecallNames: ['vector_recall'], BackfillRecall: 'hot_recall' } },
       bare_scene: { default: { RecallNames: ['vector_recall'] } },
       fallback_scene: { default: { RecallNames: ['request_only'], FallbackConfig: { Size: 50 } } },
+      custom_scene: { default: { RecallNames: ['custom_recall'] } },
     },
     performance: { request_timeout_ms: 5000 },
   };
@@ -84,7 +88,21 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
     return hit?.value ?? 0;
   };
 
+  /** A custom retrieval algorithm: answers three fixed items and keeps what its run saw of the request. */
+  const seen: (RunRequest | undefined)[] = [];
+  const echo: Algorithm<'retrieval'> = {
+    name: 'echo',
+    type: 'ECHO',
+    kind: 'retrieval',
+    run: (input, ctx) => {
+      seen.push(ctx.request);
+      return Promise.resolve(input.vectors.map(() => ({ ids: ['1', '2', '3'], scores: Float32Array.of(3, 2, 1) })));
+    },
+    close: () => Promise.resolve(),
+  };
+
   before(async () => {
+    engine.registerAlgorithm(echo);
     await engine.reload(config());
     const c = engine.current()?.catalog;
     assert.ok(c);
@@ -92,16 +110,31 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
   });
   after(() => engine.close());
 
-  it('a uid no store knows, with a request vector: exactly the brute-force top-k', async () => {
-    for (const seed of [1, 2, 3]) {
-      const q = randomVector(seed);
-      const { items } = await recommend(engine, body({ uid: `stranger-${seed}`, features: { embedding: q } }));
-      assert.deepEqual(
-        items.map((i) => i.itemId),
-        bruteForce(catalog, Float32Array.from(q), K),
-      );
-      assert.ok(items.every((i) => i.retrieveId === 'vector_recall'));
-    }
+  it('property: a uid no store knows, with a request vector, gets exactly the brute-force top-k', async () => {
+    const vector = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: DIM, maxLength: DIM });
+    await fc.assert(
+      fc.asyncProperty(vector, fc.stringMatching(/^[a-z0-9-]{1,20}$/), async (q, uid) => {
+        fc.pre(catalog.userIndex(uid) === undefined && q.some((x) => Math.abs(x) > 1e-3));
+        const { items } = await recommend(engine, body({ uid, features: { embedding: q } }));
+        assert.deepEqual(
+          items.map((i) => i.itemId),
+          bruteForce(catalog, Float32Array.from(q), K),
+        );
+        assert.ok(items.every((i) => i.retrieveId === 'vector_recall'));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a page the vector fills only partly is topped up with popular items it does not already hold', async () => {
+    const q = randomVector(21);
+    const { items } = await recommend(engine, body({ uid: 'stranger', size: K + 15, features: { embedding: q } }));
+    const top = bruteForce(catalog, Float32Array.from(q), K);
+    assert.deepEqual(items.slice(0, K).map((i) => i.itemId), top);
+    const rest = items.slice(K);
+    assert.ok(rest.every((i) => i.retrieveId === 'hot_recall'));
+    assert.deepEqual(rest.map((i) => i.itemId), popular(catalog, 100).filter((id) => !top.includes(id)).slice(0, 15));
+    assert.equal(new Set(items.map((i) => i.itemId)).size, K + 15);
   });
 
   it('a catalog user without a request vector gets its catalog vector; a request vector wins over it', async () => {
@@ -145,6 +178,15 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
     const q = randomVector(4);
     const withField = await recommend(engine, body({ uid, scene_id: 'fallback_scene', features: { user_vec: q } }));
     assert.deepEqual(withField.items.map((i) => i.itemId), bruteForce(catalog, Float32Array.from(q), K));
+  });
+
+  it('a custom algorithm reaches the request: uid and features, the vector among them', async () => {
+    seen.length = 0;
+    const { items } = await recommend(engine, body({ uid: 'custom-user', scene_id: 'custom_scene', features: { embedding: [1, 2, 3], city: 'x' } }));
+    assert.deepEqual(items.map((i) => i.itemId).slice(0, 3), ['1', '2', '3']);
+    assert.equal(seen[0]?.uid, 'custom-user');
+    assert.equal(seen[0]?.features.city, 'x');
+    assert.deepEqual(Array.from(seen[0]?.features.embedding as Float32Array), [1, 2, 3]);
   });
 
   it('a request vector of the wrong length is a 400 naming the field', async () => {
