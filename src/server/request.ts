@@ -66,7 +66,12 @@ function requestFeatures(features: NonNullable<RecommendBody['features']>): Requ
     const v = features[k];
     if (!Array.isArray(v)) continue;
     out ??= { ...features } as Record<string, RequestFeatures[string]>;
-    out[k] = Float32Array.from(v);
+    const vector = Float32Array.from(v);
+    // JSON numbers beyond float32's range (1e39) would become Infinity and poison a search.
+    for (const x of vector) {
+      if (!Number.isFinite(x)) throw new PairecError('ERR_INVALID_FIELD', `features.${k} holds a number beyond float32 range`, { path: `features.${k}` });
+    }
+    out[k] = vector;
   }
   return out ?? (features as RequestFeatures);
 }

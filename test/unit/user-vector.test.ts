@@ -213,7 +213,7 @@ describe('request features as number arrays', () => {
   });
 
   it('are bounded: longer than MAX_FEATURE_VECTOR, or not all numbers, is a 400 naming the field', () => {
-    for (const v of [new Array<number>(MAX_FEATURE_VECTOR + 1).fill(0), [1, 'x'], []]) {
+    for (const v of [new Array<number>(MAX_FEATURE_VECTOR + 1).fill(0), [1, 'x'], [], [0.5, 1e39]]) {
       assert.throws(
         () => parseRecommendBody({ uid: 'u', features: { embedding: v } }, 100),
         (e: unknown) => e instanceof PairecError && e.status === 400 && e.path === 'features.embedding',
