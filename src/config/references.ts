@@ -70,6 +70,10 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       return;
     }
     if (info.usesCatalog) needsCatalog = true;
+    if (r.UserEmbedding !== undefined && r.RecallType !== 'VectorRecall') {
+      problems.push(problem(`$.RecallConfs[${i}].UserEmbedding`, `${r.RecallType} takes no UserEmbedding (VectorRecall does)`));
+    }
+    if (r.UserEmbedding?.From === 'catalog') needsCatalog = true;
     if (info.algorithmKind) needKind(`$.RecallConfs[${i}].AlgoName`, r.AlgoName, info.algorithmKind);
     else if (r.AlgoName !== undefined) problems.push(problem(`$.RecallConfs[${i}].AlgoName`, `${r.RecallType} takes no algorithm`));
   });

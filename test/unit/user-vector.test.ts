@@ -9,7 +9,9 @@ import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { PairecError } from '../../src/errors.js';
+import { ConfigError, PairecError } from '../../src/errors.js';
+import { parseConfig } from '../../src/config/validate.js';
+import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { MAX_FEATURE_VECTOR, parseRecommendBody } from '../../src/server/request.js';
 import { NoUserVector, userVectorPlan, vectorOf } from '../../src/pipeline/recall/user-vector.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
@@ -199,6 +201,35 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
       return true;
     });
     await assert.rejects(recommend(engine, body({ uid: 'x', features: { embedding: 'not a vector' } })), (e: unknown) => e instanceof PairecError && e.path === 'features.embedding' && e.status === 400);
+  });
+});
+
+describe('VectorRecall config', () => {
+  const vocab = builtinVocabulary(createDefaultRegistry());
+  const remoteOnly = (recall: Record<string, unknown>) => ({
+    AlgoConfs: [{ Name: 'faiss', Type: 'FAISS', VectorConf: { ServerAddress: '127.0.0.1:9000' } }],
+    RecallConfs: [{ Name: 'v', RecallType: 'VectorRecall', AlgoName: 'faiss', ...recall }],
+    SceneConfs: { s: { default: { RecallNames: ['v'] } } },
+  });
+  const problems = (raw: unknown): string[] => {
+    try {
+      parseConfig(raw, vocab);
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.problems.map((p) => `${p.path ?? ''}: ${p.message}`);
+    }
+  };
+
+  it('a remote index searched with the request vector needs no catalog; From "catalog" does', () => {
+    assert.deepEqual(problems(remoteOnly({ UserEmbedding: { Dim: 32 } })), []);
+    assert.match(problems(remoteOnly({ UserEmbedding: { From: 'catalog' } })).join(), /\$\.CatalogConf: required/);
+  });
+
+  it('UserEmbedding on another recall type is refused with its path', () => {
+    const raw = remoteOnly({});
+    raw.RecallConfs.push({ Name: 'hot', RecallType: 'UserGlobalHotRecall', UserEmbedding: { From: 'request' } } as never);
+    assert.match(problems(raw).join(), /\$\.RecallConfs\[1\]\.UserEmbedding: UserGlobalHotRecall takes no UserEmbedding/);
   });
 });
 

@@ -13,7 +13,9 @@ import { userVectorPlan } from './user-vector.js';
 export const vectorRecall: RecallTypeDef = {
   type: 'VectorRecall',
   algorithmKind: 'retrieval',
-  usesCatalog: true,
+  // The embedded ANN needs the catalog (it says so itself); FAISS or Milvus searched with
+  // the request's or a feature store's vector do not.
+  usesCatalog: false,
   create: (conf, env) => {
     const algoName = conf.AlgoName ?? '';
     const plan = userVectorPlan(conf.Name, algoName, conf.UserEmbedding, env.catalog, env.userVectors ?? {});
