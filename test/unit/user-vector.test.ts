@@ -156,7 +156,7 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
     assert.deepEqual(items.map((i) => i.itemId), popular(catalog, K));
     assert.ok(items.every((i) => i.retrieveId === 'hot_recall'));
     const recall = trace?.find((t) => t.stage === 'recall');
-    assert.match(recall?.errors?.join(' ') ?? '', /vector_recall: no_user_vector: .*no user vector/);
+    assert.match(recall?.errors?.join(' ') ?? '', /vector_recall: no_user_vector: no user vector \(tried request features\.embedding, catalog user row\)/);
     const backfill = trace?.find((t) => t.stage === 'backfill');
     assert.equal(backfill?.out, K);
     assert.match(backfill?.errors?.join(' ') ?? '', /size not enough: 0 of 20 items; 20 back-filled from hot_recall/);
@@ -272,15 +272,15 @@ describe('userVectorPlan', () => {
   });
 
   it('a demo catalog searched through FAISS is not asked for the user: its vectors are synthetic', () => {
-    const plan = userVectorPlan('r', 'faiss', { Field: 'embedding', Dim: 2 }, demo(), { algorithmType: () => 'FAISS', demoCatalog: true });
+    const plan = userVectorPlan('faiss', { Field: 'embedding', Dim: 2 }, demo(), { algorithmType: () => 'FAISS', demoCatalog: true });
     assert.throws(() => plan.find(ctx('known')), NoUserVector);
     assert.deepEqual(Array.from(plan.find(ctx('known', { embedding: [1, 2] })) as Float32Array), [1, 2]);
-    const explicit = userVectorPlan('r', 'faiss', { From: 'catalog', Field: 'embedding' }, demo(), { algorithmType: () => 'FAISS', demoCatalog: true });
+    const explicit = userVectorPlan('faiss', { From: 'catalog', Field: 'embedding' }, demo(), { algorithmType: () => 'FAISS', demoCatalog: true });
     assert.deepEqual(Array.from(explicit.find(ctx('known')) as Float32Array), [9, 9]);
   });
 
   it('falls through request → catalog → loaded user features, and checks the stored width', async () => {
-    const plan = userVectorPlan('r', 'ann', undefined, demo(), {
+    const plan = userVectorPlan('ann', undefined, demo(), {
       algorithmType: () => 'ANN',
       userLoaders: [loader({ wrong: { embedding: '1,2,3' } }), loader({ stored: { embedding: '0.5, 0.25' }, wrong: { embedding: '3 4' } })],
     });

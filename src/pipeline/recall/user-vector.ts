@@ -10,8 +10,8 @@ import type { PipelineContext } from '../context.js';
  * PairecError: it is an expected outcome for a new user, not a fault.
  */
 export class NoUserVector extends Error {
-  constructor(recallName: string, tried: string) {
-    super(`${recallName}: no user vector (${tried})`);
+  constructor(tried: string) {
+    super(`no user vector (tried ${tried})`);
     this.name = 'NoUserVector';
   }
 }
@@ -58,7 +58,6 @@ export function vectorOf(v: unknown): Float32Array | undefined {
  * holds other items), or a catalog of another width than the index.
  */
 export function userVectorPlan(
-  recallName: string,
   algoName: string,
   conf: UserEmbeddingConf | undefined,
   catalog: Catalog | undefined,
@@ -82,7 +81,7 @@ export function userVectorPlan(
     .filter((s) => s !== '')
     .join(', ');
   // One instance per source: an Error's stack per request would show for cold-user traffic.
-  const none = new NoUserVector(recallName, tried || 'no source configured');
+  const none = new NoUserVector(tried || 'no source');
 
   const fromRequest = (ctx: PipelineContext): Float32Array | undefined => {
     const v = ctx.request.features[field];

@@ -18,7 +18,7 @@ export const vectorRecall: RecallTypeDef = {
   usesCatalog: false,
   create: (conf, env) => {
     const algoName = conf.AlgoName ?? '';
-    const plan = userVectorPlan(conf.Name, algoName, conf.UserEmbedding, env.catalog, env.userVectors ?? {});
+    const plan = userVectorPlan(algoName, conf.UserEmbedding, env.catalog, env.userVectors ?? {});
     return {
       name: conf.Name,
       recall: async (ctx) => {
