@@ -55,7 +55,6 @@ export async function completePage(
   trace: StageTrace[] | undefined,
 ): Promise<Candidate[]> {
   metrics.itemsNotEnough.labels(scene).inc();
-  if (backfill) return backfill.fill(page, ctx, trace);
-  trace?.push({ stage: 'backfill', in: 0, out: 0, ms: 0, errors: [`size not enough: ${page.length} of ${ctx.request.size} items; the scene has no BackfillRecall or FallbackConfig`] });
-  return page;
+  // Without a back-fill the sort stage's count in the trace already shows the short page.
+  return backfill ? backfill.fill(page, ctx, trace) : page;
 }
