@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -25,11 +25,11 @@ const DIM = 16;
 const K = 20;
 
 /** A 3,000-item demo searched by an exact (flat) index: the reference is brute force. */
-function config(): Record<string, unknown> {
+function config(cacheDir: string): Record<string, unknown> {
   return {
     ListenConf: { HttpAddr: '127.0.0.1', HttpPort: 0 },
     LogConf: { LogLevel: 'info' },
-    CatalogConf: { Source: 'demo', Demo: { Items: 3000, Users: 100, Dim: DIM, Clusters: 30, Categories: 6, Seed: 11 }, CacheDir: mkdtempSync(join(tmpdir(), 'pairec-uv-')) },
+    CatalogConf: { Source: 'demo', Demo: { Items: 3000, Users: 100, Dim: DIM, Clusters: 30, Categories: 6, Seed: 11 }, CacheDir: cacheDir },
     AlgoConfs: [{ Name: 'exact', Type: 'ANN', AnnConf: { Index: 'flat', Space: 'ip' } }],
     RecallConfs: [
       { Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: K, AlgoName: 'exact' },
@@ -104,6 +104,7 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const engine = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
+  const cache = mkdtempSync(join(tmpdir(), 'pairec-uv-'));
   let catalog: Catalog;
   const counter = async (name: string, labels: Record<string, string>): Promise<number> => {
     const m = await registry.getSingleMetric(name)?.get();
@@ -126,12 +127,15 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
 
   before(async () => {
     engine.registerAlgorithm(echo);
-    await engine.reload(config());
+    await engine.reload(config(cache));
     const c = engine.current()?.catalog;
     assert.ok(c);
     catalog = c;
   });
-  after(() => engine.close());
+  after(async () => {
+    await engine.close();
+    rmSync(cache, { recursive: true, force: true });
+  });
 
   it('property: a uid no store knows, with a request vector, gets exactly the brute-force top-k', async () => {
     const vector = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: DIM, maxLength: DIM });
