@@ -11,6 +11,7 @@ export type {
   Neighbours,
   RetrievalInput,
   RunContext,
+  RunRequest,
   ScoreInput,
 } from './algorithm/contract.js';
 export { inputSizeOf } from './algorithm/contract.js';

@@ -10,8 +10,21 @@ export interface SpanScope {
   headers(): Record<string, string>;
 }
 
+/** The request a run serves, as custom algorithms may read it. */
+export interface RunRequest {
+  readonly uid: string;
+  /** The request's `features` (number arrays as Float32Arrays). */
+  readonly features: Readonly<Record<string, FeatureValue | Float32Array>>;
+}
+
 /** What every run receives: the request's deadline and the signal that cancels it. */
 export interface RunContext {
+  /**
+   * The request the run serves (uid, features), for custom algorithms that need more than
+   * their input. Absent outside a request, and for runs coalesced from several requests
+   * (batching), whose per-row users are in ScoreInput.users.
+   */
+  readonly request?: RunRequest | undefined;
   /** Absolute deadline on the `performance.now()` clock, in milliseconds. */
   readonly deadline: number;
   /** Aborted when the request ends (answered, timed out or client gone). */

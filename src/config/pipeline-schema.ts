@@ -135,7 +135,25 @@ export const TriggerConfSchema = Type.Object(
 export type TriggerConf = Static<typeof TriggerConfSchema>;
 
 /** RecallConfs keys beyond Name/RecallType/RecallCount/AlgoName. */
+/**
+ * VectorRecall: where the user's query vector comes from. Without From, the request's
+ * `features[Field]`, then the catalog's user row, then the scene's loaded user features
+ * (FeatureConfs, FeatureStore "user"). Dim: the index's width when the engine cannot
+ * read it (FAISS); the embedded ANN's is the catalog's.
+ */
+export const UserEmbeddingConfSchema = Type.Object(
+  {
+    From: Type.Optional(Type.Union([Type.Literal('request'), Type.Literal('catalog'), Type.Literal('features')])),
+    Field: Type.String({ minLength: 1, maxLength: 256, default: 'embedding' }),
+    Dim: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+  },
+  strict,
+);
+export type UserEmbeddingConf = Static<typeof UserEmbeddingConfSchema>;
+
 export const RecallExtraProps = {
+  /** VectorRecall: the user's query vector (UserEmbeddingConfSchema). */
+  UserEmbedding: Type.Optional(UserEmbeddingConfSchema),
   /** This source's own limit in ms, inside the scene's recall budget. */
   Timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
   /** UserGroupHotRecall: the user's group (default: the `category` feature). */

@@ -70,6 +70,10 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       return;
     }
     if (info.usesCatalog) needsCatalog = true;
+    if (r.UserEmbedding !== undefined && r.RecallType !== 'VectorRecall') {
+      problems.push(problem(`$.RecallConfs[${i}].UserEmbedding`, `${r.RecallType} takes no UserEmbedding (VectorRecall does)`));
+    }
+    if (r.UserEmbedding?.From === 'catalog') needsCatalog = true;
     if (info.algorithmKind) needKind(`$.RecallConfs[${i}].AlgoName`, r.AlgoName, info.algorithmKind);
     else if (r.AlgoName !== undefined) problems.push(problem(`$.RecallConfs[${i}].AlgoName`, `${r.RecallType} takes no algorithm`));
   });
@@ -88,6 +92,9 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
           problems.push(problem(`$.SceneConfs.${scene}.${category}.RecallNames[${i}]`, `no recall named "${n}" in RecallConfs`));
         }
       });
+      if (conf.BackfillRecall !== undefined && !recalls.has(conf.BackfillRecall)) {
+        problems.push(problem(`$.SceneConfs.${scene}.${category}.BackfillRecall`, `no recall named "${conf.BackfillRecall}" in RecallConfs`));
+      }
     }
   }
   const sceneKey = (block: string, scene: string): boolean => {

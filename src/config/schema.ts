@@ -237,7 +237,15 @@ export const RankSceneSchema = Type.Object(
 );
 
 export const SceneCategorySchema = Type.Object(
-  { RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }), FallbackConfig: Type.Optional(FallbackConfigSchema) },
+  {
+    RecallNames: Type.Array(Name, { minItems: 1, maxItems: 64 }),
+    FallbackConfig: Type.Optional(FallbackConfigSchema),
+    /**
+     * A RecallConfs name (typically a UserGlobalHotRecall) whose items fill a page that
+     * recall and filters left shorter than `size`; without it, the FallbackConfig list does.
+     */
+    BackfillRecall: Type.Optional(Name),
+  },
   strict,
 );
 

@@ -12,10 +12,13 @@ export interface RecommendResult {
   readonly trace: readonly StageTrace[] | undefined;
 }
 
-/** The user's features: the request's, plus the catalog's embedding when it knows the user. */
+/**
+ * The user's features: the request's, plus the catalog's embedding when it knows the
+ * user and the request sent none (the caller's own vector wins, as in the recall).
+ */
 function userFeatures(request: RecommendRequest, catalog: Catalog | undefined): FeatureMap {
   const row = catalog?.userIndex(request.uid);
-  return row === undefined || !catalog ? request.features : { ...request.features, embedding: catalog.userVector(row) };
+  return row === undefined || !catalog ? request.features : { embedding: catalog.userVector(row), ...request.features };
 }
 
 // Made once: an Error per request (its stack) showed in profiles; nothing reads it.

@@ -29,6 +29,8 @@ export interface EngineMetrics {
   readonly recallFailures: Counter<'scene' | 'recall_name' | 'reason'>;
   /** Requests answered from the scene's fallback list; `reason` one of FALLBACK_REASONS (pipeline/fallback.ts). */
   readonly fallbacks: Counter<'scene' | 'reason'>;
+  /** Pages that came out of the pipeline shorter than the request's size (PaiRec's "size not enough"); back-filled when the scene can. */
+  readonly itemsNotEnough: Counter<'scene'>;
   /** Failed Redis calls; `redis` is a RedisConfs name, `operation` one of REDIS_OPERATIONS. */
   readonly redisFailures: Counter<'redis' | 'operation'>;
   /**
@@ -135,7 +137,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
     }),
     recallFailures: new Counter({
       name: 'pairec_recall_failures_total',
-      help: 'Recall sources that failed (error) or answered after their timeout or the recall budget (timeout); the request went on without them',
+      help: 'Recall sources that contributed nothing: failed (error), answered after their timeout or the recall budget (timeout), or had no user vector to search with (no_user_vector); the request went on without them',
       labelNames: ['scene', 'recall_name', 'reason'],
       registers,
     }),
@@ -143,6 +145,12 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_fallback_total',
       help: 'Requests answered with the scene fallback list, by reason (rank_failed, deadline, timeout, error)',
       labelNames: ['scene', 'reason'],
+      registers,
+    }),
+    itemsNotEnough: new Counter({
+      name: 'pairec_items_not_enough_total',
+      help: 'Requests whose recall and filters left fewer items than size (PaiRec "size not enough"); the page is back-filled from the scene BackfillRecall or fallback list when it has one',
+      labelNames: ['scene'],
       registers,
     }),
     backendFailures: new Counter({

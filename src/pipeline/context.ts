@@ -3,6 +3,9 @@ import type { RunContext, FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmSet } from '../algorithm/algorithm-set.js';
 import type { RequestSpans } from '../observability/request-spans.js';
 
+/** The request's features: scalars, and number arrays as Float32Arrays (a user embedding, for one). */
+export type RequestFeatures = Readonly<Record<string, FeatureValue | Float32Array>>;
+
 /** A validated `/api/recommend` request. */
 export interface RecommendRequest {
   readonly requestId: string;
@@ -10,7 +13,7 @@ export interface RecommendRequest {
   readonly size: number;
   readonly sceneId: string;
   readonly category: string;
-  readonly features: Readonly<Record<string, FeatureValue>>;
+  readonly features: RequestFeatures;
   readonly debug: boolean;
 }
 

@@ -34,6 +34,11 @@ export class Fallback {
     this.#timeoutMs = Math.min(conf.Timeout ?? Math.floor(requestTimeoutMs * 0.9), requestTimeoutMs);
   }
 
+  /** The list's first `n` items (shared: the caller copies what it keeps). */
+  items(n: number): readonly Candidate[] {
+    return this.#list.slice(0, n);
+  }
+
   /** The list for this request, counted and marked in the debug trace. */
   serve(ctx: PipelineContext, reason: FallbackReason, trace: StageTrace[] | undefined): Candidate[] {
     this.#metrics.fallbacks.labels(this.#scene, reason).inc();

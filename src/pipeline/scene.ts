@@ -9,11 +9,13 @@ import type { Filter, FilterEnv } from './filter/index.js';
 import { SORT_TYPES } from './sort/index.js';
 import type { Sort } from './sort/index.js';
 import { RECALL_TYPES } from './recall/index.js';
+import type { RecallSource } from './recall/index.js';
 import { createRankStage } from './rank.js';
 import type { ItemReads, RankStage } from './rank.js';
 import { fanOutRecalls } from './recall/timeout.js';
 import type { TimedRecall } from './recall/timeout.js';
-import { Fallback } from './fallback.js';
+import { FALLBACK_RETRIEVE_ID, Fallback } from './fallback.js';
+import { Backfill, completePage } from './backfill.js';
 import type { SortConf } from './sort/index.js';
 
 /** Per-scene time rules (performance.recall_timeout_ms, performance.min_stage_ms). */
@@ -50,12 +52,14 @@ export class ScenePipeline {
   readonly #sorts: readonly Sort[];
   readonly #features: readonly FeatureLoader[];
   readonly #stageTimers: StageTimers;
+  /** Tops up a page shorter than `size` (BackfillRecall or the fallback list). */
+  readonly #backfill: Backfill | undefined;
 
   constructor(
     scene: string,
     parts: {
       recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
-      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[];
+      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[]; backfill?: Backfill | undefined;
     },
     metrics: EngineMetrics,
     recordStages = true,
@@ -70,6 +74,7 @@ export class ScenePipeline {
     this.#budget = parts.budget;
     this.#metrics = metrics;
     this.#features = parts.features ?? [];
+    this.#backfill = parts.backfill;
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
     this.#stageTimers = recordStages
       ? { recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort') }
@@ -91,8 +96,15 @@ export class ScenePipeline {
     const recalled = await fanOutRecalls(this.#recalls, ctx, this.#budget.recallMs);
     let cands: Candidate[] = recalled.candidates;
     const errors = recalled.failures.map((f) => `${f.name}: ${f.reason}: ${f.message}`);
-    for (const f of recalled.failures) this.#metrics.recallFailures.labels(this.scene, f.name, f.reason).inc();
-    if (errors.length === this.#recalls.length && errors.length > 0) {
+    let noVector = false;
+    for (const f of recalled.failures) {
+      // A user vector of the wrong length: the request is at fault, the answer is its 4xx.
+      if (f.error) throw f.error;
+      if (f.reason === 'no_user_vector') noVector = true;
+      this.#metrics.recallFailures.labels(this.scene, f.name, f.reason).inc();
+    }
+    // A source without a user vector answered (with nothing): the page is back-filled, not failed.
+    if (errors.length === this.#recalls.length && errors.length > 0 && !noVector) {
       throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`);
     }
     mark('recall', this.#recalls.length, cands.length, errors);
@@ -141,7 +153,7 @@ export class ScenePipeline {
     for (const s of this.#sorts) cands = s(cands, ctx);
     const out = cands.length > ctx.request.size ? cands.slice(0, ctx.request.size) : cands;
     mark('sort', cands.length, out.length);
-    return out;
+    return out.length < ctx.request.size ? completePage(out, ctx, this.scene, this.#backfill, this.#metrics, trace) : out;
   }
 }
 
@@ -164,6 +176,8 @@ export function compileScenes(
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
   const { catalog } = env;
+  const algoTypes = new Map(config.AlgoConfs.map((a) => [a.Name, a.Type]));
+  const demoCatalog = config.CatalogConf?.Source === 'demo';
   const filterConfs = new Map(config.FilterConfs.map((f) => [f.Name, f]));
   const recallConfs = new Map(config.RecallConfs.map((r) => [r.Name, r]));
   const sortConfs = new Map<string, SortConf>(config.SortConfs.map((s) => [s.Name, s]));
@@ -196,18 +210,32 @@ export function compileScenes(
     const vectors = userDimsOf && { dimsOf: userDimsOf, count: (f: UserVectorFault) => metrics.featureDefaults.labels(f.source, f.feature, f.reason).inc() };
     const rank = rankConf ? createRankStage(rankConf, env.itemReadsOf, vectors) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
+    const features = env.features?.get(scene) ?? [];
+    const userVectors = { algorithmType: (n: string) => algoTypes.get(n), demoCatalog, userLoaders: features.filter((l) => l.store === 'user') };
+    const sourceOf = (n: string) => {
+      const rc = recallConfs.get(n);
+      const def = rc && RECALL_TYPES.get(rc.RecallType);
+      // parseConfig checked every name: reaching this is a bug, not a config mistake.
+      if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
+      return { source: def.create(rc, { catalog, redis: env.redis, metrics, userVectors }), timeoutMs: rc.Timeout };
+    };
     for (const [category, conf] of Object.entries(categories)) {
-      const recalls = conf.RecallNames.map((n) => {
-        const rc = recallConfs.get(n);
-        const def = rc && RECALL_TYPES.get(rc.RecallType);
-        // parseConfig checked every name: reaching this is a bug, not a config mistake.
-        if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
-        return { source: def.create(rc, { catalog, redis: env.redis, metrics }), timeoutMs: rc.Timeout };
-      });
+      const recalls = conf.RecallNames.map(sourceOf);
       const fallback = conf.FallbackConfig && new Fallback(scene, conf.FallbackConfig, catalog, perf.request_timeout_ms, metrics);
-      byCategory.set(category, new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features: env.features?.get(scene) ?? [] }, metrics, config.monitoring.enable_metrics));
+      const backfill = backfillOf(conf.BackfillRecall === undefined ? undefined : sourceOf(conf.BackfillRecall).source, fallback, [...filters, ...lateFilters]);
+      byCategory.set(
+        category,
+        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill }, metrics, config.monitoring.enable_metrics),
+      );
     }
     scenes.set(scene, byCategory);
   }
   return scenes;
+}
+
+/** A scene's back-fill: its BackfillRecall's items, else its fallback list, else none. */
+function backfillOf(recall: RecallSource | undefined, fallback: Fallback | undefined, filters: readonly Filter[]): Backfill | undefined {
+  if (recall) return new Backfill(recall.name, (ctx) => recall.recall(ctx), filters);
+  if (fallback) return new Backfill(FALLBACK_RETRIEVE_ID, () => fallback.items(Number.MAX_SAFE_INTEGER), filters);
+  return undefined;
 }

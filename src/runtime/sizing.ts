@@ -31,8 +31,19 @@ export interface Sizing {
   readonly semiSpaceMb: number;
 }
 
-/** Share of the memory limit given to V8 heaps: the rest is native memory (indexes, models, buffers). */
-export const HEAP_SHARE = 0.6;
+/**
+ * The container's planned RSS as a share of its memory limit: the primary, every serving
+ * process's old space and young generation, and native memory. Kept below the HPA's memory
+ * target (80 % of the request, deploy/k8s/hpa.yaml), so RSS at the plan does not by itself
+ * make the HPA scale out, and well below the OOM kill at the limit.
+ */
+export const RSS_SHARE = 0.7;
+/** Share of the memory limit left to native memory outside V8 heaps, all processes together: indexes, models, buffers, code. */
+export const NATIVE_SHARE = 0.25;
+/** The cluster primary's own RSS, besides its copy of the exposure store: it builds no engine. */
+export const PRIMARY_RSS_MB = 64;
+/** V8's young generation holds three semi-spaces (two for scavenges, one for new large objects). */
+const YOUNG_SEMI_SPACES = 3;
 /** V8's default max semi-space on 64-bit hosts, the gc_percent = 100 point. */
 const DEFAULT_SEMI_SPACE_MB = 16;
 
@@ -97,9 +108,22 @@ export function planSizing(
   const w = env.workers === undefined || env.workers === '' || env.workers === 'auto' ? auto : positive(env.workers, 'PAIREC_WORKERS');
   if (w === undefined || !Number.isInteger(w)) throw new Error(`PAIREC_WORKERS must be "auto" or a whole number, got "${env.workers ?? ''}"`);
   const heapEnv = positive(env.heapMb, 'PAIREC_HEAP_MB');
-  const heapMb = heapEnv ?? (memoryLimitBytes === undefined ? undefined : Math.max(64, Math.floor((memoryLimitBytes * HEAP_SHARE) / w / 2 ** 20)));
   const semiSpaceMb = Math.min(256, Math.max(1, Math.round((DEFAULT_SEMI_SPACE_MB * gcPercent) / 100)));
+  // Old space gets what the RSS budget leaves after native memory, the primary (with its
+  // exposure copy, EXPOSURE_HEAP_SHARE of one heap) and each process's young generation.
+  const heapBudgetMb = memoryLimitBytes === undefined ? undefined : (memoryLimitBytes / 2 ** 20) * (RSS_SHARE - NATIVE_SHARE) - PRIMARY_RSS_MB - w * YOUNG_SEMI_SPACES * semiSpaceMb;
+  const heapMb = heapEnv ?? (heapBudgetMb === undefined ? undefined : Math.max(64, Math.floor(heapBudgetMb / (w + EXPOSURE_HEAP_SHARE))));
   return { cpus, cpuSource, memoryLimitBytes, workers: w, heapMb, semiSpaceMb };
+}
+
+/**
+ * RSS the container reaches under `plan` at full heaps: the primary, every process's old
+ * space and young generation, and the native share. Undefined without a known limit.
+ */
+export function plannedRssBytes(plan: Sizing): number | undefined {
+  if (plan.memoryLimitBytes === undefined || plan.heapMb === undefined) return undefined;
+  const v8Mb = PRIMARY_RSS_MB + EXPOSURE_HEAP_SHARE * plan.heapMb + plan.workers * (plan.heapMb + YOUNG_SEMI_SPACES * plan.semiSpaceMb);
+  return v8Mb * 2 ** 20 + NATIVE_SHARE * plan.memoryLimitBytes;
 }
 
 /** The V8 flags a serving process starts with under `plan`. */

@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { PairecError } from '../errors.js';
-import type { RecommendRequest } from '../pipeline/context.js';
+import type { RecommendRequest, RequestFeatures } from '../pipeline/context.js';
 import { assertValid, compileBody } from './validation.js';
 
-const Feature = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean(), Type.Null()]);
+/** Longest vector a request feature may carry (an embedding is checked against its index's width by the recall that reads it). */
+export const MAX_FEATURE_VECTOR = 4096;
+
+const Feature = Type.Union([
+  Type.String({ maxLength: 4096 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+  Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_FEATURE_VECTOR }),
+]);
 
 /** PaiRec's `/api/recommend` request body. */
 export const RecommendBodySchema = Type.Object(
@@ -41,7 +50,28 @@ export function parseRecommendBody(body: unknown, maxSize: number): RecommendReq
     size,
     sceneId: body.scene_id ?? DEFAULT_SCENE,
     category: body.category ?? DEFAULT_CATEGORY,
-    features: body.features ?? {},
+    features: body.features === undefined ? {} : requestFeatures(body.features),
     debug: body.debug ?? false,
   };
+}
+
+/**
+ * The body's features as the pipeline reads them: number arrays become Float32Arrays
+ * (what models and vector indexes take). The body's own object is kept when it holds
+ * no array, so a request with scalar features only allocates nothing here.
+ */
+function requestFeatures(features: NonNullable<RecommendBody['features']>): RequestFeatures {
+  let out: Record<string, RequestFeatures[string]> | undefined;
+  for (const k in features) {
+    const v = features[k];
+    if (!Array.isArray(v)) continue;
+    out ??= { ...features } as Record<string, RequestFeatures[string]>;
+    const vector = Float32Array.from(v);
+    // JSON numbers beyond float32's range (1e39) would become Infinity and poison a search.
+    for (const x of vector) {
+      if (!Number.isFinite(x)) throw new PairecError('ERR_INVALID_FIELD', `features.${k} holds a number beyond float32 range`, { path: `features.${k}` });
+    }
+    out[k] = vector;
+  }
+  return out ?? (features as RequestFeatures);
 }

@@ -36,6 +36,15 @@ const args = (ins: Instruction): string[] => ins.getArguments().map((a) => a.get
 const flag = (ins: Instruction, name: string): string | undefined =>
   ins instanceof Copy ? (ins.getFlags().find((f) => f.getName() === name)?.getValue() ?? undefined) : undefined;
 
+/** The `node -e` script of the final stage's HEALTHCHECK (exec form), to run it outside Docker. */
+export function healthcheckScript(text: string): string {
+  const health = dockerStages(text).at(-1)?.instructions.find((i) => i.getKeyword() === 'HEALTHCHECK');
+  const cmd = /CMD\s+(\[.*\])\s*$/s.exec(health?.getArgumentsContent() ?? '')?.[1];
+  const argv = cmd === undefined ? [] : (JSON.parse(cmd) as string[]);
+  if (argv[0] !== 'node' || argv[1] !== '-e' || argv[2] === undefined) throw new Error(`HEALTHCHECK is not \`node -e SCRIPT\`: ${cmd ?? 'none'}`);
+  return argv[2];
+}
+
 /**
  * What the image build would trip over, checked without a Docker engine: the stage layout
  * and bases, the runtime user, the health check, the port, and that every file COPY takes
@@ -60,6 +69,7 @@ export function dockerfileProblems(text: string, repoRoot: string, dockerignore:
   const healthText = health?.getArgumentsContent() ?? '';
   if (!health || !healthText.includes('/health')) problems.push('runtime stage needs a HEALTHCHECK on /health');
   else if (/\b(curl|wget)\b/.test(healthText)) problems.push('HEALTHCHECK uses curl/wget, which the slim base does not have');
+  else if (/(localhost|127\.0\.0\.1):\d+/.test(healthText)) problems.push('HEALTHCHECK hard-codes a port: a server started on another one fails it');
 
   const exposed = final.instructions.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args);
   if (!exposed.includes('8000')) problems.push(`runtime stage should EXPOSE 8000, exposes ${exposed.join(',') || 'nothing'}`);

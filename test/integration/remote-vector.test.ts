@@ -72,6 +72,10 @@ describe('FAISS backend killed under load', () => {
       Type: 'FAISS',
       VectorConf: { ServerAddress: `127.0.0.1:${port}`, Timeout: 300, PoolSize: 2, MaxReconnectBackoff: 500 },
     };
+    // The vector server serves the demo catalog's own items: its user vectors are in their space.
+    const vectorRecall = (config.RecallConfs as Record<string, unknown>[]).find((r) => r.Name === 'vector_recall');
+    assert.ok(vectorRecall);
+    vectorRecall.UserEmbedding = { From: 'catalog' };
     config.performance = { request_timeout_ms: 1000 };
     // The FAISS breaker ejects the dead server after 5 failures; short ejections let this
     // test see the reconnection within seconds (the default first ejection is 30 s).

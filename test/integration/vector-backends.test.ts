@@ -24,7 +24,8 @@ const catalogConf = { Source: 'demo', Demo: demo, CacheDir: join(dir, 'cache') }
 const base = (algo: Record<string, unknown>): Record<string, unknown> => ({
   CatalogConf: catalogConf,
   AlgoConfs: [{ Name: 'item_vectors', ...algo }, { Name: 'similarity', Type: 'LOOKUP', LookupConf: { FieldName: 'recall_score' } }],
-  RecallConfs: [{ Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: 50, AlgoName: 'item_vectors' }],
+  // Every backend holds the demo's own items: its user vectors are in their space (From "catalog").
+  RecallConfs: [{ Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: 50, AlgoName: 'item_vectors', UserEmbedding: { From: 'catalog' } }],
   SceneConfs: { default_scene: { default: { RecallNames: ['vector_recall'] } } },
   RankConf: { default_scene: { RankAlgoList: ['similarity'] } },
   performance: { request_timeout_ms: 3000 },

@@ -43,6 +43,13 @@ describe('ItemStateFilter', () => {
     assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'stock', Operator: 'lessThan', Value: 1 }] }), ['2', '4']);
     assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'colour', Operator: 'is_null' }] }), ['1', '2', '3', '4']);
   });
+
+  it('reads loaded features for items the catalog does not hold (and they win over the catalog)', async () => {
+    const loaded = (itemId: string, status: string): Candidate => ({ itemId, row: -1, retrieveId: 'r1', recallScore: 0, score: 0, features: { status } });
+    const relisted: Candidate = { ...candidatesOf(catalog)[2]!, features: { status: 'on_sale' } };
+    const cands = [loaded('sku-1', 'on_sale'), loaded('sku-2', 'off_shelf'), relisted, { itemId: 'ghost', row: -1, retrieveId: 'r1', recallScore: 0, score: 0 }];
+    assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'equal', Value: 'on_sale' }] }, cands), ['sku-1', '3']);
+  });
 });
 
 describe('ConditionFilter', () => {

@@ -43,7 +43,8 @@ describe('runtime sizing', () => {
 
   it('heap per process from the memory limit; semi-space from gc_percent; flags only for what is known', () => {
     const p = planSizing({ memoryLimitBytes: String(2 * 2 ** 30) }, 100, machine(2, undefined));
-    assert.equal(p.heapMb, Math.floor((2 * 1024 * 0.6) / 2));
+    // 2 GiB × (RSS 0.7 − native 0.25) − the primary's 64 MiB − 2 young generations of 3 × 16 MiB, over 2 heaps + the primary's exposure copy (0.1).
+    assert.equal(p.heapMb, Math.floor((2 * 1024 * 0.45 - 64 - 2 * 3 * 16) / 2.1));
     assert.deepEqual(v8Flags(p), ['--max-semi-space-size=16', `--max-old-space-size=${p.heapMb}`]);
     assert.deepEqual(v8Flags(planSizing({}, 200, machine(2, undefined))), ['--max-semi-space-size=32']);
     assert.equal(planSizing({ heapMb: '300' }, 100, machine(2, 2 ** 40)).heapMb, 300);

@@ -47,7 +47,7 @@ class TracingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
       { kind: SpanKind.CLIENT, startTime: hrTime(), attributes: { 'pairec.algorithm.name': this.name, 'pairec.algorithm.type': this.type, 'pairec.items.in': this.#size(input) } },
       parent,
     );
-    const inner: RunContext = { deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId, spans: new CallScope(trace.setSpan(parent, span)) };
+    const inner: RunContext = { deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId, request: ctx.request, spans: new CallScope(trace.setSpan(parent, span)) };
     return this.#next.run(input, inner).then(
       (out) => {
         span.end(hrTime());

@@ -4,9 +4,10 @@ import type { FilterTypeDef } from './index.js';
 import { compileParams } from './params.js';
 
 /**
- * ItemStateFilter: keeps items whose state (catalog properties) meets every FilterParams
- * entry, e.g. `{"Name": "status", "Operator": "equal", "Value": "on_sale"}`. An item the
- * catalog does not hold has no known state and is dropped.
+ * ItemStateFilter: keeps items whose state (catalog properties, and features the features
+ * stage loaded, which win) meets every FilterParams entry, e.g.
+ * `{"Name": "status", "Operator": "equal", "Value": "on_sale"}`. An item neither the
+ * catalog holds nor any loaded features describe has no known state and is dropped.
  */
 export const itemStateFilter: FilterTypeDef = {
   type: 'ItemStateFilter',
@@ -14,6 +15,6 @@ export const itemStateFilter: FilterTypeDef = {
   create: (conf) => {
     if (!conf.FilterParams) throw new PairecError('ERR_INTERNAL', `unvalidated ItemStateFilter "${conf.Name}"`);
     const keep = compileParams(conf.FilterParams);
-    return (candidates, ctx) => candidates.filter((c) => c.row >= 0 && keep(itemFields(c, ctx.catalog)));
+    return (candidates, ctx) => candidates.filter((c) => (c.row >= 0 || c.features !== undefined) && keep(itemFields(c, ctx.catalog)));
   },
 };

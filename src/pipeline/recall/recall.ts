@@ -4,6 +4,7 @@ import type { RecallTypeInfo } from '../../config/validate.js';
 import type { EngineMetrics } from '../../observability/metrics.js';
 import type { RedisClient } from '../../store/redis.js';
 import type { Candidate, PipelineContext } from '../context.js';
+import type { UserVectorEnv } from './user-vector.js';
 
 /** One configured recall source of a scene. */
 export interface RecallSource {
@@ -16,6 +17,8 @@ export interface RecallEnv {
   /** The config generation's Redis client of a RedisConfs name (names were checked at load). */
   readonly redis?: ((name: string) => RedisClient | undefined) | undefined;
   readonly metrics?: EngineMetrics | undefined;
+  /** What a VectorRecall needs to find the user's vector (recall/user-vector.ts). */
+  readonly userVectors?: UserVectorEnv | undefined;
 }
 
 /** A recall type (PaiRec's RecallType): what it needs, and how to build a source from its conf. */

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { PairecError } from '../../errors.js';
 import type { Candidate, PipelineContext } from '../context.js';
 import type { RecallSource } from './recall.js';
+import { NoUserVector } from './user-vector.js';
 
 /** A scene's recall source with its own limit (RecallConfs[].Timeout, ms). */
 export interface TimedRecall {
@@ -9,11 +10,16 @@ export interface TimedRecall {
   readonly timeoutMs: number | undefined;
 }
 
-/** A source that contributed nothing: late (its timeout, the budget or the request ended) or failed. */
+/**
+ * A source that contributed nothing: late (its timeout, the budget or the request ended),
+ * failed, or without a user vector to search with. `invalid`: the request itself is at
+ * fault (a user vector of the wrong length); the scene answers 4xx with `error`.
+ */
 export interface RecallFailure {
   readonly name: string;
-  readonly reason: 'timeout' | 'error';
+  readonly reason: 'timeout' | 'error' | 'no_user_vector' | 'invalid';
   readonly message: string;
+  readonly error?: PairecError;
 }
 
 // Reasons of the aborts that end a finished run: made once, as building an Error (its
@@ -80,8 +86,11 @@ async function runOne(r: TimedRecall, ctx: PipelineContext, stage: Limit): Promi
     answered = true;
     return candidates;
   } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof NoUserVector) return { name: r.source.name, reason: 'no_user_vector', message };
+    if (err instanceof PairecError && err.status < 500) return { name: r.source.name, reason: 'invalid', message, error: err };
     const timedOut = limit.signal.aborted || ctx.signal.aborted;
-    return { name: r.source.name, reason: timedOut ? 'timeout' : 'error', message: err instanceof Error ? err.message : String(err) };
+    return { name: r.source.name, reason: timedOut ? 'timeout' : 'error', message };
   } finally {
     if (limit !== stage) limit.done(!answered);
   }

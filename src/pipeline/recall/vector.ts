@@ -1,34 +1,40 @@
 import { PairecError } from '../../errors.js';
 import type { Candidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
+import { userVectorPlan } from './user-vector.js';
 
 /**
- * VectorRecall: the user's embedding → the named retrieval algorithm (embedded ANN,
- * FAISS, Milvus: switching backend is a change of AlgoName's algorithm). A user with no
- * embedding gets nothing from this source; other sources still answer.
+ * VectorRecall: the user's vector → the named retrieval algorithm (embedded ANN, FAISS,
+ * Milvus: switching backend is a change of AlgoName's algorithm). The vector comes from
+ * UserEmbedding (recall/user-vector.ts): the request, the catalog's user row or loaded
+ * user features. A user with none gets nothing from this source (reason
+ * `no_user_vector`); other sources and the scene's back-fill still answer.
  */
 export const vectorRecall: RecallTypeDef = {
   type: 'VectorRecall',
   algorithmKind: 'retrieval',
-  usesCatalog: true,
-  create: (conf) => {
+  // The embedded ANN needs the catalog (it says so itself); FAISS or Milvus searched with
+  // the request's or a feature store's vector do not.
+  usesCatalog: false,
+  create: (conf, env) => {
     const algoName = conf.AlgoName ?? '';
+    const plan = userVectorPlan(algoName, conf.UserEmbedding, env.catalog, env.userVectors ?? {});
     return {
       name: conf.Name,
       recall: async (ctx) => {
         const { catalog } = ctx;
-        const row = catalog?.userIndex(ctx.request.uid);
-        if (!catalog || row === undefined) return [];
+        const found = plan.find(ctx);
+        const vector = found instanceof Float32Array ? found : await found;
         const algo = ctx.algorithms.get(algoName, 'retrieval');
-        const [hits] = await algo.run({ vectors: [catalog.userVector(row)], k: conf.RecallCount }, ctx);
+        const [hits] = await algo.run({ vectors: [vector], k: conf.RecallCount }, ctx);
         if (!hits) throw new PairecError('ERR_ALGORITHM_INPUT', `"${algoName}" returned no result for the query`);
         const out: Candidate[] = new Array<Candidate>(hits.ids.length);
         // Rows straight from an index over this very catalog; otherwise looked up by id.
-        const rows = hits.rows?.catalog === catalog.signature ? hits.rows.rows : undefined;
+        const rows = catalog && hits.rows?.catalog === catalog.signature ? hits.rows.rows : undefined;
         for (let i = 0; i < hits.ids.length; i++) {
           const itemId = hits.ids[i] ?? '';
           const s = hits.scores[i] ?? 0;
-          out[i] = { itemId, row: rows?.[i] ?? catalog.itemIndex(itemId) ?? -1, retrieveId: conf.Name, recallScore: s, score: s };
+          out[i] = { itemId, row: rows?.[i] ?? catalog?.itemIndex(itemId) ?? -1, retrieveId: conf.Name, recallScore: s, score: s };
         }
         return out;
       },

@@ -24,6 +24,8 @@ export interface PrimaryOptions {
 /** A crashed process is restarted after 1 s, doubling to 30 s while it keeps crashing young. */
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+/** Last resort after SIGTERM: processes still alive are killed and the primary exits (deploy/k8s/deployment.yaml's grace period is sized on it). */
+export const STOP_TIMEOUT_MS = 35_000;
 /** A process that lived this long resets the backoff. */
 const HEALTHY_AFTER_MS = 60_000;
 
@@ -172,7 +174,7 @@ export function runPrimary(listener: Server, opts: PrimaryOptions): void {
       logger.error('serving processes took too long to stop; exiting');
       for (const w of live()) w.process.kill('SIGKILL');
       exit(1);
-    }, opts.stopTimeoutMs ?? 35_000);
+    }, opts.stopTimeoutMs ?? STOP_TIMEOUT_MS);
     force.unref();
     if (live().length === 0) exit(0);
   };
