@@ -89,7 +89,12 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
       userFeatures: userFeatures(request, catalog),
     };
     const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
-    timer = setTimeout(() => stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)), timeoutMs);
+    // A scene with a FallbackConfig answers its list at the deadline too: under a stall the
+    // deadline's timer can fire before the fallback's own (other timer list), which gave 504s.
+    let onTime: (items: Candidate[]) => void = () => undefined;
+    const atDeadline = new Promise<Candidate[]>((resolve) => (onTime = resolve));
+    const fb = pipeline.fallback;
+    timer = setTimeout(() => (fb ? onTime(fb.serve(ctx, 'deadline', trace)) : stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`))), timeoutMs);
     const run = pipeline.run(ctx, trace);
     running = run;
     const ended = (): void => {
@@ -99,7 +104,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
     run.then(ended, ended);
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
     const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
-    const items = await Promise.race([answer, stopped]);
+    const items = await Promise.race([answer, stopped, atDeadline]);
     return { sceneId: pipeline.scene, items, trace };
   } finally {
     clearTimeout(timer);

@@ -44,6 +44,8 @@ export const NATIVE_SHARE = 0.25;
 export const PRIMARY_RSS_MB = 64;
 /** V8's young generation holds three semi-spaces (two for scavenges, one for new large objects). */
 const YOUNG_SEMI_SPACES = 3;
+/** The smallest old space a serving process is given: below it a process spends its time collecting. */
+const MIN_HEAP_MB = 64;
 /** V8's default max semi-space on 64-bit hosts, the gc_percent = 100 point. */
 const DEFAULT_SEMI_SPACE_MB = 16;
 
@@ -111,9 +113,18 @@ export function planSizing(
   const semiSpaceMb = Math.min(256, Math.max(1, Math.round((DEFAULT_SEMI_SPACE_MB * gcPercent) / 100)));
   // Old space gets what the RSS budget leaves after native memory, the primary (with its
   // exposure copy, EXPOSURE_HEAP_SHARE of one heap) and each process's young generation.
-  const heapBudgetMb = memoryLimitBytes === undefined ? undefined : (memoryLimitBytes / 2 ** 20) * (RSS_SHARE - NATIVE_SHARE) - PRIMARY_RSS_MB - w * YOUNG_SEMI_SPACES * semiSpaceMb;
-  const heapMb = heapEnv ?? (heapBudgetMb === undefined ? undefined : Math.max(64, Math.floor(heapBudgetMb / (w + EXPOSURE_HEAP_SHARE))));
-  return { cpus, cpuSource, memoryLimitBytes, workers: w, heapMb, semiSpaceMb };
+  const heapFor = (workers: number): number | undefined =>
+    memoryLimitBytes === undefined
+      ? undefined
+      : Math.floor(((memoryLimitBytes / 2 ** 20) * (RSS_SHARE - NATIVE_SHARE) - PRIMARY_RSS_MB - workers * YOUNG_SEMI_SPACES * semiSpaceMb) / (workers + EXPOSURE_HEAP_SHARE));
+  let workers = w;
+  // Many CPUs and little memory (32 CPUs under 1 GiB): processes past what the limit can
+  // give a heap worth running would add their floors up past the limit, so the automatic
+  // count is cut to what fits (an explicit PAIREC_WORKERS is kept as asked).
+  if (heapEnv === undefined && w === auto) while (workers > 1 && (heapFor(workers) ?? MIN_HEAP_MB) < MIN_HEAP_MB) workers--;
+  const budget = heapFor(workers);
+  const heapMb = heapEnv ?? (budget === undefined ? undefined : Math.max(MIN_HEAP_MB, budget));
+  return { cpus, cpuSource, memoryLimitBytes, workers, heapMb, semiSpaceMb };
 }
 
 /**
