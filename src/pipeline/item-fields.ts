@@ -5,7 +5,7 @@ import type { Candidate } from './context.js';
 
 /** Properties every candidate has, whatever the catalog. */
 export const CANDIDATE_FIELDS: readonly string[] = ['item_id', 'retrieve_id', 'score', 'recall_score'];
-/** Item features of the demo catalog (catalog/demo.ts), the only CatalogConf.Source today. */
+/** Item features of the demo catalog (catalog/demo.ts). */
 const DEMO_ITEM_FEATURES: readonly string[] = ['popularity', 'category'];
 
 /**
@@ -14,6 +14,8 @@ const DEMO_ITEM_FEATURES: readonly string[] = ['popularity', 'category'];
  * built, so a misspelt field fails the load instead of silently matching nothing.
  */
 export function knownItemFields(catalog: CatalogConf | undefined, declared: readonly string[] = []): (name: string) => boolean {
+  // A file catalog's fields are its files' columns, known only once they are read.
+  if (catalog?.Source === 'file') return () => true;
   const set = new Set([...CANDIDATE_FIELDS, ...(catalog ? DEMO_ITEM_FEATURES : []), ...declared]);
   return (name) => set.has(name);
 }
