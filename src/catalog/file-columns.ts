@@ -47,6 +47,8 @@ export class BadRowError extends PairecError {
 export class ColumnsBuilder {
   readonly #spec: SideSpec;
   #dim: number | undefined;
+  /** Where the width came from, for the message of a row that differs. */
+  #dimFrom: string;
   #embeddings = new Float32Array(0);
   readonly #ids: string[] = [];
   readonly #firstSeen = new Map<string, number>();
@@ -57,6 +59,7 @@ export class ColumnsBuilder {
   constructor(spec: SideSpec) {
     this.#spec = spec;
     this.#dim = spec.dim;
+    this.#dimFrom = 'the items\' width';
   }
 
   /** Checks and appends one row; a bad one throws BadRowError or is counted as skipped. */
@@ -87,6 +90,8 @@ export class ColumnsBuilder {
     const scalars: [string, RawScalar][] = [];
     for (const name of Object.keys(values)) {
       if (name === idField || name === embeddingField) continue;
+      // Row objects are built with these names as keys: "__proto__" would set a prototype.
+      if (name === '__proto__') throw new BadRowError(this.#spec, place, name, 'forbidden field name');
       const s = scalarOf(values[name], textual);
       if (s.bad !== undefined) throw new BadRowError(this.#spec, place, name, s.bad);
       scalars.push([name, s.value]);
@@ -129,13 +134,14 @@ export class ColumnsBuilder {
     } else if (Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array) vector = v as ArrayLike<unknown>;
     else return bad(`embedding must be a number array, got ${typeof v}`);
     if (vector.length === 0) return bad('empty embedding');
-    if (this.#dim !== undefined && vector.length !== this.#dim) return bad(`embedding has ${vector.length} values, expected ${this.#dim}`);
+    if (this.#dim !== undefined && vector.length !== this.#dim) return bad(`embedding has ${vector.length} values, expected ${this.#dim} (${this.#dimFrom})`);
     for (let i = 0; i < vector.length; i++) {
       const x = vector[i];
       if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`embedding value ${i} is ${typeof x === 'number' ? String(x) : typeof x}, not a finite number`);
       // A float64 beyond float32's range would become Infinity in the matrix.
-      if (Math.abs(x) > 3.4e38) return bad(`embedding value ${i} overflows float32`);
+      if (!Number.isFinite(Math.fround(x))) return bad(`embedding value ${i} overflows float32`);
     }
+    if (this.#dim === undefined) this.#dimFrom = `the width of ${place.unit} ${place.at}`;
     return vector as ArrayLike<number>;
   }
 

@@ -29,7 +29,8 @@ export function scalarOf(v: unknown, textual: boolean): { value: RawScalar; bad?
   if (typeof v === 'boolean') return { value: v };
   if (typeof v === 'string') {
     if (textual && v === '') return { value: null };
-    if (textual && NON_FINITE.test(v.trim())) return { bad: `"${v}" is not a finite number` };
+    // "NaN", "inf", or a number beyond a double ("1e999"): a field must not hold one.
+    if (textual && (NON_FINITE.test(v.trim()) || (NUMBER.test(v.trim()) && !Number.isFinite(Number(v))))) return { bad: `"${v}" is not a finite number` };
     return { value: v };
   }
   if (v instanceof Date) return { value: v.toISOString() };
