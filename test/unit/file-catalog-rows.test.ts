@@ -115,6 +115,7 @@ describe('file catalog rows (Parquet)', () => {
     ['missing id', (rows) => void (rows[2] = { ...rows[2], id: null }), 'id'],
     ['wrong embedding length', (rows) => void (rows[2] = { ...rows[2], embedding: [1, 2, 3] }), 'embedding'],
     ['non-finite embedding value', (rows) => void (rows[2] = { ...rows[2], embedding: [1, 2, NaN, 4] }), 'embedding'],
+    ['null in the embedding list', (rows) => void (rows[2] = { ...rows[2], embedding: [1, null, 3, 4] }), 'embedding'],
     ['non-finite field value', (rows) => void (rows[2] = { ...rows[2], price: Infinity }), 'price'],
     ['duplicate id', (rows) => void (rows[2] = { ...rows[2], id: 'sku-1' }), 'id'],
   ];
