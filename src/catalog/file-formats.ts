@@ -4,30 +4,11 @@
  * is never held as text or as one array of row objects.
  */
 import { createReadStream, openAsBlob } from 'node:fs';
-import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import { tableFromIPC } from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
 import { PairecError } from '../errors.js';
 import type { ColumnsBuilder } from './file-columns.js';
-
-export type CatalogFormat = 'jsonl' | 'csv' | 'parquet';
-
-const EXTENSIONS: Readonly<Record<string, CatalogFormat>> = {
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-  '.csv': 'csv',
-  '.parquet': 'parquet',
-};
-
-export function formatOf(path: string): CatalogFormat {
-  const format = EXTENSIONS[extname(path).toLowerCase()];
-  if (!format) {
-    throw new PairecError('ERR_CONFIG_INVALID', `${path}: a catalog file must end in .jsonl, .ndjson, .csv or .parquet`, { path: 'CatalogConf' });
-  }
-  return format;
-}
+import type { CatalogFormat } from './file-kind.js';
 
 export async function readInto(path: string, format: CatalogFormat, into: ColumnsBuilder): Promise<void> {
   try {
@@ -73,6 +54,8 @@ async function readCsv(path: string, into: ColumnsBuilder): Promise<void> {
  * value is an Arrow vector: its typed array is the embedding, with no per-value boxing.
  */
 async function readParquet(path: string, into: ColumnsBuilder): Promise<void> {
+  // Loaded on first use: a process without a Parquet catalog never compiles the wasm module.
+  const [{ tableFromIPC }, { ParquetFile }] = await Promise.all([import('apache-arrow'), import('parquet-wasm')]);
   const file = await ParquetFile.fromFile(await openAsBlob(path));
   const groups = file.metadata().numRowGroups();
   let row = 0;

@@ -11,7 +11,8 @@ import { PairecError } from '../errors.js';
 import type { CatalogData, Features } from './catalog.js';
 import { ColumnsBuilder } from './file-columns.js';
 import type { SideColumns } from './file-columns.js';
-import { formatOf, readInto } from './file-formats.js';
+import { readInto } from './file-formats.js';
+import { formatOf } from './file-kind.js';
 import { valueAt } from './typed-columns.js';
 import type { FieldColumn } from './typed-columns.js';
 

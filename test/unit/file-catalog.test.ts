@@ -106,6 +106,21 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
     });
   }
 
+  it('config load refuses Source "file" without Items, and a file of no known format, by path', () => {
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
+    const refused = (catalog: Record<string, unknown>): string[] => {
+      try {
+        engine.parse({ CatalogConf: catalog });
+      } catch (err) {
+        return ((err as { problems?: { path?: string }[] }).problems ?? []).map((p) => p.path ?? '');
+      }
+      return [];
+    };
+    assert.deepEqual(refused({ Source: 'file' }), ['$.CatalogConf.Items']);
+    assert.deepEqual(refused({ Source: 'file', Items: { Path: '/data/items.txt' } }), ['$.CatalogConf.Items.Path']);
+    assert.deepEqual(refused({ Source: 'file', Items: { Path: '/data/items.parquet' } }), []);
+  });
+
   it('relative paths resolve against the config file’s folder', async () => {
     const sub = join(dir, 'conf-dir');
     mkdirSync(join(sub, 'data'), { recursive: true });
