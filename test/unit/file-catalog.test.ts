@@ -76,7 +76,7 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
     assert.notEqual(catalogSignature(conf(path)), before);
   });
 
-  for (const format of ['jsonl', 'parquet'] as const) {
+  for (const format of ['jsonl', 'csv', 'parquet'] as const) {
     it(`${format}: a flat-index VectorRecall with an off-shelf filter serves exactly the brute-force top-k among on-shelf items`, async () => {
       const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
       try {
@@ -105,6 +105,38 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
       }
     });
   }
+
+  it('LOOKUP and conditions name a file catalog’s fields: scores are the items’ prices, the category filter holds', async () => {
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
+    try {
+      await engine.reload({
+        CatalogConf: { ...conf(paths.jsonl.items, paths.jsonl.users), CacheDir: '' },
+        AlgoConfs: [
+          { Name: 'flat', Type: 'ANN', AnnConf: { Index: 'flat' } },
+          { Name: 'price', Type: 'LOOKUP', LookupConf: { FieldName: 'price' } },
+        ],
+        RecallConfs: [{ Name: 'by_vector', RecallType: 'VectorRecall', RecallCount: 200, AlgoName: 'flat' }],
+        FilterConfs: [{ Name: 'cheap_cat1', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'category == "cat_1" && price < 500' }],
+        FilterNames: { s: ['cheap_cat1'] },
+        SceneConfs: { s: { default: { RecallNames: ['by_vector'] } } },
+        RankConf: { s: { RankAlgoList: ['price'] } },
+        SortNames: { s: ['ItemRankScore'] },
+      });
+      const user = data.users[0];
+      const { items } = await recommend(engine, recommendRequest({ uid: user?.id ?? '', sceneId: 's', size: 10 }));
+      assert.ok(items.length > 0);
+      const byId = new Map(data.items.map((r) => [r.id, r]));
+      for (const c of items) {
+        const row = byId.get(c.itemId);
+        assert.equal(row?.category, 'cat_1');
+        assert.ok((row?.price ?? Infinity) < 500);
+        assert.equal(c.score, row?.price);
+      }
+      assert.deepEqual(items.map((c) => c.score), items.map((c) => c.score).sort((a, b) => b - a));
+    } finally {
+      await engine.close();
+    }
+  });
 
   it('config load refuses Source "file" without Items, and a file of no known format, by path', () => {
     const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
