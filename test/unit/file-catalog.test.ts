@@ -7,6 +7,7 @@ import { loadCatalog, catalogSignature } from '../../src/catalog/load.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { CatalogConf } from '../../src/config/schema.js';
 import { readConfigFile } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
 import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
@@ -133,6 +134,28 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
         assert.equal(c.score, row?.price);
       }
       assert.deepEqual(items.map((c) => c.score), items.map((c) => c.score).sort((a, b) => b - a));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a filter naming a field the files do not hold is refused once they are read (not a silent drop of every item)', async () => {
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
+    try {
+      const config = (name: string): Record<string, unknown> => ({
+        CatalogConf: { ...conf(paths.jsonl.items), CacheDir: '' },
+        AlgoConfs: [{ Name: 'flat', Type: 'ANN', AnnConf: { Index: 'flat' } }],
+        RecallConfs: [{ Name: 'by_vector', RecallType: 'VectorRecall', AlgoName: 'flat' }],
+        FilterConfs: [{ Name: 'on_shelf', FilterType: 'ItemStateFilter', FilterParams: [{ Name: name, Operator: 'equal', Value: 'on_shelf' }] }],
+        FilterNames: { s: ['on_shelf'] },
+        SceneConfs: { s: { default: { RecallNames: ['by_vector'] } } },
+      });
+      await assert.rejects(engine.reload(config('stauts')), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /FilterConfs\[0\]\.FilterParams\[0\].*stauts/);
+        return true;
+      });
+      await engine.reload(config('status'));
     } finally {
       await engine.close();
     }
