@@ -38,6 +38,10 @@ export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promis
   if (!items) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
   const started = Date.now();
   const itemSide = await readSide(items, conf.MaxBadRows ?? 0, undefined);
+  // Models read an item's vector as `embedding`: a field of that name would be hidden by it.
+  if (itemSide.fields.has('embedding')) {
+    throw new PairecError('ERR_DATA_INVALID', `${items.Path}: field "embedding" is not the EmbeddingField ("${items.EmbeddingField}"): models read the item vector under that name; rename the column`, { path: 'embedding' });
+  }
   logSkipped(logger, items.Path, itemSide);
   const userSide = conf.Users ? await readSide(conf.Users, conf.MaxBadRows ?? 0, itemSide.dim) : undefined;
   if (conf.Users && userSide) logSkipped(logger, conf.Users.Path, userSide);

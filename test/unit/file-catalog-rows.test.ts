@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { readSide } from '../../src/catalog/file-source.js';
+import { loadFileCatalog, readSide } from '../../src/catalog/file-source.js';
+import { silentLogger } from '../helpers/context.js';
 import { PairecError } from '../../src/errors.js';
 import { writeCsv, writeJsonLines, writeParquet } from '../helpers/catalog-files.js';
 
@@ -139,6 +140,13 @@ describe('file catalog rows (Parquet)', () => {
     await assert.rejects(readSide(side(path), 0, undefined), (err: unknown) => err instanceof PairecError && err.message === `${path}: line 3: field "price": Infinity is not a finite number`);
     writeFileSync(path, '{"id":"a","embedding":[1,2],"__proto__":null}\n');
     await assert.rejects(readSide(side(path), 0, undefined), /line 1: field "__proto__": forbidden field name/);
+  });
+
+  it('an items column named "embedding" beside another EmbeddingField is refused', async () => {
+    const path = join(dir, `clash-${serial++}.jsonl`);
+    writeFileSync(path, '{"id":"a","vec":[1,2],"embedding":"x"}\n');
+    const conf = { Source: 'file' as const, Demo: { Items: 10, Users: 1, Dim: 2, Clusters: 1, Categories: 1, Seed: 1 }, Items: { Path: path, IdField: 'id', EmbeddingField: 'vec' }, CacheDir: '' };
+    await assert.rejects(loadFileCatalog(conf, silentLogger), /field "embedding" is not the EmbeddingField \("vec"\)/);
   });
 
   it('a users file of another width is refused at its first row', async () => {
