@@ -6,6 +6,7 @@
 import type { ItemColumn, RowSource } from '../algorithm/contract.js';
 import { RowMarks } from './row-marks.js';
 import { PairecError } from '../errors.js';
+import type { FieldColumn } from './typed-columns.js';
 
 export type FeatureValue = string | number | boolean | null;
 export type Features = Readonly<Record<string, FeatureValue>>;
@@ -16,6 +17,11 @@ export interface CatalogData {
   readonly itemIds: readonly string[];
   readonly itemEmbeddings: Float32Array;
   readonly itemFeatures: readonly Features[];
+  /**
+   * The item fields as typed columns (file catalogs): numeric ones serve as dense model
+   * columns and string ones as key columns without a pass over the row objects.
+   */
+  readonly itemColumns?: ReadonlyMap<string, FieldColumn>;
   readonly userIds: readonly string[];
   readonly userEmbeddings: Float32Array;
 }
@@ -113,6 +119,12 @@ function columnsOf(data: CatalogData): { get(name: string): ItemColumn | undefin
   };
   const get = (name: string): ItemColumn | undefined => {
     if (columns.has(name)) return columns.get(name);
+    const typed = data.itemColumns?.get(name);
+    if (typed) {
+      const column = typed.kind === 'number' && typed.missing === undefined ? { dim: 1, data: Float32Array.from(typed.values) } : undefined;
+      columns.set(name, column);
+      return column;
+    }
     const values = new Float32Array(data.itemFeatures.length);
     let dense = true;
     for (let row = 0; row < values.length && dense; row++) {
@@ -133,6 +145,12 @@ function keyColumnsOf(data: CatalogData): (name: string) => KeyColumn {
   return (name) => {
     let column = built.get(name);
     if (column) return column;
+    const typed = data.itemColumns?.get(name);
+    if (typed?.kind === 'string' && !typed.ids.includes(-1)) {
+      column = { ids: typed.ids, keys: typed.keys };
+      built.set(name, column);
+      return column;
+    }
     const ids = new Int32Array(data.itemFeatures.length);
     const keys: string[] = [];
     const idOf = new Map<string, number>();

@@ -5,6 +5,8 @@ import { createCatalog } from './catalog.js';
 import type { Catalog } from './catalog.js';
 import { demoCatalogData } from './demo.js';
 import { loadOrGenerateDemo } from './demo-cache.js';
+import { fileIdentity } from './file-identity.js';
+import { loadFileCatalog } from './file-source.js';
 
 type CatalogLoader = (conf: CatalogConf, logger: Logger) => Promise<Catalog>;
 
@@ -20,6 +22,12 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     logger.info({ items: d.Items, users: d.Users, cached, ms: Date.now() - started }, 'demo catalog ready');
     return createCatalog(demoCatalogData(columns), catalogSignature(conf));
   },
+  file: async (conf, logger) => {
+    // Signed before reading: a file replaced while it loads gives a signature that no
+    // longer matches at the next check, so it is read again rather than kept as current.
+    const signature = catalogSignature(conf);
+    return createCatalog(await loadFileCatalog(conf, logger), signature);
+  },
 };
 
 export function cacheRoot(conf: CatalogConf): string | undefined {
@@ -33,7 +41,13 @@ export function cacheRoot(conf: CatalogConf): string | undefined {
  */
 export function catalogSignature(conf: CatalogConf | undefined): string {
   if (conf === undefined) return '';
-  return signatureOf({ ...conf, CacheDir: undefined }); // stableStringify drops undefined keys
+  if (conf.Source === 'file') {
+    // A file's content identity (size, mtime, inode) is part of what the catalog holds:
+    // indexes cached under this signature are never met by a changed file.
+    const files = [conf.Items?.Path, conf.Users?.Path].map((p) => (p === undefined ? null : fileIdentity(p)));
+    return signatureOf({ Source: 'file', Items: conf.Items, Users: conf.Users, MaxBadRows: conf.MaxBadRows ?? 0, files });
+  }
+  return signatureOf({ ...conf, CacheDir: undefined, Items: undefined, Users: undefined, MaxBadRows: undefined }); // stableStringify drops undefined keys
 }
 
 export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {

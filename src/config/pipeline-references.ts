@@ -1,4 +1,4 @@
-import { PairecError } from '../errors.js';
+import { ConfigError, PairecError } from '../errors.js';
 import { compileCondition } from '../expression/condition.js';
 import { compileExpression } from '../expression/expression.js';
 import { knownItemFields } from '../pipeline/item-fields.js';
@@ -70,17 +70,27 @@ function loadedItemFeatures(config: Config): string[] {
 }
 
 /**
+ * The field names of the filters and sorts checked against a loaded file catalog's
+ * columns: a misspelt `status` would otherwise match no item and drop them all, silently.
+ */
+export function checkFileCatalogFields(config: Config, fields: readonly string[]): void {
+  const problems: PairecError[] = [];
+  checkPipelineReferences(config, problems, fields);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
  * Checks the keys of the expression and rule based filters and sorts at config load:
  * every expression parses within its limits and names only whitelisted fields and
  * functions; each type has the keys it needs; MixSortRules name configured recalls;
  * a FallbackConfig has a catalog to build its list from.
  */
-export function checkPipelineReferences(config: Config, problems: PairecError[]): void {
+export function checkPipelineReferences(config: Config, problems: PairecError[], fileFields?: readonly string[]): void {
   checkRecalls(config, problems);
   const loaded = loadedItemFeatures(config);
   config.FilterConfs.forEach((f, i) => {
     const at = `$.FilterConfs[${i}]`;
-    const known = knownItemFields(config.CatalogConf, [...loaded, ...(f.Fields ?? [])]);
+    const known = knownItemFields(config.CatalogConf, [...loaded, ...(f.Fields ?? [])], fileFields);
     const needs = FILTER_KEYS[f.FilterType];
     if (needs && f[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${f.FilterType}`));
     if (f.FilterEvaluableExpression !== undefined) {
@@ -95,7 +105,7 @@ export function checkPipelineReferences(config: Config, problems: PairecError[])
   const recalls = new Set(config.RecallConfs.map((r) => r.Name));
   config.SortConfs.forEach((s, i) => {
     const at = `$.SortConfs[${i}]`;
-    const known = knownItemFields(config.CatalogConf, [...loaded, ...(s.Fields ?? [])]);
+    const known = knownItemFields(config.CatalogConf, [...loaded, ...(s.Fields ?? [])], fileFields);
     const needs = SORT_KEYS[s.SortType];
     if (needs && s[needs] === undefined) problems.push(problem(`${at}.${needs}`, `required by ${s.SortType}`));
     s.DiversityRules?.forEach((r, j) =>

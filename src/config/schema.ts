@@ -93,11 +93,30 @@ export const DemoCatalogSchema = Obj({
   Seed: Type.Integer({ default: 42 }),
 });
 
+/**
+ * One side of a file catalog. Path: absolute, or relative to the config file's folder;
+ * the format follows the extension (.jsonl/.ndjson, .csv, .parquet).
+ */
+export const FileSideSchema = Type.Object(
+  {
+    Path: Type.String({ minLength: 1 }),
+    IdField: Type.String({ minLength: 1, default: 'id' }),
+    EmbeddingField: Type.String({ minLength: 1, default: 'embedding' }),
+  },
+  strict,
+);
+export type FileSideConf = Static<typeof FileSideSchema>;
+
 /** No default: a config without CatalogConf loads no catalog. */
 export const CatalogConfSchema = Type.Object(
   {
-    Source: Type.Literal('demo', { default: 'demo' }),
+    /** "demo": the generated catalog (Demo); "file": Items (and Users) read from files. */
+    Source: Type.Union([Type.Literal('demo'), Type.Literal('file')], { default: 'demo' }),
     Demo: DemoCatalogSchema,
+    Items: Type.Optional(FileSideSchema),
+    Users: Type.Optional(FileSideSchema),
+    /** Bad rows a file catalog may skip (counted and logged); one more rejects the load. */
+    MaxBadRows: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
     /** Where generated data and built indexes are cached; "" disables the cache. */
     CacheDir: Type.String({ default: '.cache' }),
   },

@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { checkCatalogFiles } from '../catalog/file-conf.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, PairecError } from '../errors.js';
@@ -113,6 +114,7 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   const problems: PairecError[] = [];
   checkAlgoConfs(config, vocab, problems);
   checkOutboundAddresses(config, problems);
+  checkCatalogFiles(config, problems);
   if (problems.length === 0) checkReferences(config, vocab, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

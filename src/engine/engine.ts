@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { checkFileCatalogFields } from '../config/pipeline-references.js';
 import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
@@ -172,6 +173,8 @@ export class Engine {
     if (catalog?.signature !== catSig) {
       catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
     }
+    // A file catalog's field names are known now: filters and sorts must name real ones.
+    if (config.CatalogConf?.Source === 'file' && catalog) checkFileCatalogFields(config, [...(catalog.itemColumns?.keys() ?? [])]);
     const deps = {
       logger,
       metrics,

@@ -1,0 +1,80 @@
+/**
+ * CatalogConf.Source "file": items (and optionally users) from JSON Lines, CSV or Parquet
+ * files, by extension. Ids are strings; the embedding field fills the embedding matrix;
+ * every other field becomes a typed item column (typed-columns.ts) that conditions,
+ * sorts, RankScore, LOOKUP and model features name like the demo's `category`.
+ */
+import { stat } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { CatalogConf, FileSideConf } from '../config/schema.js';
+import { PairecError } from '../errors.js';
+import type { CatalogData, Features } from './catalog.js';
+import { ColumnsBuilder } from './file-columns.js';
+import type { SideColumns } from './file-columns.js';
+import { readInto } from './file-formats.js';
+import { formatOf } from './file-kind.js';
+import { valueAt } from './typed-columns.js';
+import type { FieldColumn } from './typed-columns.js';
+
+export async function readSide(side: FileSideConf, maxBadRows: number, dim: number | undefined): Promise<SideColumns> {
+  const format = formatOf(side.Path);
+  await stat(side.Path).catch((err: unknown) => {
+    throw new PairecError('ERR_DATA_INVALID', `${side.Path}: cannot read the catalog file: ${(err as Error).message}`, { cause: err });
+  });
+  const builder = new ColumnsBuilder({
+    file: side.Path,
+    idField: side.IdField,
+    embeddingField: side.EmbeddingField,
+    textual: format === 'csv',
+    maxBadRows,
+    dim,
+  });
+  await readInto(side.Path, format, builder);
+  return builder.finish();
+}
+
+export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promise<CatalogData> {
+  const items = conf.Items;
+  if (!items) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
+  const started = Date.now();
+  const itemSide = await readSide(items, conf.MaxBadRows ?? 0, undefined);
+  // Models read an item's vector as `embedding`: a field of that name would be hidden by it.
+  if (itemSide.fields.has('embedding')) {
+    throw new PairecError('ERR_DATA_INVALID', `${items.Path}: field "embedding" is not the EmbeddingField ("${items.EmbeddingField}"): models read the item vector under that name; rename the column`, { path: 'embedding' });
+  }
+  logSkipped(logger, items.Path, itemSide);
+  const userSide = conf.Users ? await readSide(conf.Users, conf.MaxBadRows ?? 0, itemSide.dim) : undefined;
+  if (conf.Users && userSide) logSkipped(logger, conf.Users.Path, userSide);
+  logger.info(
+    { items: itemSide.ids.length, users: userSide?.ids.length ?? 0, dim: itemSide.dim, fields: [...itemSide.fields.keys()], ms: Date.now() - started },
+    'file catalog loaded',
+  );
+  return {
+    dim: itemSide.dim,
+    itemIds: itemSide.ids,
+    itemEmbeddings: itemSide.embeddings,
+    itemFeatures: rowsOf(itemSide.fields, itemSide.ids.length),
+    itemColumns: itemSide.fields,
+    userIds: userSide?.ids ?? [],
+    userEmbeddings: userSide?.embeddings ?? new Float32Array(0),
+  };
+}
+
+function logSkipped(logger: Logger, path: string, side: SideColumns): void {
+  if (side.skipped > 0) logger.warn({ file: path, skipped: side.skipped, first: side.skippedReasons }, 'catalog rows skipped (CatalogConf.MaxBadRows)');
+}
+
+/**
+ * Per-row feature objects, as the demo's: conditions and model feature maps read a row's
+ * fields by name. Every object gets the same keys in the same order (one hidden class).
+ */
+function rowsOf(fields: ReadonlyMap<string, FieldColumn>, rows: number): Features[] {
+  const entries = [...fields];
+  const out = new Array<Features>(rows);
+  for (let row = 0; row < rows; row++) {
+    const f: Record<string, Features[string]> = {};
+    for (const [name, column] of entries) f[name] = valueAt(column, row);
+    out[row] = f;
+  }
+  return out;
+}
