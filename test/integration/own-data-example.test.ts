@@ -1,6 +1,6 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,7 @@ describe('examples/own-data: generated catalog and two-input ranker served by th
   });
   after(async () => {
     if (server && server.proc.exitCode === null) await server.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const recommend = async (uid: string): Promise<Page> => {
