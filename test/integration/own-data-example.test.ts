@@ -45,8 +45,8 @@ describe('examples/own-data: generated catalog and two-input ranker served by th
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const recommend = async (uid: string): Promise<Page> => {
-    const res = await (server as ServerProcess).post('/api/recommend', JSON.stringify({ uid, scene_id: 'home', size: SIZE }));
+  const recommend = async (uid: string, from = server): Promise<Page> => {
+    const res = await (from as ServerProcess).post('/api/recommend', JSON.stringify({ uid, scene_id: 'home', size: SIZE }));
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as Page;
   };
@@ -120,5 +120,21 @@ describe('examples/own-data: generated catalog and two-input ranker served by th
       assert.equal(c.score, byId.get(c.item_id)?.popularity);
     }
     assert.deepEqual(page.items.map((c) => c.score), popular);
+  });
+
+  it('the Parquet files serve the same pages as the JSON Lines ones', async () => {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { CatalogConf: { Items: { Path: string }; Users: { Path: string } } };
+    config.CatalogConf.Items.Path = 'data/items.parquet';
+    config.CatalogConf.Users.Path = 'data/users.parquet';
+    writeFileSync(join(dir, 'config-parquet.json'), JSON.stringify(config));
+    const parquet = await ServerProcess.start(join(dir, 'config-parquet.json'), ['--workers', '1'], dir);
+    try {
+      await parquet.waitReady(30_000);
+      for (const uid of ['u-0001', 'u-0002', 'u-0003', 'nobody-knows-me']) {
+        assert.deepEqual((await recommend(uid, parquet)).items, (await recommend(uid)).items, uid);
+      }
+    } finally {
+      await parquet.stop('SIGKILL');
+    }
   });
 });
