@@ -93,6 +93,16 @@ describe('body readers (the bounds on requests reading a body)', () => {
     assert.equal(r.size, 0);
   });
 
+  it('counts the timeout from the tick a body began, not from the start', () => {
+    const { r, cut } = readers(100);
+    for (let i = 0; i < 7; i++) r.sweep();
+    r.begin({}, 1);
+    for (let i = 0; i < 4; i++) r.sweep();
+    assert.equal(cut.length, 0, 'begun at tick 7: not cut before tick 12');
+    r.sweep();
+    assert.deepEqual(cut, [[1, 'timeout']]);
+  });
+
   it('its timer sweeps once started, and no more once stopped', async () => {
     const cut: number[] = [];
     const r = new BodyReaders<number>({ timeoutMs: 40, maxReaders: 10, expire: (reply) => void cut.push(reply) });
