@@ -77,4 +77,45 @@ describe('body readers (the bounds on requests reading a body)', () => {
       { numRuns: 500 },
     );
   });
+  it('sweeps every quarter of the timeout, within 10 ms..1 s, and counts the cut by reason', () => {
+    const at = (timeoutMs: number): number => new BodyReaders<number>({ timeoutMs, maxReaders: 1, expire: () => undefined }).intervalMs;
+    assert.equal(at(1000), 250);
+    assert.equal(at(1003), 250, 'a whole number of ms');
+    assert.equal(at(20), 10, 'never faster than 10 ms');
+    assert.equal(at(60_000), 1000, 'never slower than 1 s');
+    const { r } = readers(1);
+    r.begin({}, 1);
+    r.begin({}, 2);
+    r.sweep();
+    assert.deepEqual(r.expired, { timeout: 0, crowded: 1 });
+    for (let i = 0; i < 5; i++) r.sweep();
+    assert.deepEqual(r.expired, { timeout: 1, crowded: 1 });
+    assert.equal(r.size, 0);
+  });
+
+  it('counts the timeout from the tick a body began, not from the start', () => {
+    const { r, cut } = readers(100);
+    for (let i = 0; i < 7; i++) r.sweep();
+    r.begin({}, 1);
+    for (let i = 0; i < 4; i++) r.sweep();
+    assert.equal(cut.length, 0, 'begun at tick 7: not cut before tick 12');
+    r.sweep();
+    assert.deepEqual(cut, [[1, 'timeout']]);
+  });
+
+  it('its timer sweeps once started, and no more once stopped', async () => {
+    const cut: number[] = [];
+    const r = new BodyReaders<number>({ timeoutMs: 40, maxReaders: 10, expire: (reply) => void cut.push(reply) });
+    assert.equal(r.start(), r);
+    r.start(); // a second start keeps the one timer
+    r.begin({}, 1);
+    const deadline = Date.now() + 10_000;
+    while (cut.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    assert.deepEqual(cut, [1], 'the timer cut it off');
+    r.stop();
+    r.begin({}, 2);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(cut, [1], 'no sweep after stop');
+    r.stop();
+  });
 });

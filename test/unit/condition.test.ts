@@ -133,4 +133,27 @@ describe('item conditions', () => {
       { numRuns: 1000 },
     );
   });
+  it('literal lists, arithmetic, number forms and truthiness decide the answer, not only parse', () => {
+    const cases: [string, boolean][] = [
+      ['on_sale in [false, true]', true],
+      ['on_sale in [false, null]', false],
+      ['note in [null]', true],
+      ['note in [false]', false],
+      ['popularity in [-0.5]', false],
+      ['popularity - 0.25 == 0.25', true],
+      ['1 / popularity == 2', true],
+      ['popularity * 4 == 2', true],
+      ['1e3 > 999 && 2E+2 == 200 && 1.5e-1 < 0.2 && .5 == popularity', true],
+      ['category && on_sale', true],
+      ['!category', false],
+      ['!""', true],
+      ['note || stock', false],
+      ['!(1 / stock - 1 / stock)', true],
+      ['category + 1 == "cat_11"', false],
+      ['"b" > "a" && "a" < "b" && "a" <= "a"', true],
+    ];
+    for (const [src, want] of cases) assert.equal(holds(src), want, src);
+    const atLimit = `stock == 0${' '.repeat(2048 - 'stock == 0'.length)}`;
+    assert.equal(holds(atLimit), true, 'exactly 2048 characters is allowed');
+  });
 });

@@ -56,6 +56,30 @@ describe('in-memory exposure store', () => {
     assert.deepEqual([...(await store.seen('nobody', 0))], []);
   });
 
+  it('skips non-finite times, keeps a user at exactly maxUsers, and counts the users it evicts', () => {
+    const opts = { maxItemsPerUser: 10, maxUsers: 2, maxBytes: 1 << 20 };
+    const store = new MemoryExposureStore(opts);
+    assert.equal(store.options, opts);
+    store.merge('u', ['a', 'b', 'c', 'd'], [1, Number.NaN, Number.POSITIVE_INFINITY, 2]);
+    assert.deepEqual(seenSorted(store, 'u', 0), ['a', 'd'], 'NaN and Infinity are not times');
+    assert.equal(store.internedItems, 2);
+    store.merge('v', ['x'], 3);
+    assert.equal(store.users, 2, 'exactly maxUsers is within the bound');
+    assert.equal(store.evictions, 0);
+    store.merge('w', ['y'], 4);
+    assert.equal(store.evictions, 1);
+    assert.equal(store.has('u'), false, 'the least recently shown went');
+    const probe = new MemoryExposureStore(UNBOUNDED);
+    probe.merge('v', ['x'], 3);
+    probe.merge('w', ['y'], 4);
+    const bytes = probe.bytes;
+    const exact = new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: bytes });
+    exact.merge('v', ['x'], 3);
+    exact.merge('w', ['y'], 4);
+    assert.equal(exact.bytes, bytes);
+    assert.equal(exact.evictions, 0, 'bytes equal to maxBytes are within the bound');
+  });
+
   it('property: seen() equals the reference model; users evicted are the least recently shown; bytes never pass the bound', () => {
     fc.assert(
       fc.property(fc.array(writeArb, { maxLength: 80 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 400, max: 12_000 }), (writes, maxItems, maxBytes) => {

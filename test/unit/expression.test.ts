@@ -105,4 +105,19 @@ describe('score expressions', () => {
       { numRuns: 2000 },
     );
   });
+  it('holds its limits exactly: arities, nesting depth 32, 2048 characters, number forms', () => {
+    for (const f of ['abs', 'log', 'exp', 'sqrt', 'sigmoid']) assert.match(errorOf(`${f}(1, 2)`), /takes 1–1 arguments/, f);
+    assert.equal(evaluate(`min(${Array.from({ length: 16 }, (_, i) => i + 1).join(',')})`), 1);
+    assert.match(errorOf(`max(${Array.from({ length: 17 }, () => 1).join(',')})`), /takes 1–16 arguments/);
+    assert.ok(Math.abs(evaluate('sigmoid(2)') - 1 / (1 + Math.exp(-2))) < 1e-12);
+    assert.equal(evaluate('1.5e-1 * 10 + 10e+1 + 12 + .25 * 4 + 1E2'), 1.5 + 100 + 12 + 1 + 100);
+    const nestings: [string, string][] = [['(', ')'], ['abs(', ')'], ['-', ''], ['2 ^ ', '']];
+    for (const [open, close] of nestings) {
+      assert.equal(errorOf(`${open.repeat(32)}1${close.repeat(32)}`), 'OK', `32 × ${open}`);
+      assert.match(errorOf(`${open.repeat(33)}1${close.repeat(33)}`), /deeper than 32/, `33 × ${open}`);
+    }
+    assert.equal(errorOf(`1${' '.repeat(2047)}`), 'OK', 'exactly 2048 characters');
+    assert.match(errorOf('* 1'), /unexpected "\*" at position 0/);
+    assert.match(errorOf('(1'), /expected "\)" at position 2/);
+  });
 });
