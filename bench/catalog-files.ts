@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { createRng } from '../src/catalog/random.js';
 import { pino } from 'pino';
 import { loadCatalog } from '../src/catalog/load.js';
 import type { CatalogConf } from '../src/config/schema.js';
@@ -37,20 +38,10 @@ const dim = Number(values.dim);
 const dir = values.dir;
 const logger = pino({ level: 'silent' });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row { id: string; embedding: number[]; category: string; price: number; status: string }
 function* rowsOf(n: number): Generator<Row> {
-  const next = rng(7);
+  const next = createRng(7).next;
   for (let i = 0; i < n; i++) {
     const embedding = new Array<number>(dim);
     for (let d = 0; d < dim; d++) embedding[d] = Math.fround(next() * 2 - 1);

@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parquetWriteFile } from 'hyparquet-writer';
+import { writeParquet } from './write-parquet.js';
+import { createRng } from '../src/catalog/random.js';
 
 export interface OwnItem {
   readonly id: string;
@@ -41,18 +42,6 @@ export interface OwnDataOptions {
 
 const CATEGORIES = ['shoes', 'bags', 'coats', 'shirts', 'watches', 'toys', 'books', 'kitchen'];
 
-/** mulberry32: small, seeded, the same sequence on every platform. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Items cluster around their category's direction and users lean towards one or two
  * categories, so a user's nearest items are mostly of their favourite categories — the
@@ -60,7 +49,7 @@ function random(seed: number): () => number {
  */
 export function ownData(options: OwnDataOptions = {}): { items: OwnItem[]; users: OwnUser[]; dim: number } {
   const { items = 2000, users = 200, dim = 32, seed = 2024 } = options;
-  const next = random(seed);
+  const next = createRng(seed).next;
   const gauss = (): number => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
   const unit = (v: number[]): number[] => {
     const n = Math.hypot(...v) || 1;
@@ -94,29 +83,6 @@ function writeJsonLines(path: string, rows: readonly object[]): void {
   writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
-/** Parquet as Spark writes it: the embedding a 3-level list<float>, strings UTF8. */
-function writeParquet(path: string, rows: readonly object[]): void {
-  const records = rows as readonly Record<string, unknown>[];
-  const first = records[0];
-  if (!first) throw new Error('no rows');
-  const names = Object.keys(first);
-  const schema: Record<string, unknown>[] = [{ name: 'root', num_children: names.length }];
-  for (const n of names) {
-    const v = first[n];
-    if (Array.isArray(v)) {
-      schema.push({ name: n, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 });
-      schema.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 });
-      schema.push({ name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' });
-    } else if (typeof v === 'number') schema.push({ name: n, type: 'DOUBLE', repetition_type: 'OPTIONAL' });
-    else schema.push({ name: n, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
-  }
-  parquetWriteFile({
-    filename: path,
-    columnData: names.map((n) => ({ name: n, data: records.map((r) => r[n] ?? null) })),
-    schema: schema as never,
-  });
-}
-
 /** The repository root, from dist/tools/ or tools/. */
 const ROOT = resolve(fileURLToPath(import.meta.url), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
 
@@ -126,8 +92,8 @@ export function writeOwnData(dir: string, options: OwnDataOptions = {}): ReturnT
   const data = ownData(options);
   writeJsonLines(join(dir, 'items.jsonl'), data.items);
   writeJsonLines(join(dir, 'users.jsonl'), data.users);
-  writeParquet(join(dir, 'items.parquet'), data.items);
-  writeParquet(join(dir, 'users.parquet'), data.users);
+  writeParquet(join(dir, 'items.parquet'), data.items as unknown as readonly Record<string, unknown>[]);
+  writeParquet(join(dir, 'users.parquet'), data.users as unknown as readonly Record<string, unknown>[]);
   // Debian's python3-onnx lives in the system interpreter, not in a pyenv or venv one.
   const python = process.env.PAIREC_PYTHON ?? '/usr/bin/python3';
   execFileSync(python, [join(ROOT, 'examples/own-data/make_model.py'), dir, String(data.dim)], { stdio: ['ignore', 'ignore', 'inherit'] });

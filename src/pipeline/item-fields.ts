@@ -18,7 +18,7 @@ export function knownItemFields(
   declared: readonly string[] = [],
   fileFields?: readonly string[],
 ): (name: string) => boolean {
-  // A file catalog's fields are its files' columns, known only once they are read: any name
+  // A file catalog's fields are its files' columns, known only once they are read: every name
   // passes the parse, and the check runs again with `fileFields` once the files are loaded.
   if (catalog?.Source === 'file' && fileFields === undefined) return () => true;
   const catalogFields = catalog?.Source === 'file' ? (fileFields ?? []) : catalog ? DEMO_ITEM_FEATURES : [];
