@@ -82,6 +82,11 @@ export class PairecError extends Error {
   }
 }
 
+/** Whether a string (from another thread or process) names a catalog entry. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CATALOG, code);
+}
+
 export function isPairecError(err: unknown): err is PairecError {
   return err instanceof PairecError;
 }

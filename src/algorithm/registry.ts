@@ -15,6 +15,11 @@ export interface BuildDeps {
   readonly catalog: Catalog | undefined;
   /** Folder for built artefacts (indexes); undefined disables caching. */
   readonly cacheDir: string | undefined;
+  /**
+   * Told which cache folder an algorithm's build loaded or wrote: the engine removes the
+   * folders of a catalog version once no serving snapshot uses them.
+   */
+  readonly usesCacheFolder?: (algorithmName: string, folder: string) => void;
   /** Aborted when the build is abandoned (shutdown, superseded reload). */
   readonly signal: AbortSignal;
   /** The config's `optimization` block (keep-alive, pool size, compression) for HTTP backends; defaults when absent. */

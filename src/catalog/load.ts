@@ -36,7 +36,7 @@ export function cacheRoot(conf: CatalogConf): string | undefined {
 
 /**
  * What the catalog holds, from the parameters that decide its content only: CacheDir
- * says where files live, not what they hold, so moving the cache (or a reload that only
+ * says where files live, not what they hold (nor does RefreshSeconds), so moving the cache (or a reload that only
  * changes CacheDir) rebuilds nothing, and cached indexes keyed on it stay valid.
  */
 export function catalogSignature(conf: CatalogConf | undefined): string {
@@ -47,7 +47,7 @@ export function catalogSignature(conf: CatalogConf | undefined): string {
     const files = [conf.Items?.Path, conf.Users?.Path].map((p) => (p === undefined ? null : fileIdentity(p)));
     return signatureOf({ Source: 'file', Items: conf.Items, Users: conf.Users, MaxBadRows: conf.MaxBadRows ?? 0, files });
   }
-  return signatureOf({ ...conf, CacheDir: undefined, Items: undefined, Users: undefined, MaxBadRows: undefined }); // stableStringify drops undefined keys
+  return signatureOf({ ...conf, CacheDir: undefined, RefreshSeconds: undefined, Items: undefined, Users: undefined, MaxBadRows: undefined }); // stableStringify drops undefined keys
 }
 
 export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {

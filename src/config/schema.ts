@@ -119,6 +119,12 @@ export const CatalogConfSchema = Type.Object(
     MaxBadRows: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
     /** Where generated data and built indexes are cached; "" disables the cache. */
     CacheDir: Type.String({ default: '.cache' }),
+    /**
+     * How often (seconds) a file catalog's files are checked for a new version (a file
+     * replaced by rename); a changed one is loaded and indexed aside, then swapped in. 0: only
+     * at a config reload (SIGHUP, the reload API).
+     */
+    RefreshSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400, default: 0 })),
   },
   strict,
 );

@@ -26,6 +26,8 @@ import { RedisPool } from '../store/redis.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
+import { keptFolders, removeUnusedFolders } from './cache-folders.js';
+import { CatalogRefresher } from './catalog-refresh.js';
 import { modelFeatureDims, modelUserDims, sceneModelDims, vectorDimProblems } from '../features/vector-checks.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
@@ -47,6 +49,8 @@ export interface EngineSnapshot {
   readonly catalog: Catalog | undefined;
   readonly algorithms: AlgorithmSet;
   readonly scenes: ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>>;
+  /** Cache folders the algorithms of this snapshot were loaded from, by algorithm name. */
+  readonly cacheFolders: ReadonlyMap<string, string>;
 }
 
 export interface EngineOptions {
@@ -83,9 +87,20 @@ export class Engine {
   /** The serving config's Redis exposure stores: the callback writes to them too. */
   #redisParts: RedisParts | undefined;
   readonly #abort = new AbortController();
+  readonly #refresher: CatalogRefresher;
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
+    this.#refresher = new CatalogRefresher(
+      {
+        serving: () => {
+          const snap = this.#snapshot;
+          return snap?.config.CatalogConf ? { conf: snap.config.CatalogConf, signature: snap.catalog?.signature } : undefined;
+        },
+        refreshCatalog: () => this.refreshCatalog(),
+      },
+      opts.logger,
+    );
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger, middlewares: opts.middlewares ?? [] });
     this.#redis = new RedisPool(opts.logger);
   }
@@ -164,11 +179,52 @@ export class Engine {
     return run;
   }
 
+  /**
+   * Applies the serving config again when its catalog's source changed (a file replaced):
+   * the catalog and the indexes over it are built aside and swapped in like a reload.
+   */
+  refreshCatalog(): Promise<'unchanged' | ApplyResult> {
+    const next = async (): Promise<'unchanged' | ApplyResult> => {
+      const snap = this.#snapshot;
+      if (!snap?.config.CatalogConf || catalogSignature(snap.config.CatalogConf) === snap.catalog?.signature) return 'unchanged';
+      return this.#apply(snap.config);
+    };
+    const run = this.#queue.then(next);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   async #apply(config: Config): Promise<ApplyResult> {
     if (this.#abort.signal.aborted) throw new PairecError('ERR_NOT_READY', 'the engine is closed');
-    const { logger, metrics } = this.#opts;
     const previous = this.#snapshot;
     const catSig = catalogSignature(config.CatalogConf);
+    const loadsCatalog = config.CatalogConf !== undefined && previous?.catalog?.signature !== catSig;
+    try {
+      const result = await this.#build(config, previous, catSig);
+      if (loadsCatalog) this.#catalogLoaded(previous);
+      this.#refresher.arm(config.CatalogConf?.RefreshSeconds ?? 0);
+      return result;
+    } catch (err) {
+      if (loadsCatalog) this.#opts.metrics.catalog.refreshes.labels('failed').inc();
+      throw err;
+    }
+  }
+
+  /** Counts a catalog load, points the catalog gauges at it, and removes the cache folders only the old one used. */
+  #catalogLoaded(previous: EngineSnapshot | undefined): void {
+    const { catalog: m } = this.#opts.metrics;
+    const snap = this.#snapshot;
+    if (!snap?.catalog) return;
+    m.refreshes.labels('success').inc();
+    if (previous?.catalog) m.info.remove(previous.catalog.signature);
+    m.info.labels(snap.catalog.signature).set(1);
+    m.items.set(snap.catalog.itemIds.length);
+    m.loadedAt.set(Date.now() / 1000);
+    if (previous) void removeUnusedFolders(previous.cacheFolders, snap.cacheFolders, this.#opts.logger);
+  }
+
+  async #build(config: Config, previous: EngineSnapshot | undefined, catSig: string): Promise<ApplyResult> {
+    const { logger, metrics } = this.#opts;
     let catalog = previous?.catalog;
     if (catalog?.signature !== catSig) {
       catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
@@ -183,7 +239,9 @@ export class Engine {
       signal: this.#abort.signal,
       optimization: config.optimization,
       runsInFlight: (name: string) => runsInFlight(config, name),
+      usesCacheFolder: (name: string, folder: string) => builtFolders.set(name, folder),
     };
+    const builtFolders = new Map<string, string>();
     // Feature files first: a missing one rejects the config before anything is built.
     // A declared vector length no model of its scene reads fails the load, not every row.
     const specDims = modelFeatureDims(config, this.#opts.registry);
@@ -213,7 +271,8 @@ export class Engine {
       throw err;
     }
     const signature = signatureOf(config);
-    this.#snapshot = { config, signature, catalog, algorithms, scenes };
+    const cacheFolders = keptFolders(config, previous?.cacheFolders, builtFolders);
+    this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders };
     this.#redisParts = redisParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
     const closed = redis.commit();
@@ -226,6 +285,7 @@ export class Engine {
 
   /** Stops builds, retires the snapshot, closes every algorithm once in-flight runs end. */
   async close(): Promise<void> {
+    this.#refresher.stop();
     this.#abort.abort();
     await this.#queue;
     this.#snapshot = undefined;

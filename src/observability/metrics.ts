@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponential
 import { BoundHistogram } from './bound-histogram.js';
 import { createPoolMetrics } from './pool-metrics.js';
 import type { PoolMetrics } from './pool-metrics.js';
+import { createCatalogMetrics } from './catalog-metrics.js';
+import type { CatalogMetrics } from './catalog-metrics.js';
 
 /** The spec's algorithm duration buckets, in seconds. */
 export const ALGORITHM_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,6 +23,7 @@ export interface EngineMetrics {
   readonly algorithmBuildFailures: Counter<'algorithm_name' | 'algorithm_type'>;
   readonly configReloads: Counter<'result'>;
   readonly configInfo: Gauge<'signature'>;
+  readonly catalog: CatalogMetrics;
   readonly requestDuration: BoundHistogram<'route' | 'scene' | 'code'>;
   readonly stageDuration: BoundHistogram<'scene' | 'stage'>;
   readonly invalidValues: Counter<'algorithm_name'>;
@@ -109,6 +112,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       labelNames: ['result'],
       registers,
     }),
+    catalog: createCatalogMetrics(registers),
     configInfo: new Gauge({
       name: 'pairec_config_info',
       help: 'Signature of the config being served (value 1)',

@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PairecError } from '../errors.js';
 import { checkFolder, FolderWriter } from '../cache/cache-folder.js';
 import { removeStaleTemps } from '../cache/temp-folders.js';
+import { buildOnce } from '../cache/build-lock.js';
+import { buildIndexAside } from './build-aside.js';
 import { buildHnswlib, readHnswlib } from './hnswlib-index.js';
 import { buildIvf, readIvf } from './ivf-index.js';
 import { nonFiniteRow } from './finite.js';
@@ -58,7 +62,34 @@ async function readCached(dir: string, key: string, spec: IndexSpec, vectors: Fl
   }
 }
 
-/** Loads a cached index if a valid one matches, or builds the index and caches it (a folder written aside, then renamed). */
+/**
+ * Builds in a worker thread (build-aside.ts) into `file`, then reads the file here: the
+ * event loop that answers requests only pays for the read.
+ */
+async function buildThroughFile(spec: IndexSpec, vectors: Float32Array, dim: number, file: string, logger: Logger, signal: AbortSignal): Promise<VectorIndex> {
+  const bad = nonFiniteRow(vectors, dim);
+  if (bad) throw new PairecError('ERR_DATA_INVALID', `the vectors to index: ${bad}`);
+  await buildIndexAside(spec, vectors, dim, file, logger, signal);
+  const index = await KINDS[spec.kind].read(file, spec, vectors, dim);
+  if (!index) throw new PairecError('ERR_ALGORITHM_BUILD', `${file}: the index just built does not read back`);
+  return index;
+}
+
+/** Builds an index without holding the event loop, with no cache: through a temporary file, removed after. */
+export async function buildIndexOffLoop(spec: IndexSpec, vectors: Float32Array, dim: number, logger: Logger, signal: AbortSignal): Promise<VectorIndex> {
+  const dir = await mkdtemp(join(tmpdir(), 'pairec-index-'));
+  try {
+    return await buildThroughFile(spec, vectors, dim, join(dir, INDEX_FILE), logger, signal);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Loads a cached index if a valid one matches, or builds the index (off the event loop)
+ * and caches it (a folder written aside, then renamed). Processes that need the same
+ * folder at once build it once: one holds the build lock, the others wait for its folder.
+ */
 export async function loadOrBuildIndex(
   spec: IndexSpec,
   vectors: Float32Array,
@@ -67,21 +98,38 @@ export async function loadOrBuildIndex(
   logger: Logger,
   signal: AbortSignal,
 ): Promise<VectorIndex> {
-  if (!cache) return buildIndex(spec, vectors, dim, logger, signal);
+  if (!cache) return buildIndexOffLoop(spec, vectors, dim, logger, signal);
   const dir = indexCacheDir(cache, spec.kind);
   const key = `${spec.kind}:${cache.key}`;
   for (const { path, reason } of await removeStaleTemps(dir)) logger.info({ path, reason }, 'removed a stale cache temp folder');
-  const hit = await readCached(dir, key, spec, vectors, dim);
-  if ('index' in hit) {
-    logger.info({ dir }, 'vector index loaded from cache');
-    return hit.index;
-  }
-  if ('file' in hit) logger.warn({ file: hit.file, reason: hit.reason }, 'cache file corrupt; rebuilding the vector index');
-  const index = await buildIndex(spec, vectors, dim, logger, signal);
+  const cached = async (): Promise<VectorIndex | undefined> => {
+    const hit = await readCached(dir, key, spec, vectors, dim);
+    if ('index' in hit) {
+      logger.info({ dir }, 'vector index loaded from cache');
+      return hit.index;
+    }
+    if ('file' in hit) logger.warn({ file: hit.file, reason: hit.reason }, 'cache file corrupt; rebuilding the vector index');
+    return undefined;
+  };
+  return buildOnce(dir, cached, () => buildAndPublish(spec, vectors, dim, dir, key, logger, signal), logger, signal);
+}
+
+async function buildAndPublish(spec: IndexSpec, vectors: Float32Array, dim: number, dir: string, key: string, logger: Logger, signal: AbortSignal): Promise<VectorIndex> {
   let writer: FolderWriter | undefined;
   try {
     writer = await FolderWriter.open(dir);
-    await index.write(writer.path(INDEX_FILE));
+  } catch (err) {
+    logger.warn({ dir, err }, 'could not cache the vector index; it will be rebuilt next start');
+    return buildIndexOffLoop(spec, vectors, dim, logger, signal);
+  }
+  let index: VectorIndex;
+  try {
+    index = await buildThroughFile(spec, vectors, dim, writer.path(INDEX_FILE), logger, signal);
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  }
+  try {
     await writer.record(INDEX_FILE);
     const result = await writer.publish(key, async () => {
       const theirs = await readCached(dir, key, spec, vectors, dim);
@@ -97,7 +145,7 @@ export async function loadOrBuildIndex(
     logger.info({ dir }, 'another process cached the vector index first; using its copy');
     return result.existing;
   } catch (err) {
-    await writer?.discard();
+    await writer.discard();
     logger.warn({ dir, err }, 'could not cache the vector index; it will be rebuilt next start');
     return index;
   }

@@ -1,7 +1,7 @@
 import { PairecError } from '../../errors.js';
 import { signatureOf } from '../signature.js';
 import type { AlgorithmTypeDef } from '../registry.js';
-import { loadOrBuildIndex } from '../../vector/vector-index.js';
+import { indexCacheDir, loadOrBuildIndex } from '../../vector/vector-index.js';
 import { AnnConfSchema, indexSpec, searchEffort } from './config.js';
 import { AnnAlgorithm } from './ann.js';
 
@@ -22,6 +22,7 @@ export const annType: AlgorithmTypeDef<'retrieval', typeof AnnConfSchema> = {
     const cache = deps.cacheDir === undefined ? undefined : { dir: deps.cacheDir, key: signatureOf(catalog.signature, spec) };
     const log = deps.logger.child({ algorithm: name });
     const index = await loadOrBuildIndex(spec, catalog.itemEmbeddings, catalog.dim, cache, log, deps.signal);
+    if (cache) deps.usesCacheFolder?.(name, indexCacheDir(cache, spec.kind));
     // An index that keeps its own copy in search order (IVF) lends it to the catalog, so a
     // model copies the rows the search has just scanned from warm memory: ≈ 3 × cheaper
     // than from the catalog's matrix (cold rows) in a micro-benchmark.

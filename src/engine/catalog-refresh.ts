@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { CatalogConf } from '../config/schema.js';
+import { catalogSignature } from '../catalog/load.js';
+import type { ApplyResult } from './engine.js';
+
+/** A file modified this recently may still be being written in place: wait until it is this old. */
+export const SETTLE_MS = 1000;
+
+export interface RefreshTarget {
+  /** The serving catalog's config and signature, or undefined while none serves. */
+  serving(): { conf: CatalogConf; signature: string | undefined } | undefined;
+  refreshCatalog(): Promise<'unchanged' | ApplyResult>;
+}
+
+/** How long until every file of the catalog was last modified at least SETTLE_MS ago. */
+function unsettledMs(conf: CatalogConf, now: number): number {
+  let wait = 0;
+  for (const path of [conf.Items?.Path, conf.Users?.Path]) {
+    if (path === undefined) continue;
+    try {
+      wait = Math.max(wait, statSync(path).mtimeMs + SETTLE_MS - now);
+    } catch {
+      // A missing file: the load reports it.
+    }
+  }
+  return wait;
+}
+
+/**
+ * Checks a file catalog's files every `CatalogConf.RefreshSeconds` and, when one was
+ * replaced, has the engine load and index the new version aside and swap it in. Polling
+ * a file identity (size, mtime, inode) rather than fs.watch: a watch on a file replaced
+ * by rename follows the old inode, and watches are unreliable on network volumes.
+ * A version that failed to load is not retried until the files change again.
+ */
+export class CatalogRefresher {
+  readonly #target: RefreshTarget;
+  readonly #logger: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #period = 0;
+  #failed: string | undefined;
+  #stopped = false;
+
+  constructor(target: RefreshTarget, logger: Logger) {
+    this.#target = target;
+    this.#logger = logger;
+  }
+
+  /** Follows the serving config's period (0: off); called after each apply. */
+  arm(seconds: number): void {
+    if (this.#stopped || seconds === this.#period) return;
+    this.#period = seconds;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#period <= 0) return;
+    this.#timer = setTimeout(() => void this.check().finally(() => this.#schedule()), this.#period * 1000);
+    this.#timer.unref();
+  }
+
+  /** One check: refreshes when the files changed since the serving version (exported for tests). */
+  async check(): Promise<'unchanged' | 'refreshed' | 'failed'> {
+    const serving = this.#target.serving();
+    if (serving?.conf.Source !== 'file') return 'unchanged';
+    const wait = unsettledMs(serving.conf, Date.now());
+    if (wait > 0) await sleep(wait);
+    const signature = catalogSignature(serving.conf);
+    if (signature === serving.signature || signature === this.#failed) return 'unchanged';
+    try {
+      const result = await this.#target.refreshCatalog();
+      if (result === 'unchanged') return 'unchanged';
+      this.#failed = undefined;
+      this.#logger.info({ built: result.built, kept: result.kept }, 'catalog refreshed');
+      return 'refreshed';
+    } catch (err) {
+      this.#failed = signature;
+      this.#logger.error({ err }, 'catalog refresh failed; the previous version keeps serving');
+      return 'failed';
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Worker-thread entry of buildIndexAside(): builds one index and writes it to a file.
+ * The serving thread then reads that file, so a build (seconds of native inserts or
+ * k-means at 100k rows) never holds the event loop that answers requests.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { buildIndex } from './vector-index.js';
+import type { IndexSpec } from './index-types.js';
+
+export interface BuildTask {
+  readonly spec: IndexSpec;
+  readonly vectors: Float32Array;
+  readonly dim: number;
+  readonly file: string;
+}
+
+/** What the worker posts back: progress lines for the parent's logger, then the result. */
+export type BuildMessage =
+  | { readonly kind: 'log'; readonly msg: string; readonly fields: Record<string, unknown> }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string };
+
+async function run(task: BuildTask): Promise<BuildMessage> {
+  // Progress lines go to the parent's logger (with its bindings) rather than to a second pino stream.
+  const logger = pino(
+    { level: 'info', base: undefined },
+    {
+      write(line: string): void {
+        const fields = JSON.parse(line) as Record<string, unknown>;
+        const msg = String(fields.msg);
+        for (const key of ['msg', 'level', 'time']) delete fields[key];
+        parentPort?.postMessage({ kind: 'log', msg, fields } satisfies BuildMessage);
+      },
+    },
+  );
+  try {
+    const index = await buildIndex(task.spec, task.vectors, task.dim, logger, new AbortController().signal);
+    if (!(await index.write(task.file))) throw new Error(`${task.file}: the index could not be written`);
+    return { kind: 'done' };
+  } catch (err) {
+    return { kind: 'failed', code: (err as { code?: string }).code, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  void run(workerData as BuildTask).then((m) => port.postMessage(m));
+}
