@@ -114,11 +114,13 @@ describe('corrupt cache files against real processes (pairec serve --workers 2)'
   };
 
   let raced = '';
+  let builtOnce = { built: 0, cached: 0, loaded: 0 };
   before(async () => {
     // An empty cache: both processes generate and build the same files at once.
     const { server: s, ms } = await start();
     clean = await answers(s);
     const count = (msg: string): number => lines(s, msg).length;
+    builtOnce = { built: count('vector index built'), cached: count('vector index cached'), loaded: count('vector index loaded from cache') };
     raced = `clean start ${ms} ms; demo catalog: ${count('demo catalog cached')} published, ${count('another process cached the demo catalog first; using its copy')} took the other's copy; indexes: ${count('vector index cached')} published, ${count('another process cached the vector index first; using its copy')} took the other's copy`;
     await stop();
   });
@@ -129,6 +131,9 @@ describe('corrupt cache files against real processes (pairec serve --workers 2)'
 
   it('two processes building the same cache at once leave one valid copy and no temporary folder', async (t) => {
     t.diagnostic(raced);
+    // Once per machine: one process builds each index under the build lock, the other waits and loads its folder.
+    assert.equal(builtOnce.built, 2, 'each of the two indexes built once, not once per process');
+    assert.deepEqual({ cached: builtOnce.cached, loaded: builtOnce.loaded }, { cached: 2, loaded: 2 });
     assert.deepEqual(temps(root), []);
     assert.equal(readdirSync(root).filter((n) => n.startsWith('demo-')).length, 1);
     const { server: s } = await start();
