@@ -15,12 +15,12 @@ export interface RefreshTarget {
 }
 
 /** How long until every file of the catalog was last modified at least SETTLE_MS ago. */
-function unsettledMs(conf: CatalogConf, now: number): number {
+function unsettledMs(conf: CatalogConf, now: number, settleMs: number): number {
   let wait = 0;
   for (const path of [conf.Items?.Path, conf.Users?.Path]) {
     if (path === undefined) continue;
     try {
-      wait = Math.max(wait, statSync(path).mtimeMs + SETTLE_MS - now);
+      wait = Math.max(wait, statSync(path).mtimeMs + settleMs - now);
     } catch {
       // A missing file: the load reports it.
     }
@@ -42,10 +42,12 @@ export class CatalogRefresher {
   #period = 0;
   #failed: string | undefined;
   #stopped = false;
+  readonly #settleMs: number;
 
-  constructor(target: RefreshTarget, logger: Logger) {
+  constructor(target: RefreshTarget, logger: Logger, settleMs = SETTLE_MS) {
     this.#target = target;
     this.#logger = logger;
+    this.#settleMs = settleMs;
   }
 
   /** Follows the serving config's period (0: off); called after each apply. */
@@ -72,7 +74,7 @@ export class CatalogRefresher {
   async check(): Promise<'unchanged' | 'refreshed' | 'failed'> {
     const serving = this.#target.serving();
     if (serving?.conf.Source !== 'file') return 'unchanged';
-    const wait = unsettledMs(serving.conf, Date.now());
+    const wait = unsettledMs(serving.conf, Date.now(), this.#settleMs);
     if (wait > 0) await sleep(wait);
     const signature = catalogSignature(serving.conf);
     if (signature === serving.signature || signature === this.#failed) return 'unchanged';
