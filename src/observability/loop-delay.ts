@@ -27,6 +27,8 @@ export function registerLoopDelay(registry: Registry, resolutionMs = 1): () => v
     help: `Event-loop delay since the last scrape, sampled every ${resolutionMs} ms (includes the sampling interval); quantile 1 is the max`,
     labelNames: ['quantile'],
     registers: [registry],
+    // Across a cluster's processes the worst one (a sum of quantiles means nothing).
+    aggregator: 'max',
     collect() {
       for (const [q, read] of quantiles) this.set({ quantile: q }, h.count > 0 ? read() / 1e9 : 0);
       h.reset();

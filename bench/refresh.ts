@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:refresh`: a file catalog refreshed under load at RW-100k. The RW-100k
+ * demo catalog is written as Parquet (items and users), served by `pairec serve` with the
+ * RW-100k scene and `RefreshSeconds: 1`, and driven by the open-loop generator at a fixed
+ * rate. Each cycle measures a quiet window, then lands a new version of the items file
+ * (written aside, renamed over: 10,000 items removed, 10,000 new ones with the highest
+ * popularity, so the hot recall shows the swap at once) and measures the window that
+ * covers its load, index build and swap. Reported per window: P50/P99 from each
+ * request's due time, errors, and the event-loop delay of the serving processes
+ * (`--loop-delay`, 1 ms resolution, the worst process).
+ *
+ *   npm run bench:refresh -- [--rate 1000] [--cycles 3] [--window 20] [--json]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadCatalog } from '../src/catalog/load.js';
+import type { Catalog } from '../src/catalog/catalog.js';
+import type { CatalogConf } from '../src/config/schema.js';
+import { writeParquet } from '../tools/write-parquet.js';
+import { openLoop } from './e2e/open-loop.js';
+import type { OpenLoopResult } from './e2e/open-loop.js';
+import { freePort } from './e2e/port.js';
+import { median } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    cycles: { type: 'string', default: '3' },
+    window: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const rate = Number(values.rate);
+const windowS = Number(values.window);
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+const dir = mkdtempSync(join(tmpdir(), 'pairec-bench-refresh-'));
+
+// 1. The RW-100k demo catalog, written as the files a team would export.
+const rw = JSON.parse(readFileSync('examples/rw-100k.json', 'utf8')) as Record<string, unknown> & { CatalogConf: CatalogConf };
+log('loading the RW-100k demo catalog to write it as Parquet');
+const demo: Catalog = await loadCatalog(rw.CatalogConf, pino({ level: 'silent' }));
+const itemRow = (row: number, id: string, popularity: number): Record<string, unknown> => ({
+  id,
+  embedding: Array.from(demo.itemVector(row)),
+  category: String(demo.itemFeatures[row]?.category ?? ''),
+  popularity,
+});
+const popularity = (row: number): number => Number(demo.itemFeatures[row]?.popularity ?? 0);
+const items = join(dir, 'items.parquet');
+const users = join(dir, 'users.parquet');
+writeParquet(users, demo.userIds.map((id, row) => ({ id, embedding: Array.from(demo.userVector(row)) })), 10_000);
+
+/** Version `v`: items 10,000·v … kept, and 10,000 new ones (ids `v<v>-…`) that outrank every old item's popularity. */
+function version(v: number): Record<string, unknown>[] {
+  const n = demo.itemIds.length;
+  const out: Record<string, unknown>[] = [];
+  for (let row = 0; row < n; row++) if (v === 0 || row % 10 !== v % 10) out.push(itemRow(row, demo.itemIds[row] as string, popularity(row)));
+  if (v > 0) for (let k = 0; k < n / 10; k++) out.push(itemRow((k * 7) % n, `v${v}-${k}`, 2 + k / n));
+  return out;
+}
+const land = (v: number): void => {
+  writeParquet(`${items}.tmp`, version(v), 10_000);
+  renameSync(`${items}.tmp`, items);
+};
+land(0);
+
+const config = {
+  ...rw,
+  LogConf: { LogLevel: 'warn' },
+  CatalogConf: { Source: 'file', Items: { Path: items }, Users: { Path: users }, CacheDir: join(dir, 'cache'), RefreshSeconds: 1 },
+};
+const configFile = join(dir, 'config.json');
+writeFileSync(configFile, JSON.stringify(config));
+
+// 2. The server, as the RW-100k bench starts it, with the 1 ms event-loop delay gauge.
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, [MAIN, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--no-watch', '--loop-delay'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const stop = (): void => {
+  if (server.exitCode === null) server.kill('SIGTERM');
+};
+process.on('exit', () => {
+  stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function ready(): Promise<void> {
+  for (const end = Date.now() + 600_000; Date.now() < end; ) {
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
+    if ((await fetch(`${url}/ready`).catch(() => undefined))?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('not ready');
+}
+
+/** The worst serving process's event-loop delay since the last scrape (the gauge resets at each). */
+async function loopDelay(): Promise<{ p99Ms: number; maxMs: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (q: string): number => {
+    const m = new RegExp(`^pairec_eventloop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) * 1000 : NaN;
+  };
+  return { p99Ms: read('0.99'), maxMs: read('1') };
+}
+
+/** Polls with a normal request until the hot recall serves an item of version `v`: when the swap reached that process. */
+async function watchSwap(v: number, since: number, until: number): Promise<number | undefined> {
+  const body = JSON.stringify({ uid: '1', scene_id: 'rw_100k', size: 20 });
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/api/recommend`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch(() => undefined);
+    const text = res?.status === 200 ? await res.text() : '';
+    if (text.includes(`"v${v}-`)) return Date.now() - since;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+interface Window {
+  readonly load: OpenLoopResult;
+  readonly loop: { p99Ms: number; maxMs: number };
+}
+const measure = async (work: () => Promise<OpenLoopResult>): Promise<Window> => {
+  await loopDelay();
+  const load = await work();
+  return { load, loop: await loopDelay() };
+};
+
+const quiet: Window[] = [];
+const refresh: Window[] = [];
+const swapMs: number[] = [];
+try {
+  log(`starting pairec serve on ${url} (first start builds the IVF index)`);
+  await ready();
+  const opts = { rate, seconds: windowS, scene: 'rw_100k', users: demo.userIds.length };
+  log('warm-up 5 s');
+  await openLoop(url, { ...opts, seconds: 5 });
+  for (let v = 1; v <= Number(values.cycles); v++) {
+    log(`cycle ${v}: quiet window, ${rate} req/s for ${windowS} s`);
+    quiet.push(await measure(() => openLoop(url, opts)));
+    log(`cycle ${v}: landing version ${v}; ${rate} req/s for ${windowS} s`);
+    refresh.push(
+      await measure(async () => {
+        const started = Date.now();
+        const load = openLoop(url, opts);
+        land(v);
+        const swapped = await watchSwap(v, started, started + windowS * 1000);
+        if (swapped === undefined) throw new Error(`version ${v} not served within the ${windowS} s window`);
+        swapMs.push(swapped);
+        return load;
+      }),
+    );
+  }
+} finally {
+  stop();
+}
+
+interface Row {
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly errors: number;
+  readonly achieved: number;
+  readonly loop_p99_ms: number;
+  readonly loop_max_ms: number;
+  readonly swap_s?: number;
+}
+const row = (name: string, ws: readonly Window[]): Row => ({
+  p50_ms: median(ws.map((w) => w.load.p50Ms)),
+  p99_ms: median(ws.map((w) => w.load.p99Ms)),
+  errors: ws.reduce((s, w) => s + w.load.errors, 0),
+  achieved: median(ws.map((w) => w.load.achieved)),
+  loop_p99_ms: median(ws.map((w) => w.loop.p99Ms)),
+  loop_max_ms: median(ws.map((w) => w.loop.maxMs)),
+  ...(name === 'refresh' ? { swap_s: median(swapMs) / 1000 } : {}),
+});
+const result = { workload: 'RW-100k file catalog refresh', rate, window_s: windowS, cycles: quiet.length, quiet: row('quiet', quiet), refresh: row('refresh', refresh) };
+log(`medians of ${quiet.length} cycles at ${rate} req/s (${windowS} s windows):`);
+log('| window | P50 ms | P99 ms | errors | event-loop delay P99 ms | max ms | land → served |');
+log('|---|---|---|---|---|---|---|');
+for (const name of ['quiet', 'refresh'] as const) {
+  const r = result[name];
+  log(`| ${name} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.errors} | ${r.loop_p99_ms.toFixed(1)} | ${r.loop_max_ms.toFixed(1)} | ${name === 'refresh' ? `${(r.swap_s ?? 0).toFixed(1)} s` : ''} |`);
+}
+if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
