@@ -33,10 +33,10 @@ export async function vectorSource(data: string | undefined, catalogConfig: stri
     const file = resolve(data);
     const load = async (): Promise<LoadedVectors> => {
       record.begin();
-      const before = record.mark(file);
+      const before = await record.mark(file);
       const vectors = await readVectorFile(file);
       // Written in place while being read: the data may be half old, half new.
-      if (record.current() !== record.recorded()) {
+      if ((await record.current()).identity !== record.recorded()) {
         throw new PairecError('ERR_CONFIG_READ', `${file} changed while it was read; write it elsewhere and rename it into place`);
       }
       return { data: vectors, cacheKey: signatureOf(file, before, spec) };
@@ -53,10 +53,10 @@ export async function vectorSource(data: string | undefined, catalogConfig: stri
   };
   const load = async (): Promise<LoadedVectors> => {
     record.begin();
-    record.mark(configFile);
+    await record.mark(configFile);
     const conf = await catalogConf();
     // A file catalog's own files: replacing them is a change as much as editing the config.
-    if (conf.Source === 'file') for (const part of [conf.Items, conf.Users]) if (part) record.mark(part.Path);
+    if (conf.Source === 'file') for (const part of [conf.Items, conf.Users]) if (part) await record.mark(part.Path);
     const catalog = await loadCatalog(conf, createLogger('info'));
     return { data: { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds }, cacheKey: signatureOf(catalogSignature(conf), spec) };
   };

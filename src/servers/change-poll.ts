@@ -36,8 +36,11 @@ export function startChangePoll(opts: ChangePollOptions): ChangePoll {
   let timer: NodeJS.Timeout | undefined;
 
   const check = async (): Promise<boolean> => {
-    const now = record.current();
-    if (now === record.recorded()) {
+    const recorded = record.recorded();
+    const { identity: now, changed } = await record.current();
+    // A load that began during the stats recorded its own files: nothing to judge this time.
+    if (record.recorded() !== recorded) return false;
+    if (now === recorded) {
       pending = undefined;
       return false;
     }
@@ -46,7 +49,7 @@ export function startChangePoll(opts: ChangePollOptions): ChangePoll {
       return false;
     }
     pending = undefined;
-    logger.info({ files: record.changed() }, 'data files changed; reloading');
+    logger.info({ files: changed }, 'data files changed; reloading');
     await opts.reload('change');
     return true;
   };

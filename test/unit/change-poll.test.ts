@@ -3,25 +3,25 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadRecord } from '../../src/servers/read-record.js';
+import { ReadRecord, fileIdentityAsync } from '../../src/servers/read-record.js';
+import { fileIdentity } from '../../src/catalog/file-identity.js';
 import { startChangePoll } from '../../src/servers/change-poll.js';
 import { silentLogger } from '../helpers/context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-change-poll-'));
 
 /** A server's data file, a load that records it as read, and a poll whose timer never fires (checks are driven by hand). */
-function setup(name: string) {
+async function started(name: string) {
   const file = join(dir, name);
   writeFileSync(file, 'first');
   const record = new ReadRecord();
   const loads: string[] = [];
-  const load = (trigger: string): Promise<void> => {
+  const load = async (trigger: string): Promise<void> => {
     record.begin();
-    record.mark(file);
+    await record.mark(file);
     loads.push(trigger);
-    return Promise.resolve();
   };
-  void load('start');
+  await load('start');
   const poll = startChangePoll({ intervalMs: 3_600_000, record, reload: load, logger: silentLogger });
   return { file, record, loads, poll };
 }
@@ -35,7 +35,7 @@ describe('change poll', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reloads a file replaced by rename once the next poll sees it unchanged, and only once', async () => {
-    const { file, loads, poll } = setup('renamed.svm');
+    const { file, loads, poll } = await started('renamed.svm');
     try {
       assert.equal(await poll.check(), false, 'nothing changed');
       replaceByRename(file, 'second, longer');
@@ -50,7 +50,7 @@ describe('change poll', () => {
   });
 
   it('does not reload a file while it keeps changing between polls', async () => {
-    const { file, loads, poll } = setup('growing.svm');
+    const { file, loads, poll } = await started('growing.svm');
     try {
       for (let i = 0; i < 5; i++) {
         appendFileSync(file, `row ${i}\n`); // written in place, a poll apart
@@ -64,7 +64,7 @@ describe('change poll', () => {
   });
 
   it('sees a replacement of the same size and modification time (a new inode)', async () => {
-    const { file, loads, poll } = setup('same-size.svm');
+    const { file, loads, poll } = await started('same-size.svm');
     try {
       const { atime, mtime } = statSync(file);
       replaceByRename(file, 'FIRST');
@@ -79,13 +79,13 @@ describe('change poll', () => {
   });
 
   it('a reload from elsewhere (SIGHUP) that read the new file leaves nothing for the poll', async () => {
-    const { file, loads, record, poll } = setup('sighup.svm');
+    const { file, loads, record, poll } = await started('sighup.svm');
     try {
       replaceByRename(file, 'second');
       assert.equal(await poll.check(), false);
       // The SIGHUP reload records what it read.
       record.begin();
-      record.mark(file);
+      await record.mark(file);
       assert.equal(await poll.check(), false);
       assert.equal(await poll.check(), false);
       assert.deepEqual(loads, ['start']);
@@ -95,7 +95,7 @@ describe('change poll', () => {
   });
 
   it('a file that fails to load is tried once, and again only when it changes; a missing file counts as a change', async () => {
-    const { file, loads, poll } = setup('broken.svm');
+    const { file, loads, poll } = await started('broken.svm');
     try {
       replaceByRename(file, 'garbage');
       await poll.check();
@@ -114,20 +114,26 @@ describe('change poll', () => {
     }
   });
 
+  it('the asynchronous identity is fileIdentity’s, for a file and for a missing one', async () => {
+    const file = join(dir, 'identity.svm');
+    writeFileSync(file, 'x');
+    assert.equal(await fileIdentityAsync(file), fileIdentity(file));
+    assert.equal(await fileIdentityAsync(join(dir, 'nope')), fileIdentity(join(dir, 'nope')));
+  });
+
   it('polls on its timer and stops', async () => {
     const file = join(dir, 'timer.svm');
     writeFileSync(file, 'a');
     const record = new ReadRecord();
-    record.mark(file);
+    await record.mark(file);
     let reloads = 0;
     const poll = startChangePoll({
       intervalMs: 20,
       record,
-      reload: () => {
+      reload: async () => {
         reloads++;
         record.begin();
-        record.mark(file);
-        return Promise.resolve();
+        await record.mark(file);
       },
       logger: silentLogger,
     });
