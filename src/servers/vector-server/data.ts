@@ -58,7 +58,9 @@ export function parseSvmLine(line: string, lineNo: number): { label: string; ent
   for (const p of parts.slice(1)) {
     const colon = p.indexOf(':');
     const index = Number(p.slice(0, colon));
-    const value = Number(p.slice(colon + 1));
+    const text = p.slice(colon + 1);
+    // Number('') is 0: an entry cut off after its colon (a file still being written) is no zero.
+    const value = text === '' ? Number.NaN : Number(text);
     if (colon <= 0 || !Number.isInteger(index) || index < 1 || !Number.isFinite(value)) {
       throw new PairecError('ERR_CONFIG_READ', `line ${lineNo}: "${p}" is not index:value`);
     }

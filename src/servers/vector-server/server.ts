@@ -65,6 +65,21 @@ function metricsFor(registry: Registry) {
     }),
     size: new Gauge({ name: 'pairec_vector_server_index_size', help: 'Vectors in the served index', registers }),
     reloads: new Counter({ name: 'pairec_vector_server_reloads_total', help: 'Reloads by result (success, failed)', labelNames: ['result'], registers }),
+    version: new Gauge({
+      name: 'pairec_vector_server_data_version',
+      help: 'Generation of the served data: 1 for the data loaded at start, one more for each reload swapped in',
+      registers,
+    }),
+    lastSuccess: new Gauge({
+      name: 'pairec_vector_server_last_reload_success_timestamp_seconds',
+      help: 'Unix time the served data was swapped in (at start or by a reload)',
+      registers,
+    }),
+    lastOk: new Gauge({
+      name: 'pairec_vector_server_last_reload_successful',
+      help: 'Whether the last reload swapped in its data (1) or failed and left the old data serving (0)',
+      registers,
+    }),
   };
 }
 
@@ -154,10 +169,19 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
     const index = await loadOrBuildIndex(opts.spec, data.vectors, data.dim, cache, logger, abort.signal);
     return { index, labels: data.labels, ms: Math.round(performance.now() - started) };
   };
+  let version = 0;
+  /** Serves `next` from now on: one reference swapped (see above), and the gauges that describe it. */
+  const swapIn = (next: Served): void => {
+    served = { index: next.index, labels: next.labels };
+    version++;
+    m.size.set(next.index.size);
+    m.version.set(version);
+    m.lastSuccess.set(Date.now() / 1000);
+    m.lastOk.set(1);
+  };
   const ready = (async () => {
     const next = await build();
-    served = { index: next.index, labels: next.labels };
-    m.size.set(next.index.size);
+    swapIn(next);
     health.setStatus('', 'SERVING');
     health.setStatus(SERVICE, 'SERVING');
     logger.info({ size: next.index.size, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'serving');
@@ -169,13 +193,13 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
       const next = await build();
       if (abort.signal.aborted) return false;
       const before = served?.index.size;
-      served = { index: next.index, labels: next.labels };
-      m.size.set(next.index.size);
+      swapIn(next);
       m.reloads.labels('success').inc();
-      logger.info({ trigger, size: next.index.size, previousSize: before, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'vectors reloaded');
+      logger.info({ trigger, version, size: next.index.size, previousSize: before, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'vectors reloaded');
       return true;
     } catch (err) {
       m.reloads.labels('failed').inc();
+      m.lastOk.set(0);
       logger.error({ trigger, err }, 'vector reload failed; the served index keeps serving');
       return false;
     }
