@@ -1,4 +1,8 @@
 import { statSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+const identityOf = (s: BigIntStats): string => `${s.size}:${s.mtimeNs}:${s.ino}`;
 
 /**
  * What identifies a file's content without reading it: size, modification time and inode
@@ -7,8 +11,19 @@ import { statSync } from 'node:fs';
  */
 export function fileIdentity(path: string): string {
   try {
-    const s = statSync(path, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ino}`;
+    return identityOf(statSync(path, { bigint: true }));
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * The same identity from an asynchronous stat: a stat that hangs on an unreachable
+ * network filesystem then holds one libuv thread instead of the event loop.
+ */
+export async function fileIdentityAsync(path: string): Promise<string> {
+  try {
+    return identityOf(await stat(path, { bigint: true }));
   } catch {
     return 'missing';
   }

@@ -1,19 +1,4 @@
-import { stat } from 'node:fs/promises';
-
-/**
- * `fileIdentity` (src/catalog/file-identity.ts) — size, modification time in ns, inode,
- * or "missing" — from an asynchronous stat: a stat that hangs on an unreachable network
- * filesystem then holds one libuv thread instead of the event loop that answers searches.
- * The same string as `fileIdentity` (a unit test holds them equal).
- */
-export async function fileIdentityAsync(path: string): Promise<string> {
-  try {
-    const s = await stat(path, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ino}`;
-  } catch {
-    return 'missing';
-  }
-}
+import { fileIdentityAsync } from '../catalog/file-identity.js';
 
 /**
  * The files a server's last load read, each with its identity taken just before it was
