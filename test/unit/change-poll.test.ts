@@ -4,8 +4,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadRecord } from '../../src/servers/read-record.js';
-import { fileIdentityAsync } from '../../src/catalog/file-identity.js';
-import { fileIdentity } from '../../src/catalog/file-identity.js';
+import { fileIdentity, fileIdentityAsync } from '../../src/catalog/file-identity.js';
 import { startChangePoll } from '../../src/servers/change-poll.js';
 import { silentLogger } from '../helpers/context.js';
 
