@@ -5,8 +5,14 @@
  * HTTP floor alone) and prints the performance guide's metric table next to its
  * targets. Results and a latency chart go to bench/results/.
  *
- *   npm run bench -- [--json] [--rw-1m] [--workers auto|N] [--connections 32] [--seconds 15]
+ *   npm run bench -- [--json] [--rw-1m] [--remote] [--workers auto|N] [--connections 32] [--seconds 15]
  *                    [--rates 200,400,600,800,1000,1200] [--config examples/rw-100k.json] [--scene rw_100k]
+ *
+ * `--remote`: the same workload with vector recall through `pairec vector-server` (FAISS
+ * protocol) and rank through `pairec model-server` (KServe v2, binary tensors), all on
+ * this machine; the embedded run's closed loop is measured first in the same run for
+ * the ratio, and the connections the engine opens to the backends while under load are
+ * counted (a pool that keeps its connections opens none).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -27,12 +33,15 @@ import type { OpenLoopResult } from './e2e/open-loop.js';
 import { measureTree } from './e2e/proc-stats.js';
 import { measureComponents } from './e2e/limits.js';
 import { latencyChart } from './e2e/chart.js';
+import { connectionsOpened, remoteConfig, startRemoteBackends } from './e2e/remote.js';
+import type { RemoteBackends } from './e2e/remote.js';
 
 const { values } = parseArgs({
   options: {
     config: { type: 'string', default: 'examples/rw-100k.json' },
     scene: { type: 'string', default: 'rw_100k' },
     'rw-1m': { type: 'boolean', default: false },
+    remote: { type: 'boolean', default: false },
     workers: { type: 'string', default: 'auto' },
     connections: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '15' },
@@ -58,9 +67,10 @@ const users = config.CatalogConf?.Demo.Users ?? 10000;
 const items = config.CatalogConf?.Demo.Items ?? 0;
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
-const workload = items >= 1_000_000 ? 'RW-1M' : 'RW-100k';
+const workload = `${items >= 1_000_000 ? 'RW-1M' : 'RW-100k'}${values.remote ? ' remote' : ''}`;
 const configFile = join(tmpdir(), `pairec-bench-${process.pid}.json`);
 writeFileSync(configFile, JSON.stringify(raw));
+const remoteFile = join(tmpdir(), `pairec-bench-remote-${process.pid}.json`);
 
 async function waitFor(url: string, timeoutMs: number, proc: ChildProcess): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -80,24 +90,50 @@ async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode === null) proc.kill('SIGKILL');
 }
 
+const serve = async (file: string): Promise<{ server: ChildProcess; url: string }> => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  log(`${workload}: starting pairec serve (${workers} process${workers > 1 ? 'es' : ''}) on ${url}; the first run builds the catalog and index`);
+  const server = spawn(process.execPath, [MAIN, 'serve', '--config', file, '--port', String(port), '--host', '127.0.0.1', '--no-watch'], {
+    env: { ...process.env, PAIREC_WORKERS: String(workers) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitFor(`${url}/ready`, 30 * 60_000, server);
+  return { server, url };
+};
+const wrkOpts = { connections, threads: 2, seconds, scene: values.scene, users };
+
+// 0. --remote: the embedded closed loop first (the ratio's baseline), then the backends.
+let embeddedQps: number | undefined;
+let backends: RemoteBackends | undefined;
+if (values.remote) {
+  const embedded = await serve(configFile);
+  try {
+    log('embedded baseline: warm-up 5 s, then wrk');
+    await runWrk(embedded.url, { ...wrkOpts, seconds: 5 });
+    embeddedQps = (await runWrk(embedded.url, wrkOpts)).qps;
+  } finally {
+    await stop(embedded.server);
+  }
+  const nprobe = Number((config.AlgoConfs.find((a) => a.Type === 'ANN') as { AnnConf?: { Nprobe?: number } } | undefined)?.AnnConf?.Nprobe ?? 16);
+  backends = await startRemoteBackends(configFile, nprobe, log);
+  writeFileSync(remoteFile, JSON.stringify(remoteConfig(raw, backends)));
+}
+
 // 1. The engine under closed and open loop.
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-log(`${workload}: starting pairec serve (${workers} process${workers > 1 ? 'es' : ''}) on ${url}; the first run builds the catalog and index`);
-const server = spawn(process.execPath, [MAIN, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--no-watch'], {
-  env: { ...process.env, PAIREC_WORKERS: String(workers) },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
 let closed: { result: WrkResult; cpuPercent: number; rssMb: number };
 let sweep: OpenLoopResult[] = [];
 let at1000: OpenLoopResult;
+let opened = 0;
+const { server, url } = await serve(backends ? remoteFile : configFile);
 try {
-  await waitFor(`${url}/ready`, 30 * 60_000, server);
-  const wrkOpts = { connections, threads: 2, seconds, scene: values.scene, users };
   log('warm-up 5 s');
   await runWrk(url, { ...wrkOpts, seconds: 5 });
   log(`closed loop: wrk, ${connections} connections, ${seconds} s`);
-  closed = await measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts));
+  const ports = backends ? [backends.vectorPort, backends.modelPort] : [];
+  const counted = await connectionsOpened(ports, () => measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts)));
+  closed = counted.result;
+  opened = counted.opened;
   const rates = values.rates.split(',').map(Number).filter((r) => r > 0);
   for (const rate of rates) {
     log(`open loop: ${rate} req/s for 5 s`);
@@ -107,6 +143,7 @@ try {
   at1000 = await openLoop(url, { rate: 1000, seconds, scene: values.scene, users });
 } finally {
   await stop(server);
+  await backends?.stop();
 }
 sweep = sweep.sort((a, b) => a.offered - b.offered);
 
@@ -151,6 +188,9 @@ for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? 
 out.push('');
 out.push(`Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
 out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
+if (embeddedQps !== undefined) {
+  out.push(`Remote: ${c.qps.toFixed(0)} req/s against ${embeddedQps.toFixed(0)} embedded in the same run = ${(c.qps / embeddedQps).toFixed(2)} ×; connections opened to the backends under load: ${opened} for ${c.requests} requests`);
+}
 out.push('');
 out.push('Open loop (latency from each request\'s due time):');
 out.push('| offered req/s | achieved | P50 ms | P95 ms | P99 ms | errors |');
@@ -173,10 +213,13 @@ const summary = {
   ann_recall: Number(parts.annRecall.toFixed(3)),
   model_us: Math.round(parts.modelUs),
   http_floor_qps: Math.round(floorQps),
+  ...(embeddedQps === undefined
+    ? {}
+    : { embedded_qps: Math.round(embeddedQps), remote_ratio: Number((c.qps / embeddedQps).toFixed(3)), connections_per_request: Number((opened / Math.max(1, c.requests)).toFixed(6)) }),
 };
 mkdirSync(RESULTS, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const base = join(RESULTS, `${workload.toLowerCase()}-${stamp}`);
+const base = join(RESULTS, `${workload.toLowerCase().replace(/ /g, '-')}-${stamp}`);
 writeFileSync(`${base}.md`, `${out.join('\n')}\n`);
 writeFileSync(`${base}.json`, `${JSON.stringify({ ...summary, closed: c, sweep, at1000, parts }, null, 2)}\n`);
 writeFileSync(`${base}.svg`, latencyChart([...sweep], `${workload}: latency against offered load (${workers} process(es))`));
