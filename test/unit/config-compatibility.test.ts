@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startServer } from '../../src/server/start.js';
+import { Engine } from '../../src/engine/engine.js';
+import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { IGNORED_KEYS, ignoredKeysIn } from '../../src/config/compatibility.js';
 import { configRows } from '../../tools/reference/config-table.js';
 import { fastConfig, writeConfig } from '../helpers/fast-config.js';
+import { testMetrics } from '../helpers/context.js';
 
 /** A pino logger whose lines are kept, parsed. */
 function capturingLogger() {
@@ -53,9 +56,7 @@ describe('config keys accepted for compatibility and ignored (src/config/compati
     assert.equal(ignoredWarnings(lines).length, 2, 'a reload of the same file warns once more');
 
     const quiet = capturingLogger();
-    const clean = await startServer({ configPath: writeConfig(fastConfig()), port: 0, host: '127.0.0.1', logger: quiet.logger, watch: false });
-    t.after(() => clean.close());
-    await clean.loaded;
+    new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: quiet.logger }).parse(fastConfig());
     assert.equal(ignoredWarnings(quiet.lines).length, 0);
   });
 });
