@@ -122,7 +122,9 @@ export class AlgorithmFactory {
         const runsInFlight = deps.runsInFlight?.(conf.Name);
         const sizesQueue = def.sizesQueue === true || (conf.BatchConf !== undefined && conf.BatchConf.MaxQueue === undefined);
         const queue = sizesQueue ? [`runs:${runsInFlight ?? 0}`] : [];
-        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null, ...noMetrics, ...queue);
+        // Likewise a run limit that defaults from performance.worker_pool_size.
+        const pool = def.sizesPool === true ? [`pool:${deps.workerPoolSize ?? 0}`] : [];
+        const signature = signatureOf(conf.Type, body, def.usesCatalog ? catalogSignature : '', conf.BatchConf ?? null, ...noMetrics, ...queue, ...pool);
         const old = current.entry(conf.Name);
         if (old && old.signature === signature) {
           entries.push(old);

@@ -30,6 +30,11 @@ export interface BuildDeps {
    * admission control let in. Absent outside an engine (tests, tools).
    */
   readonly runsInFlight?: (algorithmName: string) => number;
+  /**
+   * `performance.worker_pool_size`: the most runs of one in-process model at once when its
+   * own conf sets no limit (ONNX's MaxConcurrent). Absent outside an engine (tests, tools).
+   */
+  readonly workerPoolSize?: number;
 }
 
 /**
@@ -59,6 +64,8 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly remote?: boolean;
   /** Sizes a run queue from `BuildDeps.runsInFlight`: a change of that figure rebuilds its instances. */
   readonly sizesQueue?: boolean;
+  /** Bounds its runs at once by `BuildDeps.workerPoolSize`: a change of that figure rebuilds its instances. */
+  readonly sizesPool?: boolean;
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
 }
 

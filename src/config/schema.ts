@@ -152,10 +152,11 @@ export const RedisConfSchema = Type.Object(
     Port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
     Password: Type.Optional(Type.String({ maxLength: 1024 })),
     DbNum: Type.Integer({ minimum: 0, maximum: 15, default: 0 }),
+    /** Accepted and ignored, like WriteTimeout (config/compatibility.ts). */
     MaxIdle: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
     ConnectTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000 }),
     ReadTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
-    WriteTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
+    WriteTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
     Cluster: Type.Optional(
       Type.Array(
         Type.Object(
@@ -275,19 +276,22 @@ export const SceneCategorySchema = Type.Object(
 );
 
 export const PerformanceSchema = Obj({
+  /** The most runs of one ONNX model at once when its OnnxConf sets no MaxConcurrent (a cap on the mode's default). */
   worker_pool_size: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   max_concurrent_requests: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
   /** Shed recommend and callback requests while the event loop lags more than this, ms; 0 = off. */
   shed_loop_delay_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   request_timeout_ms: Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
-  enable_pooling: Type.Boolean({ default: true }),
+  /** Accepted and ignored (config/compatibility.ts). */
+  enable_pooling: Type.Optional(Type.Boolean()),
   gc_percent: Type.Integer({ minimum: 10, maximum: 10000, default: 100 }),
   ...PerformanceExtraProps,
 });
 
 export const MonitoringSchema = Obj({
   enable_metrics: Type.Boolean({ default: true }),
-  metrics_interval_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  /** Accepted and ignored (config/compatibility.ts). */
+  metrics_interval_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
   enable_tracing: Type.Boolean({ default: false }),
   sample_rate: Type.Number({ minimum: 0, maximum: 1, default: 0.01 }),
   /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); no export when absent. Read at start. */

@@ -5,6 +5,7 @@ import { checkFileCatalogFields } from '../config/pipeline-references.js';
 import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
+import { warnIgnoredKeys } from '../config/compatibility.js';
 import { runsInFlight } from '../config/run-bounds.js';
 import type { ConfigVocabulary } from '../config/validate.js';
 import { signatureOf } from '../algorithm/signature.js';
@@ -127,9 +128,11 @@ export class Engine {
     return builtinVocabulary(this.#opts.registry, this.factory.customKinds());
   }
 
-  /** Validates a parsed config file against what is registered now. */
+  /** Validates a parsed config file against what is registered now; warns once about keys it ignores. */
   parse(raw: unknown): Config {
-    return parseConfig(raw, this.vocabulary());
+    const config = parseConfig(raw, this.vocabulary());
+    warnIgnoredKeys(raw, this.#opts.logger);
+    return config;
   }
 
   current(): EngineSnapshot | undefined {
@@ -240,6 +243,7 @@ export class Engine {
       optimization: config.optimization,
       runsInFlight: (name: string) => runsInFlight(config, name),
       usesCacheFolder: (name: string, folder: string) => builtFolders.set(name, folder),
+      workerPoolSize: config.performance.worker_pool_size,
     };
     const builtFolders = new Map<string, string>();
     // Feature files first: a missing one rejects the config before anything is built.

@@ -39,7 +39,6 @@ describe('config schema', () => {
       worker_pool_size: 100,
       max_concurrent_requests: 1000,
       request_timeout_ms: 5000,
-      enable_pooling: true,
       gc_percent: 100,
       min_stage_ms: 5,
       shed_loop_delay_ms: 1000,

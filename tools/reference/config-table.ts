@@ -1,6 +1,7 @@
 import { Kind, OptionalKind } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { IGNORED_KEYS } from '../../src/config/compatibility.js';
 import { page, table } from './markdown.js';
 
 export interface ConfigRow {
@@ -67,5 +68,11 @@ export function configRows(schema: TSchema = ConfigSchema): ConfigRow[] {
 
 export function configReference(): string {
   const rows = configRows().map((r) => [`\`${r.key}\``, r.type, r.default, r.bounds]);
-  return page('Config keys', '`ConfigSchema` in `src/config/schema.ts`', `What each key means: [configuration.md](../configuration.md).\n\n${table(['key', 'type', 'default', 'bounds'], rows)}`);
+  const ignored = IGNORED_KEYS.map((k) => [`\`${k.key}\``, k.why]);
+  const compat = `## Accepted and ignored\n\nValidated, then without effect (\`IGNORED_KEYS\` in \`src/config/compatibility.ts\`); a config that sets one is loaded with one warning naming them.\n\n${table(['key', 'why'], ignored)}`;
+  return page(
+    'Config keys',
+    '`ConfigSchema` in `src/config/schema.ts`',
+    `What each key means: [configuration.md](../configuration.md).\n\n${table(['key', 'type', 'default', 'bounds'], rows)}\n\n${compat}`,
+  );
 }

@@ -65,7 +65,7 @@ export const OnnxConfSchema = Type.Object(
      * Runs admitted at once (each holds one input buffer); more wait in the queue. Default:
      * 1 in `main` mode — runs admitted together execute back to back in one event-loop turn,
      * so this bounds the longest stall — and 2 × Threads in `workers` mode (one running and
-     * one ready per thread).
+     * one ready per thread); either capped at `performance.worker_pool_size`.
      */
     MaxConcurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
     /**

@@ -64,9 +64,15 @@ export function maxQueueOf(name: string, conf: Pick<OnnxConf, 'MaxQueue'>, deps:
   return conf.MaxQueue;
 }
 
-/** See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread. */
-export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>): number {
-  return conf.Mode === 'main' ? 1 : 2 * conf.Threads;
+/**
+ * See OnnxConf.MaxConcurrent: one at a time on the event loop, two per worker thread, and
+ * never more than `performance.worker_pool_size` (the spec's worker pool). The pool size
+ * caps the mode's figure rather than replacing it: its default, 100, as the runs of a
+ * main-thread model would bring back the event-loop stalls that Mode main avoids
+ * (docs/decisions/0002-onnx-placement.md).
+ */
+export function defaultMaxConcurrent(conf: Pick<OnnxConf, 'Mode' | 'Threads'>, workerPoolSize = Number.POSITIVE_INFINITY): number {
+  return Math.min(conf.Mode === 'main' ? 1 : 2 * conf.Threads, workerPoolSize);
 }
 
 /**
@@ -114,13 +120,14 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   itemFeatures: onnxItemFeatures,
   readsRows: true,
   sizesQueue: true,
+  sizesPool: true,
   schema: OnnxConfSchema,
   create: async (name, conf, deps) => {
     const path = resolveModelPath(conf.ModelPath);
     if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);
     const { runner, inputs } = await createRunner(name, conf, path);
     const counter = deps.metrics.invalidValues.labels(name);
-    const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf);
+    const maxConcurrent = conf.MaxConcurrent ?? defaultMaxConcurrent(conf, deps.workerPoolSize);
     const { pools } = deps.metrics;
     const maxQueue = maxQueueOf(name, conf, deps);
     const limiter = new RunLimiter(maxConcurrent, maxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());

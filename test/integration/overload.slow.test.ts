@@ -9,6 +9,7 @@ import { remoteRankConfig } from '../helpers/remote-config.js';
 import { Load, percentile } from '../helpers/load.js';
 import type { Outcome } from '../helpers/load.js';
 import { assertNoProcessErrors } from '../helpers/process-errors.js';
+import { TimingBaseline } from '../helpers/timing-baseline.js';
 
 /**
  * Admission control against a real server process whose every request makes one call to a
@@ -77,6 +78,9 @@ describe('admission control under overload (real process, slow backend)', () => 
     const callsBefore = await backend.calls();
     const metricsBefore = await (await fetch(`${server.url}/metrics`)).text();
 
+    // The shed round trip is judged against this machine's timer lateness around the load,
+    // not 5 ms flat: the load generator shares the cores with the server and other suites.
+    const timing = await TimingBaseline.measure({ floorMs: 2, maxSlackMs: 20 });
     // 3 × the backend's own bound: at least 3 × what the system completes, however busy the machine.
     const out = await load.open('/api/recommend', BODY, 3 * THEORETICAL, 5000);
     const ok = out.filter((o) => o.status === 200);
@@ -125,7 +129,7 @@ describe('admission control under overload (real process, slow backend)', () => 
     assert.ok(shedServer >= shed.length, 'every shed reply is in the server histogram');
     assert.ok(shedUnder5ms >= 0.9 * shedServer, `shed replies leave the server within 5 ms (${shedUnder5ms}/${shedServer})`);
     assert.ok(shedUnder25ms >= 0.99 * shedServer, `and all but 1 % within 25 ms (${shedUnder25ms}/${shedServer})`);
-    assert.ok(shedP50 <= 5, `shed round trip P50 ${shedP50} ms ≤ 5 ms`);
+    await timing.assertWithin(shedP50, 5, 'shed round trip P50');
     await assertNoProcessErrors(server.url);
   });
 

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+
+/**
+ * Keys a config may carry for compatibility (PaiRec's config, the spec's blocks) that this
+ * engine validates and then ignores, each with why. The one table of them: the schema
+ * still accepts each key (a PaiRec config loads unchanged), the load warns once about those
+ * a config sets, and docs/reference/config.md lists them from here.
+ *
+ * A path is written as docs/reference/config.md writes keys: `.` between keys, `<name>`
+ * for any key of a map by name.
+ */
+export interface IgnoredKey {
+  readonly key: string;
+  readonly why: string;
+}
+
+export const IGNORED_KEYS: readonly IgnoredKey[] = [
+  {
+    key: 'performance.enable_pooling',
+    why: 'connections to remote backends are reused per optimization.enable_keep_alive and optimization.max_idle_connections; ONNX input buffers are always pooled, one per run in progress',
+  },
+  {
+    key: 'monitoring.metrics_interval_seconds',
+    why: "nothing is sampled or pushed on a timer: metrics are read when Prometheus scrapes, so the interval is Prometheus' scrape_interval",
+  },
+  {
+    key: 'RedisConfs.<name>.MaxIdle',
+    why: 'each RedisConfs entry is one multiplexed connection (ioredis), not a pool',
+  },
+  {
+    key: 'RedisConfs.<name>.WriteTimeout',
+    why: 'ReadTimeout bounds each command end to end, writing included; ioredis has no separate write timeout',
+  },
+];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The concrete paths of `pattern` present in `raw` (`<name>` matching every key of a map). */
+function present(raw: unknown, pattern: readonly string[], prefix: string): string[] {
+  const [head, ...rest] = pattern;
+  if (head === undefined) return [prefix];
+  if (!isRecord(raw)) return [];
+  const keys = head === '<name>' ? Object.keys(raw) : Object.hasOwn(raw, head) ? [head] : [];
+  return keys.flatMap((k) => present(raw[k], rest, prefix === '' ? k : `${prefix}.${k}`));
+}
+
+/** The ignored keys a config as written (before defaults) sets, as concrete paths. */
+export function ignoredKeysIn(raw: unknown): string[] {
+  return IGNORED_KEYS.flatMap((k) => present(raw, k.key.split('.'), ''));
+}
+
+/**
+ * One warning for the whole config: the keys it sets that have no effect here, so an
+ * operator who tunes one learns it does nothing instead of measuring no change.
+ */
+export function warnIgnoredKeys(raw: unknown, logger: Pick<Logger, 'warn'>): void {
+  const keys = ignoredKeysIn(raw);
+  if (keys.length === 0) return;
+  logger.warn({ ignoredKeys: keys }, `config keys accepted for compatibility and ignored: ${keys.join(', ')} (docs/reference/config.md, "Accepted and ignored")`);
+}
