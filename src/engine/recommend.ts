@@ -33,6 +33,8 @@ const REQUEST_FINISHED = new PairecError('ERR_ABORTED', 'request finished');
  */
 export interface RecommendHandle {
   cancel?: (() => void) | undefined;
+  /** Set once the request is routed: its experiment_id, for the logs and metrics of a failed request too. */
+  experimentId?: string | undefined;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
     // A scene some experiment layer applies to runs the pipeline of the request's experiments.
     const routed = snapshot.experiments?.route(request);
     const categories = routed ? routed.categories : snapshot.scenes.get(request.sceneId);
+    if (handle && routed) handle.experimentId = routed.experimentId;
     if (!categories) {
       throw new PairecError('ERR_UNKNOWN_SCENE', `scene_id "${request.sceneId}" is not configured`, { path: 'scene_id' });
     }
