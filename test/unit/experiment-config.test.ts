@@ -5,7 +5,7 @@ import type { ConfigVocabulary } from '../../src/config/validate.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
-import { smallConfig } from '../helpers/config.js';
+import { exp, withExperiments } from '../helpers/experiments.js';
 
 const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
 
@@ -19,41 +19,6 @@ function problemsOf(raw: unknown): { code: string; path: string | undefined; mes
   return [];
 }
 
-/** smallConfig with a two-layer ABTestConf: rank A/B in layer 1, recall count A/B in layer 2. */
-export function withExperiments(change: (ab: { Layers: Record<string, unknown>[] } & Record<string, unknown>) => void = () => undefined): Record<string, unknown> {
-  const c = smallConfig('/tmp/unused');
-  const ab = {
-    ExpRoomId: 1,
-    Layers: [
-      {
-        LayerId: 1, Scenes: ['default_scene'],
-        ExperimentGroups: [{
-          ExpGroupId: 1,
-          Experiments: [
-            { ExperimentId: 1, Buckets: '0-49', Params: {} },
-            { ExperimentId: 2, Buckets: '50-99', Params: { RankConf: { RankAlgoList: ['popularity_lookup'] } } },
-          ],
-        }],
-      },
-      {
-        LayerId: 2,
-        ExperimentGroups: [{
-          ExpGroupId: 2,
-          Experiments: [
-            { ExperimentId: 3, Buckets: '0-49', Params: { RecallCounts: { hot_recall: 10 } } },
-            { ExperimentId: 4, Buckets: '50-99', Params: {} },
-          ],
-        }],
-      },
-    ],
-  } as { Layers: Record<string, unknown>[] } & Record<string, unknown>;
-  change(ab);
-  c.ABTestConf = ab;
-  return c;
-}
-
-const exp = (ab: { Layers: Record<string, unknown>[] }, layer: number, index: number): Record<string, unknown> =>
-  ((ab.Layers[layer] as { ExperimentGroups: { Experiments: Record<string, unknown>[] }[] }).ExperimentGroups[0] as { Experiments: Record<string, unknown>[] }).Experiments[index] as Record<string, unknown>;
 
 describe('ABTestConf at load', () => {
   it('accepts a two-layer experiment config and fills its defaults', () => {
