@@ -92,8 +92,25 @@ export const LayerSchema = Type.Object(
   strict,
 );
 
+/**
+ * Experiments served by a URL (PaiRec's console, or any HTTP server): its JSON document,
+ * an ABTestConf without Remote, is written over the file's ABTestConf and validated with
+ * the whole config; polled with If-None-Match; the last good document is kept on error.
+ */
+export const RemoteExperimentsSchema = Type.Object(
+  {
+    Url: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+    /** Seconds between polls (fractions allowed: tests poll every 0.2 s). */
+    PollIntervalS: Type.Number({ minimum: 0.2, maximum: 86_400, default: 30 }),
+    TimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
+  },
+  strict,
+);
+export type RemoteExperimentsConf = Static<typeof RemoteExperimentsSchema>;
+
 export const ABTestConfSchema = Type.Object(
   {
+    Remote: Type.Optional(RemoteExperimentsSchema),
     /** Kill switch of every experiment: false serves every request the scenes' own config. */
     Enabled: Type.Boolean({ default: true }),
     /** PaiRec's experiment room id, the "ER<id>" head of an experiment_id. */

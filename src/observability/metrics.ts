@@ -54,6 +54,8 @@ export interface EngineMetrics {
   readonly experimentFallbacks: Counter<'scene' | 'experiment_id'>;
   /** Items reported shown through /api/callback, by the experiment_id the caller sent back (configured ones only, else ""). */
   readonly experimentExposures: Counter<'experiment_id'>;
+  /** Polls of ABTestConf.Remote by result: updated, unchanged, invalid (refused, the last good set kept), error (unreachable, not JSON). */
+  readonly experimentFetches: Counter<'result'>;
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
@@ -210,6 +212,12 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_experiment_fallbacks_total',
       help: 'Requests of scenes with experiment layers answered from the fallback list, by scene and experiment_id',
       labelNames: ['scene', 'experiment_id'],
+      registers,
+    }),
+    experimentFetches: new Counter({
+      name: 'pairec_experiment_fetches_total',
+      help: 'Polls of the experiments URL (ABTestConf.Remote) by result: updated, unchanged, invalid or error (the last good set kept)',
+      labelNames: ['result'],
       registers,
     }),
     experimentExposures: new Counter({
