@@ -62,7 +62,7 @@ describe('examples/experiments.json: a two-layer A/B test on the default demo', 
       assert.equal(body.debug?.experiment_id, body.experiment_id);
       // Layer 2: vector_recall's RecallCount is 300 in arm A, 100 in arm B.
       const recall = body.debug?.stages.find((s) => s.stage === 'recall');
-      assert.equal(recall?.out, a.l2 === "A" ? 300 : 100, `recall of ${a.uid} (${body.experiment_id}): ${JSON.stringify(body.debug)}`);
+      assert.equal(recall?.out, a.l2 === 'A' ? 300 : 100, `recall of ${a.uid} (${body.experiment_id}): ${JSON.stringify(body.debug)}`);
       assert.equal(body.items.length, 10);
     }
     // A scene no layer applies to has no experiment.
