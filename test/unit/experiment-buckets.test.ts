@@ -51,7 +51,7 @@ describe('experiment bucketing', () => {
         for (let i = 0; i < 20_000; i++) if (bucketOf(salt, UIDS[i] as string, 100) < 50) a++;
         assert.ok(Math.abs(a / 20_000 - 0.5) <= 0.5 * 0.02, `${salt}: ${a / 20_000}`);
       }),
-      { numRuns: 20 },
+      { numRuns: 8 },
     );
   });
 
@@ -151,7 +151,7 @@ describe('experiment layers', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
