@@ -6,6 +6,7 @@ import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { exp, withExperiments } from '../helpers/experiments.js';
+import { runsPerRequest } from '../../src/config/run-bounds.js';
 
 const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
 
@@ -86,5 +87,15 @@ describe('ABTestConf at load', () => {
     );
     assert.ok(problems.length >= 1);
     assert.ok(problems.some((p) => p.path === '$.ABTestConf.Layers[1].ExperimentGroups[0].Experiments[1].Params.RankConf.RankScore' && /ER1_L1#EG1#E1_L2#EG2#E4/.test(p.message)), JSON.stringify(problems));
+  });
+
+  it('sizes an algorithm’s run queue for the experiment arms that rank with it too', () => {
+    // The scene: 150 candidates in batches of 100 → 2 runs. Arm E2: batches of 10 → 15 runs.
+    const base = parseConfig(withExperiments(), vocab);
+    assert.equal(runsPerRequest(base, 'popularity_lookup'), 2);
+    const arm = parseConfig(withExperiments((ab) => (exp(ab, 0, 1).Params = { RankConf: { RankAlgoList: ['popularity_lookup'], BatchCount: 10 } })), vocab);
+    assert.equal(runsPerRequest(arm, 'popularity_lookup'), 15);
+    // Layer 2's arm E3 recalls 10 hot items instead of 50: 110 candidates → 11 runs in the combination E2 + E3, still 15 at most.
+    assert.equal(runsPerRequest(arm, 'similarity_lookup'), 2);
   });
 });
