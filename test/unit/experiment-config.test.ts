@@ -7,6 +7,9 @@ import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { exp, withExperiments } from '../helpers/experiments.js';
 import { runsPerRequest } from '../../src/config/run-bounds.js';
+import { Engine } from '../../src/engine/engine.js';
+import { rowRecorderType } from '../helpers/row-recorder.js';
+import { silentLogger, testMetrics } from '../helpers/context.js';
 
 const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
 
@@ -97,5 +100,31 @@ describe('ABTestConf at load', () => {
     assert.equal(runsPerRequest(arm, 'popularity_lookup'), 15);
     // Layer 2's arm E3 recalls 10 hot items instead of 50: 110 candidates → 11 runs in the combination E2 + E3, still 15 at most.
     assert.equal(runsPerRequest(arm, 'similarity_lookup'), 2);
+  });
+
+  it('checks the vector lengths an experiment arm’s model reads against the scene’s feature loaders, at load', async () => {
+    const registry = createDefaultRegistry();
+    registry.registerType(rowRecorderType({ rows: [], invalid: 0 }));
+    const engine = new Engine({ registry, metrics: testMetrics(), logger: silentLogger });
+    const rows = (name: string, item: unknown[]): Record<string, unknown> => ({ Name: name, Type: 'ROWS', RowsConf: { Features: { User: [], Item: item } } });
+    const config = {
+      CatalogConf: { Demo: { Items: 30, Users: 5, Dim: 4, Clusters: 5, Categories: 2 }, CacheDir: '' },
+      AlgoConfs: [rows('base_model', [{ Name: 'n' }]), rows('arm_model', [{ Name: 'emb', Dim: 4 }])],
+      RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: 20 }],
+      SceneConfs: { s: { default: { RecallNames: ['hot'] } } },
+      RedisConfs: { main: { Port: 1, ConnectTimeout: 100 } },
+      FeatureConfs: { s: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'redis', RedisName: 'main', FeatureStore: 'item', Vectors: { emb: { Dim: 8 } } } }] } },
+      RankConf: { s: { RankAlgoList: ['base_model'] } },
+      ABTestConf: { Layers: [{ LayerId: 1, ExperimentGroups: [{ ExpGroupId: 1, Experiments: [{ ExperimentId: 1, Buckets: '0-49', Params: { RankConf: { RankAlgoList: ['arm_model'] } } }] }] }] },
+    };
+    try {
+      await assert.rejects(engine.reload(config), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems.map((p) => p.message), ['$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.Vectors.emb.Dim: "emb" is declared with Dim 8, but model "arm_model" reads it at Dim 4 (Features.Item)']);
+        return true;
+      });
+    } finally {
+      await engine.close();
+    }
   });
 });
