@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { ABTestConfSchema } from './experiment-schema.js';
 import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
 
 /**
@@ -356,6 +357,8 @@ export const ConfigSchema = Type.Object(
     performance: PerformanceSchema,
     monitoring: MonitoringSchema,
     optimization: OptimizationSchema,
+    /** A/B experiments: layers, groups, experiments and their parameters (docs/experiments.md). */
+    ABTestConf: Type.Optional(ABTestConfSchema),
   },
   strict,
 );
@@ -375,7 +378,7 @@ export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
  */
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
   'RunMode', 'Region', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
-  'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs', 'ABTestConf',
+  'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs',
   'UserDefineConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
   'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',
   'FeatureLogConfs', 'SceneFeatureConfs',

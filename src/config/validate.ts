@@ -10,6 +10,7 @@ import type { Config } from './schema.js';
 import { findForbiddenKey, pathFromPointer } from './json-path.js';
 import { checkReferences } from './references.js';
 import { checkOutboundAddresses } from './outbound-check.js';
+import { checkExperiments } from './experiment-references.js';
 
 export interface RecallTypeInfo {
   readonly algorithmKind?: AlgorithmKind;
@@ -116,6 +117,8 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   checkOutboundAddresses(config, problems);
   checkCatalogFiles(config, problems);
   if (problems.length === 0) checkReferences(config, vocab, problems);
+  // Experiments are checked against a sound base: each combination is the scene's config with parameters over it.
+  if (problems.length === 0) checkExperiments(config, vocab, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -20,6 +20,8 @@ import { compileScenes } from '../pipeline/scene.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
 import type { ItemReads } from '../pipeline/rank.js';
 import { builtinVocabulary } from './vocabulary.js';
+import { buildExperiments } from '../experiment/experiment-set.js';
+import type { ExperimentSet } from '../experiment/experiment-set.js';
 import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
@@ -52,6 +54,8 @@ export interface EngineSnapshot {
   readonly scenes: ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>>;
   /** Cache folders the algorithms of this snapshot were loaded from, by algorithm name. */
   readonly cacheFolders: ReadonlyMap<string, string>;
+  /** ABTestConf's experiments, each combination's scene compiled (experiment/experiment-set.ts). */
+  readonly experiments?: ExperimentSet<ReadonlyMap<string, ScenePipeline>> | undefined;
 }
 
 export interface EngineOptions {
@@ -256,6 +260,7 @@ export class Engine {
     const featureFiles = await loadFeatureFiles(config, modelDims);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
+    let experiments;
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
@@ -266,7 +271,10 @@ export class Engine {
       const pool = this.#redis;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n: string) => pool.get(n) };
+      const own = compileScenes(config, sceneEnv, metrics);
+      scenes = own;
+      experiments = buildExperiments(config, (s) => own.get(s), (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s));
       // New connections are made ready before they serve: the first requests do not fail on them.
       await redis.ready();
       algorithms = pending.commit();
@@ -276,7 +284,7 @@ export class Engine {
     }
     const signature = signatureOf(config);
     const cacheFolders = keptFolders(config, previous?.cacheFolders, builtFolders);
-    this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders };
+    this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders, experiments };
     this.#redisParts = redisParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
     const closed = redis.commit();

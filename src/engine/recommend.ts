@@ -10,6 +10,8 @@ export interface RecommendResult {
   readonly sceneId: string;
   readonly items: readonly Candidate[];
   readonly trace: readonly StageTrace[] | undefined;
+  /** PaiRec's experiment_id of the experiments the request matched; "" for none. */
+  readonly experimentId: string;
 }
 
 /**
@@ -31,6 +33,8 @@ const REQUEST_FINISHED = new PairecError('ERR_ABORTED', 'request finished');
  */
 export interface RecommendHandle {
   cancel?: (() => void) | undefined;
+  /** Set once the request is routed: its experiment_id, for the logs and metrics of a failed request too. */
+  experimentId?: string | undefined;
 }
 
 /**
@@ -61,7 +65,10 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
   let running: Promise<unknown> | undefined;
   let settled = false;
   try {
-    const categories = snapshot.scenes.get(request.sceneId);
+    // A scene some experiment layer applies to runs the pipeline of the request's experiments.
+    const routed = snapshot.experiments?.route(request);
+    const categories = routed ? routed.categories : snapshot.scenes.get(request.sceneId);
+    if (handle && routed) handle.experimentId = routed.experimentId;
     if (!categories) {
       throw new PairecError('ERR_UNKNOWN_SCENE', `scene_id "${request.sceneId}" is not configured`, { path: 'scene_id' });
     }
@@ -105,7 +112,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
     const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
     const items = await Promise.race([answer, stopped, atDeadline]);
-    return { sceneId: pipeline.scene, items, trace };
+    return { sceneId: pipeline.scene, items, trace, experimentId: routed?.experimentId ?? '' };
   } finally {
     clearTimeout(timer);
     if (handle) handle.cancel = undefined;

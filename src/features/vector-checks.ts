@@ -8,6 +8,13 @@ import type { ModelDims } from './file-features.js';
 import { PairecError } from '../errors.js';
 import { vectorFromNumbers } from './vector-value.js';
 import type { VectorFault } from './vector-value.js';
+import { experimentConfigs } from '../experiment/derived.js';
+
+/** The models a scene ranks with: its own RankAlgoList and every experiment arm's. */
+function rankModels(config: Config, scene: string): string[] {
+  const names = [config, ...experimentConfigs(config)].flatMap((c) => c.RankConf[scene]?.RankAlgoList ?? []);
+  return [...new Set(names)];
+}
 
 /** By feature name, the lengths the models of a rank stage read it at. */
 export type VectorDims = ReadonlyMap<string, ReadonlySet<number>>;
@@ -119,7 +126,7 @@ export function modelFeatureDims(config: Config, registry: AlgorithmRegistry): (
 /** For feature files (loadFeatureFiles): the vectors the models of a scene read of a user or item loader. */
 export function sceneModelDims(config: Config, dimsOf: (algoName: string) => SpecDims | undefined): ModelDims {
   return (scene, store) =>
-    (config.RankConf[scene]?.RankAlgoList ?? []).flatMap((model) =>
+    rankModels(config, scene).flatMap((model) =>
       [...((store === 'user' ? dimsOf(model)?.user : dimsOf(model)?.item) ?? [])].filter(([, dim]) => dim > 1).map(([feature, dim]) => ({ feature, dim, model })),
     );
 }
@@ -133,7 +140,7 @@ export function sceneModelDims(config: Config, dimsOf: (algoName: string) => Spe
 export function vectorDimProblems(config: Config, dimsOf: (algoName: string) => SpecDims | undefined): PairecError[] {
   const problems: PairecError[] = [];
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
-    const algos = config.RankConf[scene]?.RankAlgoList ?? [];
+    const algos = rankModels(config, scene);
     conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
       for (const [feature, { Dim: length }] of Object.entries(d.Vectors ?? {})) {
         for (const algo of algos) {

@@ -48,6 +48,17 @@ export interface EngineMetrics {
   readonly breakerState: Gauge<'algorithm_name'>;
   /** Calls refused before reaching a backend; `reason` one of REJECTION_REASONS (algorithm/middleware/backend-guard.ts). */
   readonly backendRejections: Counter<'algorithm_name' | 'reason'>;
+  /**
+   * Requests of scenes with experiment layers, by the experiment_id they got ("" none):
+   * the configured combinations only, so the label set stays bounded (docs/experiments.md).
+   */
+  readonly experimentRequests: BoundHistogram<'scene' | 'experiment_id' | 'code'>;
+  readonly experimentItems: Counter<'scene' | 'experiment_id'>;
+  readonly experimentFallbacks: Counter<'scene' | 'experiment_id'>;
+  /** Items reported shown through /api/callback, by the experiment_id the caller sent back (configured ones only, else ""). */
+  readonly experimentExposures: Counter<'experiment_id'>;
+  /** Polls of ABTestConf.Remote by result: updated, unchanged, invalid (refused, the last good set kept), error (unreachable, not JSON). */
+  readonly experimentFetches: Counter<'result'>;
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
@@ -186,6 +197,37 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       name: 'pairec_backend_rejections_total',
       help: 'Backend calls not made, by reason (circuit_open, bulkhead_full, retry_budget)',
       labelNames: ['algorithm_name', 'reason'],
+      registers,
+    }),
+    experimentRequests: new BoundHistogram({
+      name: 'pairec_experiment_request_duration_seconds',
+      help: 'Recommend requests of scenes with experiment layers, by scene, experiment_id ("" for none matched) and status class',
+      buckets: ALGORITHM_DURATION_BUCKETS,
+      labelNames: ['scene', 'experiment_id', 'code'],
+      registers,
+    }),
+    experimentItems: new Counter({
+      name: 'pairec_experiment_items_total',
+      help: 'Items served by scenes with experiment layers, by scene and experiment_id',
+      labelNames: ['scene', 'experiment_id'],
+      registers,
+    }),
+    experimentFallbacks: new Counter({
+      name: 'pairec_experiment_fallbacks_total',
+      help: 'Requests of scenes with experiment layers answered from the fallback list, by scene and experiment_id',
+      labelNames: ['scene', 'experiment_id'],
+      registers,
+    }),
+    experimentFetches: new Counter({
+      name: 'pairec_experiment_fetches_total',
+      help: 'Polls of the experiments URL (ABTestConf.Remote) by result: updated, unchanged, invalid or error (the last good set kept)',
+      labelNames: ['result'],
+      registers,
+    }),
+    experimentExposures: new Counter({
+      name: 'pairec_experiment_exposures_total',
+      help: 'Items reported shown through /api/callback, by the experiment_id sent with them (a configured one, else "")',
+      labelNames: ['experiment_id'],
       registers,
     }),
   };

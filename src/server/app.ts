@@ -12,6 +12,7 @@ import { probeRoutes } from './routes/probes.js';
 import { callbackRoute } from './routes/callback.js';
 import { profilingRoutes } from './routes/profiling.js';
 import { requestLog } from './request-log.js';
+import { observeExperiment } from './experiment-metrics.js';
 import { requestTracing } from './request-tracing.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { ServerState } from './state.js';
@@ -130,13 +131,17 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       // The configured scene the request ran in: the only scene value used as a label.
       .labels(route, req.pairecResult?.sceneId ?? 'none', statusClass(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    // Set only for a scene with experiment layers: ids and scene come from the config, never from the client.
+    const experiment = req.pairecExperimentId;
+    const scene = req.pairecRequest?.sceneId;
+    if (experiment !== undefined && scene !== undefined) observeExperiment(metrics, scene, experiment, statusClass(reply.statusCode), reply.elapsedTime / 1000, req.pairecResult);
     done();
   });
 
   requestLog(app, logger);
   requestTracing(app, opts.tracing);
   recommendRoute(app, engine);
-  callbackRoute(app, engine, state);
+  callbackRoute(app, engine, state, metrics);
   probeRoutes(app, engine, metrics, state);
   profilingRoutes(app, engine);
   return app;

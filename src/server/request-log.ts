@@ -12,6 +12,8 @@ declare module 'fastify' {
     pairecRequest?: RecommendRequest;
     /** What the pipeline answered. */
     pairecResult?: RecommendResult;
+    /** The experiment_id the request got (set when its scene has experiment layers, failed or not). */
+    pairecExperimentId?: string;
     /** The catalog code of an error reply. */
     pairecErrorCode?: ErrorCode;
   }
@@ -19,7 +21,8 @@ declare module 'fastify' {
 
 /**
  * One structured line per POST /api/recommend, written when the response is done:
- * request_id, scene, latency, item count, status, and whether the fallback list answered.
+ * request_id, scene, latency, item count, status, whether the fallback list answered, and
+ * the experiment_id.
  * The uid is left out on purpose: it identifies a person, and request_id already ties the
  * line to the caller's own records. The log level is fixed at start; below info no hook is
  * installed at all, so a request pays nothing for it.
@@ -38,6 +41,7 @@ export function requestLog(app: FastifyInstance, logger: Logger): void {
           latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
           items: result ? result.items.length : 0,
           fallback: result ? result.items[0]?.retrieveId === FALLBACK_RETRIEVE_ID : false,
+          experiment_id: req.pairecExperimentId ?? '',
           error_code: req.pairecErrorCode,
         },
         'recommend',

@@ -13,6 +13,7 @@ import { createLogger } from '../observability/logger.js';
 import { readConfigFile } from '../config/load.js';
 import { watchFile } from '../config/watch.js';
 import { ConfigError } from '../errors.js';
+import { RemoteExperiments, withRemoteExperiments } from '../experiment/remote.js';
 import { buildApp, defaultAdmission } from './app.js';
 import { Tracing } from '../observability/tracing.js';
 import { withTracing } from '../algorithm/middleware/tracing.js';
@@ -103,6 +104,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // never applied after a newer one; triggers that arrive while one waits join it.
   let chain: Promise<unknown> = loaded.catch(() => undefined);
   let queued: Promise<ApplyResult | undefined> | undefined;
+  // ABTestConf.Remote: a new experiments document is tried by a reload that writes it over
+  // the file's ABTestConf; refused, the last good one stays (experiment/remote.ts).
+  let candidate: Record<string, unknown> | undefined;
+  const remote = new RemoteExperiments(
+    async (doc) => {
+      candidate = doc;
+      try {
+        return (await reload('experiments')) !== undefined;
+      } finally {
+        candidate = undefined;
+      }
+    },
+    (result) => metrics.experimentFetches.labels(result).inc(),
+    logger,
+  );
+  const followRemote = (): void => remote.configure(engine.current()?.config.ABTestConf?.Remote);
+  loaded.then(followRemote, () => undefined);
   const reloadOnce = async (trigger: string): Promise<ApplyResult | undefined> => {
     queued = undefined;
     try {
@@ -110,8 +128,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         metrics.configReloads.labels('invalid').inc();
         throw err;
       });
-      const result = await engine.reload(raw);
+      const result = await engine.reload(withRemoteExperiments(raw, candidate ?? remote.current));
       logger.info({ trigger, built: result.built, removed: result.removed }, 'config reloaded');
+      followRemote();
       return result;
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
@@ -133,6 +152,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     closing ??= (async () => {
       state.draining = true;
       stopWatch();
+      remote.stop();
       const delay = engine.current()?.config.ListenConf.DrainDelayMs ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       accepting = false;

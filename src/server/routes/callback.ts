@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { ServerState } from '../state.js';
 import type { Engine } from '../../engine/engine.js';
+import type { EngineMetrics } from '../../observability/metrics.js';
 import { PairecError } from '../../errors.js';
 import { assertValid, compileBody } from '../validation.js';
 import { sendError, toPairecError } from '../error-reply.js';
@@ -18,6 +19,8 @@ const CallbackBodySchema = Type.Object(
     uid: Type.String({ minLength: 1, maxLength: 256 }),
     scene_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** The experiment_id of the recommend response the items came from (PaiRec's callback sends it back). */
+    experiment_id: Type.Optional(Type.String({ maxLength: 1024 })),
     item_list: Type.Array(
       Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: true }),
       { maxItems: 1000 },
@@ -29,7 +32,7 @@ type CallbackBody = Static<typeof CallbackBodySchema>;
 const validate = compileBody<CallbackBody>(CallbackBodySchema);
 
 /** POST /api/callback: records the listed items as exposed to the user (the exposure filter drops them). */
-export function callbackRoute(app: FastifyInstance, engine: Engine, state?: ServerState): void {
+export function callbackRoute(app: FastifyInstance, engine: Engine, state?: ServerState, metrics?: EngineMetrics): void {
   app.post(CALLBACK_ROUTE, async (req, reply) => {
     const exposures = engine.exposures;
     if (!exposures) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
@@ -42,6 +45,13 @@ export function callbackRoute(app: FastifyInstance, engine: Engine, state?: Serv
       // In a cluster, 200 means the primary's copy and every ready sibling hold it too
       // (server/cluster/exposure-relay.ts): it then survives any process's restart.
       await state?.peers?.shareExposure(body.uid, items, at);
+      // Exposures per experiment arm: a configured experiment_id only, anything else counts as "".
+      // The exposure store keeps (time, item) pairs only: the id is counted here, not stored per item.
+      const snapshot = engine.current();
+      if (metrics && snapshot?.experiments && snapshot.config.monitoring.enable_metrics) {
+        const id = body.experiment_id !== undefined && snapshot.experiments.ids.has(body.experiment_id) ? body.experiment_id : '';
+        metrics.experimentExposures.labels(id).inc(items.length);
+      }
       return { code: 200, msg: 'success', request_id: body.request_id ?? randomUUID(), size: body.item_list.length };
     } catch (err) {
       return sendError(reply, toPairecError(err));

@@ -53,6 +53,7 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
         result = await recommend(engine, request, handle, req.pairecSpans);
       } finally {
         forget();
+        if (handle.experimentId !== undefined) req.pairecExperimentId = handle.experimentId;
       }
       req.pairecResult = result;
       const items = result.items.map((c) => ({ item_id: c.itemId, retrieve_id: c.retrieveId, score: c.score }));
@@ -61,9 +62,9 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
         msg: 'success',
         request_id: request.requestId,
         size: items.length,
-        experiment_id: '',
+        experiment_id: result.experimentId,
         items,
-        ...(result.trace ? { debug: { stages: result.trace } } : {}),
+        ...(result.trace ? { debug: { experiment_id: result.experimentId, stages: result.trace } } : {}),
       };
     } catch (err) {
       const e = toPairecError(err);
