@@ -8,6 +8,7 @@ import type { ServerState } from '../../src/server/state.js';
 import { MASK, maskSecrets } from '../../src/server/console/mask.js';
 import { parseSamples } from '../../src/server/console/metrics-text.js';
 import type { ConsoleOverview, ConsoleStats } from '../../src/server/console/overview.js';
+import { ExplainRecorder } from '../../src/pipeline/explain/recorder.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 
 const TOKEN = 'console-token-0123456789abcdef';
@@ -57,9 +58,21 @@ describe('console routes', () => {
       assert.equal(res.json<{ error_code: string }>().error_code, 'ERR_NOT_FOUND');
       assert.equal(res.headers['content-type'], unknown.headers['content-type']);
     }
-    const plain = await recommend(app, { uid: '1', size: 5 });
-    assert.equal(plain.statusCode, 200);
-    assert.equal('explain' in plain.json<object>(), false);
+    // No recorder is made for a request that does not ask (the stages test one undefined).
+    const made = { n: 0 };
+    const recalled = ExplainRecorder.prototype.recalled;
+    ExplainRecorder.prototype.recalled = function (this: ExplainRecorder, ...args) {
+      made.n++;
+      return recalled.apply(this, args);
+    };
+    try {
+      const plain = await recommend(app, { uid: '1', size: 5, debug: true });
+      assert.equal(plain.statusCode, 200);
+      assert.equal('explain' in plain.json<object>(), false);
+      assert.equal(made.n, 0);
+    } finally {
+      ExplainRecorder.prototype.recalled = recalled;
+    }
     const explain = await recommend(app, { uid: '1', size: 5, explain: true });
     assert.equal(explain.statusCode, 400);
     assert.deepEqual(
