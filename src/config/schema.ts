@@ -303,6 +303,15 @@ export const MonitoringSchema = Obj({
     /** Bearer token; when set, any caller presenting it may profile. Never logged. */
     token: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   }),
+  /**
+   * GET /console (a read-only web console) and the `explain` request flag: off by default;
+   * guarded as profiling is (docs/operations/console.md).
+   */
+  console: Obj({
+    enabled: Type.Boolean({ default: false }),
+    /** Bearer token; when set, any caller presenting it may use the console. Never logged, masked in the console. */
+    token: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+  }),
 });
 
 export const OptimizationSchema = Obj({

@@ -5,6 +5,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Candidate, PipelineContext, RecommendRequest, StageTrace } from '../pipeline/context.js';
 import type { Engine } from './engine.js';
 import type { RequestSpans } from '../observability/request-spans.js';
+import { ExplainRecorder } from '../pipeline/explain/recorder.js';
+import type { ExplainReport } from '../pipeline/explain/report.js';
 
 export interface RecommendResult {
   readonly sceneId: string;
@@ -12,6 +14,8 @@ export interface RecommendResult {
   readonly trace: readonly StageTrace[] | undefined;
   /** PaiRec's experiment_id of the experiments the request matched; "" for none. */
   readonly experimentId: string;
+  /** Per-item decisions, when the request asked for `explain`. */
+  readonly explain?: ExplainReport | undefined;
 }
 
 /**
@@ -77,6 +81,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
 
     const timeoutMs = snapshot.config.performance.request_timeout_ms;
     const { catalog } = snapshot;
+    const explain = request.explain === true ? new ExplainRecorder() : undefined;
     const ctx: PipelineContext = {
       deadline: performance.now() + timeoutMs,
       signal: controller.signal,
@@ -94,8 +99,9 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
         return c.features === undefined ? m : Object.assign(m, c.features);
       },
       userFeatures: userFeatures(request, catalog),
+      explain,
     };
-    const trace: StageTrace[] | undefined = request.debug ? [] : undefined;
+    const trace: StageTrace[] | undefined = request.debug || explain ? [] : undefined;
     // A scene with a FallbackConfig answers its list at the deadline too: under a stall the
     // deadline's timer can fire before the fallback's own (other timer list), which gave 504s.
     let onTime: (items: Candidate[]) => void = () => undefined;
@@ -112,6 +118,7 @@ export async function recommend(engine: Engine, request: RecommendRequest, handl
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
     const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
     const items = await Promise.race([answer, stopped, atDeadline]);
+    if (explain) return { sceneId: pipeline.scene, items, trace: request.debug ? trace : undefined, experimentId: routed?.experimentId ?? '', explain: explain.report(items, trace ?? []) };
     return { sceneId: pipeline.scene, items, trace, experimentId: routed?.experimentId ?? '' };
   } finally {
     clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { FeatureValue, Catalog } from '../catalog/catalog.js';
 import type { RunContext, FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmSet } from '../algorithm/algorithm-set.js';
 import type { RequestSpans } from '../observability/request-spans.js';
+import type { ExplainRecorder } from './explain/recorder.js';
 
 /** The request's features: scalars, and number arrays as Float32Arrays (a user embedding, for one). */
 export type RequestFeatures = Readonly<Record<string, FeatureValue | Float32Array>>;
@@ -15,6 +16,8 @@ export interface RecommendRequest {
   readonly category: string;
   readonly features: RequestFeatures;
   readonly debug: boolean;
+  /** Record per-item decisions (pipeline/explain/); undefined or false on normal requests. */
+  readonly explain?: boolean;
 }
 
 /** One item on its way through the pipeline. */
@@ -61,4 +64,6 @@ export interface PipelineContext extends RunContext {
   readonly userFeatures: FeatureMap;
   /** The request's trace, when tracing samples it: each stage reports itself there. */
   readonly spans?: RequestSpans | undefined;
+  /** Per-item decisions, when the request asked for `explain`; undefined on normal requests. */
+  readonly explain?: ExplainRecorder | undefined;
 }

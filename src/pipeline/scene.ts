@@ -17,6 +17,15 @@ import type { TimedRecall } from './recall/timeout.js';
 import { FALLBACK_RETRIEVE_ID, Fallback } from './fallback.js';
 import { Backfill, completePage } from './backfill.js';
 import type { SortConf } from './sort/index.js';
+import type { FilterStep } from './explain/recorder.js';
+
+/** The configured names of a scene's filters and sorts, in their order (the explain trace names steps by them). */
+export interface StepNames {
+  readonly filters: readonly FilterStep[];
+  readonly lateFilters: readonly FilterStep[];
+  readonly sorts: readonly string[];
+}
+const NO_NAMES: StepNames = { filters: [], lateFilters: [], sorts: [] };
 
 /** Per-scene time rules (performance.recall_timeout_ms, performance.min_stage_ms). */
 interface StageBudget {
@@ -54,12 +63,13 @@ export class ScenePipeline {
   readonly #stageTimers: StageTimers;
   /** Tops up a page shorter than `size` (BackfillRecall or the fallback list). */
   readonly #backfill: Backfill | undefined;
+  readonly #names: StepNames;
 
   constructor(
     scene: string,
     parts: {
       recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
-      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[]; backfill?: Backfill | undefined;
+      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[]; backfill?: Backfill | undefined; names?: StepNames;
     },
     metrics: EngineMetrics,
     recordStages = true,
@@ -75,6 +85,7 @@ export class ScenePipeline {
     this.#metrics = metrics;
     this.#features = parts.features ?? [];
     this.#backfill = parts.backfill;
+    this.#names = parts.names ?? NO_NAMES;
     const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
     this.#stageTimers = recordStages
       ? { recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort') }
@@ -83,6 +94,8 @@ export class ScenePipeline {
 
   /** Runs recall → filter → rank → sort and returns at most `size` items. */
   async run(ctx: PipelineContext, trace: StageTrace[] | undefined): Promise<Candidate[]> {
+    // The explain recorder, on requests that asked for it: one test per stage otherwise.
+    const ex = ctx.explain;
     let t = performance.now();
     const mark = (stage: Stage, input: number, output: number, errors?: readonly string[]): void => {
       const now = performance.now();
@@ -108,6 +121,7 @@ export class ScenePipeline {
       throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`);
     }
     mark('recall', this.#recalls.length, cands.length, errors);
+    if (ex) ex.recalled(cands);
     // No stage starts with too little time left: the fallback list, or a deadline error.
     const tooLate = (): Candidate[] | undefined => {
       if (ctx.deadline - performance.now() >= this.#budget.minStageMs) return undefined;
@@ -118,7 +132,8 @@ export class ScenePipeline {
     if (late) return late;
 
     const before = cands.length;
-    for (const f of this.#filters) cands = await f(cands, ctx);
+    if (ex) cands = await ex.filter(this.#filters, this.#names.filters, cands, ctx);
+    else for (const f of this.#filters) cands = await f(cands, ctx);
     mark('filter', before, cands.length);
 
     if (this.#features.length > 0) {
@@ -130,7 +145,8 @@ export class ScenePipeline {
       mark('features', cands.length, cands.length, loaded.notes);
       if (this.#lateFilters.length > 0) {
         const n = cands.length;
-        for (const f of this.#lateFilters) cands = await f(cands, ctx);
+        if (ex) cands = await ex.filter(this.#lateFilters, this.#names.lateFilters, cands, ctx);
+        else for (const f of this.#lateFilters) cands = await f(cands, ctx);
         mark('filter', n, cands.length);
       }
     }
@@ -147,10 +163,12 @@ export class ScenePipeline {
         return this.fallback.serve(ctx, 'rank_failed', trace);
       }
       mark('rank', cands.length, cands.length, rankNotes);
+      if (ex) ex.ranked(cands);
     }
     late = tooLate();
     if (late) return late;
-    for (const s of this.#sorts) cands = s(cands, ctx);
+    if (ex) cands = ex.sort(this.#sorts, this.#names.sorts, cands, ctx);
+    else for (const s of this.#sorts) cands = s(cands, ctx);
     const out = cands.length > ctx.request.size ? cands.slice(0, ctx.request.size) : cands;
     mark('sort', cands.length, out.length);
     return out.length < ctx.request.size ? completePage(out, ctx, this.scene, this.#backfill, this.#metrics, trace) : out;
@@ -188,6 +206,7 @@ export function compileScenes(
   for (const [scene, categories] of Object.entries(config.SceneConfs)) {
     const filters: Filter[] = [uniqueFilter];
     const lateFilters: Filter[] = [];
+    const names = { filters: [{ name: 'UniqueFilter' }] as FilterStep[], lateFilters: [] as FilterStep[], sorts: [] as string[] };
     // Property filters see loaded item features: in a scene that loads them, they run after the features stage.
     const loadsItems = config.FeatureConfs[scene]?.FeatureLoadConfs.some((l) => l.FeatureDaoConf.FeatureStore === 'item') ?? false;
     for (const n of config.FilterNames[scene] ?? []) {
@@ -196,15 +215,20 @@ export function compileScenes(
       const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400, MaxItems: 1000 };
       const def = FILTER_TYPES.get(conf.FilterType);
       const exposures = env.exposureFor?.(conf.Name);
-      if (def) (loadsItems && def.readsItemFields ? lateFilters : filters).push(def.create(conf, exposures ? { ...env, exposures } : env));
+      if (!def) continue;
+      const late = loadsItems && def.readsItemFields === true;
+      (late ? lateFilters : filters).push(def.create(conf, exposures ? { ...env, exposures } : env));
+      (late ? names.lateFilters : names.filters).push({ name: conf.Name, why: def.explain?.(conf) });
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
-    const sorts = sortNames
-      .map((n) => {
-        const conf = sortConfs.get(n) ?? { Name: n, SortType: n };
-        return SORT_TYPES.get(conf.SortType)?.create(conf);
-      })
-      .filter((s): s is Sort => s !== undefined);
+    const sorts: Sort[] = [];
+    for (const n of sortNames) {
+      const conf = sortConfs.get(n) ?? { Name: n, SortType: n };
+      const sort = SORT_TYPES.get(conf.SortType)?.create(conf);
+      if (!sort) continue;
+      sorts.push(sort);
+      names.sorts.push(conf.Name);
+    }
     const rankConf = config.RankConf[scene];
     const { userDimsOf } = env;
     const vectors = userDimsOf && { dimsOf: userDimsOf, count: (f: UserVectorFault) => metrics.featureDefaults.labels(f.source, f.feature, f.reason).inc() };
@@ -225,7 +249,7 @@ export function compileScenes(
       const backfill = backfillOf(conf.BackfillRecall === undefined ? undefined : sourceOf(conf.BackfillRecall).source, fallback, [...filters, ...lateFilters]);
       byCategory.set(
         category,
-        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill }, metrics, config.monitoring.enable_metrics),
+        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill, names }, metrics, config.monitoring.enable_metrics),
       );
     }
     scenes.set(scene, byCategory);

@@ -11,6 +11,7 @@ import { recommendRoute } from './routes/recommend.js';
 import { probeRoutes } from './routes/probes.js';
 import { callbackRoute } from './routes/callback.js';
 import { profilingRoutes } from './routes/profiling.js';
+import { consoleRoutes } from './routes/console.js';
 import { requestLog } from './request-log.js';
 import { observeExperiment } from './experiment-metrics.js';
 import { requestTracing } from './request-tracing.js';
@@ -144,5 +145,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   callbackRoute(app, engine, state, metrics);
   probeRoutes(app, engine, metrics, state);
   profilingRoutes(app, engine);
+  consoleRoutes(app, engine, metrics, state);
   return app;
 }

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { PairecError } from '../errors.js';
 
-/** The `monitoring.profiling` block as the guard reads it. */
+/** A guarded block of `monitoring` (`profiling`, `console`) as the guard reads it. */
 export interface ProfilingConf {
   readonly enabled: boolean;
   readonly token?: string | undefined;
@@ -19,22 +19,34 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /**
- * Who may profile: nobody while profiling is off (404, as if the route did not exist);
- * with a token, whoever presents it as a Bearer token; without one, loopback callers only.
- * Tokens are compared as SHA-256 digests with timingSafeEqual: equal lengths, constant time,
- * so neither the token's content nor its length leaks through timing.
+ * Who may use a guarded endpoint (`what` names its `monitoring` block): nobody while it is
+ * off (404, as if the route did not exist); with a token, whoever presents it as a Bearer
+ * token; without one, loopback callers only. Tokens are compared as SHA-256 digests with
+ * timingSafeEqual: equal lengths, constant time, so neither the token's content nor its
+ * length leaks through timing.
  */
+export function checkGuardedAccess(
+  conf: ProfilingConf | undefined,
+  authorization: string | undefined,
+  remoteAddress: string | undefined,
+  route: string,
+  what: 'profiling' | 'console',
+): PairecError | undefined {
+  if (!conf?.enabled) return new PairecError('ERR_NOT_FOUND', `no route GET ${route}`);
+  if (conf.token === undefined) {
+    return isLoopback(remoteAddress) ? undefined : new PairecError('ERR_FORBIDDEN', `${what} without a token is open to loopback callers only`);
+  }
+  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
+  if (!match?.[1]) return new PairecError('ERR_UNAUTHORIZED', `${what} needs Authorization: Bearer <monitoring.${what}.token>`);
+  return timingSafeEqual(digest(match[1]), digest(conf.token)) ? undefined : new PairecError('ERR_FORBIDDEN', `the ${what} token is wrong`);
+}
+
+/** The profiling endpoints' guard (monitoring.profiling). */
 export function checkProfilingAccess(
   conf: ProfilingConf | undefined,
   authorization: string | undefined,
   remoteAddress: string | undefined,
   route: string,
 ): PairecError | undefined {
-  if (!conf?.enabled) return new PairecError('ERR_NOT_FOUND', `no route GET ${route}`);
-  if (conf.token === undefined) {
-    return isLoopback(remoteAddress) ? undefined : new PairecError('ERR_FORBIDDEN', 'profiling without a token is open to loopback callers only');
-  }
-  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
-  if (!match?.[1]) return new PairecError('ERR_UNAUTHORIZED', 'profiling needs Authorization: Bearer <monitoring.profiling.token>');
-  return timingSafeEqual(digest(match[1]), digest(conf.token)) ? undefined : new PairecError('ERR_FORBIDDEN', 'the profiling token is wrong');
+  return checkGuardedAccess(conf, authorization, remoteAddress, route, 'profiling');
 }

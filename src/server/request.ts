@@ -25,6 +25,8 @@ export const RecommendBodySchema = Type.Object(
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     features: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Feature, { maxProperties: 512 })),
     debug: Type.Optional(Type.Boolean()),
+    /** Per-item trace (pipeline/explain/); only with the console on (docs/operations/console.md). */
+    explain: Type.Optional(Type.Boolean()),
     request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   },
   { additionalProperties: false },
@@ -52,6 +54,7 @@ export function parseRecommendBody(body: unknown, maxSize: number): RecommendReq
     category: body.category ?? DEFAULT_CATEGORY,
     features: body.features === undefined ? {} : requestFeatures(body.features),
     debug: body.debug ?? false,
+    ...(body.explain === true ? { explain: true } : {}),
   };
 }
 

@@ -12,15 +12,24 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { readConfigFile } from '../config/load.js';
 import { watchFile } from '../config/watch.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, isPairecError } from '../errors.js';
 import { RemoteExperiments, withRemoteExperiments } from '../experiment/remote.js';
 import { buildApp, defaultAdmission } from './app.js';
 import { Tracing } from '../observability/tracing.js';
 import { withTracing } from '../algorithm/middleware/tracing.js';
-import type { ServerState } from './state.js';
+import type { ReloadOutcome, ServerState } from './state.js';
 import { privateListenPath, takeConnections } from './cluster/handoff.js';
 import type { Handoff } from './cluster/handoff.js';
 import type { ToPrimary } from './cluster/messages.js';
+
+/** A load's outcome for the console: refusals by their catalog messages (JSON paths, no values). */
+function reloadOutcome(trigger: string, result: ApplyResult | undefined, err?: unknown): ReloadOutcome {
+  const at = new Date().toISOString();
+  if (result) return { at, trigger, ok: true, signature: result.signature };
+  const problems =
+    err instanceof ConfigError ? err.problems.slice(0, 20).map((p) => p.message) : [isPairecError(err) ? `${err.code}: ${err.message}` : 'failed; see the error log'];
+  return { at, trigger, ok: false, problems };
+}
 
 export interface StartOptions {
   readonly configPath: string;
@@ -95,10 +104,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   const loaded = engine.apply(config);
-  loaded.catch((err: unknown) => {
-    state.loadError = true;
-    logger.error({ err }, 'initial config failed to load');
-  });
+  loaded.then(
+    (r) => (state.lastReload = reloadOutcome('start', r)),
+    (err: unknown) => {
+      state.loadError = true;
+      state.lastReload = reloadOutcome('start', undefined, err);
+      logger.error({ err }, 'initial config failed to load');
+    },
+  );
 
   // Reloads run one at a time, each reading the file when it starts, so an older read is
   // never applied after a newer one; triggers that arrive while one waits join it.
@@ -131,8 +144,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const result = await engine.reload(withRemoteExperiments(raw, candidate ?? remote.current));
       logger.info({ trigger, built: result.built, removed: result.removed }, 'config reloaded');
       followRemote();
+      state.lastReload = reloadOutcome(trigger, result);
       return result;
     } catch (err) {
+      state.lastReload = reloadOutcome(trigger, undefined, err);
       const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
       logger.error({ trigger, err, problems }, 'config reload rejected; the running config keeps serving');
       return undefined;

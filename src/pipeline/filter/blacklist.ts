@@ -16,4 +16,8 @@ export const userBlacklistFilter: FilterTypeDef = {
       return candidates.filter((c) => !everyone.has(c.itemId) && !own?.has(c.itemId));
     };
   },
+  explain: (conf) => {
+    const everyone = new Set(conf.UserBlacklist?.['*'] ?? []);
+    return (c) => (everyone.has(c.itemId) ? 'in UserBlacklist["*"]' : "in the user's UserBlacklist");
+  },
 };

@@ -17,4 +17,5 @@ export const conditionFilter: FilterTypeDef = {
     const { run } = compileCondition(source, () => true);
     return (candidates, ctx) => candidates.filter((c) => run(itemFields(c, ctx.catalog)));
   },
+  explain: (conf) => () => `FilterEvaluableExpression is false: ${conf.FilterEvaluableExpression ?? ''}`,
 };

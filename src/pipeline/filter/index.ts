@@ -8,6 +8,9 @@ import { userBlacklistFilter } from './blacklist.js';
 /** A filter stage: returns the candidates that may be shown. */
 export type Filter = (candidates: Candidate[], ctx: PipelineContext) => Candidate[] | Promise<Candidate[]>;
 
+/** Why a filter dropped a candidate, for the explain trace (pipeline/explain/); never on the hot path. */
+export type DropReason = (candidate: Candidate, ctx: PipelineContext) => string | undefined;
+
 /** What filter factories may use. */
 export interface FilterEnv {
   readonly exposures: ExposureStore;
@@ -19,6 +22,8 @@ export interface FilterTypeDef {
   /** Reads item properties: in a scene that loads item features, it runs after them (pipeline/scene.ts). */
   readonly readsItemFields?: boolean;
   create(conf: FilterConf, env: FilterEnv): Filter;
+  /** Says why the filter dropped a candidate, when that is cheap to know (explain only). */
+  explain?(conf: FilterConf): DropReason;
 }
 
 /**
@@ -53,6 +58,7 @@ const exposureFilter: FilterTypeDef = {
     const seen = await env.exposures.seen(ctx.request.uid, Date.now() - conf.TimeInterval * 1000);
     return seen.size === 0 ? candidates : candidates.filter((c) => !seen.has(c.itemId));
   },
+  explain: (conf) => () => `shown to this user within TimeInterval (${conf.TimeInterval} s)`,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { PairecError } from '../../errors.js';
 import { itemFields } from '../item-fields.js';
 import type { FilterTypeDef } from './index.js';
-import { compileParams } from './params.js';
+import { compileParams, explainParams } from './params.js';
 
 /**
  * ItemStateFilter: keeps items whose state (catalog properties, and features the features
@@ -16,5 +16,9 @@ export const itemStateFilter: FilterTypeDef = {
     if (!conf.FilterParams) throw new PairecError('ERR_INTERNAL', `unvalidated ItemStateFilter "${conf.Name}"`);
     const keep = compileParams(conf.FilterParams);
     return (candidates, ctx) => candidates.filter((c) => (c.row >= 0 || c.features !== undefined) && keep(itemFields(c, ctx.catalog)));
+  },
+  explain: (conf) => {
+    const failed = explainParams(conf.FilterParams ?? []);
+    return (c, ctx) => (c.row < 0 && c.features === undefined ? 'no known state: not in the catalog, no loaded features' : failed(itemFields(c, ctx.catalog)));
   },
 };

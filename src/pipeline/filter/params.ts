@@ -45,6 +45,15 @@ export function compileParams(params: readonly FilterParam[]): (fields: Fields) 
   return (f) => preds.every((p) => p(f));
 }
 
+/** The first FilterParam that fails for `fields`, as `Name Operator Value (was x)`; undefined when all hold. */
+export function explainParams(params: readonly FilterParam[]): (fields: Fields) => string | undefined {
+  const preds = params.map((p) => ({ p, test: compileParam(p) }));
+  return (f) => {
+    const bad = preds.find((x) => !x.test(f));
+    return bad && `${bad.p.Name} ${bad.p.Operator}${bad.p.Value === undefined ? '' : ` ${JSON.stringify(bad.p.Value)}`} (was ${JSON.stringify(f(bad.p.Name))})`;
+  };
+}
+
 /** Why a FilterParam cannot work, or undefined: checked at config load. */
 export function paramProblem(p: FilterParam, known: (name: string) => boolean): string | undefined {
   if (!known(p.Name)) return `unknown field "${p.Name}"`;

@@ -8,6 +8,7 @@ import { logRequestFailure, sendError, toPairecError } from '../error-reply.js';
 import '../request-tracing.js'; // FastifyRequest.pairecSpans
 import { RECOMMEND_ROUTE } from './paths.js';
 import { cancelOnConnectionClose } from '../connection-work.js';
+import { checkExplainAccess } from '../console/guard.js';
 
 /** Response schema: lets fastify serialise with a compiled serializer. */
 const responseSchema = {
@@ -26,6 +27,7 @@ const responseSchema = {
       },
     },
     debug: { type: 'object', additionalProperties: true },
+    explain: { type: 'object', additionalProperties: true },
   },
 } as const;
 
@@ -39,6 +41,13 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       const request = parseRecommendBody(req.body, snapshot.config.ListenConf.MaxSize);
       requestId = request.requestId;
       req.pairecRequest = request;
+      if (request.explain) {
+        const denied = checkExplainAccess(snapshot.config.monitoring.console, req.headers.authorization, req.socket.remoteAddress);
+        if (denied) {
+          if (denied.code === 'ERR_UNAUTHORIZED') void reply.header('www-authenticate', 'Bearer');
+          throw denied;
+        }
+      }
       // The response closing before it finished means the client went away: stop the work.
       const handle: RecommendHandle = {};
       const gone = (): void => {
@@ -65,6 +74,7 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
         experiment_id: result.experimentId,
         items,
         ...(result.trace ? { debug: { experiment_id: result.experimentId, stages: result.trace } } : {}),
+        ...(result.explain ? { explain: result.explain } : {}),
       };
     } catch (err) {
       const e = toPairecError(err);
