@@ -73,7 +73,8 @@
 
   function renderExplain(answer) {
     const ex = answer.explain;
-    $('explain-summary').textContent = `request ${answer.request_id}: ${answer.size} items, served by ${ex.served}; ${ex.items.length} item ids seen`;
+    const experiment = answer.experiment_id ? `, experiment ${answer.experiment_id}` : ', no experiment';
+    $('explain-summary').textContent = `request ${answer.request_id}: ${answer.size} items, served by ${ex.served}${experiment}; ${ex.items.length} item ids seen`;
     fill($('stages').tBodies[0], ex.stages.map((s) => tr([s.stage, s.in, s.out, s.ms, (s.errors || []).join('; ')])));
     fill($('filters').tBodies[0], ex.filters.map((s) => tr([s.name, s.in, s.out, s.ms])));
     fill($('sorts').tBodies[0], ex.sorts.map((s) => tr([s.name, s.in, s.out, s.ms])));
