@@ -58,6 +58,12 @@ export interface EngineSnapshot {
   readonly experiments?: ExperimentSet<ReadonlyMap<string, ScenePipeline>> | undefined;
 }
 
+/** A snapshot held for one request: its algorithms are not closed before `release()`. */
+export interface SnapshotLease {
+  readonly snapshot: EngineSnapshot;
+  readonly release: () => void;
+}
+
 export interface EngineOptions {
   readonly registry: AlgorithmRegistry;
   readonly metrics: EngineMetrics;
@@ -144,7 +150,7 @@ export class Engine {
   }
 
   /** Leases the serving snapshot; undefined while nothing is loaded or after close. */
-  acquire(): { snapshot: EngineSnapshot; release: () => void } | undefined {
+  acquire(): SnapshotLease | undefined {
     const snapshot = this.#snapshot;
     if (!snapshot) return undefined;
     return { snapshot, release: snapshot.algorithms.acquire() };

@@ -3,7 +3,7 @@ import { PairecError } from '../errors.js';
 import type { FeatureInput, FeatureMap } from '../algorithm/contract.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Candidate, PipelineContext, RecommendRequest, StageTrace } from '../pipeline/context.js';
-import type { Engine } from './engine.js';
+import type { Engine, SnapshotLease } from './engine.js';
 import type { RequestSpans } from '../observability/request-spans.js';
 import { ExplainRecorder } from '../pipeline/explain/recorder.js';
 import type { ExplainReport } from '../pipeline/explain/report.js';
@@ -47,10 +47,18 @@ export interface RecommendHandle {
  * and outbound call observes. The answer may come at the deadline, but the lease is
  * released only when the pipeline has settled, so a reload never closes an algorithm
  * under a late run. `spans`: the request's trace when tracing samples it
- * (observability/request-spans.ts).
+ * (observability/request-spans.ts). `leased`: a lease the caller took (released here).
  */
-export async function recommend(engine: Engine, request: RecommendRequest, handle?: RecommendHandle, spans?: RequestSpans): Promise<RecommendResult> {
-  const lease = engine.acquire();
+export async function recommend(
+  engine: Engine,
+  request: RecommendRequest,
+  handle?: RecommendHandle,
+  spans?: RequestSpans,
+  leased?: SnapshotLease,
+): Promise<RecommendResult> {
+  // A caller that read the snapshot's config to validate the request (the route's MaxSize)
+  // hands its lease over, so the request runs on the snapshot it was checked against.
+  const lease = leased ?? engine.acquire();
   if (!lease) throw new PairecError('ERR_NOT_READY', 'the engine is not ready');
   const { snapshot, release } = lease;
   const controller = new AbortController();

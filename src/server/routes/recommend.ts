@@ -34,8 +34,11 @@ const responseSchema = {
 /** POST /api/recommend in PaiRec's request and response shape. */
 export function recommendRoute(app: FastifyInstance, engine: Engine): void {
   app.post(RECOMMEND_ROUTE, { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
-    const snapshot = engine.current();
-    if (!snapshot) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
+    // One lease per request: the body is checked against the config it then runs on.
+    const lease = engine.acquire();
+    if (!lease) return sendError(reply, new PairecError('ERR_NOT_READY', 'the engine is loading its config'));
+    const { snapshot } = lease;
+    let handedOver = false;
     let requestId: string | undefined;
     try {
       const request = parseRecommendBody(req.body, snapshot.config.ListenConf.MaxSize);
@@ -59,7 +62,8 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       const forget = cancelOnConnectionClose(req.raw.socket, gone);
       let result;
       try {
-        result = await recommend(engine, request, handle, req.pairecSpans);
+        handedOver = true;
+        result = await recommend(engine, request, handle, req.pairecSpans, lease);
       } finally {
         forget();
         if (handle.experimentId !== undefined) req.pairecExperimentId = handle.experimentId;
@@ -80,6 +84,8 @@ export function recommendRoute(app: FastifyInstance, engine: Engine): void {
       const e = toPairecError(err);
       logRequestFailure(req.log, e, err, { request_id: requestId }, 'recommend failed');
       return sendError(reply, e, requestId);
+    } finally {
+      if (!handedOver) lease.release();
     }
   });
 }
