@@ -3,9 +3,7 @@ import { parseArgs } from 'node:util';
 import type { RunningServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
-import { readConfigFile } from '../config/load.js';
-import { parseConfig } from '../config/validate.js';
-import { builtinVocabulary } from '../engine/vocabulary.js';
+import { loadConfigFile } from '../engine/load-config.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createLogger } from '../observability/logger.js';
 import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
@@ -32,7 +30,7 @@ const printProblems = (err: ConfigError): number => {
 async function startCluster(configPath: string, workersFlag: string | undefined, port: number | undefined, hostFlag: string | undefined): Promise<boolean> {
   const logger = createLogger('info');
   // Validation only: the primary builds nothing, so no engine (metrics, Redis pool) is made.
-  const config = parseConfig(await readConfigFile(configPath), builtinVocabulary(createDefaultRegistry()));
+  const { config } = await loadConfigFile(configPath, createDefaultRegistry());
   const env = sizingEnv();
   const plan = planSizing({ ...env, workers: workersFlag ?? env.workers }, config.performance.gc_percent);
   const flags = v8Flags(plan);

@@ -165,29 +165,42 @@ export class Engine {
 
   /** Parses and applies a raw config; counts the result in pairec_config_reloads_total. */
   reload(raw: unknown): Promise<ApplyResult> {
-    const { metrics } = this.#opts;
-    let config: Config;
-    try {
-      config = this.parse(raw);
-    } catch (err) {
-      metrics.configReloads.labels('invalid').inc();
-      return Promise.reject(err);
-    }
-    return this.apply(config).then(
-      (r) => {
+    return this.reloadFrom(() => raw);
+  }
+
+  /**
+   * The one reload queue: `read` runs when this reload's turn comes (so a file read then
+   * is never older than one applied before it), then the config is parsed and applied.
+   * Every apply (start, reload, catalog refresh) waits for the one before it.
+   */
+  reloadFrom(read: () => unknown): Promise<ApplyResult> {
+    return this.#enqueue(async () => {
+      const { metrics } = this.#opts;
+      let config: Config;
+      try {
+        config = this.parse(await read());
+      } catch (err) {
+        metrics.configReloads.labels('invalid').inc();
+        throw err;
+      }
+      try {
+        const result = await this.#apply(config);
         metrics.configReloads.labels('success').inc();
-        return r;
-      },
-      (err: unknown) => {
+        return result;
+      } catch (err) {
         metrics.configReloads.labels(err instanceof ConfigError ? 'invalid' : 'build_failed').inc();
         throw err;
-      },
-    );
+      }
+    });
   }
 
   /** Applies a validated config; serialised with every other apply. */
   apply(config: Config): Promise<ApplyResult> {
-    const run = this.#queue.then(() => this.#apply(config));
+    return this.#enqueue(() => this.#apply(config));
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -197,14 +210,11 @@ export class Engine {
    * the catalog and the indexes over it are built aside and swapped in like a reload.
    */
   refreshCatalog(): Promise<'unchanged' | ApplyResult> {
-    const next = async (): Promise<'unchanged' | ApplyResult> => {
+    return this.#enqueue(async (): Promise<'unchanged' | ApplyResult> => {
       const snap = this.#snapshot;
       if (!snap?.config.CatalogConf || catalogSignature(snap.config.CatalogConf) === snap.catalog?.signature) return 'unchanged';
       return this.#apply(snap.config);
-    };
-    const run = this.#queue.then(next);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    });
   }
 
   async #apply(config: Config): Promise<ApplyResult> {

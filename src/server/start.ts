@@ -11,6 +11,8 @@ import { createMetrics } from '../observability/metrics.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { readConfigFile } from '../config/load.js';
+import { warnIgnoredKeys } from '../config/compatibility.js';
+import { loadConfigFile } from '../engine/load-config.js';
 import { watchFile } from '../config/watch.js';
 import { ConfigError, isPairecError } from '../errors.js';
 import { RemoteExperiments, withRemoteExperiments } from '../experiment/remote.js';
@@ -71,13 +73,12 @@ export interface RunningServer {
  * once, /ready turns 200 when algorithms and indexes are loaded.
  */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
-  const raw = await readConfigFile(opts.configPath);
   const registry = opts.registry ?? createDefaultRegistry();
+  // Invalid at start: throw, nothing listens. Parsed once; the engine applies this config.
+  const { raw, config } = await loadConfigFile(opts.configPath, registry);
   const metrics = createMetrics();
-  let logger = opts.logger ?? createLogger('info');
-  const probe = new Engine({ registry, metrics, logger });
-  const config = probe.parse(raw); // invalid at start: throw, nothing listens
-  if (!opts.logger) logger = createLogger(config.LogConf.LogLevel);
+  const logger = opts.logger ?? createLogger(config.LogConf.LogLevel);
+  warnIgnoredKeys(raw, logger);
   // Tracing is set up once from the config the process starts with (a reload does not change it).
   const tracing = Tracing.create(config.monitoring);
   const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
@@ -113,9 +114,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
   );
 
-  // Reloads run one at a time, each reading the file when it starts, so an older read is
-  // never applied after a newer one; triggers that arrive while one waits join it.
-  let chain: Promise<unknown> = loaded.catch(() => undefined);
+  // Reloads go through the engine's one queue and read the file when their turn comes, so
+  // an older read is never applied after a newer one; triggers that arrive while one waits
+  // to start join it.
   let queued: Promise<ApplyResult | undefined> | undefined;
   // ABTestConf.Remote: a new experiments document is tried by a reload that writes it over
   // the file's ABTestConf; refused, the last good one stays (experiment/remote.ts).
@@ -134,30 +135,28 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   );
   const followRemote = (): void => remote.configure(engine.current()?.config.ABTestConf?.Remote);
   loaded.then(followRemote, () => undefined);
-  const reloadOnce = async (trigger: string): Promise<ApplyResult | undefined> => {
+  const readForReload = async (): Promise<unknown> => {
     queued = undefined;
-    try {
-      const raw = await readConfigFile(opts.configPath).catch((err: unknown) => {
-        metrics.configReloads.labels('invalid').inc();
-        throw err;
-      });
-      const result = await engine.reload(withRemoteExperiments(raw, candidate ?? remote.current));
-      logger.info({ trigger, built: result.built, removed: result.removed }, 'config reloaded');
-      followRemote();
-      state.lastReload = reloadOutcome(trigger, result);
-      return result;
-    } catch (err) {
-      state.lastReload = reloadOutcome(trigger, undefined, err);
-      const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
-      logger.error({ trigger, err, problems }, 'config reload rejected; the running config keeps serving');
-      return undefined;
-    }
+    const raw = await readConfigFile(opts.configPath);
+    return withRemoteExperiments(raw, candidate ?? remote.current);
   };
   const reload = (trigger = 'api'): Promise<ApplyResult | undefined> => {
     if (queued) return queued;
-    const next = chain.then(() => reloadOnce(trigger));
+    const next = engine.reloadFrom(readForReload).then(
+      (result) => {
+        logger.info({ trigger, built: result.built, removed: result.removed }, 'config reloaded');
+        followRemote();
+        state.lastReload = reloadOutcome(trigger, result);
+        return result;
+      },
+      (err: unknown) => {
+        state.lastReload = reloadOutcome(trigger, undefined, err);
+        const problems = err instanceof ConfigError ? err.problems.map((p) => p.message) : undefined;
+        logger.error({ trigger, err, problems }, 'config reload rejected; the running config keeps serving');
+        return undefined;
+      },
+    );
     queued = next;
-    chain = next;
     return next;
   };
   const stopWatch = opts.watch === false ? () => undefined : watchFile(opts.configPath, () => void reload('file'));
