@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config/validate.js';
 import { builtinVocabulary } from '../src/engine/vocabulary.js';
 import { createDefaultRegistry } from '../src/algorithm/builtins.js';
-import { planSizing, sizingEnv } from '../src/runtime/sizing.js';
+import { planSizing, sizingEnv } from '../src/sizing/sizing.js';
 import { freePort } from './e2e/port.js';
 import { runWrk } from './e2e/wrk.js';
 import type { WrkResult } from './e2e/wrk.js';

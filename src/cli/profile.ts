@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { readConfigFile } from '../config/load.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
-import { profileAlgorithm } from '../profile/algorithm-profile.js';
-import type { RunStats } from '../profile/stats.js';
+import { profileAlgorithm } from '../profiler/algorithm-profile.js';
+import type { RunStats } from '../profiler/stats.js';
 import type { Command } from './command.js';
 import { intOption } from './int-option.js';
 

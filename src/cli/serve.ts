@@ -6,7 +6,7 @@ import { registerLoopDelay } from '../observability/loop-delay.js';
 import { loadConfigFile } from '../engine/load-config.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import { createLogger } from '../observability/logger.js';
-import { planSizing, sizingEnv, v8Flags } from '../runtime/sizing.js';
+import { planSizing, sizingEnv, v8Flags } from '../sizing/sizing.js';
 import { bindListener, runPrimary } from '../server/cluster/primary.js';
 import { joinCluster, sendToPrimary } from '../server/cluster/worker.js';
 import { joinExposureSync } from '../server/cluster/exposure-sync.js';
@@ -23,7 +23,7 @@ const printProblems = (err: ConfigError): number => {
 };
 
 /**
- * In the primary: validates the config, plans the processes (runtime/sizing.ts) and
+ * In the primary: validates the config, plans the processes (sizing/sizing.ts) and
  * starts the cluster when it takes more than this process as it is — several
  * processes, or V8 flags this process did not start with. Returns false to serve here.
  */
@@ -45,7 +45,7 @@ async function startCluster(configPath: string, workersFlag: string | undefined,
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`cannot listen on ${host}:${listenPort}: ${code === 'EADDRINUSE' ? 'the address is already in use' : err instanceof Error ? err.message : String(err)}`);
   });
-  // The exposure store's bounds follow a serving process's heap (runtime/sizing.ts).
+  // The exposure store's bounds follow a serving process's heap (sizing/sizing.ts).
   const heapBytes = plan.heapMb === undefined ? undefined : plan.heapMb * 2 ** 20;
   const exposures = startExposureRelay({ logger: clusterLogger, store: exposureBounds(config.ExposureConf, heapBytes) });
   await keepExposures(config, exposures);

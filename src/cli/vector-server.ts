@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../observability/logger.js';
-import { startVectorServer } from '../servers/vector-server/server.js';
-import { startChangePoll } from '../servers/change-poll.js';
+import { startVectorServer } from '../companions/vector-server/server.js';
+import { startChangePoll } from '../companions/change-poll.js';
 import { INDEX_KINDS } from '../vector/vector-index.js';
 import type { IndexKind, IndexSpec, Space } from '../vector/vector-index.js';
 import type { Command } from './command.js';

@@ -1,5 +1,5 @@
 import { PairecError } from '../errors.js';
-import { hostOf, isMetadataHost } from '../runtime/metadata-address.js';
+import { hostOf, isMetadataHost } from '../net/metadata-address.js';
 import { pathFromSegments } from './json-path.js';
 
 /** Keys that name a place the engine connects to, in any algorithm conf or RedisConfs. */

@@ -348,7 +348,7 @@ export const ConfigSchema = Type.Object(
     ExposureConf: Obj({
       MaxItemsPerUser: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
       MaxUsers: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 1_000_000 }),
-      /** Bytes bound of the store; 0 = a share of the process's heap (runtime/sizing.ts). */
+      /** Bytes bound of the store; 0 = a share of the process's heap (sizing/sizing.ts). */
       MaxBytes: Type.Integer({ minimum: 0, maximum: 2 ** 40, default: 0 }),
       /** File the exposures are saved to and loaded from at start, so they outlive a full restart; '' = none. */
       SnapshotFile: Type.String({ maxLength: 4096, default: '' }),

@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import type { Config } from '../config/schema.js';
-import { exposureStoreBytes } from '../runtime/sizing.js';
+import { exposureStoreBytes } from '../sizing/sizing.js';
 import type { MemoryExposureOptions } from './exposure-store.js';
 
 /**

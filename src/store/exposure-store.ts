@@ -17,7 +17,7 @@ export interface MemoryExposureOptions {
   readonly maxItemsPerUser: number;
   /** Users kept; the least recently shown user is dropped beyond it. */
   readonly maxUsers: number;
-  /** Bound of the store's estimated bytes (entries, interned ids, per-user overhead); runtime/sizing.ts derives it. */
+  /** Bound of the store's estimated bytes (entries, interned ids, per-user overhead); sizing/sizing.ts derives it. */
   readonly maxBytes: number;
 }
 

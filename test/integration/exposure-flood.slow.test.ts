@@ -10,7 +10,7 @@ import { ServerProcess } from '../helpers/server-process.js';
 import { smallConfig } from '../helpers/config.js';
 import { post, servingPids } from '../helpers/cluster-exposures.js';
 
-// 1 GiB: under the runtime's plan (src/runtime/sizing.ts) 512 MiB leaves two processes the
+// 1 GiB: under the runtime's plan (src/sizing/sizing.ts) 512 MiB leaves two processes the
 // 64 MB heap floor, too small to serve a flood at all; 1 GiB gives each ≈ 143 MB.
 const MEMORY_LIMIT = 1024 * 2 ** 20;
 const FLOOD_MS = 15_000;

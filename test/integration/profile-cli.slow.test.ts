@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MAIN } from '../helpers/process.js';
-import type { ProfileReport } from '../../src/profile/algorithm-profile.js';
-import { parseAlgorithmInput } from '../../src/profile/input.js';
+import type { ProfileReport } from '../../src/profiler/algorithm-profile.js';
+import { parseAlgorithmInput } from '../../src/profiler/input.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

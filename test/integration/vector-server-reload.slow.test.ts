@@ -4,7 +4,7 @@ import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../../src/catalog/random.js';
-import { encodeFvecs } from '../../src/servers/vector-server/data.js';
+import { encodeFvecs } from '../../src/companions/vector-server/data.js';
 import { createVectorRetrievalClient } from '../../src/grpc/vector-retrieval.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { CatalogConf } from '../../src/config/schema.js';

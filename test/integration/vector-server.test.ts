@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../../src/catalog/random.js';
-import { encodeFvecs } from '../../src/servers/vector-server/data.js';
+import { encodeFvecs } from '../../src/companions/vector-server/data.js';
 import { faissType } from '../../src/algorithm/faiss/index.js';
 import { buildDeps, runContext, testMetrics } from '../helpers/context.js';
 import { startVectorServerProcess } from '../helpers/process.js';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadRecord } from '../../src/servers/read-record.js';
+import { ReadRecord } from '../../src/companions/read-record.js';
 import { fileIdentity, fileIdentityAsync } from '../../src/catalog/file-identity.js';
-import { startChangePoll } from '../../src/servers/change-poll.js';
+import { startChangePoll } from '../../src/companions/change-poll.js';
 import { silentLogger } from '../helpers/context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-change-poll-'));

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { MemoryExposureStore } from '../../src/store/exposure-store.js';
-import { exposureStoreBytes } from '../../src/runtime/sizing.js';
+import { exposureStoreBytes } from '../../src/sizing/sizing.js';
 
 const UNBOUNDED = { maxItemsPerUser: 1000, maxUsers: 1e9, maxBytes: 2 ** 40 };
 

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HotSwap } from '../../src/servers/hot-swap.js';
-import { serialReloads } from '../../src/servers/serial-reload.js';
+import { HotSwap } from '../../src/companions/hot-swap.js';
+import { serialReloads } from '../../src/companions/serial-reload.js';
 
 interface Value {
   readonly id: number;

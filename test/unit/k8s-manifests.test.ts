@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/validate.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { catalogSignature } from '../../src/catalog/load.js';
-import { planSizing, plannedRssBytes } from '../../src/runtime/sizing.js';
+import { planSizing, plannedRssBytes } from '../../src/sizing/sizing.js';
 import { STOP_TIMEOUT_MS } from '../../src/server/cluster/primary.js';
 import { manifestProblems, readManifests } from '../helpers/k8s-validate.js';
 import type { Manifest } from '../helpers/k8s-validate.js';

@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'undici';
-import { isMetadataAddress, isMetadataHost } from '../../src/runtime/metadata-address.js';
+import { isMetadataAddress, isMetadataHost } from '../../src/net/metadata-address.js';
 import { guardedConnector, ForbiddenAddressError } from '../../src/algorithm/remote/guarded-connect.js';
 import { HttpBackend, BackendCallError, DEFAULT_HTTP_OPTIMIZATION } from '../../src/algorithm/remote/http.js';
 import { Engine } from '../../src/engine/engine.js';

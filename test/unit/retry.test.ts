@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
-import { backoffCeiling, retry, systemClock } from '../../src/runtime/retry.js';
-import type { AttemptInfo, RetryClock, RetryPolicy } from '../../src/runtime/retry.js';
+import { backoffCeiling, retry, systemClock } from '../../src/resilience/retry.js';
+import type { AttemptInfo, RetryClock, RetryPolicy } from '../../src/resilience/retry.js';
 import { PairecError } from '../../src/errors.js';
 import { TimingBaseline } from '../helpers/timing-baseline.js';
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { cgroupCpus, cgroupMemory, planSizing, v8Flags } from '../../src/runtime/sizing.js';
+import { cgroupCpus, cgroupMemory, planSizing, v8Flags } from '../../src/sizing/sizing.js';
 
 const cgroup = (files: Record<string, string>): string => {
   const root = mkdtempSync(join(tmpdir(), 'cgroup-'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFvecs, parseSvmLine, readVectorFile } from '../../src/servers/vector-server/data.js';
+import { encodeFvecs, parseSvmLine, readVectorFile } from '../../src/companions/vector-server/data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-vector-data-'));
 

@@ -4,7 +4,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vectorSource } from '../../src/cli/vector-source.js';
-import { startChangePoll } from '../../src/servers/change-poll.js';
+import { startChangePoll } from '../../src/companions/change-poll.js';
 import type { IndexSpec } from '../../src/vector/vector-index.js';
 import { silentLogger } from '../helpers/context.js';
 import { ownData, writeJsonLines } from '../helpers/catalog-files.js';

@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { PairecError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 import type { EngineMetrics } from '../../observability/metrics.js';
-import { BREAKER_STATE_VALUE, CircuitBreaker } from '../../runtime/circuit-breaker.js';
-import type { BreakerState } from '../../runtime/circuit-breaker.js';
-import { Bulkhead } from '../../runtime/bulkhead.js';
+import { BREAKER_STATE_VALUE, CircuitBreaker } from '../../resilience/circuit-breaker.js';
+import type { BreakerState } from '../../resilience/circuit-breaker.js';
+import { Bulkhead } from '../../resilience/bulkhead.js';
 import type { Algorithm, AlgorithmKind, KindInput, KindOutput, RunContext } from '../contract.js';
 import type { Middleware } from './compose.js';
 

@@ -12,7 +12,7 @@ export type { MilvusConf } from './config.js';
 /**
  * One SDK client for the instance. The SDK's own retry interceptor is turned off
  * (`maxRetries: 0`): it retries without regard to the request's deadline, and retries
- * here are done once, by `runtime/retry`. Its client telemetry (a heartbeat RPC every
+ * here are done once, by `resilience/retry`. Its client telemetry (a heartbeat RPC every
  * 10 s) is off too: the engine reports its own metrics.
  */
 function newClient(conf: MilvusConf): MilvusClient {

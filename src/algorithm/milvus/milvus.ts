@@ -5,8 +5,8 @@ import type { MilvusClient, ResStatus, SearchResultData } from '@zilliz/milvus2-
 import type { Logger } from 'pino';
 import { AlgorithmBase } from '../base.js';
 import { PairecError } from '../../errors.js';
-import { DEFAULT_BACKOFF, retry } from '../../runtime/retry.js';
-import type { RetryClock } from '../../runtime/retry.js';
+import { DEFAULT_BACKOFF, retry } from '../../resilience/retry.js';
+import type { RetryClock } from '../../resilience/retry.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
 import type { MilvusConf } from './config.js';
 

@@ -1,5 +1,5 @@
 import { buildConnector } from 'undici';
-import { isMetadataAddress } from '../../runtime/metadata-address.js';
+import { isMetadataAddress } from '../../net/metadata-address.js';
 
 /** A connection refused because its resolved address is a cloud metadata endpoint. */
 export class ForbiddenAddressError extends Error {

@@ -11,7 +11,7 @@ import { sendSafely } from './ipc.js';
 
 export interface PrimaryOptions {
   readonly workers: number;
-  /** V8 flags of every serving process (runtime/sizing.ts). */
+  /** V8 flags of every serving process (sizing/sizing.ts). */
   readonly execArgv: readonly string[];
   readonly logger: Logger;
   /** Where the service listens: the primary binds it before any process is forked. */

@@ -62,7 +62,7 @@ export interface RetryOptions<T> {
   /** Called before each backoff sleep (logging, metrics). */
   readonly onRetry?: (event: RetryEvent) => void;
   /**
-   * The backend's retry budget (runtime/retry-budget.ts): the call counts as active for
+   * The backend's retry budget (resilience/retry-budget.ts): the call counts as active for
    * its whole length, and a retry is made only when the budget grants a slot, held from
    * the backoff until the retried attempt ends.
    */
