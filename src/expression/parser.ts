@@ -25,6 +25,7 @@ import type { Value } from './values.js';
  */
 export type Fields = (name: string) => Value;
 export type Node = (f: Fields) => Value;
+type NumberNode = (f: Fields) => number;
 
 /** What differs between arithmetic and conditions: the entry rule and the wording of errors. */
 export interface Dialect {
@@ -69,6 +70,14 @@ export function parse(dialect: Dialect, source: string, known: (name: string) =>
   const guard = (depth: number): void => {
     if (depth > MAX_DEPTH) fail(at(), `nested deeper than ${MAX_DEPTH}`);
   };
+  // Nodes known to yield a number need no conversion when arithmetic reads them: the
+  // compiled form runs per candidate, and scores are arithmetic over numbers only.
+  const numbers = new WeakSet<Node>();
+  const number = (n: NumberNode): Node => {
+    numbers.add(n);
+    return n;
+  };
+  const asNumber = (a: Node): NumberNode => (numbers.has(a) ? (a as NumberNode) : (f) => num(a(f)));
 
   const or = (d: number): Node => {
     let left = and(d);
@@ -134,9 +143,9 @@ export function parse(dialect: Dialect, source: string, known: (name: string) =>
     while (isOp('+') || isOp('-')) {
       const plus = isOp('+');
       pos++;
-      const a = left;
-      const b = prod(d);
-      left = plus ? (f) => num(a(f)) + num(b(f)) : (f) => num(a(f)) - num(b(f));
+      const a = asNumber(left);
+      const b = asNumber(prod(d));
+      left = number(plus ? (f) => a(f) + b(f) : (f) => a(f) - b(f));
     }
     return left;
   };
@@ -145,9 +154,9 @@ export function parse(dialect: Dialect, source: string, known: (name: string) =>
     while (isOp('*') || isOp('/')) {
       const times = isOp('*');
       pos++;
-      const a = left;
-      const b = unary(d);
-      left = times ? (f) => num(a(f)) * num(b(f)) : (f) => num(a(f)) / num(b(f));
+      const a = asNumber(left);
+      const b = asNumber(unary(d));
+      left = number(times ? (f) => a(f) * b(f) : (f) => a(f) / b(f));
     }
     return left;
   };
@@ -155,35 +164,40 @@ export function parse(dialect: Dialect, source: string, known: (name: string) =>
     guard(d);
     if (isOp('-')) {
       pos++;
-      const a = unary(d + 1);
-      return (f) => -num(a(f));
+      const a = asNumber(unary(d + 1));
+      return number((f) => -a(f));
     }
     const base = atom(d);
     if (!isOp('^')) return base;
     pos++;
-    const e = unary(d + 1);
-    return (f) => Math.pow(num(base(f)), num(e(f)));
+    const b = asNumber(base);
+    const e = asNumber(unary(d + 1));
+    return number((f) => Math.pow(b(f), e(f)));
   };
   const call = (name: string, at: number, d: number): Node => {
     // Own keys only: `constructor(1)` must not find Object.prototype.constructor.
     const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
     if (!fn) return fail(at, dialect.notAFunction(name));
     pos++;
-    const args: Node[] = [top(d + 1)];
+    const args: NumberNode[] = [asNumber(top(d + 1))];
     while (isOp(',')) {
       pos++;
-      args.push(top(d + 1));
+      args.push(asNumber(top(d + 1)));
     }
     expect(')');
     if (args.length < fn.arity[0] || args.length > fn.arity[1]) fail(at, `${name} takes ${fn.arity.join('–')} arguments`);
     const run = fn.fn;
-    return (f) => run(...args.map((a) => num(a(f))));
+    return number((f) => run(...args.map((a) => a(f))));
   };
   const atom = (d: number): Node => {
     const t = tokens[pos];
     if (!t) return fail(source.length, 'unexpected end');
     pos++;
-    if (t.t === 'num' || (t.t === 'str' && !dialect.numeric)) {
+    if (t.t === 'num') {
+      const v = t.v;
+      return number(() => v);
+    }
+    if (t.t === 'str' && !dialect.numeric) {
       const v = t.v;
       return () => v;
     }
@@ -204,7 +218,8 @@ export function parse(dialect: Dialect, source: string, known: (name: string) =>
     if (!known(t.v)) fail(t.at, dialect.unknownName(t.v));
     names.add(t.v);
     const name = t.v;
-    return (f) => f(name);
+    // A score's variables are numbers (expression.ts's `Variables`); a condition's fields are any value.
+    return dialect.numeric ? number((f) => f(name) as number) : (f) => f(name);
   };
 
   if (tokens.length === 0) fail(0, `empty ${dialect.noun}`);
