@@ -119,5 +119,15 @@ describe('score expressions', () => {
     assert.equal(errorOf(`1${' '.repeat(2047)}`), 'OK', 'exactly 2048 characters');
     assert.match(errorOf('* 1'), /unexpected "\*" at position 0/);
     assert.match(errorOf('(1'), /expected "\)" at position 2/);
+    assert.match(errorOf('a +'), /unexpected end at position 3/);
+    assert.match(errorOf('a b'), /unexpected trailing input at position 2/);
+    assert.match(errorOf('1 + nope'), /unknown name "nope" at position 4/);
+    assert.match(errorOf('1 + min'), /unknown name "min" at position 4/);
+    assert.match(errorOf('1 + toString(1)'), /unknown name "toString" at position 4/);
+    assert.match(errorOf('1 + ${b'), /expected \$\{name\} at position 4/);
+    assert.match(errorOf('min()'), /unexpected "\)" at position 4/);
+    assert.equal(evaluate('min(a)'), 2);
+    assert.match(errorOf(`max(1, ${'('.repeat(32)}1${')'.repeat(32)})`), /nested deeper than 32/);
+    assert.equal(errorOf(`max(1, ${'('.repeat(31)}1${')'.repeat(31)})`), 'OK');
   });
 });
