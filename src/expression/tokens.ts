@@ -40,7 +40,7 @@ export function tokenize(src: string, fail: (at: number, why: string) => never):
     const op = OPS.find((o) => src.startsWith(o, i));
     if (num) out.push({ t: 'num', v: Number(num[0]), at: i });
     else if (name) out.push({ t: 'name', v: name[1] ?? name[0], at: i });
-    else if (str) out.push({ t: 'str', v: str[1] ?? str[2] ?? '', at: i });
+    else if (str) out.push({ t: 'str', v: str[1] ?? (str[2] as string), at: i });
     else if (op) out.push({ t: 'op', v: op, at: i });
     else if (src[i] === '$') fail(i, 'expected ${name}');
     else fail(i, `unexpected "${src[i] as string}"`);

@@ -170,6 +170,11 @@ describe('item conditions', () => {
       ['"a" < 1 || "a" > 1 || "a" <= 1 || "a" >= 1', false],
       ['on_sale < 1 || on_sale >= 1', false],
       ['2 <= 2 && 2 >= 2 && !(2 < 2) && !(2 > 2)', true],
+      ['1 <= on_sale || 1 >= on_sale', false],
+      ['popularity && 1', true],
+      ['!popularity', false],
+      ['stock || 0', false],
+      ['!stock && !0', true],
     ];
     for (const [src, want] of cases) assert.equal(holds(src), want, src);
     const positions: [string, RegExp][] = [
@@ -180,6 +185,7 @@ describe('item conditions', () => {
       ['stock in [1,', /expected a literal in the list at position 12/],
       ['stock in [', /expected a literal in the list at position 10/],
       ['stock 1', /unexpected trailing input at position 6/],
+      ['stock stock', /unexpected trailing input at position 6/],
       ['true == in', /unexpected "in" at position 8/],
       ['stock == 1 @', /unexpected "@" at position 11/],
       ['price > 1', /unknown field "price" at position 0/],

@@ -112,6 +112,12 @@ describe('one expression language: arithmetic in scores and in conditions', () =
     }
   });
 
+  it('names the source in its errors, cut to 80 characters', () => {
+    const long = `a + ${'1 + '.repeat(30)}`;
+    assert.equal(refusal(() => score(long)), `expression "${long.slice(0, 80)}": unexpected end at position ${long.length}`);
+    assert.equal(refusal(() => holds(long)), `condition "${long.slice(0, 80)}": unexpected end at position ${long.length}`);
+  });
+
   it('keeps what is not a number out of score arithmetic', () => {
     assert.match(refusal(() => score('a * "2"')), /a string is not a number at position 4/);
     assert.match(refusal(() => score('true + 1')), /unexpected "true" at position 0/);

@@ -42,6 +42,7 @@ describe('the one walk for forbidden keys and nesting depth', () => {
   it('reports the first problem in document order, and containers nested maxDepth deep', () => {
     assert.deepEqual(findNestingProblem(JSON.parse('{"a":[1,{"b":{"constructor":1}}],"prototype":2}'), 16), { kind: 'key', segments: ['a', 1, 'b', 'constructor'] });
     assert.equal(findNestingProblem(nest(1, 4), 4), undefined);
+    assert.equal(findNestingProblem(nest(null, 4), 4), undefined, 'null is a value, not a container');
     assert.deepEqual(findNestingProblem(nest(1, 5), 4), { kind: 'depth', segments: [0, 'k', 0, 'k'] });
     assert.equal(findNestingProblem(nest('deep', 100_000), 16)?.kind, 'depth', 'no stack overflow');
   });
