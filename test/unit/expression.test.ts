@@ -109,6 +109,7 @@ describe('score expressions', () => {
     for (const f of ['abs', 'log', 'exp', 'sqrt', 'sigmoid']) assert.match(errorOf(`${f}(1, 2)`), /takes 1–1 arguments/, f);
     assert.equal(evaluate(`min(${Array.from({ length: 16 }, (_, i) => i + 1).join(',')})`), 1);
     assert.match(errorOf(`max(${Array.from({ length: 17 }, () => 1).join(',')})`), /takes 1–16 arguments/);
+    assert.match(errorOf(`min(${Array.from({ length: 17 }, () => 1).join(',')})`), /min takes 1–16 arguments/);
     assert.ok(Math.abs(evaluate('sigmoid(2)') - 1 / (1 + Math.exp(-2))) < 1e-12);
     assert.equal(evaluate('1.5e-1 * 10 + 10e+1 + 12 + .25 * 4 + 1E2'), 1.5 + 100 + 12 + 1 + 100);
     const nestings: [string, string][] = [['(', ')'], ['abs(', ')'], ['-', ''], ['2 ^ ', '']];
