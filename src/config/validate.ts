@@ -7,7 +7,8 @@ import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { AlgorithmKind } from '../algorithm/contract.js';
 import { ConfigSchema, PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPORTED_KEYS } from './schema.js';
 import type { Config } from './schema.js';
-import { findForbiddenKey, pathFromPointer } from './json-path.js';
+import { pathFromPointer, pathFromSegments } from './json-path.js';
+import { findNestingProblem } from '../forbidden-keys.js';
 import { checkReferences } from './references.js';
 import { checkOutboundAddresses } from './outbound-check.js';
 import { checkExperiments } from './experiment-references.js';
@@ -98,14 +99,19 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: Paire
   });
 }
 
+/** A PaiRec config is a few levels deep; far deeper is not a config (and would overflow the walks over it). */
+const MAX_CONFIG_DEPTH = 64;
+
 /**
  * Validates a parsed config file and fills in defaults. Returns a new object (the input
  * is not modified); throws ConfigError listing every problem with its JSON path.
  */
 export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
-  const forbidden = findForbiddenKey(raw);
-  if (forbidden) {
-    throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', `${forbidden}: forbidden key`, { path: forbidden })]);
+  const nesting = findNestingProblem(raw, MAX_CONFIG_DEPTH);
+  if (nesting) {
+    const path = pathFromSegments(nesting.segments);
+    const why = nesting.kind === 'key' ? 'forbidden key' : `nests deeper than ${MAX_CONFIG_DEPTH} levels`;
+    throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', `${path}: ${why}`, { path })]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', '$: the config must be a JSON object', { path: '$' })]);

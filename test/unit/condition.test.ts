@@ -156,4 +156,54 @@ describe('item conditions', () => {
     const atLimit = `stock == 0${' '.repeat(2048 - 'stock == 0'.length)}`;
     assert.equal(holds(atLimit), true, 'exactly 2048 characters is allowed');
   });
+
+  it('negative list literals, keyword literals, ordering across types and error positions', () => {
+    const withNegative = (src: string): boolean => compileCondition(src, known).run((n) => (n === 'stock' ? -1 : (item[n] ?? null)));
+    assert.equal(withNegative('stock in [-1]'), true);
+    assert.equal(withNegative('stock in [1]'), false);
+    const cases: [string, boolean][] = [
+      ['on_sale == true', true],
+      ['on_sale == false', false],
+      ['on_sale != true', false],
+      ['note == false', false],
+      ['1 < "a" || 1 > "a" || 1 <= "a" || 1 >= "a"', false],
+      ['"a" < 1 || "a" > 1 || "a" <= 1 || "a" >= 1', false],
+      ['on_sale < 1 || on_sale >= 1', false],
+      ['2 <= 2 && 2 >= 2 && !(2 < 2) && !(2 > 2)', true],
+      ['1 <= on_sale || 1 >= on_sale', false],
+      ['popularity && 1', true],
+      ['!popularity', false],
+      ['stock || 0', false],
+      ['!stock && !0', true],
+    ];
+    for (const [src, want] of cases) assert.equal(holds(src), want, src);
+    const positions: [string, RegExp][] = [
+      ['stock == ', /unexpected end at position 9/],
+      ['stock ==', /unexpected end at position 8/],
+      ['(stock', /expected "\)" at position 6/],
+      ['stock in [1', /expected "\]" at position 11/],
+      ['stock in [1,', /expected a literal in the list at position 12/],
+      ['stock in [', /expected a literal in the list at position 10/],
+      ['stock in [+1]', /expected a literal in the list at position 10/],
+      ['stock in [-"a"]', /expected a literal in the list at position 10/],
+      ['stock in [-', /expected a literal in the list at position 10/],
+      ['stock in [x 1]', /expected a literal in the list at position 10/],
+      ['stock 1', /unexpected trailing input at position 6/],
+      ['stock stock', /unexpected trailing input at position 6/],
+      ['true == in', /unexpected "in" at position 8/],
+      ['stock == 1 @', /unexpected "@" at position 11/],
+      ['price > 1', /unknown field "price" at position 0/],
+      ['1 + price', /unknown field "price" at position 4/],
+      ['abs(1, 2)', /abs takes 1–1 arguments at position 0/],
+      ['1 + nope(1)', /"nope" is not a whitelisted function at position 4/],
+      ['1 + a.prototype.b', /forbidden name "a.prototype.b" at position 4/],
+      [`${'!'.repeat(33)}true`, /nested deeper than 32 at position 33/],
+      [`${'!'.repeat(32)}true`, /^OK$/],
+      [`max(1, ${'('.repeat(32)}1${')'.repeat(32)})`, /nested deeper than 32/],
+      [`max(1, ${'('.repeat(31)}1${')'.repeat(31)}) > 0`, /^OK$/],
+    ];
+    for (const [src, why] of positions) assert.match(errorOf(src), why, src);
+    assert.match(errorOf('x'.repeat(2049)), /longer than 2048 characters at position 2048/);
+    assert.match(errorOf('  '), /empty condition at position 0/);
+  });
 });

@@ -109,6 +109,7 @@ describe('score expressions', () => {
     for (const f of ['abs', 'log', 'exp', 'sqrt', 'sigmoid']) assert.match(errorOf(`${f}(1, 2)`), /takes 1–1 arguments/, f);
     assert.equal(evaluate(`min(${Array.from({ length: 16 }, (_, i) => i + 1).join(',')})`), 1);
     assert.match(errorOf(`max(${Array.from({ length: 17 }, () => 1).join(',')})`), /takes 1–16 arguments/);
+    assert.match(errorOf(`min(${Array.from({ length: 17 }, () => 1).join(',')})`), /min takes 1–16 arguments/);
     assert.ok(Math.abs(evaluate('sigmoid(2)') - 1 / (1 + Math.exp(-2))) < 1e-12);
     assert.equal(evaluate('1.5e-1 * 10 + 10e+1 + 12 + .25 * 4 + 1E2'), 1.5 + 100 + 12 + 1 + 100);
     const nestings: [string, string][] = [['(', ')'], ['abs(', ')'], ['-', ''], ['2 ^ ', '']];
@@ -119,5 +120,15 @@ describe('score expressions', () => {
     assert.equal(errorOf(`1${' '.repeat(2047)}`), 'OK', 'exactly 2048 characters');
     assert.match(errorOf('* 1'), /unexpected "\*" at position 0/);
     assert.match(errorOf('(1'), /expected "\)" at position 2/);
+    assert.match(errorOf('a +'), /unexpected end at position 3/);
+    assert.match(errorOf('a b'), /unexpected trailing input at position 2/);
+    assert.match(errorOf('1 + nope'), /unknown name "nope" at position 4/);
+    assert.match(errorOf('1 + min'), /unknown name "min" at position 4/);
+    assert.match(errorOf('1 + toString(1)'), /unknown name "toString" at position 4/);
+    assert.match(errorOf('1 + ${b'), /expected \$\{name\} at position 4/);
+    assert.match(errorOf('min()'), /unexpected "\)" at position 4/);
+    assert.equal(evaluate('min(a)'), 2);
+    assert.match(errorOf(`max(1, ${'('.repeat(32)}1${')'.repeat(32)})`), /nested deeper than 32/);
+    assert.equal(errorOf(`max(1, ${'('.repeat(31)}1${')'.repeat(31)})`), 'OK');
   });
 });
