@@ -3,13 +3,12 @@
  * Embeddings are one contiguous Float32Array per side (row-major, `dim` wide) so ANN
  * libraries and exact search read them without copies.
  */
-import type { ItemColumn, RowSource } from '../algorithm/contract.js';
+import type { FeatureValue, Features, ItemColumn, RowSource } from '../types/features.js';
 import { RowMarks } from './row-marks.js';
 import { PairecError } from '../errors.js';
 import type { FieldColumn } from './typed-columns.js';
 
-export type FeatureValue = string | number | boolean | null;
-export type Features = Readonly<Record<string, FeatureValue>>;
+export type { FeatureValue, Features } from '../types/features.js';
 
 /** Columns of a catalog as loaded. */
 export interface CatalogData {
