@@ -3,7 +3,8 @@ import type { Candidate, PipelineContext } from '../context.js';
 import { diversityRuleSort } from './diversity.js';
 import { boostScoreSort } from './boost.js';
 import { multiRecallMixSort } from './mix.js';
-import { sortByScore } from './score-order.js';
+export { itemRankScore } from './item-rank-score.js';
+import { itemRankScoreSort } from './item-rank-score.js';
 
 /** One SortConfs entry. */
 export type SortConf = Config['SortConfs'][number];
@@ -22,15 +23,10 @@ export interface SortTypeDef {
   create(conf: SortConf, opts?: SortOptions): Sort;
 }
 
-/** ItemRankScore: by score, highest first; ties keep recall order, NaN scores go last. */
-export const itemRankScore: Sort = (candidates) => sortByScore(candidates);
-
 /**
  * Sort types by PaiRec's SortType name; a type's name is also usable directly in
  * SortNames, except the types that need their own keys (config/pipeline-references.ts).
  */
 export const SORT_TYPES: ReadonlyMap<string, SortTypeDef> = new Map(
-  [{ type: 'ItemRankScore', create: () => itemRankScore } satisfies SortTypeDef, diversityRuleSort, boostScoreSort, multiRecallMixSort].map(
-    (d) => [d.type, d],
-  ),
+  [itemRankScoreSort, diversityRuleSort, boostScoreSort, multiRecallMixSort].map((d) => [d.type, d]),
 );
