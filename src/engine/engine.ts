@@ -23,6 +23,8 @@ import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
+import { HologresPool } from '../store/hologres.js';
+import { checkTableLayouts } from '../store/table-layouts.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
@@ -84,6 +86,8 @@ export class Engine {
   #exposures: MemoryExposureStore | undefined;
   /** Redis clients by RedisConfs name, kept across reloads while their conf is unchanged. */
   readonly #redis: RedisPool;
+  /** Hologres pools by HologresConfs name, kept the same way. */
+  readonly #hologres: HologresPool;
   /** The serving config's Redis exposure stores: the callback writes to them too. */
   #redisParts: RedisParts | undefined;
   readonly #abort = new AbortController();
@@ -103,6 +107,7 @@ export class Engine {
     );
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger, middlewares: opts.middlewares ?? [] });
     this.#redis = new RedisPool(opts.logger);
+    this.#hologres = new HologresPool(opts.logger, opts.metrics.databases);
   }
 
   /**
@@ -255,19 +260,23 @@ export class Engine {
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
+    const holo = this.#hologres.stage(config.HologresConfs);
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims, this.#hologres);
       const pool = this.#redis;
+      const holoPool = this.#hologres;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n) }, metrics);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n), hologres: (n) => holoPool.get(n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
-      await redis.ready();
+      await Promise.all([redis.ready(), holo.ready()]);
+      // A table without a column its use needs rejects the config, naming both.
+      await checkTableLayouts(config, holo.client, logger);
       algorithms = pending.commit();
     } catch (err) {
-      await Promise.all([pending.abort(), redis.abort()]);
+      await Promise.all([pending.abort(), redis.abort(), holo.abort()]);
       throw err;
     }
     const signature = signatureOf(config);
@@ -275,7 +284,7 @@ export class Engine {
     this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders };
     this.#redisParts = redisParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
-    const closed = redis.commit();
+    const closed = Promise.all([redis.commit(), holo.commit()]);
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');
@@ -291,5 +300,6 @@ export class Engine {
     this.#snapshot = undefined;
     await this.factory.close();
     await this.#redis.close();
+    await this.#hologres.close();
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Tests that need a real binary (redis-server, prometheus) fail when it is missing: CI
+ * Tests that need a real binary (redis-server, prometheus, PostgreSQL's postgres) fail when it is missing: CI
  * installs them (.ci/run), and a suite that skips them in silence passes without testing
  * anything. A developer without them opts out by name in PAIREC_ALLOW_SKIP
  * (comma-separated, e.g. `PAIREC_ALLOW_SKIP=redis,prometheus`; docs/testing.md, "Skips").
  */
 import { haveRedis } from './redis.js';
 import { havePrometheus } from './prometheus.js';
+import { havePostgres } from './postgres.js';
 
-export type Tool = 'redis' | 'prometheus';
+export type Tool = 'redis' | 'prometheus' | 'postgres';
 
 const PROBES: Record<Tool, { readonly present: () => Promise<boolean>; readonly binary: string }> = {
   redis: { present: haveRedis, binary: 'redis-server' },
   prometheus: { present: havePrometheus, binary: 'prometheus' },
+  postgres: { present: havePostgres, binary: 'postgres (postgresql)' },
 };
 
 /** The tools PAIREC_ALLOW_SKIP names. */
