@@ -74,7 +74,10 @@ export class HologresClient {
       last = err.message;
       logger.warn({ hologres: name, err: err.message }, 'hologres connection error');
     });
-    this.#pool.on('connect', () => {
+    this.#pool.on('connect', (client: PoolClient) => {
+      // A connection that breaks while checked out emits on the client, not the pool: its
+      // query fails (and is counted) anyway; without a listener it would end the process.
+      client.on('error', () => undefined);
       if (last === '') return;
       last = '';
       logger.info({ hologres: name }, 'hologres connected');
