@@ -1,0 +1,101 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/validate.js';
+import type { ConfigVocabulary } from '../../src/config/validate.js';
+import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
+import { builtinVocabulary } from '../../src/engine/vocabulary.js';
+import { ConfigError } from '../../src/errors.js';
+import { dsnSettings } from '../../src/store/dsn.js';
+import { parseItemIds } from '../../src/pipeline/recall/hologres-lists.js';
+import { quoteTable } from '../../src/store/sql-names.js';
+import { tableNeeds } from '../../src/store/table-layouts.js';
+import { smallConfig } from '../helpers/config.js';
+
+const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
+
+function problemsOf(change: (c: Record<string, unknown>) => void): string[] {
+  const c = smallConfig('/tmp/unused');
+  change(c);
+  try {
+    parseConfig(c, vocab);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems.map((p) => p.message);
+  }
+  return [];
+}
+
+const holo = (c: Record<string, unknown>): void => {
+  c.HologresConfs = { holo: { DSN: 'postgres://u@127.0.0.1:5432/db' } };
+};
+const withRecall = (dao: Record<string, unknown>, type = 'UserCustomRecall') => (c: Record<string, unknown>): void => {
+  holo(c);
+  c.RecallConfs = [...(c.RecallConfs as unknown[]), { Name: 'u2i', RecallType: type, DaoConf: dao }];
+};
+const withFeature = (dao: Record<string, unknown>) => (c: Record<string, unknown>): void => {
+  holo(c);
+  c.FeatureConfs = { default_scene: { FeatureLoadConfs: [{ FeatureDaoConf: dao }] } };
+};
+
+describe('Hologres keys at config load', () => {
+  it("loads PaiRec's Hologres keys: HologresConfs, recall, exposure and feature DAOs", () => {
+    assert.deepEqual(problemsOf((c) => {
+      withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'public.u2i' })(c);
+      c.FilterConfs = [{ Name: 'exp', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 't_exposure_history' } }];
+      c.FeatureConfs = { default_scene: { FeatureLoadConfs: [
+        { FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'user_f', FeatureKey: 'user:uid', FeatureStore: 'user', UserFeatureKeyName: 'user_id', UserSelectFields: '*' } },
+        { FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'item_f', FeatureKey: 'item:id', FeatureStore: 'item', ItemFeatureKeyName: 'item_id', ItemSelectFields: 'a, b,c' } },
+      ] } };
+    }), []);
+    assert.deepEqual(problemsOf((c) => { c.HologresConfs = {}; }), [], 'an empty block loads');
+  });
+
+  it('names the path of a missing or unknown HologresName, a missing table or key column, a FeatureKey of the wrong store', () => {
+    const p = problemsOf((c) => {
+      withRecall({ AdapterType: 'hologres', HologresName: 'nope' })(c);
+      c.FilterConfs = [{ Name: 'exp', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'hologres', HologresTableName: 't' } }];
+      c.FeatureConfs = { default_scene: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'f', FeatureKey: 'item:id', FeatureStore: 'user' } }] } };
+    });
+    const has = (s: string): boolean => p.some((m) => m.includes(s));
+    assert.ok(has('RecallConfs[2].DaoConf.HologresName: no Hologres named "nope"'), p.join('\n'));
+    assert.ok(has('RecallConfs[2].DaoConf.HologresTableName: required'), p.join('\n'));
+    assert.ok(has('FilterConfs[0].DaoConf.HologresName: required'), p.join('\n'));
+    assert.ok(has('FeatureLoadConfs[0].FeatureDaoConf.FeatureKey: a user feature table is keyed by "user:uid"'), p.join('\n'));
+    assert.ok(has('FeatureLoadConfs[0].FeatureDaoConf.UserFeatureKeyName: required'), p.join('\n'));
+  });
+
+  it('a Redis recall DAO still needs its RedisName; a table or column name that is not an identifier is refused', () => {
+    assert.ok(problemsOf(withRecall({ AdapterType: 'redis' })).some((m) => m.includes('DaoConf.RedisName: required')));
+    assert.ok(problemsOf(withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'u2i; DROP TABLE x' })).some((m) => m.includes('HologresTableName')));
+    assert.ok(problemsOf(withFeature({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'f', FeatureStore: 'user', UserFeatureKeyName: 'id', UserSelectFields: 'a,"b"' })).some((m) => m.includes('UserSelectFields')));
+  });
+
+  it('lists the columns each table needs (what the load-time check asks information_schema for)', () => {
+    const c = smallConfig('/tmp/unused');
+    withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'grp' }, 'UserGroupHotRecall')(c);
+    const needs = tableNeeds(parseConfig(c, vocab));
+    assert.deepEqual(needs.map((n) => [n.table, n.columns]), [['grp', ['trigger_id', 'item_ids']]]);
+  });
+});
+
+describe('Hologres values', () => {
+  it("reads PaiRec's item_ids entries: id, id:retrieve_id, id:retrieve_id:score; skips empty and over-long entries", () => {
+    assert.deepEqual(parseItemIds('1,2:job,3::0.5,,4:a:b:c,5:x:nan', 'r'), [
+      { id: '1', retrieveId: 'r', score: 0 },
+      { id: '2', retrieveId: 'job', score: 0 },
+      { id: '3', retrieveId: 'r', score: 0.5 },
+      { id: '5', retrieveId: 'x', score: 0 },
+    ]);
+  });
+
+  it("takes a URL DSN or lib/pq's key=value form (quoted values, sslmode)", () => {
+    assert.deepEqual(dsnSettings('postgres://u:p@h:80/db'), { connectionString: 'postgres://u:p@h:80/db' });
+    assert.deepEqual(dsnSettings("host=hg.example port=80 user=ak password='p w\\'x' dbname=db sslmode=require connect_timeout=3"), {
+      host: 'hg.example', port: 80, user: 'ak', password: "p w'x", database: 'db', ssl: { rejectUnauthorized: false },
+    });
+  });
+
+  it('folds and quotes table names as PaiRec\'s unquoted SQL is read', () => {
+    assert.equal(quoteTable('Public.T_Items'), '"public"."t_items"');
+  });
+});
