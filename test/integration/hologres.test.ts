@@ -49,12 +49,14 @@ function config(url: string): Record<string, unknown> {
       s_group: { default: { RecallNames: ['group'] } },
       s_exp: { default: { RecallNames: ['group'], FallbackConfig: { Size: 10 } } },
       s_feat: { default: { RecallNames: ['group', 'group_mem'] } },
+      // In-memory recall and the Hologres exposure filter: the filter runs whatever the database does.
+      s_exp_mem: { default: { RecallNames: ['group_mem'] } },
     },
     FilterConfs: [
       { Name: 'exposure', FilterType: 'User2ItemExposureFilter', TimeInterval: 3600, MaxItems: 100, DaoConf: holo('t_exposure_history') },
       { Name: 'in_stock', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'stock > 0' },
     ],
-    FilterNames: { s_exp: ['exposure'], s_feat: ['in_stock'] },
+    FilterNames: { s_exp: ['exposure'], s_exp_mem: ['exposure'], s_feat: ['in_stock'] },
     FeatureConfs: {
       s_feat: {
         FeatureLoadConfs: [
@@ -181,6 +183,30 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     }
   });
 
+  it('a reload keeps the pool (same connections) while its HologresConfs entry is unchanged, and replaces it when it changes', async () => {
+    const pids = async (): Promise<number[]> =>
+      (await db.sql<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'pairec-ts' ORDER BY pid")).map((r) => r.pid);
+    await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
+    const before = await pids();
+    assert.ok(before.length > 0);
+    const same = config(db.url);
+    (same.RecallConfs as { RecallCount?: number }[])[2]!.RecallCount = 4;
+    await engine.reload(same);
+    await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
+    assert.ok((await pids()).every((p) => before.includes(p)), 'no new connection');
+    const changed = config(db.url);
+    (changed.HologresConfs as { holo: { QueryTimeout: number } }).holo.QueryTimeout = 900;
+    await engine.reload(changed);
+    const res = await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
+    assert.equal(bySource(res.items, 'custom').length, 3);
+    const until = Date.now() + 5000;
+    while ((await pids()).some((p) => before.includes(p))) {
+      assert.ok(Date.now() < until, 'the replaced pool closed its connections');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await engine.reload(config(db.url));
+  });
+
   it('database killed under load: no request fails, failures counted, defaults and fallback serve; back after restart', async () => {
     const before = { recall: await counted(metrics, 'recall'), features: await counted(metrics, 'features'), seen: await counted(metrics, 'exposure_seen') };
     let stop = false;
@@ -188,13 +214,13 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     const errors: unknown[] = [];
     const load = async (): Promise<void> => {
       for (let i = 0; !stop; i++) {
-        const scene = ['s_custom', 's_feat', 's_exp'][i % 3] ?? 's_custom';
+        const scene = ['s_custom', 's_feat', 's_exp', 's_exp_mem'][i % 4] ?? 's_custom';
         await recommend(engine, request('u1', scene, { category: 'cat_1' })).then(() => served++, (e: unknown) => errors.push(e));
         // Requests arrive as I/O: the loop lets timers and sockets run between them.
         await new Promise((r) => setImmediate(r));
       }
     };
-    const workers = [load(), load(), load()];
+    const workers = [load(), load(), load(), load()];
     await new Promise((r) => setTimeout(r, 200));
     await db.kill();
     await new Promise((r) => setTimeout(r, 600));
