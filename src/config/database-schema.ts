@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 
 /**
- * PaiRec's HologresConfs entry (`DSN`) plus the pool's bounds. Hologres speaks the
- * PostgreSQL protocol: any PostgreSQL answers the same queries. The DSN is a URL
+ * PaiRec's HologresConfs and MysqlConfs entry (`DSN`) plus the pool's bounds. MySQL's DSN
+ * is Go's `user:password@tcp(host:port)/db` (PaiRec's driver) or a `mysql://` URL.
+ * Hologres speaks the PostgreSQL protocol: any PostgreSQL answers the same queries. Its DSN is a URL
  * (`postgres://user:password@host:port/db`) or lib/pq's `key=value` form (PaiRec's Go
  * driver); it carries the password, so it is never logged.
  */
@@ -25,6 +26,9 @@ export const HologresConfSchema = Type.Object(
   { additionalProperties: false },
 );
 export type HologresConf = Static<typeof HologresConfSchema>;
+/** The same keys for MysqlConfs (QueryTimeout: MariaDB's max_statement_time, MySQL's max_execution_time). */
+export const MysqlConfSchema = HologresConfSchema;
+export type MysqlConf = HologresConf;
 
 /** A table name, optionally schema-qualified (`public.t_exposure`); quoted when queried. */
 export const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$' });
@@ -33,11 +37,34 @@ export const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^
 export const ColumnName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z_][A-Za-z0-9_$]*$' });
 export const SelectFields = Type.String({ minLength: 1, maxLength: 8192, pattern: '^(\\*|\\s*[A-Za-z_][A-Za-z0-9_$]*\\s*(,\\s*[A-Za-z_][A-Za-z0-9_$]*\\s*)*)$' });
 
-/** The Hologres keys of a DaoConf (recall, exposure filter): PaiRec's names. */
+const ConfName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
+
+/** The Hologres and MySQL keys of a DaoConf (recall, exposure filter): PaiRec's names. */
 export const HologresDaoProps = {
-  HologresName: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' })),
+  HologresName: Type.Optional(ConfName),
   HologresTableName: Type.Optional(TableName),
+  MysqlName: Type.Optional(ConfName),
+  MysqlTable: Type.Optional(TableName),
 };
+
+/** Which database and table a DAO with AdapterType "hologres" or "mysql" names (checked at load). */
+export interface SqlTarget {
+  readonly adapter: 'hologres' | 'mysql';
+  readonly name: string;
+  readonly table: string;
+}
+
+export function sqlTarget(dao: {
+  AdapterType?: string;
+  HologresName?: string | undefined;
+  HologresTableName?: string | undefined;
+  MysqlName?: string | undefined;
+  MysqlTable?: string | undefined;
+}): SqlTarget | undefined {
+  if (dao.AdapterType === 'hologres') return { adapter: 'hologres', name: dao.HologresName ?? '', table: dao.HologresTableName ?? '' };
+  if (dao.AdapterType === 'mysql') return { adapter: 'mysql', name: dao.MysqlName ?? '', table: dao.MysqlTable ?? '' };
+  return undefined;
+}
 
 /**
  * The Hologres keys of a FeatureDaoConf. FeatureKey is PaiRec's `user:uid` (the request's

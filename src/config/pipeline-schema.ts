@@ -95,11 +95,11 @@ const redisDataType = (byDefault: 'string' | 'list' | 'zset') =>
 
 /**
  * A recall's DAO (PaiRec's DaoConf): Redis, one key per user or group (`RedisPrefix + id`);
- * or Hologres, PaiRec's table (user_id | trigger_id, item_ids) in HologresTableName.
+ * or Hologres / MySQL, PaiRec's table (user_id | trigger_id, item_ids) in HologresTableName / MysqlTable.
  */
 export const RecallDaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('hologres')]),
+    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('hologres'), Type.Literal('mysql')]),
     /** Required by AdapterType "redis" (config/pipeline-references.ts). */
     RedisName: Type.Optional(Name),
     ...HologresDaoProps,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
-import { HologresConfSchema, HologresDaoProps, HologresFeatureProps } from './database-schema.js';
+import { HologresConfSchema, HologresDaoProps, HologresFeatureProps, MysqlConfSchema } from './database-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -173,11 +173,11 @@ export const RedisConfSchema = Type.Object(
 /** PaiRec's DaoConf, the subset used here: where an exposure filter keeps its exposures. */
 export const DaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Union([Type.Literal('memory'), Type.Literal('redis'), Type.Literal('hologres')], { default: 'memory' }),
+    AdapterType: Type.Union([Type.Literal('memory'), Type.Literal('redis'), Type.Literal('hologres'), Type.Literal('mysql')], { default: 'memory' }),
     RedisName: Type.Optional(Name),
     /** Key prefix of the per-user sorted sets. */
     RedisPrefix: Type.String({ maxLength: 128, default: 'pairec:exposure:' }),
-    /** "hologres": PaiRec's exposure table (uid, item, create_time) in a HologresConfs database. */
+    /** "hologres": PaiRec's exposure table (uid, item, create_time); "mysql": (uid, article_id, add_time). */
     ...HologresDaoProps,
   },
   strict,
@@ -207,9 +207,9 @@ export const FilterConfSchema = Type.Object(
  */
 export const FeatureDaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file'), Type.Literal('hologres')]),
+    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file'), Type.Literal('hologres'), Type.Literal('mysql')]),
     RedisName: Type.Optional(Name),
-    /** "hologres": one row per user or item in HologresTableName (docs/operations/hologres.md). */
+    /** "hologres" / "mysql": one row per user or item in HologresTableName / MysqlTable (docs/operations/hologres.md). */
     ...HologresFeatureProps,
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
     FilePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
@@ -350,6 +350,8 @@ export const ConfigSchema = Type.Object(
     RedisConfs: SceneMap(RedisConfSchema),
     /** Named PostgreSQL-protocol databases (PaiRec's HologresConfs). */
     HologresConfs: SceneMap(HologresConfSchema),
+    /** Named MySQL / MariaDB databases (PaiRec's MysqlConfs). */
+    MysqlConfs: SceneMap(MysqlConfSchema),
     /** Per scene, features loaded before rank (PaiRec's FeatureConfs: Redis, Hologres or files). */
     FeatureConfs: SceneMap(SceneFeatureSchema),
     SceneConfs: SceneMap(SceneMap(SceneCategorySchema, 1)),
@@ -377,7 +379,7 @@ export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
  * the key is understood but not supported, rather than that it is misspelt.
  */
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
-  'RunMode', 'Region', 'MysqlConfs', 'KafkaConfs', 'DatahubConfs',
+  'RunMode', 'Region', 'KafkaConfs', 'DatahubConfs',
   'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs', 'ABTestConf',
   'UserDefineConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
   'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',

@@ -23,7 +23,7 @@ import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
-import { HologresPool } from '../store/hologres.js';
+import { Databases } from './database-parts.js';
 import { checkTableLayouts } from '../store/table-layouts.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
@@ -86,8 +86,8 @@ export class Engine {
   #exposures: MemoryExposureStore | undefined;
   /** Redis clients by RedisConfs name, kept across reloads while their conf is unchanged. */
   readonly #redis: RedisPool;
-  /** Hologres pools by HologresConfs name, kept the same way. */
-  readonly #hologres: HologresPool;
+  /** Hologres and MySQL pools by HologresConfs / MysqlConfs name, kept the same way. */
+  readonly #databases: Databases;
   /** The serving config's Redis exposure stores: the callback writes to them too. */
   #redisParts: RedisParts | undefined;
   readonly #abort = new AbortController();
@@ -107,7 +107,7 @@ export class Engine {
     );
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger, middlewares: opts.middlewares ?? [] });
     this.#redis = new RedisPool(opts.logger);
-    this.#hologres = new HologresPool(opts.logger, opts.metrics.databases);
+    this.#databases = new Databases(opts.logger, opts.metrics);
   }
 
   /**
@@ -260,16 +260,16 @@ export class Engine {
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
-    const holo = this.#hologres.stage(config.HologresConfs);
+    const holo = this.#databases.stage(config);
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims, this.#hologres);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims, this.#databases);
       const pool = this.#redis;
-      const holoPool = this.#hologres;
+      const dbs = this.#databases;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n), hologres: (n) => holoPool.get(n) }, metrics);
+      scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n), sql: (a, n) => dbs.get(a, n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
       await Promise.all([redis.ready(), holo.ready()]);
       // A table without a column its use needs rejects the config, naming both.
@@ -300,6 +300,6 @@ export class Engine {
     this.#snapshot = undefined;
     await this.factory.close();
     await this.#redis.close();
-    await this.#hologres.close();
+    await this.#databases.close();
   }
 }

@@ -6,8 +6,8 @@ import type { RedisPool } from '../store/redis.js';
 import { RedisFeatureLoader } from '../features/redis-features.js';
 import { FileFeatureLoader } from '../features/file-features.js';
 import type { FeatureLoader, FeatureTable, ModelDims } from '../features/file-features.js';
-import type { HologresPool } from '../store/hologres.js';
-import { hologresExposureStores, hologresFeatureLoader } from './database-parts.js';
+import { sqlExposureStores, sqlFeatureLoader } from './database-parts.js';
+import type { Databases } from './database-parts.js';
 
 /** What one config generation builds on its Redis connections. */
 export interface RedisParts {
@@ -30,7 +30,7 @@ export function buildRedisParts(
   metrics: EngineMetrics,
   files: ReadonlyMap<string, FeatureTable> = new Map(),
   modelDims?: ModelDims,
-  hologres?: HologresPool,
+  databases?: Databases,
 ): RedisParts {
   const byFilter = new Map<string, ExposureStore>();
   const distinct = new Map<string, RedisExposureStore>();
@@ -63,10 +63,10 @@ export function buildRedisParts(
       if (s) byFilter.set(f.Name, s);
     }
   }
-  // Hologres exposure tables (engine/database-parts.ts): the callback writes them too.
-  const holoStores = hologresExposureStores(config, hologres, metrics);
+  // Hologres and MySQL exposure tables (engine/database-parts.ts): the callback writes them too.
+  const holoStores = sqlExposureStores(config, databases, metrics);
   for (const [name, store] of holoStores) byFilter.set(name, store);
-  // Feature loaders (FeatureConfs): Redis hashes, Hologres tables, or files read at this config load.
+  // Feature loaders (FeatureConfs): Redis hashes, Hologres or MySQL tables, or files read at this config load.
   const features = new Map<string, FeatureLoader[]>();
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     features.set(
@@ -74,8 +74,8 @@ export function buildRedisParts(
       conf.FeatureLoadConfs.map(({ FeatureDaoConf: d }) =>
         d.AdapterType === 'file'
           ? new FileFeatureLoader(d, files)
-          : d.AdapterType === 'hologres'
-            ? hologresFeatureLoader(d, hologres, metrics, modelDims?.(scene, d.FeatureStore))
+          : d.AdapterType === 'hologres' || d.AdapterType === 'mysql'
+            ? sqlFeatureLoader(d, databases, metrics, modelDims?.(scene, d.FeatureStore))
             : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics, modelDims?.(scene, d.FeatureStore)),
       ),
     );

@@ -2,37 +2,14 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
-import { PairecError } from '../errors.js';
 import type { HologresConf } from '../config/database-schema.js';
 import type { DatabaseMetrics, DatabaseOperation } from '../observability/database-metrics.js';
 import { dsnSettings } from './dsn.js';
+import { bounded, queryBudget } from './sql-client.js';
+import type { QueryScope, SqlClient, SqlValue } from './sql-client.js';
+import { SqlPool } from './sql-pool.js';
 
-/** What bounds one query: the request's deadline (performance.now() clock) and its abort signal. */
-export interface QueryScope {
-  readonly deadline: number;
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Rejects with a catalog error once `ms` pass or `signal` aborts; `p`'s late outcome is handled. */
-function bounded<T>(p: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => finish(() => reject(new PairecError('ERR_ABORTED', 'the request ended before the query answered')));
-    const timer = setTimeout(() => finish(() => reject(new PairecError('ERR_DEADLINE_EXCEEDED', `query did not answer within ${Math.round(ms)} ms`))), ms);
-    let done = false;
-    function finish(f: () => void): void {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      f();
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => finish(() => resolve(v)),
-      (e: unknown) => finish(() => reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
-}
+export type { QueryScope } from './sql-client.js';
 
 /** A prepared statement's name per query text: each connection prepares it once, on first use. */
 const statementName = (text: string): string => `pairec_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
@@ -46,7 +23,7 @@ const statementName = (text: string): string => `pairec_${createHash('sha1').upd
  * no later query waits behind an abandoned one. Every query is timed and every failure
  * counted; callers degrade (defaults, fallback) as they do when Redis is down.
  */
-export class HologresClient {
+export class HologresClient implements SqlClient {
   readonly name: string;
   readonly #pool: pg.Pool;
   readonly #conf: HologresConf;
@@ -89,15 +66,12 @@ export class HologresClient {
   }
 
   /** Rows of a parameterised query; throws (after counting) on failure, deadline or abort. */
-  async query<R extends QueryResultRow>(op: DatabaseOperation, text: string, values: readonly unknown[], scope?: QueryScope): Promise<R[]> {
+  async query<R extends QueryResultRow & Record<string, unknown>>(op: DatabaseOperation, text: string, values: readonly SqlValue[], scope?: QueryScope): Promise<R[]> {
     const start = performance.now();
-    const left = scope ? scope.deadline - start : Number.POSITIVE_INFINITY;
-    const budget = Math.min(this.#conf.QueryTimeout, left);
     let client: PoolClient | undefined;
     let broken = false;
     try {
-      if (scope?.signal?.aborted) throw new PairecError('ERR_ABORTED', 'the request ended before the query started');
-      if (budget <= 0) throw new PairecError('ERR_DEADLINE_EXCEEDED', 'no time left for the query');
+      const budget = queryBudget(this.#conf.QueryTimeout, scope, start);
       const connecting = this.#pool.connect();
       try {
         client = await bounded(connecting, budget, scope?.signal);
@@ -143,74 +117,9 @@ export class HologresClient {
   }
 }
 
-/** A config generation's clients, staged by HologresPool.stage: served only once committed. */
-export interface StagedHologres {
-  /** The staged client of a name (for the layout check before the swap). */
-  client(name: string): HologresClient | undefined;
-  /** Resolves when every new client connected once or failed to (never rejects: a database down does not block a reload). */
-  ready(): Promise<void>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-/**
- * Clients by HologresConfs name, kept across reloads while their conf is unchanged, as
- * RedisPool keeps Redis clients (store/redis.ts): stage, then commit with the snapshot
- * swap, or abort and leave the serving clients alone.
- */
-export class HologresPool {
-  #clients = new Map<string, { sig: string; client: HologresClient }>();
-  readonly #logger: Logger;
-  readonly #metrics: DatabaseMetrics;
-
+/** Hologres clients by HologresConfs name, kept across reloads while unchanged (store/sql-pool.ts). */
+export class HologresPool extends SqlPool<HologresConf> {
   constructor(logger: Logger, metrics: DatabaseMetrics) {
-    this.#logger = logger;
-    this.#metrics = metrics;
-  }
-
-  stage(confs: Readonly<Record<string, HologresConf>>): StagedHologres {
-    const next = new Map<string, { sig: string; client: HologresClient }>();
-    const opened: HologresClient[] = [];
-    for (const [name, conf] of Object.entries(confs)) {
-      const sig = JSON.stringify(conf);
-      const cur = this.#clients.get(name);
-      if (cur && cur.sig === sig) {
-        next.set(name, cur);
-        continue;
-      }
-      const client = new HologresClient(name, conf, this.#logger, this.#metrics);
-      opened.push(client);
-      next.set(name, { sig, client });
-    }
-    let settled = false;
-    return {
-      client: (name) => next.get(name)?.client,
-      ready: async () => {
-        await Promise.all(opened.map((c) => c.ping()));
-      },
-      commit: async () => {
-        if (settled) return;
-        settled = true;
-        const kept = new Set([...next.values()].map((e) => e.client));
-        const stale = [...this.#clients.values()].map((e) => e.client).filter((c) => !kept.has(c));
-        this.#clients = next;
-        await Promise.all(stale.map((c) => c.close()));
-      },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await Promise.all(opened.map((c) => c.close()));
-      },
-    };
-  }
-
-  get(name: string): HologresClient | undefined {
-    return this.#clients.get(name)?.client;
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.#clients.values()].map((e) => e.client);
-    this.#clients.clear();
-    await Promise.all(all.map((c) => c.close()));
+    super((name, conf) => new HologresClient(name, conf, logger, metrics));
   }
 }

@@ -6,7 +6,7 @@ import { recommend } from '../../src/engine/recommend.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { ConfigError, PairecError } from '../../src/errors.js';
 import { HologresPool } from '../../src/store/hologres.js';
-import { HologresFeatureLoader } from '../../src/features/hologres-features.js';
+import { SqlFeatureLoader } from '../../src/features/sql-features.js';
 import type { FeatureDaoConf } from '../../src/config/schema.js';
 import type { RecommendRequest } from '../../src/pipeline/context.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
@@ -137,7 +137,7 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
         UserFeatureKeyName: 'user_id', UserSelectFields: 'age, city, emb', Defaults: { city: 'none' }, Vectors: { emb: { Dim: 2, Format: 'text' } },
         RedisPrefix: '', KeyField: 'id', CacheSize: 10, CacheTime: 0,
       } as FeatureDaoConf;
-      const loader = new HologresFeatureLoader(conf, () => pool.get('h'), metrics);
+      const loader = new SqlFeatureLoader(conf, () => pool.get('h'), metrics);
       const [u1, nobody] = await loader.load(['u1', 'nobody']);
       assert.equal(u1?.age, 31);
       assert.equal(u1?.city, 'hangzhou');

@@ -6,8 +6,9 @@ import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { dsnSettings } from '../../src/store/dsn.js';
-import { parseItemIds } from '../../src/pipeline/recall/hologres-lists.js';
-import { quoteTable } from '../../src/store/sql-names.js';
+import { parseItemIds } from '../../src/pipeline/recall/sql-lists.js';
+import { MYSQL, POSTGRES } from '../../src/store/sql-dialect.js';
+import { mysqlSettings } from '../../src/store/mysql.js';
 import { tableNeeds } from '../../src/store/table-layouts.js';
 import { smallConfig } from '../helpers/config.js';
 
@@ -95,7 +96,14 @@ describe('Hologres values', () => {
     });
   });
 
-  it('folds and quotes table names as PaiRec\'s unquoted SQL is read', () => {
-    assert.equal(quoteTable('Public.T_Items'), '"public"."t_items"');
+  it("folds and quotes table names as PaiRec's unquoted SQL is read (PostgreSQL folds, MySQL keeps case)", () => {
+    assert.equal(POSTGRES.quote('Public.T_Items'), '"public"."t_items"');
+    assert.equal(MYSQL.quote('db.T_Items'), '`db`.`T_Items`');
+    assert.deepEqual(MYSQL.anyOf('item_id', ['1', '2'], 1), { sql: '`item_id` IN (?, ?)', values: ['1', '2'] });
+  });
+
+  it("takes Go's MySQL DSN (user:password@tcp(host:port)/db?params) or a mysql:// URL", () => {
+    assert.deepEqual(mysqlSettings('root:p@ss@tcp(10.0.0.1:3306)/rec?charset=utf8mb4'), { user: 'root', password: 'p@ss', host: '10.0.0.1', port: 3306, database: 'rec' });
+    assert.deepEqual(mysqlSettings('mysql://u:p@h:3306/db'), { uri: 'mysql://u:p@h:3306/db' });
   });
 });

@@ -4,7 +4,7 @@ import { copyCandidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
 import { toCandidates } from './recall.js';
 import { redisListReader } from './redis-lists.js';
-import { hologresGroupHot } from './hologres-lists.js';
+import { sqlGroupHot } from './sql-lists.js';
 import { DEFAULT_TRIGGERS, groupsOf } from './triggers.js';
 import type { TriggerConf } from '../../config/pipeline-schema.js';
 
@@ -54,7 +54,7 @@ export function groupHotLists(catalog: Catalog | undefined, triggers: readonly T
  * `category` feature, several preferred categories as `"cat_1,cat_4"` — or a trigger's
  * DefaultValue; a user with no group gets nothing from this source. Lists come from
  * Redis (DaoConf: key RedisPrefix + group, one round trip for all the user's groups), from
- * PaiRec's Hologres table (DaoConf AdapterType "hologres": trigger_id, item_ids) or,
+ * PaiRec's table in Hologres or MySQL (DaoConf AdapterType "hologres" | "mysql": trigger_id, item_ids) or,
  * without DaoConf, from the catalog (popularity per group of item features).
  */
 export const groupHotRecall: RecallTypeDef = {
@@ -66,7 +66,7 @@ export const groupHotRecall: RecallTypeDef = {
     const userGroups = (features: Readonly<Record<string, unknown>>): string[] =>
       groupsOf(triggers, (k) => (Object.hasOwn(features, k) ? features[k] : undefined), true);
     const dao = conf.DaoConf;
-    if (dao?.AdapterType === 'hologres') return hologresGroupHot(conf, dao, env, (ctx) => userGroups(ctx.userFeatures));
+    if (dao && dao.AdapterType !== 'redis') return sqlGroupHot(conf, dao, env, (ctx) => userGroups(ctx.userFeatures));
     if (dao) {
       const read = redisListReader(env, dao.RedisName ?? '');
       return {

@@ -1,8 +1,8 @@
 import type { FeatureDaoConf } from '../config/schema.js';
-import { selectColumns } from '../config/database-schema.js';
+import { selectColumns, sqlTarget } from '../config/database-schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
-import type { HologresClient, QueryScope } from '../store/hologres.js';
-import { folded, quoteColumn, quoteTable } from '../store/sql-names.js';
+import type { QueryScope, SqlClient } from '../store/sql-client.js';
+import { dialectOf } from '../store/sql-dialect.js';
 import { TtlCache } from './ttl-cache.js';
 import type { FaultSink, FeatureLoader, VectorDecl } from './file-features.js';
 import { decodeHash } from './redis-features.js';
@@ -22,23 +22,26 @@ function asText(v: unknown): string | undefined {
 }
 
 /**
- * One FeatureLoadConfs entry on a Hologres table (PaiRec's FeatureHologresDao): the
+ * One FeatureLoadConfs entry on a Hologres or MySQL table (PaiRec's FeatureHologresDao,
+ * FeatureMysqlDao): the
  * user's row (`WHERE UserFeatureKeyName = uid`) or the candidates' rows (`WHERE
  * ItemFeatureKeyName = ANY(ids)`, one query per request), the columns of
  * User/ItemSelectFields, through the same local LRU as the Redis loader. A failed query
  * is counted (pairec_database_failures_total{operation="features"}) and the declared
  * defaults are used: features degrade, the request does not fail.
  */
-export class HologresFeatureLoader implements FeatureLoader {
+export class SqlFeatureLoader implements FeatureLoader {
   readonly #conf: FeatureDaoConf;
-  readonly #client: () => HologresClient | undefined;
+  readonly #client: () => SqlClient | undefined;
   readonly #metrics: EngineMetrics;
   readonly #cache: TtlCache<DecodedHash>;
   readonly #vectors: Readonly<Record<string, VectorDecl>>;
   readonly #key: string;
-  readonly #text: string;
+  readonly #select: string;
+  readonly #dialect: ReturnType<typeof dialectOf>;
+  readonly #name: string;
 
-  constructor(conf: FeatureDaoConf, client: () => HologresClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
+  constructor(conf: FeatureDaoConf, client: () => SqlClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
     this.#conf = conf;
     this.#client = client;
     this.#metrics = metrics;
@@ -47,12 +50,15 @@ export class HologresFeatureLoader implements FeatureLoader {
     for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
     this.#vectors = { ...vectors, ...conf.Vectors };
     const user = conf.FeatureStore === 'user';
+    const target = sqlTarget(conf) ?? { adapter: 'hologres', name: '', table: '' };
+    const d = (this.#dialect = dialectOf(target.adapter));
+    this.#name = target.name;
     // Checked at config load: the key column of the loader's store is set.
-    this.#key = folded((user ? conf.UserFeatureKeyName : conf.ItemFeatureKeyName) ?? '');
+    this.#key = d.fold((user ? conf.UserFeatureKeyName : conf.ItemFeatureKeyName) ?? '');
     const cols = selectColumns((user ? conf.UserSelectFields : conf.ItemSelectFields) ?? '*');
     // The key column is read too: rows come back in any order and are matched to ids by it.
-    const list = cols ? [this.#key, ...cols.map(folded).filter((c) => c !== this.#key)].map(quoteColumn).join(', ') : '*';
-    this.#text = `SELECT ${list} FROM ${quoteTable(conf.HologresTableName ?? '')} WHERE ${quoteColumn(this.#key)} = ANY($1)`;
+    const list = cols ? [this.#key, ...cols.map(d.fold).filter((c) => c !== this.#key)].map(d.quote).join(', ') : '*';
+    this.#select = `SELECT ${list} FROM ${d.quote(target.table)} WHERE `;
   }
 
   get store(): 'user' | 'item' {
@@ -71,7 +77,7 @@ export class HologresFeatureLoader implements FeatureLoader {
     return out.map((h, i) => {
       if (!h) return { ...this.#conf.Defaults };
       for (const f of h.faults) {
-        this.#metrics.featureDefaults.labels('hologres', f.feature, f.reason).inc();
+        this.#metrics.featureDefaults.labels(this.#dialect.family, f.feature, f.reason).inc();
         faults?.(ids[i] ?? '', f);
       }
       return h.features;
@@ -84,11 +90,12 @@ export class HologresFeatureLoader implements FeatureLoader {
     let rows: Record<string, unknown>[];
     try {
       if (!client) throw new Error('no client');
-      rows = await client.query<Record<string, unknown>>('features', this.#text, [ids], scope);
+      const match = this.#dialect.anyOf(this.#key, ids, 1);
+      rows = await client.query<Record<string, unknown>>('features', this.#select + match.sql, match.values, scope);
     } catch {
       // Defaults are not cached: the next request asks the database again. A missing
       // client is counted here too (the query path counts its own failures).
-      if (!client) this.#metrics.databases.failures.labels(this.#conf.HologresName ?? '', 'features').inc();
+      if (!client) this.#metrics.databases.failures.labels(this.#name, 'features').inc();
       return undefined;
     }
     const byId = new Map<string, DecodedHash>();
