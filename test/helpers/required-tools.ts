@@ -7,13 +7,15 @@
 import { haveRedis } from './redis.js';
 import { havePrometheus } from './prometheus.js';
 import { havePostgres } from './postgres.js';
+import { haveMariadb } from './mariadb.js';
 
-export type Tool = 'redis' | 'prometheus' | 'postgres';
+export type Tool = 'redis' | 'prometheus' | 'postgres' | 'mariadb';
 
 const PROBES: Record<Tool, { readonly present: () => Promise<boolean>; readonly binary: string }> = {
   redis: { present: haveRedis, binary: 'redis-server' },
   prometheus: { present: havePrometheus, binary: 'prometheus' },
   postgres: { present: havePostgres, binary: 'postgres (postgresql)' },
+  mariadb: { present: haveMariadb, binary: 'mariadbd (mariadb-server)' },
 };
 
 /** The tools PAIREC_ALLOW_SKIP names. */
