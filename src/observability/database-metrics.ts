@@ -29,7 +29,7 @@ export function createDatabaseMetrics(registry: Registry, buckets: readonly numb
   const sources = new Set<DatabasePoolSource>();
   new Gauge({
     name: 'pairec_database_pool_connections',
-    help: 'Connections of each HologresConfs pool by state (total, idle) and queries waiting for one (waiting), read at scrape time',
+    help: 'Connections of each HologresConfs and MysqlConfs pool by state (total, idle) and queries waiting for one (waiting), read at scrape time',
     labelNames: ['database', 'state'],
     registers,
     collect() {
@@ -45,13 +45,13 @@ export function createDatabaseMetrics(registry: Registry, buckets: readonly numb
   return {
     failures: new Counter({
       name: 'pairec_database_failures_total',
-      help: 'Failed Hologres/PostgreSQL queries by HologresConfs name and operation (exposure_add, exposure_seen, features, recall, layout); the request went on degraded',
+      help: 'Failed Hologres/PostgreSQL and MySQL queries by HologresConfs or MysqlConfs name and operation (exposure_add, exposure_seen, features, recall, layout); the request went on degraded',
       labelNames: ['database', 'operation'],
       registers,
     }),
     queryDuration: new Histogram({
       name: 'pairec_database_query_duration_seconds',
-      help: 'Hologres/PostgreSQL query time by HologresConfs name and operation, failed queries included (waiting for a connection counts)',
+      help: 'Hologres/PostgreSQL and MySQL query time by HologresConfs or MysqlConfs name and operation, failed queries included (waiting for a connection counts)',
       labelNames: ['database', 'operation'],
       buckets: [...buckets],
       registers,
