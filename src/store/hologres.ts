@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { PairecError } from '../errors.js';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import type { HologresConf } from '../config/database-schema.js';
@@ -8,6 +9,7 @@ import { dsnSettings } from './dsn.js';
 import { bounded, queryBudget } from './sql-client.js';
 import type { QueryScope, SqlClient, SqlValue } from './sql-client.js';
 import { SqlPool } from './sql-pool.js';
+import { cancelBackend } from './pg-cancel.js';
 
 export type { QueryScope } from './sql-client.js';
 
@@ -18,10 +20,11 @@ const statementName = (text: string): string => `pairec_${createHash('sha1').upd
  * One HologresConfs entry: a pg.Pool of at most MaxConns connections, each with the
  * server-side `statement_timeout` = QueryTimeout. A query runs as a named (prepared)
  * statement with bound parameters, within the lesser of QueryTimeout and the request's
- * time left; past it, or when the request aborts, the caller gets an error at once and
- * the connection is closed (the server ends the statement at its statement_timeout), so
- * no later query waits behind an abandoned one. Every query is timed and every failure
- * counted; callers degrade (defaults, fallback) as they do when Redis is down.
+ * time left; past it, or when the request aborts, the caller gets an error at once, the
+ * server is sent a cancel request for the statement (store/pg-cancel.ts; statement_timeout
+ * ends it anyway) and the connection is closed, so no later query waits behind it. Every
+ * query is timed and every failure counted; callers degrade (defaults, fallback) as they
+ * do when Redis is down.
  */
 export class HologresClient implements SqlClient {
   readonly name: string;
@@ -89,6 +92,8 @@ export class HologresClient implements SqlClient {
         // A SQL error leaves the connection usable; a deadline, abort or broken socket does not.
         broken = !(err instanceof pg.DatabaseError);
         running.catch(() => undefined);
+        // Given up on (deadline, abort): the server is asked to stop the statement now.
+        if (err instanceof PairecError) cancelBackend(c);
         throw err;
       }
     } catch (err) {

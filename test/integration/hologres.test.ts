@@ -172,6 +172,14 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
       const late = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: t0 + 150 }).then(() => undefined, (e: unknown) => e);
       assert.ok(late instanceof PairecError && late.code === 'ERR_DEADLINE_EXCEEDED', String(late));
       assert.ok(performance.now() - t0 < 2000, 'answered long before the query would have');
+      // The server stopped the statement too (a cancel request), long before its 3 s or statement_timeout.
+      const sleeping = async (): Promise<number> =>
+        (await db.sql("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(3)%'")).length;
+      const until = performance.now() + 1500;
+      while ((await sleeping()) > 0) {
+        assert.ok(performance.now() < until, 'the abandoned statement was cancelled on the server');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
       const aborted = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: performance.now() + 5000, signal: ac.signal }).then(() => undefined, (e: unknown) => e);
