@@ -40,7 +40,7 @@ export const SelectFields = Type.String({ minLength: 1, maxLength: 8192, pattern
 const ConfName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
 
 /** The Hologres and MySQL keys of a DaoConf (recall, exposure filter): PaiRec's names. */
-export const HologresDaoProps = {
+export const SqlDaoProps = {
   HologresName: Type.Optional(ConfName),
   HologresTableName: Type.Optional(TableName),
   MysqlName: Type.Optional(ConfName),
@@ -67,12 +67,12 @@ export function sqlTarget(dao: {
 }
 
 /**
- * The Hologres keys of a FeatureDaoConf. FeatureKey is PaiRec's `user:uid` (the request's
+ * The Hologres / MySQL keys of a FeatureDaoConf. FeatureKey is PaiRec's `user:uid` (the request's
  * uid) or `item:id` (the candidate's id); UserFeatureKeyName / ItemFeatureKeyName the key
  * column; UserSelectFields / ItemSelectFields the columns read (`*`: all).
  */
-export const HologresFeatureProps = {
-  ...HologresDaoProps,
+export const SqlFeatureProps = {
+  ...SqlDaoProps,
   FeatureKey: Type.Optional(Type.Union([Type.Literal('user:uid'), Type.Literal('item:id')])),
   UserFeatureKeyName: Type.Optional(ColumnName),
   ItemFeatureKeyName: Type.Optional(ColumnName),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { HologresDaoProps } from './database-schema.js';
+import { SqlDaoProps } from './database-schema.js';
 
 /**
  * Schemas of the pipeline's filter, sort, recall-timeout and fallback keys, in PaiRec's
@@ -102,7 +102,7 @@ export const RecallDaoConfSchema = Type.Object(
     AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('hologres'), Type.Literal('mysql')]),
     /** Required by AdapterType "redis" (config/pipeline-references.ts). */
     RedisName: Type.Optional(Name),
-    ...HologresDaoProps,
+    ...SqlDaoProps,
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
     RedisDataType: redisDataType('string'),
   },

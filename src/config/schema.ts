@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
-import { HologresConfSchema, HologresDaoProps, HologresFeatureProps, MysqlConfSchema } from './database-schema.js';
+import { HologresConfSchema, SqlDaoProps, SqlFeatureProps, MysqlConfSchema } from './database-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -178,7 +178,7 @@ export const DaoConfSchema = Type.Object(
     /** Key prefix of the per-user sorted sets. */
     RedisPrefix: Type.String({ maxLength: 128, default: 'pairec:exposure:' }),
     /** "hologres": PaiRec's exposure table (uid, item, create_time); "mysql": (uid, article_id, add_time). */
-    ...HologresDaoProps,
+    ...SqlDaoProps,
   },
   strict,
 );
@@ -210,7 +210,7 @@ export const FeatureDaoConfSchema = Type.Object(
     AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file'), Type.Literal('hologres'), Type.Literal('mysql')]),
     RedisName: Type.Optional(Name),
     /** "hologres" / "mysql": one row per user or item in HologresTableName / MysqlTable (docs/operations/hologres.md). */
-    ...HologresFeatureProps,
+    ...SqlFeatureProps,
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
     FilePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     KeyField: Type.String({ minLength: 1, maxLength: 128, default: 'id' }),

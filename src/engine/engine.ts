@@ -260,7 +260,7 @@ export class Engine {
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
-    const holo = this.#databases.stage(config);
+    const sql = this.#databases.stage(config);
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
@@ -271,12 +271,12 @@ export class Engine {
       const userDimsOf = modelUserDims(specDims);
       scenes = compileScenes(config, { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n) => pool.get(n), sql: (a, n) => dbs.get(a, n) }, metrics);
       // New connections are made ready before they serve: the first requests do not fail on them.
-      await Promise.all([redis.ready(), holo.ready()]);
+      await Promise.all([redis.ready(), sql.ready()]);
       // A table without a column its use needs rejects the config, naming both.
-      await checkTableLayouts(config, holo.client, logger);
+      await checkTableLayouts(config, sql.client, logger);
       algorithms = pending.commit();
     } catch (err) {
-      await Promise.all([pending.abort(), redis.abort(), holo.abort()]);
+      await Promise.all([pending.abort(), redis.abort(), sql.abort()]);
       throw err;
     }
     const signature = signatureOf(config);
@@ -284,7 +284,7 @@ export class Engine {
     this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders };
     this.#redisParts = redisParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
-    const closed = Promise.all([redis.commit(), holo.commit()]);
+    const closed = Promise.all([redis.commit(), sql.commit()]);
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');
