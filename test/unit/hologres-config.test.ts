@@ -11,6 +11,10 @@ import { MYSQL, POSTGRES } from '../../src/store/sql-dialect.js';
 import { mysqlSettings } from '../../src/store/mysql.js';
 import { tableNeeds } from '../../src/store/table-layouts.js';
 import { smallConfig } from '../helpers/config.js';
+import { Engine } from '../../src/engine/engine.js';
+import { recommend } from '../../src/engine/recommend.js';
+import { freePort } from '../helpers/ports.js';
+import { silentLogger, testMetrics } from '../helpers/context.js';
 
 const vocab: ConfigVocabulary = builtinVocabulary(createDefaultRegistry());
 
@@ -105,5 +109,30 @@ describe('Hologres values', () => {
   it("takes Go's MySQL DSN (user:password@tcp(host:port)/db?params) or a mysql:// URL", () => {
     assert.deepEqual(mysqlSettings('root:p@ss@tcp(10.0.0.1:3306)/rec?charset=utf8mb4'), { user: 'root', password: 'p@ss', host: '10.0.0.1', port: 3306, database: 'rec' });
     assert.deepEqual(mysqlSettings('mysql://u:p@h:3306/db'), { uri: 'mysql://u:p@h:3306/db' });
+  });
+});
+
+describe('a database down when the config loads', () => {
+  it('does not keep the config from loading: the layout check is skipped (counted), its sources degrade', async () => {
+    const metrics = testMetrics();
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
+    try {
+      const dead = `postgres://u@127.0.0.1:${await freePort()}/db`;
+      await engine.reload({
+        CatalogConf: { Demo: { Items: 50, Users: 5, Dim: 4, Clusters: 5, Categories: 2 }, CacheDir: '' },
+        HologresConfs: { holo: { DSN: dead, ConnectTimeout: 200 } },
+        RecallConfs: [
+          { Name: 'u2i', RecallType: 'UserCustomRecall', DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'u2i' } },
+          { Name: 'hot', RecallType: 'UserGroupHotRecall', RecallCount: 5 },
+        ],
+        SceneConfs: { s: { default: { RecallNames: ['u2i', 'hot'] } } },
+      });
+      const layout = (await metrics.databases.failures.get()).values.find((v) => v.labels.operation === 'layout');
+      assert.equal(layout?.value, 1);
+      const res = await recommend(engine, { requestId: 'r', uid: 'u1', size: 5, sceneId: 's', category: 'default', features: { category: 'cat_1' }, debug: false });
+      assert.equal(res.items.length, 5, 'the other source serves');
+    } finally {
+      await engine.close();
+    }
   });
 });
