@@ -3,6 +3,7 @@ import { selectColumns, sqlTarget } from '../config/database-schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { QueryScope, SqlClient } from '../store/sql-client.js';
 import { dialectOf } from '../store/sql-dialect.js';
+import type { SqlDialect } from '../store/sql-dialect.js';
 import { TtlCache } from './ttl-cache.js';
 import type { FaultSink, FeatureLoader, VectorDecl } from './file-features.js';
 import { decodeHash } from './redis-features.js';
@@ -23,12 +24,11 @@ function asText(v: unknown): string | undefined {
 
 /**
  * One FeatureLoadConfs entry on a Hologres or MySQL table (PaiRec's FeatureHologresDao,
- * FeatureMysqlDao): the
- * user's row (`WHERE UserFeatureKeyName = uid`) or the candidates' rows (`WHERE
- * ItemFeatureKeyName = ANY(ids)`, one query per request), the columns of
- * User/ItemSelectFields, through the same local LRU as the Redis loader. A failed query
- * is counted (pairec_database_failures_total{operation="features"}) and the declared
- * defaults are used: features degrade, the request does not fail.
+ * FeatureMysqlDao): the user's row (`WHERE UserFeatureKeyName = uid`) or the candidates'
+ * rows (`WHERE ItemFeatureKeyName` is one of the ids, one query per request), the columns
+ * of User/ItemSelectFields, through the same local LRU as the Redis loader. A failed
+ * query is counted (pairec_database_failures_total{operation="features"}) and the
+ * declared defaults are used: features degrade, the request does not fail.
  */
 export class SqlFeatureLoader implements FeatureLoader {
   readonly #conf: FeatureDaoConf;
@@ -38,7 +38,7 @@ export class SqlFeatureLoader implements FeatureLoader {
   readonly #vectors: Readonly<Record<string, VectorDecl>>;
   readonly #key: string;
   readonly #select: string;
-  readonly #dialect: ReturnType<typeof dialectOf>;
+  readonly #dialect: SqlDialect;
   readonly #name: string;
 
   constructor(conf: FeatureDaoConf, client: () => SqlClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
