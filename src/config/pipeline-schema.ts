@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { SqlDaoProps } from './database-schema.js';
 
 /**
  * Schemas of the pipeline's filter, sort, recall-timeout and fallback keys, in PaiRec's
@@ -92,11 +93,16 @@ export const SortExtraProps = {
 const redisDataType = (byDefault: 'string' | 'list' | 'zset') =>
   Type.Union([Type.Literal('string'), Type.Literal('list'), Type.Literal('zset')], { default: byDefault });
 
-/** A recall's Redis DAO (PaiRec's DaoConf, Redis adapter): one key per user or group, `RedisPrefix + id`. */
+/**
+ * A recall's DAO (PaiRec's DaoConf): Redis, one key per user or group (`RedisPrefix + id`);
+ * or Hologres / MySQL, PaiRec's table (user_id | trigger_id, item_ids) in HologresTableName / MysqlTable.
+ */
 export const RecallDaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Literal('redis'),
-    RedisName: Name,
+    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('hologres'), Type.Literal('mysql')]),
+    /** Required by AdapterType "redis" (config/pipeline-references.ts). */
+    RedisName: Type.Optional(Name),
+    ...SqlDaoProps,
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
     RedisDataType: redisDataType('string'),
   },

@@ -5,6 +5,7 @@ import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './s
 import type { ConfigVocabulary } from './validate.js';
 import { compileExpression } from '../expression/expression.js';
 import { checkPipelineReferences } from './pipeline-references.js';
+import { checkDatabaseReferences } from './database-references.js';
 
 /** Names a RankScore may use: `algo` (its score) or `algo.key` (a score map entry). */
 export function rankVariable(algos: readonly string[]): (name: string) => boolean {
@@ -128,6 +129,7 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
     });
   }
   checkRedisReferences(config, sceneKey, problems);
+  checkDatabaseReferences(config, problems);
   // Expression filters, rule sorts, fallback lists (config/pipeline-references.ts).
   checkPipelineReferences(config, problems);
   if (needsCatalog && config.CatalogConf === undefined) {
@@ -150,7 +152,7 @@ function checkRedisReferences(config: Config, sceneKey: (block: string, scene: s
     conf.FeatureLoadConfs.forEach((l, i) => {
       const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf`;
       if (l.FeatureDaoConf.AdapterType === 'redis') needRedis(`${at}.RedisName`, l.FeatureDaoConf.RedisName);
-      else if (l.FeatureDaoConf.FilePath === undefined) problems.push(problem(`${at}.FilePath`, 'required by AdapterType "file"'));
+      else if (l.FeatureDaoConf.AdapterType === 'file' && l.FeatureDaoConf.FilePath === undefined) problems.push(problem(`${at}.FilePath`, 'required by AdapterType "file"'));
     });
   }
 }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ABTestConfSchema } from './experiment-schema.js';
 import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
+import { HologresConfSchema, SqlDaoProps, SqlFeatureProps, MysqlConfSchema } from './database-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -174,10 +175,12 @@ export const RedisConfSchema = Type.Object(
 /** PaiRec's DaoConf, the subset used here: where an exposure filter keeps its exposures. */
 export const DaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
+    AdapterType: Type.Union([Type.Literal('memory'), Type.Literal('redis'), Type.Literal('hologres'), Type.Literal('mysql')], { default: 'memory' }),
     RedisName: Type.Optional(Name),
     /** Key prefix of the per-user sorted sets. */
     RedisPrefix: Type.String({ maxLength: 128, default: 'pairec:exposure:' }),
+    /** "hologres": PaiRec's exposure table (uid, item, create_time); "mysql": (uid, article_id, add_time). */
+    ...SqlDaoProps,
   },
   strict,
 );
@@ -206,8 +209,10 @@ export const FilterConfSchema = Type.Object(
  */
 export const FeatureDaoConfSchema = Type.Object(
   {
-    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file')]),
+    AdapterType: Type.Union([Type.Literal('redis'), Type.Literal('file'), Type.Literal('hologres'), Type.Literal('mysql')]),
     RedisName: Type.Optional(Name),
+    /** "hologres" / "mysql": one row per user or item in HologresTableName / MysqlTable (docs/operations/hologres.md). */
+    ...SqlFeatureProps,
     RedisPrefix: Type.String({ maxLength: 128, default: '' }),
     FilePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     KeyField: Type.String({ minLength: 1, maxLength: 128, default: 'id' }),
@@ -357,7 +362,11 @@ export const ConfigSchema = Type.Object(
     }),
     /** Named Redis connections (PaiRec's RedisConfs). */
     RedisConfs: SceneMap(RedisConfSchema),
-    /** Per scene, features loaded before rank (PaiRec's FeatureConfs, Redis hashes only). */
+    /** Named PostgreSQL-protocol databases (PaiRec's HologresConfs). */
+    HologresConfs: SceneMap(HologresConfSchema),
+    /** Named MySQL / MariaDB databases (PaiRec's MysqlConfs). */
+    MysqlConfs: SceneMap(MysqlConfSchema),
+    /** Per scene, features loaded before rank (PaiRec's FeatureConfs: Redis, Hologres or files). */
     FeatureConfs: SceneMap(SceneFeatureSchema),
     SceneConfs: SceneMap(SceneMap(SceneCategorySchema, 1)),
     RankConf: SceneMap(RankSceneSchema),
@@ -386,7 +395,7 @@ export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
  * the key is understood but not supported, rather than that it is misspelt.
  */
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
-  'RunMode', 'Region', 'MysqlConfs', 'HologresConfs', 'KafkaConfs', 'DatahubConfs',
+  'RunMode', 'Region', 'KafkaConfs', 'DatahubConfs',
   'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs',
   'UserDefineConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
   'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',

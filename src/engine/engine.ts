@@ -26,6 +26,8 @@ import { MemoryExposureStore } from '../store/exposure-store.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
+import { Databases } from './database-parts.js';
+import { checkTableLayouts } from '../store/table-layouts.js';
 import { buildRedisParts, fanOutExposures } from './redis-parts.js';
 import type { RedisParts } from './redis-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
@@ -95,6 +97,8 @@ export class Engine {
   #exposures: MemoryExposureStore | undefined;
   /** Redis clients by RedisConfs name, kept across reloads while their conf is unchanged. */
   readonly #redis: RedisPool;
+  /** Hologres and MySQL pools by HologresConfs / MysqlConfs name, kept the same way. */
+  readonly #databases: Databases;
   /** The serving config's Redis exposure stores: the callback writes to them too. */
   #redisParts: RedisParts | undefined;
   readonly #abort = new AbortController();
@@ -114,6 +118,7 @@ export class Engine {
     );
     this.factory = new AlgorithmFactory({ registry: opts.registry, metrics: opts.metrics, logger: opts.logger, middlewares: opts.middlewares ?? [] });
     this.#redis = new RedisPool(opts.logger);
+    this.#databases = new Databases(opts.logger, opts.metrics);
   }
 
   /**
@@ -280,22 +285,26 @@ export class Engine {
     let redisParts: RedisParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
+    const sql = this.#databases.stage(config);
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims);
+      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims, this.#databases);
       const pool = this.#redis;
+      const dbs = this.#databases;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n: string) => pool.get(n) };
+      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
       const own = compileScenes(config, sceneEnv, metrics);
       scenes = own;
       experiments = buildExperiments(config, (s) => own.get(s), (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s));
       // New connections are made ready before they serve: the first requests do not fail on them.
-      await redis.ready();
+      await Promise.all([redis.ready(), sql.ready()]);
+      // A table without a column its use needs rejects the config, naming both.
+      await checkTableLayouts(config, sql.client, logger);
       algorithms = pending.commit();
     } catch (err) {
-      await Promise.all([pending.abort(), redis.abort()]);
+      await Promise.all([pending.abort(), redis.abort(), sql.abort()]);
       throw err;
     }
     const signature = signatureOf(config);
@@ -303,7 +312,7 @@ export class Engine {
     this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders, experiments };
     this.#redisParts = redisParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
-    const closed = redis.commit();
+    const closed = Promise.all([redis.commit(), sql.commit()]);
     if (previous) metrics.configInfo.remove(previous.signature);
     metrics.configInfo.labels(signature).set(1);
     logger.info({ signature, ...pending.report }, 'config applied');
@@ -319,5 +328,6 @@ export class Engine {
     this.#snapshot = undefined;
     await this.factory.close();
     await this.#redis.close();
+    await this.#databases.close();
   }
 }

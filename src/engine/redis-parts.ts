@@ -6,6 +6,8 @@ import type { RedisPool } from '../store/redis.js';
 import { RedisFeatureLoader } from '../features/redis-features.js';
 import { FileFeatureLoader } from '../features/file-features.js';
 import type { FeatureLoader, FeatureTable, ModelDims } from '../features/file-features.js';
+import { sqlExposureStores, sqlFeatureLoader } from './database-parts.js';
+import type { Databases } from './database-parts.js';
 
 /** What one config generation builds on its Redis connections. */
 export interface RedisParts {
@@ -28,8 +30,9 @@ export function buildRedisParts(
   metrics: EngineMetrics,
   files: ReadonlyMap<string, FeatureTable> = new Map(),
   modelDims?: ModelDims,
+  databases?: Databases,
 ): RedisParts {
-  const byFilter = new Map<string, RedisExposureStore>();
+  const byFilter = new Map<string, ExposureStore>();
   const distinct = new Map<string, RedisExposureStore>();
   for (const f of config.FilterConfs) {
     const dao = f.DaoConf;
@@ -60,7 +63,10 @@ export function buildRedisParts(
       if (s) byFilter.set(f.Name, s);
     }
   }
-  // Feature loaders (FeatureConfs): Redis hashes, or files read at this config load.
+  // Hologres and MySQL exposure tables (engine/database-parts.ts): the callback writes them too.
+  const holoStores = sqlExposureStores(config, databases, metrics);
+  for (const [name, store] of holoStores) byFilter.set(name, store);
+  // Feature loaders (FeatureConfs): Redis hashes, Hologres or MySQL tables, or files read at this config load.
   const features = new Map<string, FeatureLoader[]>();
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     features.set(
@@ -68,12 +74,14 @@ export function buildRedisParts(
       conf.FeatureLoadConfs.map(({ FeatureDaoConf: d }) =>
         d.AdapterType === 'file'
           ? new FileFeatureLoader(d, files)
-          : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics, modelDims?.(scene, d.FeatureStore)),
+          : d.AdapterType === 'hologres' || d.AdapterType === 'mysql'
+            ? sqlFeatureLoader(d, databases, metrics, modelDims?.(scene, d.FeatureStore))
+            : new RedisFeatureLoader(d, () => pool.get(d.RedisName ?? ''), metrics, modelDims?.(scene, d.FeatureStore)),
       ),
     );
   }
   return {
-    exposureStores: [...distinct.values()],
+    exposureStores: [...distinct.values(), ...new Set(holoStores.values())],
     sceneEnv: { exposureFor: (name) => byFilter.get(name), features },
   };
 }

@@ -47,13 +47,14 @@ export async function loadFeatures(loaders: readonly FeatureLoader[], cands: Can
   await Promise.all(
     loaders.map(async (l) => {
       if (l.store === 'user') {
-        const [f] = await l.load([ctx.request.uid], faults.sink('user'));
+        const [f] = await l.load([ctx.request.uid], faults.sink('user'), ctx);
         Object.assign(user, f);
         return;
       }
       const feats = await l.load(
         cands.map((c) => c.itemId),
         faults.sink('item'),
+        ctx,
       );
       cands.forEach((c, i) => {
         c.features = Object.assign(c.features ?? {}, feats[i]);

@@ -5,6 +5,7 @@ import type { Config, FeatureDaoConf } from '../config/schema.js';
 import type { FeatureFault, LoadedFeatures } from './redis-features.js';
 import { parseVectorText, vectorFromNumbers } from './vector-value.js';
 import type { VectorResult } from './vector-value.js';
+import type { QueryScope } from '../store/hologres.js';
 
 /** A source of user or item features for the features stage (Redis hashes or a file in memory). */
 export interface FeatureLoader {
@@ -13,7 +14,7 @@ export interface FeatureLoader {
    * Features of each id, in order, declared defaults filled in. A stored value the loader
    * could not use (a declared vector that does not parse) is reported to `faults`.
    */
-  load(ids: readonly string[], faults?: FaultSink): Promise<LoadedFeatures[]>;
+  load(ids: readonly string[], faults?: FaultSink, scope?: QueryScope): Promise<LoadedFeatures[]>;
 }
 
 /** Where a loader reports a value it left out: the id (uid or item id) and why. */

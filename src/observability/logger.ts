@@ -6,11 +6,11 @@ export function createLogger(level: LevelWithSilent = 'info'): Logger {
   return pino({
     level,
     base: { pid: process.pid },
-    // Config secrets (EasConf.Auth, RedisConfs.*.Password, monitoring.profiling.token) and
+    // Config secrets (EasConf.Auth, RedisConfs.*.Password, HologresConfs.*.DSN, monitoring.profiling.token) and
     // Authorization headers, one level deep: no code path logs a whole config, these
     // catch a conf object logged by mistake.
     redact: {
-      paths: ['*.Auth', '*.Token', '*.token', '*.Password', '*.password', '*.authorization', 'req.headers.authorization', 'headers.authorization'],
+      paths: ['*.Auth', '*.DSN', '*.Token', '*.token', '*.Password', '*.password', '*.authorization', 'req.headers.authorization', 'headers.authorization'],
       censor: '[redacted]',
     },
   });

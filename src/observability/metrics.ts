@@ -4,6 +4,8 @@ import { createPoolMetrics } from './pool-metrics.js';
 import type { PoolMetrics } from './pool-metrics.js';
 import { createCatalogMetrics } from './catalog-metrics.js';
 import type { CatalogMetrics } from './catalog-metrics.js';
+import { createDatabaseMetrics } from './database-metrics.js';
+import type { DatabaseMetrics } from './database-metrics.js';
 
 /** The spec's algorithm duration buckets, in seconds. */
 export const ALGORITHM_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,6 +46,8 @@ export interface EngineMetrics {
   readonly featureDefaults: Counter<'source' | 'feature' | 'reason'>;
   /** Worker pools, batching queues and connection pools (observability/pool-metrics.ts). */
   readonly pools: PoolMetrics;
+  /** Hologres/PostgreSQL pools, query durations and failures (observability/database-metrics.ts). */
+  readonly databases: DatabaseMetrics;
   /** Circuit breaker per remote backend: 0 closed, 1 half-open, 2 open (`algorithm_name` from AlgoConfs). */
   readonly breakerState: Gauge<'algorithm_name'>;
   /** Calls refused before reaching a backend; `reason` one of REJECTION_REASONS (algorithm/middleware/backend-guard.ts). */
@@ -187,6 +191,7 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       registers,
     }),
     pools: createPoolMetrics(registry, ALGORITHM_INPUT_SIZE_BUCKETS),
+    databases: createDatabaseMetrics(registry, ALGORITHM_DURATION_BUCKETS),
     breakerState: new Gauge({
       name: 'pairec_backend_circuit_state',
       help: 'Circuit breaker of each remote backend: 0 closed, 1 half-open (one trial call), 2 open (ejected, calls fail fast)',

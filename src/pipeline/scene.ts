@@ -37,6 +37,7 @@ import type { FeatureLoader } from '../features/file-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import type { UserVectorFault } from '../features/vector-checks.js';
 import type { RedisClient } from '../store/redis.js';
+import type { SqlClient } from '../store/sql-client.js';
 
 // 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
 type Stage = 'recall' | 'filter' | 'features' | 'rank' | 'sort';
@@ -190,6 +191,8 @@ export function compileScenes(
     readonly userDimsOf?: (algoName: string) => ReadonlyMap<string, number> | undefined;
     /** This config generation's Redis clients, for recall sources with a Redis DAO. */
     readonly redis?: (name: string) => RedisClient | undefined;
+    /** This config generation's Hologres and MySQL clients, for recall sources with such a DAO. */
+    readonly sql?: (adapter: 'hologres' | 'mysql', name: string) => SqlClient | undefined;
   },
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
@@ -241,7 +244,7 @@ export function compileScenes(
       const def = rc && RECALL_TYPES.get(rc.RecallType);
       // parseConfig checked every name: reaching this is a bug, not a config mistake.
       if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
-      return { source: def.create(rc, { catalog, redis: env.redis, metrics, userVectors }), timeoutMs: rc.Timeout };
+      return { source: def.create(rc, { catalog, redis: env.redis, sql: env.sql, metrics, userVectors }), timeoutMs: rc.Timeout };
     };
     for (const [category, conf] of Object.entries(categories)) {
       const recalls = conf.RecallNames.map(sourceOf);

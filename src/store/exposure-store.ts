@@ -1,3 +1,4 @@
+import type { QueryScope } from './hologres.js';
 import { ItemInterner, stringBytes } from './item-interner.js';
 
 /**
@@ -8,8 +9,8 @@ import { ItemInterner, stringBytes } from './item-interner.js';
 export interface ExposureStore {
   /** Records items as shown to `uid` at `nowMs`. */
   add(uid: string, itemIds: readonly string[], nowMs: number): Promise<void>;
-  /** Items shown to `uid` after `sinceMs`. */
-  seen(uid: string, sinceMs: number): Promise<ReadonlySet<string>>;
+  /** Items shown to `uid` after `sinceMs`; a store behind a network bounds its read by `scope` (the request's deadline). */
+  seen(uid: string, sinceMs: number, scope?: QueryScope): Promise<ReadonlySet<string>>;
 }
 
 export interface MemoryExposureOptions {

@@ -1,5 +1,5 @@
 /**
- * Tests that need a real binary (redis-server, prometheus, chromium) fail when it is missing: CI
+ * Tests that need a real binary (redis-server, prometheus, chromium, PostgreSQL's postgres, MariaDB's mariadbd) fail when it is missing: CI
  * installs them (.ci/run), and a suite that skips them in silence passes without testing
  * anything. A developer without them opts out by name in PAIREC_ALLOW_SKIP
  * (comma-separated, e.g. `PAIREC_ALLOW_SKIP=redis,prometheus`; docs/testing.md, "Skips").
@@ -7,13 +7,17 @@
 import { haveRedis } from './redis.js';
 import { havePrometheus } from './prometheus.js';
 import { haveChromium } from './chromium.js';
+import { havePostgres } from './postgres.js';
+import { haveMariadb } from './mariadb.js';
 
-export type Tool = 'redis' | 'prometheus' | 'chromium';
+export type Tool = 'redis' | 'prometheus' | 'chromium' | 'postgres' | 'mariadb';
 
 const PROBES: Record<Tool, { readonly present: () => Promise<boolean>; readonly binary: string }> = {
   redis: { present: haveRedis, binary: 'redis-server' },
   prometheus: { present: havePrometheus, binary: 'prometheus' },
   chromium: { present: haveChromium, binary: 'chromium' },
+  postgres: { present: havePostgres, binary: 'postgres (postgresql)' },
+  mariadb: { present: haveMariadb, binary: 'mariadbd (mariadb-server)' },
 };
 
 /** The tools PAIREC_ALLOW_SKIP names. */

@@ -55,7 +55,7 @@ export const uniqueFilter: Filter = (candidates, ctx) => {
 const exposureFilter: FilterTypeDef = {
   type: 'User2ItemExposureFilter',
   create: (conf, env) => async (candidates, ctx) => {
-    const seen = await env.exposures.seen(ctx.request.uid, Date.now() - conf.TimeInterval * 1000);
+    const seen = await env.exposures.seen(ctx.request.uid, Date.now() - conf.TimeInterval * 1000, ctx);
     return seen.size === 0 ? candidates : candidates.filter((c) => !seen.has(c.itemId));
   },
   explain: (conf) => () => `shown to this user within TimeInterval (${conf.TimeInterval} s)`,

@@ -4,6 +4,7 @@ import { copyCandidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
 import { toCandidates } from './recall.js';
 import { redisListReader } from './redis-lists.js';
+import { sqlGroupHot } from './sql-lists.js';
 import { DEFAULT_TRIGGERS, groupsOf } from './triggers.js';
 import type { TriggerConf } from '../../config/pipeline-schema.js';
 
@@ -52,7 +53,8 @@ export function groupHotLists(catalog: Catalog | undefined, triggers: readonly T
  * user's features (the request's `features`) through Triggers — by default the
  * `category` feature, several preferred categories as `"cat_1,cat_4"` — or a trigger's
  * DefaultValue; a user with no group gets nothing from this source. Lists come from
- * Redis (DaoConf: key RedisPrefix + group, one round trip for all the user's groups) or,
+ * Redis (DaoConf: key RedisPrefix + group, one round trip for all the user's groups), from
+ * PaiRec's table in Hologres or MySQL (DaoConf AdapterType "hologres" | "mysql": trigger_id, item_ids) or,
  * without DaoConf, from the catalog (popularity per group of item features).
  */
 export const groupHotRecall: RecallTypeDef = {
@@ -64,8 +66,9 @@ export const groupHotRecall: RecallTypeDef = {
     const userGroups = (features: Readonly<Record<string, unknown>>): string[] =>
       groupsOf(triggers, (k) => (Object.hasOwn(features, k) ? features[k] : undefined), true);
     const dao = conf.DaoConf;
+    if (dao && dao.AdapterType !== 'redis') return sqlGroupHot(conf, dao, env, (ctx) => userGroups(ctx.userFeatures));
     if (dao) {
-      const read = redisListReader(env, dao.RedisName);
+      const read = redisListReader(env, dao.RedisName ?? '');
       return {
         name: conf.Name,
         recall: async (ctx) => {

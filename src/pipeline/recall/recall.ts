@@ -3,6 +3,7 @@ import type { RecallConf } from '../../config/schema.js';
 import type { RecallTypeInfo } from '../../config/validate.js';
 import type { EngineMetrics } from '../../observability/metrics.js';
 import type { RedisClient } from '../../store/redis.js';
+import type { SqlClient } from '../../store/sql-client.js';
 import type { Candidate, PipelineContext } from '../context.js';
 import type { UserVectorEnv } from './user-vector.js';
 
@@ -16,6 +17,8 @@ export interface RecallEnv {
   readonly catalog: Catalog | undefined;
   /** The config generation's Redis client of a RedisConfs name (names were checked at load). */
   readonly redis?: ((name: string) => RedisClient | undefined) | undefined;
+  /** The config generation's SQL client of a HologresConfs or MysqlConfs name. */
+  readonly sql?: ((adapter: 'hologres' | 'mysql', name: string) => SqlClient | undefined) | undefined;
   readonly metrics?: EngineMetrics | undefined;
   /** What a VectorRecall needs to find the user's vector (recall/user-vector.ts). */
   readonly userVectors?: UserVectorEnv | undefined;

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import { ConfigError, PairecError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import { selectColumns, sqlTarget } from '../config/database-schema.js';
+import type { SqlClient } from './sql-client.js';
+import { dialectOf, tableParts } from './sql-dialect.js';
+import { EXPOSURE_LAYOUTS } from './sql-exposure-store.js';
+
+/** A table a config reads or writes, and the columns it needs (PaiRec's layouts). */
+export interface TableNeed {
+  readonly adapter: 'hologres' | 'mysql';
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** JSON path of the HologresTableName that names it. */
+  readonly path: string;
+  /** What the table is for, in the message. */
+  readonly use: string;
+}
+
+const tableKey = (adapter: 'hologres' | 'mysql'): string => (adapter === 'mysql' ? 'MysqlTable' : 'HologresTableName');
+
+/** Every Hologres and MySQL table of a validated config and the columns each use needs. */
+export function tableNeeds(config: Config): TableNeed[] {
+  const out: TableNeed[] = [];
+  config.FilterConfs.forEach((f, i) => {
+    const t = f.DaoConf ? sqlTarget(f.DaoConf) : undefined;
+    if (!t) return;
+    const l = EXPOSURE_LAYOUTS[t.adapter];
+    out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: ['uid', l.item, l.time], path: `$.FilterConfs[${i}].DaoConf.${tableKey(t.adapter)}`, use: 'exposure table' });
+  });
+  config.RecallConfs.forEach((r, i) => {
+    const t = r.DaoConf ? sqlTarget(r.DaoConf) : undefined;
+    if (!t) return;
+    const key = r.RecallType === 'UserGroupHotRecall' ? 'trigger_id' : 'user_id';
+    out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: [key, 'item_ids'], path: `$.RecallConfs[${i}].DaoConf.${tableKey(t.adapter)}`, use: `${r.RecallType} table` });
+  });
+  for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
+    conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
+      const t = sqlTarget(d);
+      if (!t) return;
+      const user = d.FeatureStore === 'user';
+      const key = (user ? d.UserFeatureKeyName : d.ItemFeatureKeyName) ?? '';
+      const cols = selectColumns((user ? d.UserSelectFields : d.ItemSelectFields) ?? '*') ?? [];
+      const path = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.${tableKey(t.adapter)}`;
+      out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: [key, ...cols], path, use: `${d.FeatureStore} feature table` });
+    });
+  }
+  return out;
+}
+
+/**
+ * Checks each table's columns in information_schema before the config serves: a missing
+ * table or column rejects the config, naming the table, the column and the JSON path. A
+ * database that cannot be reached is not checked (warned): like Redis down, it must not
+ * keep a config from loading; its queries fail, counted, until it is back.
+ */
+export async function checkTableLayouts(config: Config, client: (adapter: 'hologres' | 'mysql', name: string) => SqlClient | undefined, logger: Logger): Promise<void> {
+  const needs = tableNeeds(config);
+  if (needs.length === 0) return;
+  const seen = new Map<string, Promise<Set<string> | undefined>>();
+  const columnsOf = (n: TableNeed): Promise<Set<string> | undefined> => {
+    const id = `${n.adapter}\u0000${n.database}\u0000${n.table}`;
+    let p = seen.get(id);
+    if (!p) {
+      const c = client(n.adapter, n.database);
+      const d = dialectOf(n.adapter);
+      const { schema, table } = tableParts(d, n.table);
+      p = c
+        ? c.query<{ column_name: string }>('layout', d.columnsSql, [schema ?? null, table]).then(
+            (rows) => new Set(rows.map((r) => r.column_name)),
+            (err: unknown) => {
+              logger.warn({ [n.adapter]: n.database, table: n.table, err: err instanceof Error ? err.message : String(err) }, 'database unreachable: table layout not checked');
+              return undefined;
+            },
+          )
+        : Promise.resolve(undefined);
+      seen.set(id, p);
+    }
+    return p;
+  };
+  const problems: PairecError[] = [];
+  for (const n of needs) {
+    const d = dialectOf(n.adapter);
+    const cols = await columnsOf(n);
+    if (!cols) continue;
+    if (cols.size === 0) {
+      problems.push(new PairecError('ERR_CONFIG_INVALID', `${n.path}: table "${n.table}" does not exist in ${n.adapter} "${n.database}" (${n.use})`, { path: n.path }));
+      continue;
+    }
+    for (const c of n.columns) {
+      if (!cols.has(d.fold(c))) {
+        problems.push(new PairecError('ERR_CONFIG_INVALID', `${n.path}: table "${n.table}" has no column "${d.fold(c)}" (${n.use} needs ${n.columns.map(d.fold).join(', ')})`, { path: n.path }));
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
