@@ -28,8 +28,8 @@ import { exposureBounds } from '../store/exposure-bounds.js';
 import { RedisPool } from '../store/redis.js';
 import { Databases } from './database-parts.js';
 import { checkTableLayouts } from '../store/table-layouts.js';
-import { buildRedisParts, fanOutExposures } from './redis-parts.js';
-import type { RedisParts } from './redis-parts.js';
+import { buildStoreParts, fanOutExposures } from './store-parts.js';
+import type { StoreParts } from './store-parts.js';
 import { loadFeatureFiles } from '../features/file-features.js';
 import { keptFolders, removeUnusedFolders } from './cache-folders.js';
 import { CatalogRefresher } from './catalog-refresh.js';
@@ -100,7 +100,7 @@ export class Engine {
   /** Hologres and MySQL pools by HologresConfs / MysqlConfs name, kept the same way. */
   readonly #databases: Databases;
   /** The serving config's Redis exposure stores: the callback writes to them too. */
-  #redisParts: RedisParts | undefined;
+  #storeParts: StoreParts | undefined;
   readonly #abort = new AbortController();
   readonly #refresher: CatalogRefresher;
 
@@ -126,7 +126,7 @@ export class Engine {
    * reloads; its bounds (ExposureConf) are read from the first config applied.
    */
   get exposures(): ExposureStore | undefined {
-    const redis = this.#redisParts?.exposureStores ?? [];
+    const redis = this.#storeParts?.exposureStores ?? [];
     return this.#exposures && redis.length > 0 ? fanOutExposures(this.#exposures, redis) : this.#exposures;
   }
 
@@ -282,19 +282,19 @@ export class Engine {
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let experiments;
-    let redisParts: RedisParts;
+    let storeParts: StoreParts;
     // Redis clients are only staged here: until the swap below, the serving config keeps its own.
     const redis = this.#redis.stage(config.RedisConfs);
     const sql = this.#databases.stage(config);
     let algorithms: AlgorithmSet;
     try {
       this.#exposures ??= await (this.#opts.exposureStore?.(config) ?? new MemoryExposureStore(exposureBounds(config.ExposureConf)));
-      redisParts = buildRedisParts(config, this.#redis, metrics, featureFiles, modelDims, this.#databases);
+      storeParts = buildStoreParts(config, this.#redis, metrics, featureFiles, modelDims, this.#databases);
       const pool = this.#redis;
       const dbs = this.#databases;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...redisParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
+      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...storeParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
       const own = compileScenes(config, sceneEnv, metrics);
       scenes = own;
       experiments = buildExperiments(config, (s) => own.get(s), (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s));
@@ -310,7 +310,7 @@ export class Engine {
     const signature = signatureOf(config);
     const cacheFolders = keptFolders(config, previous?.cacheFolders, builtFolders);
     this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders, experiments };
-    this.#redisParts = redisParts;
+    this.#storeParts = storeParts;
     // The same turn as the snapshot swap: the new stores and sources find their clients.
     const closed = Promise.all([redis.commit(), sql.commit()]);
     if (previous) metrics.configInfo.remove(previous.signature);

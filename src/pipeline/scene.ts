@@ -32,7 +32,7 @@ interface StageBudget {
   readonly recallMs: number;
   readonly minStageMs: number;
 }
-import { loadFeatures } from '../features/feature-stage.js';
+import { loadFeatures } from './features.js';
 import type { FeatureLoader } from '../features/file-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import type { UserVectorFault } from '../features/vector-checks.js';

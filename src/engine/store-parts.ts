@@ -9,8 +9,8 @@ import type { FeatureLoader, FeatureTable, ModelDims } from '../features/file-fe
 import { sqlExposureStores, sqlFeatureLoader } from './database-parts.js';
 import type { Databases } from './database-parts.js';
 
-/** What one config generation builds on its Redis connections. */
-export interface RedisParts {
+/** What one config generation builds on its data sources: exposure stores and feature loaders (Redis, files, Hologres, MySQL). */
+export interface StoreParts {
   /** Every Redis exposure store, once each: where the callback records exposures. */
   readonly exposureStores: readonly ExposureStore[];
   readonly sceneEnv: {
@@ -24,14 +24,14 @@ export interface RedisParts {
  * loaders (FeatureConfs). Stores and loaders look their client up in the pool on every
  * call, so they follow a client the pool replaced; names were checked at config load.
  */
-export function buildRedisParts(
+export function buildStoreParts(
   config: Config,
   pool: RedisPool,
   metrics: EngineMetrics,
   files: ReadonlyMap<string, FeatureTable> = new Map(),
   modelDims?: ModelDims,
   databases?: Databases,
-): RedisParts {
+): StoreParts {
   const byFilter = new Map<string, ExposureStore>();
   const distinct = new Map<string, RedisExposureStore>();
   for (const f of config.FilterConfs) {

@@ -1,6 +1,6 @@
-import type { Candidate, PipelineContext } from '../pipeline/context.js';
-import type { FeatureLoader } from './file-features.js';
-import type { FeatureFault, LoadedFeatures } from './redis-features.js';
+import type { Candidate, PipelineContext } from './context.js';
+import type { FeatureLoader } from '../features/file-features.js';
+import type { FeatureFault, LoadedFeatures } from '../features/redis-features.js';
 
 /** What the features stage hands on: the context (the user's features are part of it) and debug notes. */
 export interface LoadedStage {
