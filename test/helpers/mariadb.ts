@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from './ports.js';
+import { reap } from './reaper.js';
 
 const run = promisify(execFile);
 const SERVER = '/usr/sbin/mariadbd';
@@ -61,7 +62,7 @@ export class MariadbServer {
       '--bind-address=127.0.0.1', '--skip-log-bin', '--skip-name-resolve', '--innodb-buffer-pool-size=16M',
       '--innodb-flush-log-at-trx-commit=2', '--innodb-log-file-size=8M', `--pid-file=${join(this.dir, 'pid')}`,
     ];
-    this.#proc = spawn(SERVER, args, { stdio: 'ignore', cwd: this.dir, ...serverUser() });
+    this.#proc = reap(spawn(SERVER, args, { stdio: 'ignore', cwd: this.dir, ...serverUser() }));
     const until = Date.now() + 30_000;
     for (;;) {
       if (this.#proc.exitCode !== null) throw new Error(`mariadbd exited with ${this.#proc.exitCode}`);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { CollectionFile, Metric } from './milvus-double-data.js';
 import type { DoubleStats, Fault, FaultCode } from './milvus-double.js';
 import { createRng } from '../../src/catalog/random.js';
+import { reap } from './reaper.js';
 
 const MAIN = fileURLToPath(new URL('./milvus-double-main.js', import.meta.url));
 
@@ -43,10 +44,10 @@ export class MilvusDoubleProcess {
 
   /** `port` 0 picks a free port; `env` may set MILVUS_DOUBLE_FAIL. */
   static async start(dataFile: string, options: { port?: number; env?: Record<string, string> } = {}): Promise<MilvusDoubleProcess> {
-    const proc = spawn(process.execPath, [MAIN, '--port', String(options.port ?? 0), '--data', dataFile], {
+    const proc = reap(spawn(process.execPath, [MAIN, '--port', String(options.port ?? 0), '--data', dataFile], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
-    });
+    }));
     let stderr = '';
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();

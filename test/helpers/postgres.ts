@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './ports.js';
+import { reap } from './reaper.js';
 
 const run = promisify(execFile);
 
@@ -79,7 +80,7 @@ export class PostgresServer {
       '-c', 'shared_buffers=16MB', '-c', 'max_connections=40', '-c', 'log_min_messages=fatal',
     ];
     // Its own process group, so kill() reaches every backend, not only the postmaster.
-    this.#proc = spawn(join(this.#bin, 'postgres'), args, { stdio: 'ignore', detached: true, cwd: this.dir, ...serverUser() });
+    this.#proc = reap(spawn(join(this.#bin, 'postgres'), args, { stdio: 'ignore', detached: true, cwd: this.dir, ...serverUser() }));
     const until = Date.now() + 20_000;
     for (;;) {
       if (this.#proc.exitCode !== null) throw new Error(`postgres exited with ${this.#proc.exitCode}`);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { reap } from './reaper.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -17,11 +18,11 @@ export class LoggedProcess {
    * process's behaviour, and the cluster has tests of its own.
    */
   constructor(args: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = {}) {
-    this.proc = spawn(process.execPath, [MAIN, ...args], {
+    this.proc = reap(spawn(process.execPath, [MAIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PAIREC_WORKERS: '1', ...env },
       ...(cwd ? { cwd } : {}),
-    });
+    }));
     let buf = '';
     this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.js';
+import { reap } from './reaper.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +62,7 @@ export class PrometheusServer {
       scrape_configs: [{ job_name: 'pairec', static_configs: [{ targets }] }],
     };
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
-    const proc = spawn(
+    const proc = reap(spawn(
       'prometheus',
       [
         `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -70,7 +71,7 @@ export class PrometheusServer {
         '--log.level=warn',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    ));
     const server = new PrometheusServer(port, dir, proc);
     try {
       await server.#waitReady();

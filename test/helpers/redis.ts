@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
+import { reap } from './reaper.js';
 
 const run = promisify(execFile);
 
@@ -49,7 +50,7 @@ export class RedisServer {
   /** (Re)starts the server on the same port; after a kill, the data is gone (no persistence). */
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.#extra];
-    this.#proc = spawn('redis-server', args, { stdio: 'ignore' });
+    this.#proc = reap(spawn('redis-server', args, { stdio: 'ignore' }));
     await waitReady(this.port);
   }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { reap } from './reaper.js';
 
 const MAIN = fileURLToPath(new URL('./slow-backend-main.js', import.meta.url));
 
@@ -10,7 +11,7 @@ export class SlowBackend {
   private constructor(readonly proc: ChildProcess, readonly port: number) {}
 
   static async start(delayMs: number, workers: number): Promise<SlowBackend> {
-    const proc = spawn(process.execPath, [MAIN, String(delayMs), String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = reap(spawn(process.execPath, [MAIN, String(delayMs), String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] }));
     proc.stdout?.setEncoding('utf8');
     const [line] = (await once(proc.stdout as NodeJS.ReadableStream, 'data')) as [string];
     return new SlowBackend(proc, (JSON.parse(line) as { port: number }).port);

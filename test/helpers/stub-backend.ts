@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { StubMode } from './stub-backend-main.js';
+import { reap } from './reaper.js';
 
 export type { StubMode } from './stub-backend-main.js';
 
@@ -20,7 +21,7 @@ export class StubBackend {
   }
 
   static async start(mode: StubMode = 'ok', port = 0): Promise<StubBackend> {
-    const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = reap(spawn(process.execPath, [MAIN, '--port', String(port), '--mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] }));
     const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
     const exited = once(proc, 'exit').then(([code]) => {
       throw new Error(`stub backend exited early (code ${String(code)})`);
