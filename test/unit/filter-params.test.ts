@@ -101,6 +101,8 @@ describe('FilterParams', () => {
     assert.equal(paramProblem({ Name: 'k', Operator: 'is_null' }, known), undefined);
     assert.equal(paramProblem({ Name: 'k', Operator: 'is_not_null' }, known), undefined);
     assert.equal(paramProblem({ Name: 'k', Operator: 'less', Value: 3 }, known), undefined);
+    // An operator the schema would refuse matches nothing.
+    assert.equal(compileParams([{ Name: 'k', Operator: 'bogus' as FilterParam['Operator'], Value: 1 }])(() => 1), false);
   });
 });
 
@@ -135,6 +137,25 @@ describe('filters without a catalog', () => {
     assert.deepEqual(await ids({ '*': ['3'] }, 'u2'), ['1', '2']);
     assert.deepEqual(await ids({ '*': ['3'], u2: ['1'] }, 'u2'), ['2']);
     assert.deepEqual(await ids(undefined, 'u1'), ['1', '2', '3']);
+  });
+
+  it('UniqueFilter by its type name; the filters that read item fields say so (the scene runs them after FeatureConfs)', async () => {
+    const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
+    const unique = FILTER_TYPES.get('UniqueFilter')?.create({ Name: 'UniqueFilter', FilterType: 'UniqueFilter' } as FilterConf, env);
+    assert.ok(unique);
+    assert.deepEqual((await unique([cand('a'), cand('a')], stageContext(undefined))).map((c) => c.itemId), ['a']);
+    assert.deepEqual(
+      [...FILTER_TYPES.values()].filter((d) => d.readsItemFields === true).map((d) => d.type).sort(),
+      ['ConditionFilter', 'ItemStateFilter'],
+    );
+  });
+
+  it('ItemStateFilter drops an item with no known state even when every parameter would hold for it', async () => {
+    const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
+    const f = FILTER_TYPES.get('ItemStateFilter')?.create({ Name: 's', FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'is_null' }] } as FilterConf, env);
+    assert.ok(f);
+    const known = { ...cand('k'), features: { other: 1 } };
+    assert.deepEqual((await f([cand('ghost'), known], stageContext(undefined))).map((c) => c.itemId), ['k']);
   });
 
   it('unvalidated confs are refused when built', () => {
