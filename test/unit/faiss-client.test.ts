@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { FaissAlgorithm } from '../../src/algorithm/faiss/faiss.js';
 import { ChannelPool } from '../../src/algorithm/faiss/channel-pool.js';
 import type { VectorConf } from '../../src/algorithm/faiss/config.js';
-import { vectorRetrievalService } from '../../src/grpc/vector-retrieval.js';
+import { createVectorRetrievalClient, vectorRetrievalService } from '../../src/grpc/vector-retrieval.js';
 import type { VectorReply, VectorRequest } from '../../src/grpc/vector-retrieval.js';
 import { PairecError } from '../../src/errors.js';
 import { runContext } from '../helpers/context.js';
@@ -109,14 +109,36 @@ describe('FAISS client', () => {
     assert.equal(seen.length, 2);
     seen.length = 0;
     answer = () => ({ code: grpc.status.INVALID_ARGUMENT });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), code('ERR_BACKEND_UNAVAILABLE', /scripted INVALID_ARGUMENT/));
+    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
+      code('ERR_BACKEND_UNAVAILABLE', /scripted INVALID_ARGUMENT/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.INVALID_ARGUMENT);
     assert.equal(seen.length, 1);
+    answer = () => ({ code: grpc.status.CANCELLED });
+    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
+      code('ERR_ABORTED', /^FAISS "f" call cancelled$/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.CANCELLED);
     answer = () => ({ never: true });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), code('ERR_DEADLINE_EXCEEDED', /^FAISS "f" did not answer within 300 ms$/));
+    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
+      code('ERR_DEADLINE_EXCEEDED', /^FAISS "f" did not answer within 300 ms$/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.DEADLINE_EXCEEDED);
     const ac = new AbortController();
     const run = algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000, ac.signal));
     setTimeout(() => ac.abort(), 20);
     await assert.rejects(run, (e: unknown) => e instanceof PairecError && e.code === 'ERR_ABORTED');
     await algo.close();
+  });
+
+  it('the channel client: an abort cancels the call on the wire; state and close follow the channel', async () => {
+    const c = createVectorRetrievalClient(address, {});
+    assert.equal(c.state(), 'idle');
+    answer = () => ({ never: true });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const call = c.search({ k: 1, vector: [1] }, new Date(Date.now() + 20_000), ac.signal);
+    setTimeout(() => ac.abort(), 30);
+    await assert.rejects(call, (e: unknown) => (e as { code?: number }).code === grpc.status.CANCELLED);
+    assert.ok(Date.now() - t0 < 10_000, 'cancelled, not left to its 20 s deadline');
+    answer = () => ({ reply: { retval: [1], scores: [0.5], labels: ['a'] } });
+    assert.deepEqual(await c.search({ k: 1, vector: [1] }, new Date(Date.now() + 5000), new AbortController().signal), { retval: [1], scores: [0.5], labels: ['a'] });
+    assert.equal(c.state(), 'ready');
+    c.close();
+    assert.equal(c.state(), 'shutdown');
   });
 });

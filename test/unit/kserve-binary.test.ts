@@ -79,6 +79,8 @@ describe('v2 binary tensor data', () => {
       const bad = packBinary({ outputs: [{ name: 'a', parameters: { binary_data_size: size } }] }, [Buffer.alloc(4)]);
       assert.throws(() => unpackBinary(bad.body, bad.headerLength, 'outputs'), /^Error: binary_data_size of "a" does not fit the body$/);
     }
+    // No header at all is not a header of length 0 read as an object.
+    assert.throws(() => unpackBinary(packBinary({ outputs: [] }, []).body, 0, 'outputs'), SyntaxError);
     // The whole body exactly: header length = body length, no sections.
     const bare = packBinary({ outputs: [] }, []);
     assert.equal(unpackBinary(bare.body, bare.body.length, 'outputs').sections.size, 0);
@@ -137,6 +139,7 @@ async function build(def: AlgorithmTypeDef<'score'>, conf: Record<string, unknow
 describe('KSERVE and TFSERVING over HTTP', () => {
   it('KSERVE JSON: /v2/models/<m>/versions/<v>/infer under the base path, rows as FP32 data', async () => {
     const algo = await build(kserveType, { Url: `${backend.base}/base/`, ModelName: 'm/x', ModelVersion: '2 b', Features: SPEC, OutputName: 'y' });
+    assert.equal(algo.type, 'KSERVE');
     backend.script(send(200, JSON.stringify({ outputs: [{ name: 'z', data: [0, 0] }, { name: 'y', data: [0.5, 0.25] }] })));
     assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.5, 0.25]);
     const call = backend.calls[0];
@@ -170,6 +173,7 @@ describe('KSERVE and TFSERVING over HTTP', () => {
 
   it('TFSERVING: the predict URL as configured, rows as instances of the input, the first Output read', async () => {
     const algo = await build(tfservingType, { Url: `${backend.base}/v1/models/m:predict?x=1`, Features: SPEC, SignatureName: 'sig', Outputs: ['b'], InputName: 'in' });
+    assert.equal(algo.type, 'TFSERVING');
     backend.script(send(200, JSON.stringify({ outputs: { a: [9, 9], b: [[0.5], [0.25]] } })));
     assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.5, 0.25]);
     const call = backend.calls[0];
@@ -177,6 +181,27 @@ describe('KSERVE and TFSERVING over HTTP', () => {
     assert.equal(call?.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(call?.body.toString() ?? ''), { signature_name: 'sig', inputs: { in: [[3, 1], [3, 2]] } });
     await algo.close();
+  });
+
+  it('per-row users of a coalesced run go in one call, each row with its own user', async () => {
+    const rowsRun: ScoreInput = { items: input.items, users: [{ age: 5 }, { age: 7 }] };
+    const json = await build(kserveType, { Url: backend.base, ModelName: 'm', Features: SPEC });
+    backend.script(send(200, JSON.stringify({ outputs: [{ name: 's', data: [1, 2] }] })));
+    await json.run(rowsRun, runContext(2000));
+    assert.equal(backend.calls.length, 1);
+    assert.deepEqual((JSON.parse(backend.calls[0]?.body.toString() ?? '') as { inputs: { data: number[] }[] }).inputs[0]?.data, [5, 1, 7, 2]);
+    await json.close();
+    const bin = await build(kserveType, { Url: backend.base, ModelName: 'm', Features: SPEC, BinaryData: true });
+    backend.script(send(200, JSON.stringify({ outputs: [{ name: 's', data: [1, 2] }] })));
+    await bin.run(rowsRun, runContext(2000));
+    assert.equal(backend.calls.length, 1);
+    await bin.close();
+    const tf = await build(tfservingType, { Url: `${backend.base}/v1/models/m:predict`, Features: SPEC });
+    backend.script(send(200, JSON.stringify({ predictions: [1, 2] })));
+    await tf.run(rowsRun, runContext(2000));
+    assert.equal(backend.calls.length, 1);
+    assert.deepEqual(JSON.parse(backend.calls[0]?.body.toString() ?? ''), { inputs: { features: [[5, 1], [7, 2]] } });
+    await tf.close();
   });
 
   it('a Url that is not a URL fails the build with ERR_ALGORITHM_BUILD', async () => {

@@ -99,6 +99,10 @@ describe('EasyRec PBRequest / PBResponse bytes', () => {
     assert.deepEqual(r.items, [{ item_id: 'x', p: 0.5 }]);
   });
 
+  it('decodes item ids without context features: each item is its id', () => {
+    assert.deepEqual(decodePBRequest(bytes('1a 01 78 1a 01 79')).items, [{ item_id: 'x' }, { item_id: 'y' }]);
+  });
+
   it('a feature only some items have is sent for every item (empty PBFeature for the others)', () => {
     const r = decodePBRequest(encodePBRequest(undefined, [{ item_id: 'a', c: 'k' }, { item_id: 'b' }]));
     assert.deepEqual(r.user, {});
@@ -117,6 +121,7 @@ describe('EasyRec PBRequest / PBResponse bytes', () => {
     assert.deepEqual(view.outputs, ['p', 'q']);
     assert.equal(view.status_code, 'EXCEPTION');
     assert.equal(view.error_msg, 'boom');
+    assert.deepEqual((view as unknown as { item_ids: string[] }).item_ids, ['a']);
     // status_code 1 (INPUT_EMPTY), error_msg "e", by hand.
     const hand = decodePBResponse(bytes('2a 01 65 30 01'));
     assert.equal(hand.status_code, 'INPUT_EMPTY');
@@ -197,7 +202,7 @@ describe('TF Serving REST JSON', () => {
 
   it('empty, missing or failed replies are errors, never empty scores', () => {
     assert.throws(() => decodeTfRestResponse(reply({ predictions: [] }), 2, undefined), /0 values for 2 rows/);
-    assert.throws(() => decodeTfRestResponse(reply({ outputs: [] }), 1, undefined), /0 values for 1 rows/);
+    assert.throws(() => decodeTfRestResponse(reply({ outputs: [] }), 1, undefined), /^Error: output has 0 values for 1 rows$/);
     assert.throws(() => decodeTfRestResponse(reply({}), 1, undefined), /^Error: reply has neither "outputs" nor "predictions"$/);
     assert.throws(() => decodeTfRestResponse(reply({ error: 'bad input' }), 1, undefined), /^Error: backend error: bad input$/);
     assert.throws(() => decodeTfRestResponse(reply([1]), 1, undefined), /^Error: reply is not a JSON object$/);
@@ -223,6 +228,7 @@ describe('EAS TensorFlow processor (PredictRequest / PredictResponse)', () => {
     assert.deepEqual(r.outputFilter, ['out']);
     // double_val (field 4) when float_val is empty, no shape: [].
     const d = decodeEasTfRequest(bytes('12 0f 0a 01 78 12 0a 22 08 000000000000e03f'));
+    assert.deepEqual(d.outputFilter, []);
     assert.deepEqual(d.inputs, { x: { shape: [], values: [0.5] } });
   });
 
@@ -314,6 +320,7 @@ describe('EAS codecs', () => {
     const c = tensorFlowCodec(conf);
     assert.equal(c.path, '/api/predict/m?x=1');
     assert.equal(c.rowAlignedUsers, true);
+    assert.equal(c.contentType, 'application/octet-stream');
     const sent = decodeEasTfRequest(c.encode({ age: 3 }, items) as Uint8Array);
     assert.deepEqual(sent.inputs, { in: { shape: [2, 2], values: [3, 1, 3, 2] } });
     assert.deepEqual(sent.outputFilter, ['b', 'a']);
@@ -326,6 +333,7 @@ describe('EAS codecs', () => {
     const c = pmmlCodec(easConf({ Processor: 'PMML' }));
     assert.equal(c.contentType, 'application/json');
     assert.equal(c.alwaysGzip, true);
+    assert.equal(c.rowAlignedUsers, true);
     assert.equal(c.path, '/api/predict/m?x=1');
     const sent = JSON.parse(c.encode({ age: 3, v: Float32Array.of(0.5, 1) }, items) as string) as unknown;
     assert.deepEqual(sent, [
@@ -340,6 +348,9 @@ describe('EAS codecs', () => {
     assert.deepEqual(scores(c.decode(gzipSync(list), items, {})), [0.25, 0.75, 0.75, 0.25, 0.25]);
     // Only a gzip magic of both bytes means gzip.
     assert.throws(() => c.decode(Buffer.from([0x1f, 0x20]), items, {}), SyntaxError);
+    assert.throws(() => c.decode(Buffer.from([0x20, 0x8b]), items, {}), SyntaxError);
+    // A gzip reply inflating past 64 MiB is refused, not inflated.
+    assert.throws(() => c.decode(gzipSync(Buffer.alloc((64 << 20) + 1, 0x20)), items, {}), (e: unknown) => (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE');
     assert.throws(() => c.decode(Buffer.from('{"score": 1}'), items, {}), (e: unknown) => badReply(e) && /not a JSON list/.test((e as Error).message));
     for (const entry of ['null', '1', '{}', '{"score":"1"}']) {
       assert.throws(() => c.decode(Buffer.from(`[${entry}]`), items, {}), (e: unknown) => badReply(e) && /no numeric score/.test((e as Error).message));
