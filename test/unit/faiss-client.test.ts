@@ -128,6 +128,9 @@ describe('FAISS client', () => {
   it('the channel client: an abort cancels the call on the wire; state and close follow the channel', async () => {
     const c = createVectorRetrievalClient(address, {});
     assert.equal(c.state(), 'idle');
+    // Reading the state does not dial: the pool's gauges poll it on idle channels.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.state(), 'idle');
     answer = () => ({ never: true });
     const ac = new AbortController();
     const t0 = Date.now();
