@@ -65,3 +65,37 @@ describe('rank: item feature maps', () => {
     assert.deepEqual(cands.map((c) => c.score), [0, 1, 0]);
   });
 });
+
+describe('rank: maps or rows, per algorithm and candidate', () => {
+  it('an algorithm that declares nothing gets per-candidate maps even when another declares catalog features', async () => {
+    const seen: FeatureMap[][] = [];
+    const ctx = recordingContext(seen);
+    const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]), 'r', [7, 8, 9]);
+    await createRankStage({ RankAlgoList: ['a', 'b'], BatchCount: 100 }, (n) => (n === 'a' ? { features: ['category'], rows: false } : undefined))(cands, ctx);
+    assert.deepEqual(seen.map((maps) => maps.map((m) => m.recall_score)), [[7, 8, 9], [7, 8, 9]]);
+  });
+
+  it('a candidate outside the catalog, or a context without one, is ranked on maps, never as a row', async () => {
+    const seen: FeatureMap[][] = [];
+    const rowsSeen: number[][] = [];
+    const ctx = recordingContext(seen, rowsSeen);
+    const cands = [...candidatesOf(ctx.catalog ?? tinyCatalog([])), { itemId: 'ext', row: -1, retrieveId: 'r', recallScore: 5, score: 5 }];
+    const rank = createRankStage({ RankAlgoList: ['m'], BatchCount: 100 }, () => ({ features: ['category'], rows: true }));
+    await rank(cands, ctx);
+    assert.deepEqual(rowsSeen, []);
+    assert.deepEqual(seen[0]?.map((m) => m.recall_score), [undefined, undefined, undefined, 5]);
+    seen.length = 0;
+    await rank(candidatesOf(ctx.catalog ?? tinyCatalog([])), { ...ctx, catalog: undefined });
+    assert.deepEqual(rowsSeen, []);
+    assert.equal(seen[0]?.length, 3);
+  });
+
+  it('rows in batches: as many calls as batches, no empty one', async () => {
+    const seen: FeatureMap[][] = [];
+    const rowsSeen: number[][] = [];
+    const ctx = recordingContext(seen, rowsSeen);
+    const cands = candidatesOf(ctx.catalog ?? tinyCatalog([])).slice(0, 2);
+    await createRankStage({ RankAlgoList: ['m'], BatchCount: 2 }, () => ({ features: [], rows: true }))(cands, ctx);
+    assert.deepEqual(rowsSeen, [[0, 1]]);
+  });
+});

@@ -35,7 +35,8 @@ export function firstColumn(values: ArrayLike<number>, count: number): AlgoRespo
 }
 
 function perRow(values: ArrayLike<number>, count: number, what: string): AlgoResponse[] {
-  if (count === 0 || values.length % count !== 0) throw new Error(`${what} has ${values.length} values for ${count} rows`);
+  // Fewer values than rows (an empty `predictions`) would divide evenly into k = 0.
+  if (count === 0 || values.length < count || values.length % count !== 0) throw new Error(`${what} has ${values.length} values for ${count} rows`);
   const k = values.length / count;
   const out = new Array<AlgoResponse>(count);
   for (let i = 0; i < count; i++) out[i] = { score: values[i * k] as number };
