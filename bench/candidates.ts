@@ -21,7 +21,7 @@ import { copyCandidate } from '../src/pipeline/context.js';
 import type { Candidate, PipelineContext } from '../src/pipeline/context.js';
 import { uniqueFilter } from '../src/pipeline/filter/index.js';
 import { sortByScore } from '../src/pipeline/sort/score-order.js';
-import { assembleRows } from '../src/model/feature-spec.js';
+import { assembleRows } from '../src/algorithm/feature-spec.js';
 import { diversify, diversityRuleSort } from '../src/pipeline/sort/diversity.js';
 import type { WindowRule } from '../src/pipeline/sort/diversity.js';
 import { itemField } from '../src/pipeline/item-fields.js';

@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { FeatureSpecSchema } from '../model/feature-spec.js';
+import { FeatureSpecSchema } from '../algorithm/feature-spec.js';
 import { OnnxInputsSchema } from '../algorithm/onnx/config.js';
 import type { FeatureMap } from '../algorithm/contract.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';

@@ -3,8 +3,8 @@ import { AlgorithmBase } from '../../src/algorithm/base.js';
 import type { AlgoResponse, ScoreInput } from '../../src/algorithm/contract.js';
 import { scoreInputSize } from '../../src/algorithm/contract.js';
 import type { AlgorithmTypeDef } from '../../src/algorithm/registry.js';
-import { FeatureSpecSchema, assembleRows, specWidth } from '../../src/model/feature-spec.js';
-import type { FeatureSpec } from '../../src/model/feature-spec.js';
+import { FeatureSpecSchema, assembleRows, specWidth } from '../../src/algorithm/feature-spec.js';
+import type { FeatureSpec } from '../../src/algorithm/feature-spec.js';
 
 const RowsConfSchema = Type.Object({ Features: FeatureSpecSchema }, { additionalProperties: false });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../../src/catalog/random.js';
-import { createVectorRetrievalClient } from '../../src/grpc/vector-retrieval.js';
+import { createVectorRetrievalClient } from '../../src/wire/vector-retrieval.js';
 import { startVectorServerProcess } from '../helpers/process.js';
 import { nextLine } from '../helpers/reload-refusals.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../../src/catalog/random.js';
 import { encodeFvecs } from '../../src/companions/vector-server/data.js';
-import { createVectorRetrievalClient } from '../../src/grpc/vector-retrieval.js';
+import { createVectorRetrievalClient } from '../../src/wire/vector-retrieval.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { CatalogConf } from '../../src/config/schema.js';
 import { silentLogger } from '../helpers/context.js';

@@ -4,8 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { FaissAlgorithm } from '../../src/algorithm/faiss/faiss.js';
 import { ChannelPool } from '../../src/algorithm/faiss/channel-pool.js';
 import type { VectorConf } from '../../src/algorithm/faiss/config.js';
-import { createVectorRetrievalClient, vectorRetrievalService } from '../../src/grpc/vector-retrieval.js';
-import type { VectorReply, VectorRequest } from '../../src/grpc/vector-retrieval.js';
+import { createVectorRetrievalClient, vectorRetrievalService } from '../../src/wire/vector-retrieval.js';
+import type { VectorReply, VectorRequest } from '../../src/wire/vector-retrieval.js';
 import { PairecError } from '../../src/errors.js';
 import { runContext } from '../helpers/context.js';
 

@@ -13,7 +13,7 @@ import {
   float32From,
   packBinary,
   unpackBinary,
-} from '../../src/model/wire/v2-binary.js';
+} from '../../src/wire/v2-binary.js';
 import { BadBackend, send } from '../helpers/bad-backend.js';
 import type { Behaviour } from '../helpers/bad-backend.js';
 import { buildDeps, runContext } from '../helpers/context.js';

@@ -8,7 +8,7 @@ import type { Algorithm } from '../../src/algorithm/contract.js';
 import type { AlgorithmTypeDef } from '../../src/algorithm/registry.js';
 import type { HttpOptimization } from '../../src/algorithm/remote/http.js';
 import { PairecError } from '../../src/errors.js';
-import { encodePBResponse } from '../../src/model/wire/easyrec.js';
+import { encodePBResponse } from '../../src/wire/easyrec.js';
 import type { EngineMetrics } from '../../src/observability/metrics.js';
 import { BadBackend, hang, huge, send, truncated } from '../helpers/bad-backend.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';

@@ -9,7 +9,7 @@ import {
   fromPBFeature,
   itemIdsOf,
   toPBFeature,
-} from '../../src/model/wire/easyrec.js';
+} from '../../src/wire/easyrec.js';
 import {
   decodeEasTfRequest,
   decodeEasTfResponse,
@@ -21,8 +21,8 @@ import {
   encodeV2Request,
   firstColumn,
   flatNumbers,
-} from '../../src/model/wire/tensors.js';
-import { easyRecCodec, pmmlCodec, tensorFlowCodec } from '../../src/algorithm/eas/codecs.js';
+} from '../../src/wire/tensors.js';
+import { easyRecCodec, pmmlCodec, tensorFlowCodec } from '../../src/wire/eas-codecs.js';
 import type { EasConf } from '../../src/algorithm/eas/config.js';
 import { BackendCallError } from '../../src/algorithm/remote/http.js';
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { FeatureSpecSchema } from '../../model/feature-spec.js';
+import { FeatureSpecSchema } from '../feature-spec.js';
 
 /**
  * PaiRec's EasConf, every field under its PaiRec name so a PaiRec config loads unchanged

@@ -4,7 +4,7 @@ import { remoteScoreAlgorithm } from '../remote/remote-score.js';
 import type { ScoreCodec } from '../remote/remote-score.js';
 import { EAS_PROCESSORS, EasConfSchema } from './config.js';
 import type { EasConf } from './config.js';
-import { easyRecCodec, pmmlCodec, tensorFlowCodec } from './codecs.js';
+import { easyRecCodec, pmmlCodec, tensorFlowCodec } from '../../wire/eas-codecs.js';
 
 export type { EasConf } from './config.js';
 

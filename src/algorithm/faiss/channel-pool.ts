@@ -1,6 +1,6 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
-import { createVectorRetrievalClient } from '../../grpc/vector-retrieval.js';
-import type { VectorRetrievalClient } from '../../grpc/vector-retrieval.js';
+import { createVectorRetrievalClient } from '../../wire/vector-retrieval.js';
+import type { VectorRetrievalClient } from '../../wire/vector-retrieval.js';
 
 /**
  * A fixed pool of channels with round robin: every channel is created once, up front,

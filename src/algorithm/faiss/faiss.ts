@@ -6,7 +6,7 @@ import { DEFAULT_BACKOFF, retry } from '../../resilience/retry.js';
 import { RetryBudget } from '../../resilience/retry-budget.js';
 import type { RetryBudgetOptions } from '../../resilience/retry-budget.js';
 import type { Neighbours, RetrievalInput, RunContext } from '../contract.js';
-import type { VectorReply } from '../../grpc/vector-retrieval.js';
+import type { VectorReply } from '../../wire/vector-retrieval.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { PoolMetrics } from '../../observability/pool-metrics.js';
 import type { VectorConf } from './config.js';

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { PairecError } from '../../errors.js';
-import { FeatureSpecSchema } from '../../model/feature-spec.js';
-import { decodeV2Response, encodeV2Request, firstColumn } from '../../model/wire/tensors.js';
-import { HEADER_LENGTH, decodeV2BinaryOutput, encodeV2BinaryRequest } from '../../model/wire/v2-binary.js';
+import { FeatureSpecSchema } from '../feature-spec.js';
+import { decodeV2Response, encodeV2Request, firstColumn } from '../../wire/tensors.js';
+import { HEADER_LENGTH, decodeV2BinaryOutput, encodeV2BinaryRequest } from '../../wire/v2-binary.js';
 import type { AlgorithmTypeDef } from '../registry.js';
 import { remoteScoreAlgorithm } from '../remote/remote-score.js';
 import type { ScoreCodec } from '../remote/remote-score.js';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { FeatureRefSchema, FeatureSpecSchema } from '../../model/feature-spec.js';
+import { FeatureRefSchema, FeatureSpecSchema } from '../feature-spec.js';
 
 /**
  * One model input, by name: the user's features (assembled once per request) and the

@@ -1,7 +1,7 @@
 import type { ScoreInput } from '../contract.js';
 import type { FeatureMap } from '../contract.js';
-import { assembleRows, assembleUserRow } from '../../model/feature-spec.js';
-import type { RowBuffer } from '../../model/feature-spec.js';
+import { assembleRows, assembleUserRow } from '../feature-spec.js';
+import type { RowBuffer } from '../feature-spec.js';
 import type { InputPlan, InputType } from './layout.js';
 
 /** One input tensor of a run, by name. */

@@ -1,5 +1,5 @@
-import type { FeatureRef, FeatureSpec } from '../../model/feature-spec.js';
-import { specWidth } from '../../model/feature-spec.js';
+import type { FeatureRef, FeatureSpec } from '../feature-spec.js';
+import { specWidth } from '../feature-spec.js';
 import type { OnnxConf, OnnxInput } from './config.js';
 
 /** What the layout check needs to know of a model input (from the session's metadata). */

@@ -1,7 +1,7 @@
 import type { FeatureMap } from '../contract.js';
-import { assembleRows, specWidth } from '../../model/feature-spec.js';
-import type { FeatureSpec } from '../../model/feature-spec.js';
-import type { Rows } from '../../model/wire/tensors.js';
+import { assembleRows, specWidth } from '../feature-spec.js';
+import type { FeatureSpec } from '../feature-spec.js';
+import type { Rows } from '../../wire/tensors.js';
 
 /** Input rows of a tensor protocol, assembled by the same feature spec as in process. */
 export function rowsOf(spec: FeatureSpec, user: FeatureMap | readonly FeatureMap[] | undefined, items: readonly FeatureMap[]): Rows {

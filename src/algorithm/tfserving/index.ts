@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { PairecError } from '../../errors.js';
-import { FeatureSpecSchema } from '../../model/feature-spec.js';
-import { decodeTfRestResponse, encodeTfRestRequest } from '../../model/wire/tensors.js';
+import { FeatureSpecSchema } from '../feature-spec.js';
+import { decodeTfRestResponse, encodeTfRestRequest } from '../../wire/tensors.js';
 import type { AlgorithmTypeDef } from '../registry.js';
 import { remoteScoreAlgorithm } from '../remote/remote-score.js';
 import { rowsOf } from '../remote/rows.js';

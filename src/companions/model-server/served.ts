@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FeatureSpec } from '../../model/feature-spec.js';
+import type { FeatureSpec } from '../../algorithm/feature-spec.js';
 import { PairecError } from '../../errors.js';
 import type { OnnxInput } from '../../algorithm/onnx/config.js';
 import { planInputs } from '../../algorithm/onnx/layout.js';

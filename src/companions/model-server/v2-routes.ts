@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HEADER_LENGTH, float32Bytes, packBinary, unpackBinary } from '../../model/wire/v2-binary.js';
-import { flatNumbers } from '../../model/wire/tensors.js';
+import { HEADER_LENGTH, float32Bytes, packBinary, unpackBinary } from '../../wire/v2-binary.js';
+import { flatNumbers } from '../../wire/tensors.js';
 import { ProtocolError, nested, parseJson, runFeeds } from './protocols.js';
 import { v2Type } from './model.js';
 import type { ServedModel } from './model.js';

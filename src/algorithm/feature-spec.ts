@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import type { CatalogRows, FeatureInput, FeatureMap } from '../algorithm/contract.js';
+import type { CatalogRows, FeatureInput, FeatureMap } from './contract.js';
 
 /** One input feature of a model: its name in the feature map, its width, and its value when missing. */
 export const FeatureRefSchema = Type.Object(

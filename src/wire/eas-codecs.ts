@@ -1,11 +1,11 @@
 import { gunzipSync } from 'node:zlib';
-import type { AlgoResponse, FeatureInput, FeatureMap } from '../contract.js';
-import { decodePBResponse, encodePBRequest, itemIdsOf } from '../../model/wire/easyrec.js';
-import { decodeEasTfResponse, encodeEasTfRequest } from '../../model/wire/tensors.js';
-import { BackendCallError, badReply } from '../remote/http.js';
-import type { ScoreCodec } from '../remote/remote-score.js';
-import { rowsOf } from '../remote/rows.js';
-import type { EasConf } from './config.js';
+import type { AlgoResponse, FeatureInput, FeatureMap } from '../algorithm/contract.js';
+import { decodePBResponse, encodePBRequest, itemIdsOf } from './easyrec.js';
+import { decodeEasTfResponse, encodeEasTfRequest } from './tensors.js';
+import { BackendCallError, badReply } from '../algorithm/remote/http.js';
+import type { ScoreCodec } from '../algorithm/remote/remote-score.js';
+import { rowsOf } from '../algorithm/remote/rows.js';
+import type { EasConf } from '../algorithm/eas/config.js';
 
 const PMML_MAX_INFLATED = 64 << 20;
 

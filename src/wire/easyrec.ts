@@ -1,4 +1,4 @@
-import type { FeatureInput, FeatureMap } from '../../algorithm/contract.js';
+import type { FeatureInput, FeatureMap } from '../algorithm/contract.js';
 import { decodeMessage, easTypes, encodeMessage } from './protos.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AlgoResponse } from '../../algorithm/contract.js';
+import type { AlgoResponse } from '../algorithm/contract.js';
 import { decodeMessage, easTypes, encodeMessage } from './protos.js';
 
 /**
