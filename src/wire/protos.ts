@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { Type } from 'protobufjs';
 
-const protoPath = (file: string): string => fileURLToPath(new URL(`../../../../protos/${file}`, import.meta.url));
+const protoPath = (file: string): string => fileURLToPath(new URL(`../../../protos/${file}`, import.meta.url));
 
 /** The EAS message types, loaded once from protos/ with their wire (snake_case) field names. */
 export interface EasTypes {
