@@ -30,6 +30,16 @@ export interface VectorDecl {
 }
 
 /**
+ * The vectors a stored loader (Redis, SQL) parses: those FeatureDaoConf.Vectors declares,
+ * plus those the models of its scene read (Dim > 1), as text unless declared otherwise.
+ */
+export function vectorDecls(declared: Readonly<Record<string, VectorDecl>> | undefined, modelReads: readonly { feature: string; dim: number }[]): Readonly<Record<string, VectorDecl>> {
+  const vectors: Record<string, VectorDecl> = {};
+  for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
+  return { ...vectors, ...declared };
+}
+
+/**
  * One value of a file row: numbers and strings as they are. A field in `vectors` (declared
  * in FeatureDaoConf.Vectors, or read as a vector by a model of the loader's scene) must be
  * a number array — or a delimited string — of exactly Dim finite numbers, else this

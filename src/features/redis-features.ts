@@ -2,6 +2,7 @@ import type { FeatureDaoConf } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { RedisClient } from '../store/redis.js';
 import { TtlCache } from './ttl-cache.js';
+import { vectorDecls } from './file-features.js';
 import type { FaultSink, FeatureLoader, VectorDecl } from './file-features.js';
 import { decodeFloat32LE, parseVectorText } from './vector-value.js';
 import type { VectorFault, VectorResult } from './vector-value.js';
@@ -106,9 +107,7 @@ export class RedisFeatureLoader implements FeatureLoader {
     this.#client = client;
     this.#metrics = metrics;
     this.#cache = new TtlCache(conf.CacheSize, conf.CacheTime * 1000);
-    const vectors: Record<string, VectorDecl> = {};
-    for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
-    this.#vectors = { ...vectors, ...conf.Vectors };
+    this.#vectors = vectorDecls(conf.Vectors, modelReads);
     this.#binary = Object.values(this.#vectors).some((v) => v.Format === 'float32le');
   }
 

@@ -5,6 +5,7 @@ import type { QueryScope, SqlClient } from '../store/sql-client.js';
 import { dialectOf } from '../store/sql-dialect.js';
 import type { SqlDialect } from '../store/sql-dialect.js';
 import { TtlCache } from './ttl-cache.js';
+import { vectorDecls } from './file-features.js';
 import type { FaultSink, FeatureLoader, VectorDecl } from './file-features.js';
 import { decodeHash } from './redis-features.js';
 import type { DecodedHash, LoadedFeatures } from './redis-features.js';
@@ -46,9 +47,7 @@ export class SqlFeatureLoader implements FeatureLoader {
     this.#client = client;
     this.#metrics = metrics;
     this.#cache = new TtlCache(conf.CacheSize, conf.CacheTime * 1000);
-    const vectors: Record<string, VectorDecl> = {};
-    for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
-    this.#vectors = { ...vectors, ...conf.Vectors };
+    this.#vectors = vectorDecls(conf.Vectors, modelReads);
     const user = conf.FeatureStore === 'user';
     const target = sqlTarget(conf) ?? { adapter: 'hologres', name: '', table: '' };
     const d = (this.#dialect = dialectOf(target.adapter));

@@ -41,3 +41,17 @@ export class ServerProcess extends LoggedProcess {
     return fetch(`${this.url}${path}`, { method: 'POST', body, headers });
   }
 }
+
+/**
+ * `count` replicas of one config, pushed into `into` as they start (so a caller's `after`
+ * stops them whatever happens next): the first fills the cache, the others load it.
+ */
+export async function startReplicas(configPath: string, count: number, into: ServerProcess[]): Promise<void> {
+  const start = async (): Promise<void> => {
+    const replica = await ServerProcess.start(configPath, ['--no-watch']);
+    into.push(replica);
+    await replica.waitReady();
+  };
+  await start();
+  await Promise.all(Array.from({ length: count - 1 }, start));
+}

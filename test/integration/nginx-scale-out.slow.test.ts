@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { smallConfig } from '../helpers/config.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { startReplicas } from '../helpers/server-process.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { NginxProcess, parseAccessLog } from '../helpers/nginx.js';
 import type { AccessLogEntry } from '../helpers/nginx.js';
 import { runPacedLoad } from '../helpers/paced-load.js';
@@ -50,14 +51,7 @@ describe('nginx in front of 3 replicas: kill -9 one, drain another, under load',
     config.ListenConf = { HttpAddr: '127.0.0.1', HttpPort: 0, DrainDelayMs: DRAIN_DELAY_MS };
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
-    // The first replica fills the catalog cache; the other two read it.
-    const start = async (): Promise<void> => {
-      const replica = await ServerProcess.start(configPath, ['--no-watch']);
-      replicas.push(replica); // before waiting, so `after` stops it whatever happens next
-      await replica.waitReady();
-    };
-    await start();
-    await Promise.all([start(), start()]);
+    await startReplicas(configPath, 3, replicas);
     nginx = await NginxProcess.start(replicas.map((r) => r.port), dir);
   });
 

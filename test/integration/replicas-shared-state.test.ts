@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServerProcess } from '../helpers/server-process.js';
+import { startReplicas } from '../helpers/server-process.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { NginxProcess } from '../helpers/nginx.js';
 import { RedisServer } from '../helpers/redis.js';
 import { skipUnlessInstalled } from '../helpers/required-tools.js';
@@ -31,14 +32,7 @@ describe('replicas that share state: 3 replicas behind nginx on one Redis', { sk
     redis = await RedisServer.start();
     const path = join(dir, 'config.json');
     writeFileSync(path, JSON.stringify(redisConfig({ Host: '127.0.0.1', Port: redis.port })));
-    const start = async (): Promise<void> => {
-      const replica = await ServerProcess.start(path, ['--no-watch']);
-      replicas.push(replica);
-      await replica.waitReady();
-    };
-    // The first fills the cache, the others load it.
-    await start();
-    await Promise.all([start(), start()]);
+    await startReplicas(path, 3, replicas);
     nginx = await NginxProcess.start(replicas.map((r) => r.port), dir);
   });
   after(async () => {
