@@ -12,8 +12,13 @@ import { launchChromium } from '../helpers/chromium.js';
 import type { ExplainReport } from '../../src/pipeline/explain/report.js';
 import type { ConsoleOverview } from '../../src/server/console/overview.js';
 
-/** Screenshots land in the docs, which link them (docs/operations/console.md). */
-const DOCS = fileURLToPath(new URL('../../../docs/operations/', import.meta.url));
+/**
+ * Screenshots land in the docs, which link them (docs/operations/console.md), only when asked
+ * (`PAIREC_UPDATE_SCREENSHOTS=1`): a test run never rewrites the checkout it tests.
+ */
+const DOCS = process.env.PAIREC_UPDATE_SCREENSHOTS === '1'
+  ? fileURLToPath(new URL('../../../docs/operations/', import.meta.url))
+  : mkdtempSync(join(tmpdir(), 'pairec-console-shots-'));
 const TOKEN = 'console-browser-token-5f2a9c1e';
 const UID = '3';
 
