@@ -7,6 +7,8 @@ import type { FeatureValue, Features, ItemColumn, RowSource } from '../types/fea
 import { RowMarks } from './row-marks.js';
 import { PairecError } from '../errors.js';
 import type { FieldColumn } from './typed-columns.js';
+import { allRows, rowsInSlices } from './slices.js';
+import type { RowWork } from './slices.js';
 
 export type { FeatureValue, Features } from '../types/features.js';
 
@@ -70,36 +72,56 @@ export interface KeyColumn {
 const EMPTY: Readonly<Record<string, FeatureValue | Float32Array>> = Object.freeze({});
 
 export function createCatalog(data: CatalogData, signature: string): Catalog {
+  const parts = catalogParts(data, signature);
+  for (const work of parts.rows) allRows(work.rows, work.fill);
+  return parts.finish();
+}
+
+/** createCatalog() with its row-wise work in slices, the event loop served between them: a live refresh builds the next catalog beside requests. */
+export async function createCatalogInSlices(data: CatalogData, signature: string): Promise<Catalog> {
+  const parts = catalogParts(data, signature);
+  for (const work of parts.rows) await rowsInSlices(work.rows, work.fill);
+  return parts.finish();
+}
+
+/** A catalog's row-wise work (id maps, feature maps), then the catalog made from it. */
+function catalogParts(data: CatalogData, signature: string): { rows: { rows: number; fill: RowWork }[]; finish: () => Catalog } {
   const items = new Map<string, number>();
-  data.itemIds.forEach((id, i) => items.set(id, i));
   const users = new Map<string, number>();
-  data.userIds.forEach((id, i) => users.set(id, i));
-  const { dim } = data;
+  const { dim, itemIds, userIds, itemFeatures } = data;
   // Views are made once per row and kept: subarray() allocates a typed array each call and
   // showed up at ≈ 10 % of a request's CPU when rank features asked for 300 of them.
-  const itemViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(data.itemIds.length);
-  const userViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(data.userIds.length);
+  const itemViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(itemIds.length);
+  const userViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(userIds.length);
   const itemVector = (row: number): Float32Array => (itemViews[row] ??= data.itemEmbeddings.subarray(row * dim, (row + 1) * dim));
   // Built up front (≈ 0.1 s per 100k items, Object.assign: spread took 9 µs a map): made
   // lazily, the first requests paid for them, ≈ 250 µs a request on RW-100k.
-  const itemMaps: readonly Readonly<Record<string, FeatureValue | Float32Array>>[] = data.itemFeatures.map((f, row) =>
-    Object.freeze(Object.assign({}, f, { embedding: itemVector(row) })),
-  );
-  const itemFeatureMap = (row: number): Readonly<Record<string, FeatureValue | Float32Array>> => itemMaps[row] ?? EMPTY;
-  const columns = columnsOf(data);
-  return {
-    ...data,
-    signature,
-    rowSource: { column: (name) => columns.get(name), map: itemFeatureMap },
-    useEmbeddingLayout: (layout) => columns.set('embedding', layout),
-    rowMarks: new RowMarks(data.itemIds.length),
-    keyColumn: keyColumnsOf(data),
-    itemIndex: (id) => items.get(id),
-    userIndex: (id) => users.get(id),
-    userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
-    itemVector,
-    itemFeatureMap,
+  const itemMaps = new Array<Readonly<Record<string, FeatureValue | Float32Array>>>(itemFeatures.length);
+  const fillItems: RowWork = (from, to) => {
+    for (let row = from; row < to; row++) items.set(itemIds[row] as string, row);
+    for (let row = from; row < Math.min(to, itemFeatures.length); row++) itemMaps[row] = Object.freeze(Object.assign({}, itemFeatures[row], { embedding: itemVector(row) }));
   };
+  const fillUsers: RowWork = (from, to) => {
+    for (let row = from; row < to; row++) users.set(userIds[row] as string, row);
+  };
+  const finish = (): Catalog => {
+    const itemFeatureMap = (row: number): Readonly<Record<string, FeatureValue | Float32Array>> => itemMaps[row] ?? EMPTY;
+    const columns = columnsOf(data);
+    return {
+      ...data,
+      signature,
+      rowSource: { column: (name) => columns.get(name), map: itemFeatureMap },
+      useEmbeddingLayout: (layout) => columns.set('embedding', layout),
+      rowMarks: new RowMarks(itemIds.length),
+      keyColumn: keyColumnsOf(data),
+      itemIndex: (id) => items.get(id),
+      userIndex: (id) => users.get(id),
+      userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
+      itemVector,
+      itemFeatureMap,
+    };
+  };
+  return { rows: [{ rows: itemIds.length, fill: fillItems }, { rows: userIds.length, fill: fillUsers }], finish };
 }
 
 /**

@@ -14,6 +14,8 @@ import type { SideColumns } from './file-columns.js';
 import { readInto } from './file-formats.js';
 import { formatOf } from './file-kind.js';
 import { valueAt } from './typed-columns.js';
+import { allRows, rowsInSlices } from './slices.js';
+import type { RowWork } from './slices.js';
 import type { FieldColumn } from './typed-columns.js';
 
 export async function readSide(side: FileSideConf, maxBadRows: number, dim: number | undefined): Promise<SideColumns> {
@@ -33,7 +35,18 @@ export async function readSide(side: FileSideConf, maxBadRows: number, dim: numb
   return builder.finish();
 }
 
-export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promise<CatalogData> {
+/** A file catalog as read: columns and typed arrays only, so it crosses threads by transfer. */
+export interface FileCatalogColumns {
+  readonly dim: number;
+  readonly itemIds: string[];
+  readonly itemEmbeddings: Float32Array;
+  readonly itemColumns: ReadonlyMap<string, FieldColumn>;
+  readonly userIds: string[];
+  readonly userEmbeddings: Float32Array;
+}
+
+/** Reads and checks the files of a `Source: "file"` catalog (on a worker thread: catalog/read-aside.ts). */
+export async function readFileCatalog(conf: CatalogConf, logger: Logger): Promise<FileCatalogColumns> {
   const items = conf.Items;
   if (!items) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
   const started = Date.now();
@@ -53,11 +66,29 @@ export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promis
     dim: itemSide.dim,
     itemIds: itemSide.ids,
     itemEmbeddings: itemSide.embeddings,
-    itemFeatures: rowsOf(itemSide.fields, itemSide.ids.length),
     itemColumns: itemSide.fields,
     userIds: userSide?.ids ?? [],
     userEmbeddings: userSide?.embeddings ?? new Float32Array(0),
   };
+}
+
+/** The catalog data of read columns: adds the per-row feature objects conditions and models read. */
+export function catalogDataOf(read: FileCatalogColumns): CatalogData {
+  const rows = rowObjects(read.itemColumns, read.itemIds.length);
+  allRows(read.itemIds.length, rows.fill);
+  return { ...read, itemFeatures: rows.out };
+}
+
+/** catalogDataOf() in slices, the event loop served between them (a live refresh). */
+export async function catalogDataInSlices(read: FileCatalogColumns): Promise<CatalogData> {
+  const rows = rowObjects(read.itemColumns, read.itemIds.length);
+  await rowsInSlices(read.itemIds.length, rows.fill);
+  return { ...read, itemFeatures: rows.out };
+}
+
+/** Reads a file catalog on the calling thread. */
+export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promise<CatalogData> {
+  return catalogDataOf(await readFileCatalog(conf, logger));
 }
 
 function logSkipped(logger: Logger, path: string, side: SideColumns): void {
@@ -68,13 +99,15 @@ function logSkipped(logger: Logger, path: string, side: SideColumns): void {
  * Per-row feature objects, as the demo's: conditions and model feature maps read a row's
  * fields by name. Every object gets the same keys in the same order (one hidden class).
  */
-function rowsOf(fields: ReadonlyMap<string, FieldColumn>, rows: number): Features[] {
+function rowObjects(fields: ReadonlyMap<string, FieldColumn>, rows: number): { out: Features[]; fill: RowWork } {
   const entries = [...fields];
   const out = new Array<Features>(rows);
-  for (let row = 0; row < rows; row++) {
-    const f: Record<string, Features[string]> = {};
-    for (const [name, column] of entries) f[name] = valueAt(column, row);
-    out[row] = f;
-  }
-  return out;
+  const fill: RowWork = (from, to) => {
+    for (let row = from; row < to; row++) {
+      const f: Record<string, Features[string]> = {};
+      for (const [name, column] of entries) f[name] = valueAt(column, row);
+      out[row] = f;
+    }
+  };
+  return { out, fill };
 }

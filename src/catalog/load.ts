@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { signatureOf } from '../algorithm/signature.js';
-import { createCatalog } from './catalog.js';
+import { createCatalog, createCatalogInSlices } from './catalog.js';
 import type { Catalog } from './catalog.js';
 import { demoCatalogData } from './demo.js';
 import { loadOrGenerateDemo } from './demo-cache.js';
 import { fileIdentity } from './file-identity.js';
-import { loadFileCatalog } from './file-source.js';
+import { catalogDataInSlices } from './file-source.js';
+import { readFileCatalogAside } from './read-aside.js';
 
 type CatalogLoader = (conf: CatalogConf, logger: Logger) => Promise<Catalog>;
 
@@ -26,7 +27,7 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     // Signed before reading: a file replaced while it loads gives a signature that no
     // longer matches at the next check, so it is read again rather than kept as current.
     const signature = catalogSignature(conf);
-    return createCatalog(await loadFileCatalog(conf, logger), signature);
+    return createCatalogInSlices(await catalogDataInSlices(await readFileCatalogAside(conf, logger)), signature);
   },
 };
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isErrorCode, PairecError } from '../errors.js';
 import type { BuildMessage, BuildTask } from './build-worker.js';
 import type { IndexSpec } from './index-types.js';
+import { relayLog } from '../worker/background-thread.js';
 
 const WORKER = new URL('./build-worker.js', import.meta.url);
 
@@ -29,7 +30,7 @@ export function buildIndexAside(spec: IndexSpec, vectors: Float32Array, dim: num
     const onAbort = (): void => finish(new PairecError('ERR_ABORTED', 'vector index build aborted'));
     signal.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: BuildMessage) => {
-      if (m.kind === 'log') logger.info(m.fields, m.msg);
+      if (m.kind === 'log') relayLog(logger, m);
       else if (m.kind === 'done') finish();
       else finish(new PairecError(m.code !== undefined && isErrorCode(m.code) ? m.code : 'ERR_ALGORITHM_BUILD', m.message));
     });

@@ -4,7 +4,9 @@
  * k-means at 100k rows) never holds the event loop that answers requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pino } from 'pino';
+import type { MessagePort } from 'node:worker_threads';
+import { idlePriority, parentLogger } from '../worker/background-thread.js';
+import type { WorkerLogLine } from '../worker/background-thread.js';
 import { buildIndex } from './vector-index.js';
 import type { IndexSpec } from './index-types.js';
 
@@ -17,23 +19,13 @@ export interface BuildTask {
 
 /** What the worker posts back: progress lines for the parent's logger, then the result. */
 export type BuildMessage =
-  | { readonly kind: 'log'; readonly msg: string; readonly fields: Record<string, unknown> }
+  | WorkerLogLine
   | { readonly kind: 'done' }
   | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string };
 
-async function run(task: BuildTask): Promise<BuildMessage> {
-  // Progress lines go to the parent's logger (with its bindings) rather than to a second pino stream.
-  const logger = pino(
-    { level: 'info', base: undefined },
-    {
-      write(line: string): void {
-        const fields = JSON.parse(line) as Record<string, unknown>;
-        const msg = String(fields.msg);
-        for (const key of ['msg', 'level', 'time']) delete fields[key];
-        parentPort?.postMessage({ kind: 'log', msg, fields } satisfies BuildMessage);
-      },
-    },
-  );
+async function run(task: BuildTask, port: MessagePort): Promise<BuildMessage> {
+  const logger = parentLogger(port);
+  idlePriority();
   try {
     const index = await buildIndex(task.spec, task.vectors, task.dim, logger, new AbortController().signal);
     if (!(await index.write(task.file))) throw new Error(`${task.file}: the index could not be written`);
@@ -45,5 +37,5 @@ async function run(task: BuildTask): Promise<BuildMessage> {
 
 if (parentPort) {
   const port = parentPort;
-  void run(workerData as BuildTask).then((m) => port.postMessage(m));
+  void run(workerData as BuildTask, port).then((m) => port.postMessage(m));
 }

@@ -14,6 +14,7 @@ import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { recommendRequest } from '../helpers/request.js';
 import { ownData, writeOwnData, writeJsonLines } from '../helpers/catalog-files.js';
+import { pino } from 'pino';
 
 const dir = mkdtempSync(join(tmpdir(), 'pairec-filecat-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -186,5 +187,33 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
     assert.equal(raw.CatalogConf.Items?.Path, join(sub, 'data', 'items.jsonl'));
     const catalog = await loadCatalog({ ...conf(''), Items: { Path: raw.CatalogConf.Items?.Path ?? '', IdField: 'id', EmbeddingField: 'embedding' } }, silentLogger);
     assert.equal(catalog.itemIds.length, 30);
+  });
+});
+
+describe('file catalogs are read on a worker thread', () => {
+  it('a bad row rejects the load with its code, file, line and field; skipped rows warn in the caller’s log', async () => {
+    const path = join(dir, 'bad-row.jsonl');
+    writeJsonLines(path, [
+      { id: 'a', embedding: [1, 0], price: 1 },
+      { id: 'b', embedding: [0, 1], price: 'NaN-ish', extra: { nested: true } },
+      { id: 'c', embedding: [1, 1, 1], price: 3 },
+    ]);
+    await assert.rejects(loadCatalog(conf(path), silentLogger), (err: unknown) => {
+      const e = err as { code?: string; message?: string };
+      assert.equal(e.code, 'ERR_DATA_INVALID');
+      assert.equal(e.message, `${path}: line 3: field "embedding": embedding has 3 values, expected 2`);
+      return true;
+    });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const catalog = await loadCatalog(conf(path, undefined, { MaxBadRows: 1 }), logger.child({ scope: 'caller' }));
+    assert.deepEqual(catalog.itemIds, ['a', 'b']);
+    assert.deepEqual(Array.from(catalog.itemVector(1)), [0, 1]);
+    assert.equal(catalog.itemFeatureMap(1).price, 'NaN-ish');
+    const warn = lines.find((l) => l.msg === 'catalog rows skipped (CatalogConf.MaxBadRows)');
+    assert.equal(warn?.level, 40, 'the worker’s warning is a warning in the caller’s log');
+    assert.equal(warn?.scope, 'caller', 'with the caller’s bindings');
+    assert.equal(warn?.skipped, 1);
+    assert.ok(lines.some((l) => l.msg === 'file catalog loaded' && l.items === 2 && l.scope === 'caller'));
   });
 });
