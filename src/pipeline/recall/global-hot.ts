@@ -2,6 +2,7 @@ import type { Catalog } from '../../catalog/catalog.js';
 import { copyCandidate } from '../context.js';
 import type { Candidate } from '../context.js';
 import type { RecallTypeDef } from './recall.js';
+import { topRows } from './top-rows.js';
 
 /** The `count` most popular catalog items, best first, as candidates from `retrieveId`. */
 export function popularList(catalog: Catalog | undefined, count: number, retrieveId: string): Candidate[] {
@@ -11,8 +12,7 @@ export function popularList(catalog: Catalog | undefined, count: number, retriev
     const v = catalog.itemFeatures[row]?.popularity;
     return typeof v === 'number' ? v : 0;
   };
-  const rows = catalog.itemIds.map((_, i) => i).sort((a, b) => pop(b) - pop(a)).slice(0, count);
-  for (const row of rows) {
+  for (const row of topRows(pop, catalog.itemIds.length, count)) {
     list.push({ itemId: catalog.itemIds[row] ?? '', row, retrieveId, recallScore: pop(row), score: pop(row) });
   }
   return list;
