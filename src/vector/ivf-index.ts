@@ -100,14 +100,17 @@ export class IvfIndex implements VectorIndex {
     for (let c = 0; c < nlist; c++) starts[c + 1] = (starts[c + 1] as number) + (starts[c] as number);
     const next = starts.slice(0, nlist);
     this.#rows = new Int32Array(rows);
+    const laidOut = this.#vectors.view;
+    const weights = this.#weights.view;
+    const weighted = spec.space !== 'ip'; // inner product needs no per-row weight (and no view per row)
     for (let r = 0; r < rows; r++) {
       const c = assign[r] as number;
       const p = next[c] as number;
       next[c] = p + 1;
       this.#rows[p] = r;
-      const v = vectors.subarray(r * dim, (r + 1) * dim);
-      this.#vectors.view.set(v, p * stride);
-      this.#weights.view[p] = scoring.weight(v);
+      // An element loop rather than set(subarray()): no typed-array object per row.
+      for (let i = 0, from = r * dim, to = p * stride; i < dim; i++) laidOut[to + i] = vectors[from + i] as number;
+      if (weighted) weights[p] = scoring.weight(vectors.subarray(r * dim, (r + 1) * dim));
     }
     this.#starts = starts;
     this.#scannedRows = new Int32Array(rows);
