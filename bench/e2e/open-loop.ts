@@ -33,9 +33,13 @@ interface Conn {
  * sockets and responses read by `ResponseReader`, so the generator costs little of the
  * cores it shares with the server.
  */
-export async function openLoop(url: string, opts: { rate: number; seconds: number; scene: string; users: number; connections?: number }): Promise<OpenLoopResult> {
+/** `until`: stops sending when aborted, before `seconds` are over (the requests sent are still awaited). */
+export async function openLoop(
+  url: string,
+  opts: { rate: number; seconds: number; scene: string; users: number; connections?: number; until?: AbortSignal },
+): Promise<OpenLoopResult> {
   const { hostname, port } = new URL(url);
-  const total = Math.round(opts.rate * opts.seconds);
+  let total = Math.round(opts.rate * opts.seconds);
   const latencies = new Float64Array(total);
   const start = performance.now() + 20;
   const dueAt = (i: number): number => start + (i * 1000) / opts.rate;
@@ -101,6 +105,7 @@ export async function openLoop(url: string, opts: { rate: number; seconds: numbe
 
   await new Promise<void>((resolve) => {
     const tick = (): void => {
+      if (opts.until?.aborted) total = sent;
       const now = performance.now();
       while (sent < total && dueAt(sent) <= now) {
         const c = idle.pop();
