@@ -7,8 +7,8 @@ import type { FeatureValue, Features, ItemColumn, RowSource } from '../types/fea
 import { RowMarks } from './row-marks.js';
 import { PairecError } from '../errors.js';
 import type { FieldColumn } from './typed-columns.js';
-import { allRows, rowsInSlices } from './slices.js';
-import type { RowWork } from './slices.js';
+import { allRows, rowsInSlices } from '../worker/slices.js';
+import type { RowWork } from '../worker/slices.js';
 
 export type { FeatureValue, Features } from '../types/features.js';
 

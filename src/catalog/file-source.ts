@@ -14,8 +14,8 @@ import type { SideColumns } from './file-columns.js';
 import { readInto } from './file-formats.js';
 import { formatOf } from './file-kind.js';
 import { valueAt } from './typed-columns.js';
-import { allRows, rowsInSlices } from './slices.js';
-import type { RowWork } from './slices.js';
+import { allRows, rowsInSlices } from '../worker/slices.js';
+import type { RowWork } from '../worker/slices.js';
 import type { FieldColumn } from './typed-columns.js';
 
 export async function readSide(side: FileSideConf, maxBadRows: number, dim: number | undefined): Promise<SideColumns> {

@@ -201,7 +201,7 @@ describe('file catalogs are read on a worker thread', () => {
     await assert.rejects(loadCatalog(conf(path), silentLogger), (err: unknown) => {
       const e = err as { code?: string; message?: string };
       assert.equal(e.code, 'ERR_DATA_INVALID');
-      assert.equal(e.message, `${path}: line 3: field "embedding": embedding has 3 values, expected 2`);
+      assert.equal(e.message, `${path}: line 3: field "embedding": embedding has 3 values, expected 2 (the width of line 1)`);
       return true;
     });
     const lines: Record<string, unknown>[] = [];
