@@ -9,6 +9,7 @@ import { generateDemo } from '../../src/catalog/demo.js';
 import { buildIndex, INDEX_FILE, indexCacheDir, loadOrBuildIndex } from '../../src/vector/vector-index.js';
 import type { IndexSpec, Space, VectorIndex } from '../../src/vector/vector-index.js';
 import { PairecError } from '../../src/errors.js';
+import { IvfIndex } from '../../src/vector/ivf-index.js';
 
 const logger = pino({ level: 'silent' });
 const live = (): AbortSignal => new AbortController().signal;
@@ -127,5 +128,26 @@ describe('IVF index', () => {
     const abort = new AbortController();
     abort.abort();
     await assert.rejects(buildIndex(spec('ivf', 'ip'), demo.itemEmbeddings, dim, logger, abort.signal), (err) => err instanceof PairecError && err.code === 'ERR_ABORTED');
+  });
+});
+
+describe('IVF index opened in slices', () => {
+  it('answers exactly as one built in one piece, across several slices, for ip, cosine and l2', async () => {
+    const rows = 20_000; // three slices of 8,192 rows
+    const d = 16;
+    const vectors = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 12.9898) * 0.5 + ((i * 7) % 13) / 26);
+    const nlist = 50;
+    const centroids = vectors.slice(0, nlist * d);
+    const assign = Int32Array.from({ length: rows }, (_, r) => (r * 31) % nlist);
+    for (const space of ['ip', 'cosine', 'l2'] as const) {
+      const s = spec('ivf', space, nlist);
+      const whole = new IvfIndex(s, d, vectors, centroids, assign);
+      const sliced = await IvfIndex.inSlices(s, d, vectors, centroids, assign);
+      for (let q = 0; q < 20; q++) {
+        const query = vectors.slice((q * 997) * d, (q * 997 + 1) * d);
+        assert.deepEqual(sliced.search(query, 50, nlist), whole.search(query, 50, nlist), `${space}, query ${q}`);
+      }
+      assert.deepEqual(sliced.layout()?.at, whole.layout()?.at);
+    }
   });
 });
