@@ -9,7 +9,9 @@ import type { Config } from './schema.js';
 const problem = (path: string, message: string): PairecError => new PairecError('ERR_CONFIG_INVALID', `${path}: ${message}`, { path });
 
 /** Filter and sort types that need their own keys: a FilterConfs / SortConfs entry, never the bare type name. */
-const FILTER_KEYS: Readonly<Record<string, 'FilterEvaluableExpression' | 'FilterParams' | 'UserBlacklist'>> = {
+const FILTER_KEYS: Readonly<Record<string, 'FilterEvaluableExpression' | 'FilterParams' | 'UserBlacklist' | 'RetainNum' | 'AdjustCountConfs'>> = {
+  AdjustCountFilter: 'RetainNum',
+  PriorityAdjustCountFilter: 'AdjustCountConfs',
   ConditionFilter: 'FilterEvaluableExpression',
   ItemStateFilter: 'FilterParams',
   User2ItemCustomFilter: 'UserBlacklist',
@@ -57,6 +59,21 @@ function checkParams(params: readonly FilterParam[], known: (n: string) => boole
   });
 }
 
+/**
+ * PriorityAdjustCountFilter: every entry names a configured recall, once (PaiRec would take
+ * the same items twice), and PaiRec's diversity quota (EnsureDiversity) is not supported.
+ */
+function checkAdjustCounts(f: Config['FilterConfs'][number], at: string, recalls: ReadonlySet<string>, problems: PairecError[]): void {
+  if (f.EnsureDiversity) problems.push(problem(`${at}.EnsureDiversity`, 'not supported: it needs PaiRec\'s DiversityDaoConf; use DiversityRuleSort for diversity'));
+  const seen = new Set<string>();
+  (f.AdjustCountConfs ?? []).forEach((c, j) => {
+    const path = `${at}.AdjustCountConfs[${j}].RecallName`;
+    if (!recalls.has(c.RecallName)) problems.push(problem(path, `no recall named "${c.RecallName}" in RecallConfs`));
+    else if (seen.has(c.RecallName)) problems.push(problem(path, `"${c.RecallName}" is named twice: each recall contributes once`));
+    seen.add(c.RecallName);
+  });
+}
+
 /** Item feature names FeatureConfs loads anywhere (declared Fields and Defaults): conditions, boosts and rules may name them. */
 function loadedItemFeatures(config: Config): string[] {
   const names = new Set<string>();
@@ -88,6 +105,7 @@ export function checkFileCatalogFields(config: Config, fields: readonly string[]
 export function checkPipelineReferences(config: Config, problems: PairecError[], fileFields?: readonly string[]): void {
   checkRecalls(config, problems);
   const loaded = loadedItemFeatures(config);
+  const recalls = new Set(config.RecallConfs.map((r) => r.Name));
   config.FilterConfs.forEach((f, i) => {
     const at = `$.FilterConfs[${i}]`;
     const known = knownItemFields(config.CatalogConf, [...loaded, ...(f.Fields ?? [])], fileFields);
@@ -101,8 +119,8 @@ export function checkPipelineReferences(config: Config, problems: PairecError[],
       }
     }
     if (f.FilterParams) checkParams(f.FilterParams, known, `${at}.FilterParams`, problems);
+    if (f.FilterType === 'PriorityAdjustCountFilter') checkAdjustCounts(f, at, recalls, problems);
   });
-  const recalls = new Set(config.RecallConfs.map((r) => r.Name));
   config.SortConfs.forEach((s, i) => {
     const at = `$.SortConfs[${i}]`;
     const known = knownItemFields(config.CatalogConf, [...loaded, ...(s.Fields ?? [])], fileFields);

@@ -28,8 +28,28 @@ export const FilterParamSchema = Type.Object(
 );
 export type FilterParam = Static<typeof FilterParamSchema>;
 
-/** Keys a FilterConfs entry may add for ItemStateFilter, ConditionFilter and User2ItemCustomFilter. */
+/** PaiRec's AdjustCountConfig: PriorityAdjustCountFilter takes up to Count items of RecallName. */
+export const AdjustCountConfSchema = Type.Object(
+  {
+    RecallName: Name,
+    Count: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** "fix": up to Count of this recall; "accumulator": until the accumulator entries so far hold Count. */
+    Type: Type.Union([Type.Literal('fix'), Type.Literal('accumulator')], { default: 'accumulator' }),
+  },
+  strict,
+);
+export type AdjustCountConf = Static<typeof AdjustCountConfSchema>;
+
+/** Keys a FilterConfs entry may add for ItemStateFilter, ConditionFilter, User2ItemCustomFilter and the count filters. */
 export const FilterExtraProps = {
+  /** AdjustCountFilter: candidates kept (a random RetainNum of them, or the first with ShuffleItem false). */
+  RetainNum: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  /** AdjustCountFilter: a random RetainNum (absent or true, PaiRec's default) or the first RetainNum (false). */
+  ShuffleItem: Type.Optional(Type.Boolean()),
+  /** PriorityAdjustCountFilter: per recall, in order, how many candidates it contributes. */
+  AdjustCountConfs: Type.Optional(Type.Array(AdjustCountConfSchema, { minItems: 1, maxItems: 64 })),
+  /** PriorityAdjustCountFilter: PaiRec's diversity quota needs its DiversityDaoConf, which is not supported (only false). */
+  EnsureDiversity: Type.Optional(Type.Boolean()),
   /** ConditionFilter: keep the items for which this condition holds. */
   FilterEvaluableExpression: Type.Optional(Expression),
   /** ItemStateFilter: keep the catalog items whose properties meet every parameter. */

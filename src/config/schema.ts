@@ -419,6 +419,7 @@ export const PAIREC_RECALL_TYPES: readonly string[] = [
 export const PAIREC_FILTER_TYPES: readonly string[] = [
   'UniqueFilter', 'User2ItemExposureFilter', 'ItemStateFilter', 'ConditionFilter', 'User2ItemCustomFilter',
   'ItemCustomFilter', 'CompletelyFairFilter', 'GroupWeightCountFilter', 'DimensionFieldUniqueFilter',
+  'AdjustCountFilter', 'PriorityAdjustCountFilter',
 ];
 export const PAIREC_SORT_TYPES: readonly string[] = [
   'ItemRankScore', 'DiversityRuleSort', 'BoostScoreSort', 'MultiRecallMixSort', 'DPPSort', 'TrafficControlSort',

@@ -6,6 +6,8 @@ import { conditionFilter } from './condition.js';
 import { userBlacklistFilter } from './blacklist.js';
 import { uniqueFilterType } from './unique.js';
 import { exposureFilter } from './exposure.js';
+import { adjustCountFilter } from './adjust-count.js';
+import { priorityAdjustCountFilter } from './priority-adjust-count.js';
 
 export { uniqueFilter } from './unique.js';
 
@@ -35,5 +37,5 @@ export interface FilterTypeDef {
  * defaults, except the types that need their own keys (config/pipeline-references.ts).
  */
 export const FILTER_TYPES: ReadonlyMap<string, FilterTypeDef> = new Map(
-  [uniqueFilterType, exposureFilter, itemStateFilter, conditionFilter, userBlacklistFilter].map((d) => [d.type, d]),
+  [uniqueFilterType, exposureFilter, itemStateFilter, conditionFilter, userBlacklistFilter, adjustCountFilter, priorityAdjustCountFilter].map((d) => [d.type, d]),
 );
