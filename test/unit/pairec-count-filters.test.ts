@@ -12,6 +12,10 @@ import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { smallConfig } from '../helpers/config.js';
 import { stageContext } from '../helpers/pipeline.js';
+import { Engine } from '../../src/engine/engine.js';
+import { recommend } from '../../src/engine/recommend.js';
+import { silentLogger, testMetrics } from '../helpers/context.js';
+import { recommendRequest } from '../helpers/request.js';
 
 const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 }) };
 const candidate = (itemId: string, retrieveId: string, score: number): Candidate => ({ itemId, row: -1, retrieveId, recallScore: score, score });
@@ -138,5 +142,37 @@ describe('count filters at config load', () => {
       ])),
       ['$.FilterConfs[0].RetainNum', '$.FilterConfs[1].EnsureDiversity', '$.FilterConfs[1].AdjustCountConfs[0].RecallName', '$.FilterConfs[1].AdjustCountConfs[2].RecallName'],
     );
+  });
+});
+
+describe('MockRecall through a scene', () => {
+  it('serves RecallCount made-up items per request, new ones each time; PriorityAdjustCountFilter caps them', async () => {
+    const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
+    try {
+      await engine.reload({
+        RecallConfs: [
+          { Name: 'mock_a', RecallType: 'MockRecall', RecallCount: 30 },
+          { Name: 'mock_b', RecallType: 'MockRecall', RecallCount: 30 },
+        ],
+        FilterConfs: [{ Name: 'quota', FilterType: 'PriorityAdjustCountFilter', AdjustCountConfs: [{ RecallName: 'mock_a', Count: 5, Type: 'fix' }, { RecallName: 'mock_b', Count: 8 }] }],
+        FilterNames: { s: ['quota'] },
+        SceneConfs: { s: { default: { RecallNames: ['mock_a', 'mock_b'] } } },
+        SortNames: { s: ['ItemRankScore'] },
+      });
+      const first = await recommend(engine, recommendRequest({ uid: 'u1', sceneId: 's', size: 50 }));
+      const second = await recommend(engine, recommendRequest({ uid: 'u1', sceneId: 's', size: 50 }));
+      for (const { items } of [first, second]) {
+        assert.equal(items.filter((c) => c.retrieveId === 'mock_a').length, 5);
+        assert.equal(items.filter((c) => c.retrieveId === 'mock_b').length, 8);
+        for (const c of items) {
+          assert.match(c.itemId, /^\d+$/);
+          assert.ok(Number(c.itemId) < 2 ** 32 && c.score >= 0 && c.score < 1);
+        }
+      }
+      const again = new Set(first.items.map((c) => c.itemId));
+      assert.ok(second.items.filter((c) => again.has(c.itemId)).length < 3, 'new items each request');
+    } finally {
+      await engine.close();
+    }
   });
 });
