@@ -62,6 +62,8 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly readsRows?: boolean;
   /** Calls a remote backend: wrapped in a circuit breaker and a bulkhead (middleware/backend-guard.ts). */
   readonly remote?: boolean;
+  /** Where a remote type connects (a URL, or host:port): what `pairec validate --connect` checks answers. */
+  endpoint?(conf: Static<S>): string;
   /** Sizes a run queue from `BuildDeps.runsInFlight`: a change of that figure rebuilds its instances. */
   readonly sizesQueue?: boolean;
   /** Bounds its runs at once by `BuildDeps.workerPoolSize`: a change of that figure rebuilds its instances. */
