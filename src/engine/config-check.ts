@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -5,6 +7,7 @@ import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { loadCatalog } from '../catalog/load.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
+import { pathFromSegments } from '../config/json-path.js';
 import { readConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { unusedBlocks } from '../config/unused-blocks.js';
@@ -80,10 +83,31 @@ async function readCatalog(config: Config, logger: Logger, problems: CheckProble
   try {
     return await loadCatalog(conf, logger);
   } catch (err) {
-    const found = problemsOf(err);
-    // A reader's error names the file; give it the conf's path when it has none.
-    problems.push(...found.map((p) => (p.path === undefined ? { ...p, path: '$.CatalogConf' } : p)));
+    // A reader's error names the file (its `path` is the field at fault, when set): the
+    // report's path is the key that names that file.
+    const pathOf = (message: string): string => (conf.Users && message.startsWith(conf.Users.Path) ? '$.CatalogConf.Users.Path' : conf.Items && message.startsWith(conf.Items.Path) ? '$.CatalogConf.Items.Path' : '$.CatalogConf');
+    problems.push(...problemsOf(err).map((p) => (p.path?.startsWith('$') ? p : { ...p, path: pathOf(p.message) })));
     return undefined;
+  }
+}
+
+/**
+ * The files algorithm builds open (an ONNX model), each checked readable: a missing one
+ * fails serve's first load. Opened only, not loaded: the build (the model's inputs
+ * against the feature spec) is serve's.
+ */
+async function checkAlgorithmFiles(config: Config, registry: AlgorithmRegistry, problems: CheckProblem[], read: string[]): Promise<void> {
+  for (const [i, a] of config.AlgoConfs.entries()) {
+    const def = registry.getType(a.Type);
+    const conf: unknown = def && (a as Record<string, unknown>)[def.confKey];
+    if (!def?.localFiles || conf === undefined) continue;
+    for (const { key, path: file } of def.localFiles(conf as never)) {
+      read.push(file);
+      const path = pathFromSegments(['AlgoConfs', i, def.confKey, key]);
+      await access(file, constants.R_OK).catch((err: unknown) =>
+        problems.push({ code: 'ERR_CONFIG_INVALID', path, message: `${path}: ${a.Type} "${a.Name}" cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }),
+      );
+    }
   }
 }
 
@@ -94,8 +118,8 @@ const featureFiles = (config: Config): string[] =>
 /**
  * Checks a config file as `pairec serve` loads it, without serving: the same parse
  * (loadConfigFile: schema, references, experiments), the same warnings, the same reads
- * of local data (a file catalog, feature files: engine/local-data.ts), and, only when
- * asked, the backends. Opens no port; contacts nothing unless `connect`.
+ * of local data (a file catalog, feature files: engine/local-data.ts), the files
+ * algorithm builds open, and, only when asked, the backends. Opens no port; contacts nothing unless `connect`.
  */
 export async function checkConfigFile(file: string, opts: CheckOptions): Promise<ConfigReport> {
   const problems: CheckProblem[] = [];
@@ -118,6 +142,7 @@ export async function checkConfigFile(file: string, opts: CheckOptions): Promise
   if (config) {
     const logger = capturingLogger('load', warnings);
     const catalog = await readCatalog(config, logger, problems, read);
+    await checkAlgorithmFiles(config, opts.registry, problems, read);
     read.push(...featureFiles(config));
     try {
       await checkLocalData(config, opts.registry, catalog);

@@ -35,21 +35,28 @@ describe('pairec validate: the check', () => {
     }
   });
 
-  it('local data is read as serve reads it: a bad catalog row and a missing feature file are both reported, with paths', async () => {
+  it('local data is read as serve reads it: a bad catalog row, a missing feature file and a missing model are all reported, with paths', async () => {
     const items = write('items.jsonl', '{"id":"a","embedding":[1,0]}\n{"id":"b","embedding":[0,1]}\n{"id":"c","embedding":[1,"x"]}\n');
     const missing = join(dir, 'no-such-features.jsonl');
     const file = write('local.json', {
       CatalogConf: { Source: 'file', Items: { Path: items, IdField: 'id', EmbeddingField: 'embedding' }, CacheDir: '' },
+      AlgoConfs: [{ Name: 'ranker', Type: 'ONNX', OnnxConf: { ModelPath: join(dir, 'no-such-model.onnx'), Features: { User: [], Item: [{ Name: 'embedding', Dim: 2 }] } } }],
       RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: 10 }],
       SceneConfs: { s: { default: { RecallNames: ['hot'] } } },
+      RankConf: { s: { RankAlgoList: ['ranker'] } },
       FeatureConfs: { s: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'file', FilePath: missing, FeatureStore: 'user' } }] } },
     });
     const report = await check(file);
     assert.equal(report.valid, false);
     const text = report.problems.map((p) => `${p.code} ${p.path ?? ''} ${p.message}`).join('\n');
+    assert.deepEqual(
+      report.problems.map((p) => p.path),
+      ['$.CatalogConf.Items.Path', '$.AlgoConfs[0].OnnxConf.ModelPath', '$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath'],
+      text,
+    );
     assert.match(text, /items\.jsonl: line 3/, text);
-    assert.match(text, /\$\.FeatureConfs\.s\.FeatureLoadConfs\[0\]\.FeatureDaoConf\.FilePath/, text);
-    assert.deepEqual(report.read, [items, missing]);
+    assert.match(text, /no-such-model\.onnx: ENOENT/, text);
+    assert.deepEqual(report.read, [items, join(dir, 'no-such-model.onnx'), missing]);
   });
 
   it('problems in several blocks come in one report (schema, an algorithm conf, the catalog conf)', async () => {
