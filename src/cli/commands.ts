@@ -67,8 +67,9 @@ export const PROFILE_OPTIONS = {
 
 const VALIDATE_NOTES = `Checks the config as \`pairec serve\` loads it, without serving: the schema, every
 reference, compatibility warnings and blocks nothing uses. Local files the config names
-(a file catalog, feature files, model files) are read, as serve reads them at load (a bad
-row fails the load there); algorithms are not built. No port is opened and no backend is contacted unless --connect.
+(a file catalog, feature files, model files) are read, as serve reads them at load (a
+bad row fails the load there); algorithms are not built. No port is opened and no
+backend is contacted unless --connect.
 
 exit status: 0 valid (warnings allowed), 1 problems found (or a backend down with
 --connect), 2 usage error`;
