@@ -48,6 +48,8 @@ export const ERROR_CATALOG = {
   ERR_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
   ERR_CONFIG_NOT_SUPPORTED: { status: 500, summary: 'configuration uses a PaiRec feature this engine does not support yet' },
   ERR_CONFIG_READ: { status: 500, summary: 'configuration file cannot be read or parsed' },
+  // Command line (no HTTP answer carries it: `pairec` exits with status 2)
+  ERR_USAGE: { status: 500, summary: 'the command line is wrong: an unknown command or option, a missing or bad value' },
 } as const satisfies Record<string, { status: number; summary: string; log?: ErrorLogLevel }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -62,6 +62,10 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly readsRows?: boolean;
   /** Calls a remote backend: wrapped in a circuit breaker and a bulkhead (middleware/backend-guard.ts). */
   readonly remote?: boolean;
+  /** Where a remote type connects (a URL, or host:port): what `pairec validate --connect` checks answers. */
+  endpoint?(conf: Static<S>): string;
+  /** Local files a build opens (the conf key naming each, the path resolved as the build resolves it): `pairec validate` checks each can be read. */
+  localFiles?(conf: Static<S>): readonly { readonly key: string; readonly path: string }[];
   /** Sizes a run queue from `BuildDeps.runsInFlight`: a change of that figure rebuilds its instances. */
   readonly sizesQueue?: boolean;
   /** Bounds its runs at once by `BuildDeps.workerPoolSize`: a change of that figure rebuilds its instances. */

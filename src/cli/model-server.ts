@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { createLogger } from '../observability/logger.js';
@@ -8,7 +7,9 @@ import type { FeatureRef } from '../algorithm/feature-spec.js';
 import { OnnxInputsSchema } from '../algorithm/onnx/config.js';
 import type { ServedSpec } from '../companions/model-server/served.js';
 import { startModelServer } from '../companions/model-server/server.js';
-import type { Command } from './command.js';
+import { usageError } from './command.js';
+import type { CommandRun } from './command.js';
+import type { MODEL_SERVER_OPTIONS } from './commands.js';
 import { intOption } from './int-option.js';
 import { PairecError } from '../errors.js';
 import { reloadOnSighup } from './reload-signal.js';
@@ -21,7 +22,7 @@ function refs(flag: string, text: string): FeatureRef[] {
     .map((part) => {
       const [name = '', dim = '1'] = part.split(':');
       const d = Number(dim);
-      if (!name || !Number.isInteger(d) || d < 1) throw new Error(`--${flag}: "${part}" is not name[:dim]`);
+      if (!name || !Number.isInteger(d) || d < 1) throw usageError(`--${flag}: "${part}" is not name[:dim]`);
       return { Name: name, Dim: d, Default: 0 };
     });
 }
@@ -58,51 +59,29 @@ async function specFrom(file: string | undefined, user: string | undefined, item
   return spec;
 }
 
-export const modelServerCommand: Command = {
-  name: 'model-server',
-  usage:
-    'pairec model-server --model FILE.onnx [--port 8500] [--host 0.0.0.0] [--name NAME] [--token TOKEN]\n' +
-    '                    [--features SPEC.json | --user embedding:64 --item embedding:64]\n' +
-    '  Tensor protocols (KServe v2, TF Serving, EAS TensorFlow) take the model\'s own inputs by name;\n' +
-    '  the feature spec only serves EasyRec and PMML (default: embedding:64 ⊕ embedding:64 when it fits).',
-  summary: 'serve any ONNX model over KServe v2 REST, TF Serving REST and PAI-EAS (EasyRec, TensorFlow, PMML)',
-  run: async (argv) => {
-    const sighup = reloadOnSighup();
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        port: { type: 'string', default: '8500' },
-        host: { type: 'string', default: '0.0.0.0' },
-        name: { type: 'string' },
-        token: { type: 'string' },
-        features: { type: 'string' },
-        user: { type: 'string' },
-        item: { type: 'string' },
-      },
-    });
-    if (!values.model) throw new Error('--model FILE.onnx is required');
-    const port = intOption('port', values.port, 0, 65535);
-    const logger = createLogger('info');
-    const server = await startModelServer({
-      modelPath: values.model,
-      ...(values.name ? { name: values.name } : {}),
-      ...(values.token !== undefined ? { token: values.token } : {}),
-      // Read at start and again at each reload (SIGHUP), with the model file.
-      loadSpec: () => specFrom(values.features, values.user, values.item),
-      host: values.host,
-      port,
-      logger,
-    });
-    logger.info({ port: server.port, model: server.model.name, inputs: server.model.inputs.map((i) => i.name), outputs: server.model.outputNames }, 'listening');
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'stopping');
-      void server.close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    // Reload the model and the feature spec; the served model keeps serving if that fails.
-    sighup.attach(server.reload);
-    return undefined;
-  },
+/** `pairec model-server` (options in cli/commands.ts). */
+export const runModelServer: CommandRun<typeof MODEL_SERVER_OPTIONS> = async (values) => {
+  const sighup = reloadOnSighup();
+  const port = intOption('port', values.port, 0, 65535);
+  const logger = createLogger('info');
+  const server = await startModelServer({
+    modelPath: values.model,
+    ...(values.name ? { name: values.name } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    // Read at start and again at each reload (SIGHUP), with the model file.
+    loadSpec: () => specFrom(values.features, values.user, values.item),
+    host: values.host,
+    port,
+    logger,
+  });
+  logger.info({ port: server.port, model: server.model.name, inputs: server.model.inputs.map((i) => i.name), outputs: server.model.outputNames }, 'listening');
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // Reload the model and the feature spec; the served model keeps serving if that fails.
+  sighup.attach(server.reload);
+  return undefined;
 };

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
 import type { RunningServer } from '../server/start.js';
 import { ConfigError } from '../errors.js';
 import { registerLoopDelay } from '../observability/loop-delay.js';
@@ -15,7 +14,9 @@ import { exposureBounds } from '../store/exposure-bounds.js';
 import { aloneExposureStore, keepExposures } from '../store/exposure-setup.js';
 import type { Config } from '../config/schema.js';
 import { installProcessErrorHandlers } from '../observability/process-errors.js';
-import type { Command } from './command.js';
+import type { CommandRun } from './command.js';
+import type { SERVE_OPTIONS } from './commands.js';
+import { intOption } from './int-option.js';
 
 const printProblems = (err: ConfigError): number => {
   for (const p of err.problems) process.stderr.write(`${p.code} ${p.message}\n`);
@@ -53,88 +54,70 @@ async function startCluster(configPath: string, workersFlag: string | undefined,
   return true;
 }
 
-export const serveCommand: Command = {
-  name: 'serve',
-  usage: 'pairec serve --config FILE [--port N] [--host ADDR] [--workers N|auto] [--no-watch] [--loop-delay]',
-  summary: 'serve /api/recommend from a config file (reloads on change and on SIGHUP)',
-  run: async (argv) => {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        'no-watch': { type: 'boolean', default: false },
-        // Event-loop delay at 1 ms resolution in /metrics (bench/onnx.ts reads it).
-        'loop-delay': { type: 'boolean', default: false },
-        // Serving processes: a count or "auto" (the CPU quota); PAIREC_WORKERS otherwise.
-        workers: { type: 'string', short: 'w' },
-      },
-    });
-    if (!values.config) throw new Error('--config FILE is required');
-    const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be 0..65535, got ${values.port}`);
-    if (cluster.isPrimary) {
-      try {
-        if (await startCluster(values.config, values.workers, port, values.host)) return undefined; // the primary keeps running
-      } catch (err) {
-        if (err instanceof ConfigError) return printProblems(err);
-        throw err;
-      }
-    }
-    let server: RunningServer;
-    const exposureSync = cluster.isWorker ? joinExposureSync() : undefined;
+/** `pairec serve` (options in cli/commands.ts). */
+export const runServe: CommandRun<typeof SERVE_OPTIONS> = async (values) => {
+  const configPath = values.config;
+  const port = values.port === undefined ? undefined : intOption('port', values.port, 0, 65535);
+  if (cluster.isPrimary) {
     try {
-      const exposureStore = exposureSync ? (c: Config) => exposureSync.store(exposureBounds(c.ExposureConf)) : aloneExposureStore;
-      // Loaded only where a server runs: the primary validates, binds and forks sooner without it.
-      const { startServer } = await import('../server/start.js');
-      server = await startServer({
-        configPath: values.config,
-        // In a cluster the primary listens (on the port it bound) and hands connections over.
-        ...(cluster.isWorker ? { port: Number(process.env.PAIREC_LISTEN_PORT), fromPrimary: { send: sendToPrimary } } : { port }),
-        host: values.host,
-        watch: !values['no-watch'],
-        exposureStore,
-      });
+      if (await startCluster(configPath, values.workers, port, values.host)) return undefined; // the primary keeps running
     } catch (err) {
       if (err instanceof ConfigError) return printProblems(err);
       throw err;
     }
-    const { logger } = server;
-    if (exposureSync) {
-      exposureSync.bind(logger, server.metrics.registry);
-      const peers = joinCluster(server.metrics.registry, exposureSync.share);
-      server.state.peers = peers;
-      peers.reportReady(false); // accepting connections, still loading
-      server.loaded.then(
-        () => peers.reportReady(true),
-        (err: unknown) => sendToPrimary({ pairec: 'failed', reason: `initial config failed to load: ${err instanceof Error ? err.message : String(err)}` }),
-      );
-      // The primary went away: stop serving rather than run unsupervised. Messages to it
-      // (net.Server's close, metrics replies) then fail with EPIPE: not a reason to crash.
-      process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-      cluster.worker?.on('error', (err) => logger.warn({ err }, 'message to the cluster primary failed'));
-    }
-    installProcessErrorHandlers({ registry: server.metrics.registry, logger });
-    if (values['loop-delay']) registerLoopDelay(server.metrics.registry);
-    server.loaded.catch(() => {
-      void server.close().then(() => process.exit(1));
+  }
+  let server: RunningServer;
+  const exposureSync = cluster.isWorker ? joinExposureSync() : undefined;
+  try {
+    const exposureStore = exposureSync ? (c: Config) => exposureSync.store(exposureBounds(c.ExposureConf)) : aloneExposureStore;
+    // Loaded only where a server runs: the primary validates, binds and forks sooner without it.
+    const { startServer } = await import('../server/start.js');
+    server = await startServer({
+      configPath,
+      // In a cluster the primary listens (on the port it bound) and hands connections over.
+      ...(cluster.isWorker ? { port: Number(process.env.PAIREC_LISTEN_PORT), fromPrimary: { send: sendToPrimary } } : { port }),
+      host: values.host,
+      watch: !values['no-watch'],
+      exposureStore,
     });
-    process.on('SIGHUP', () => void server.reload('SIGHUP'));
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'draining');
-      const force = setTimeout(() => {
-        logger.error('drain took longer than 30 s; exiting');
-        process.exit(1);
-      }, 30_000);
-      force.unref();
-      void server.close().then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    return undefined; // keep running
-  },
+  } catch (err) {
+    if (err instanceof ConfigError) return printProblems(err);
+    throw err;
+  }
+  const { logger } = server;
+  if (exposureSync) {
+    exposureSync.bind(logger, server.metrics.registry);
+    const peers = joinCluster(server.metrics.registry, exposureSync.share);
+    server.state.peers = peers;
+    peers.reportReady(false); // accepting connections, still loading
+    server.loaded.then(
+      () => peers.reportReady(true),
+      (err: unknown) => sendToPrimary({ pairec: 'failed', reason: `initial config failed to load: ${err instanceof Error ? err.message : String(err)}` }),
+    );
+    // The primary went away: stop serving rather than run unsupervised. Messages to it
+    // (net.Server's close, metrics replies) then fail with EPIPE: not a reason to crash.
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    cluster.worker?.on('error', (err) => logger.warn({ err }, 'message to the cluster primary failed'));
+  }
+  installProcessErrorHandlers({ registry: server.metrics.registry, logger });
+  if (values['loop-delay']) registerLoopDelay(server.metrics.registry);
+  server.loaded.catch(() => {
+    void server.close().then(() => process.exit(1));
+  });
+  process.on('SIGHUP', () => void server.reload('SIGHUP'));
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'draining');
+    const force = setTimeout(() => {
+      logger.error('drain took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    void server.close().then(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return undefined; // keep running
 };

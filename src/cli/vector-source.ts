@@ -10,6 +10,7 @@ import { readVectorFile } from '../companions/vector-server/data.js';
 import type { LoadedVectors } from '../companions/vector-server/server.js';
 import { ReadRecord } from '../companions/read-record.js';
 import { PairecError } from '../errors.js';
+import { usageError } from './command.js';
 import type { CatalogConf } from '../config/schema.js';
 import type { IndexSpec } from '../vector/vector-index.js';
 
@@ -43,7 +44,7 @@ export async function vectorSource(data: string | undefined, catalogConfig: stri
     };
     return { load, cacheDir: cacheDir ?? dirname(file), record };
   }
-  if (!catalogConfig) throw new Error('--data FILE (.fvecs or .svm) or --catalog CONFIG is required');
+  if (!catalogConfig) throw usageError('--data FILE (.fvecs or .svm) or --catalog CONFIG is required');
   const configFile = resolve(catalogConfig);
   const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: createLogger('warn') });
   const catalogConf = async (): Promise<CatalogConf> => {

@@ -116,12 +116,18 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', '$: the config must be a JSON object', { path: '$' })]);
   }
-  const config = structuredClone(raw);
-  if (!validateTop(config)) throw new ConfigError(ajvProblems(validateTop.errors));
-  const problems: PairecError[] = [];
-  checkAlgoConfs(config, vocab, problems);
+  const copy = structuredClone(raw);
+  const sound = validateTop(copy);
+  // When not sound, only the blocks the schema passed are read below, before the throw.
+  const config = copy as Config;
+  const problems: PairecError[] = sound ? [] : ajvProblems(validateTop.errors);
+  // Blocks the schema found sound are checked further even when others are not, so one
+  // report lists every problem at once (`pairec validate`); cross-references need them all.
+  const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
+  if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, problems);
   checkOutboundAddresses(config, problems);
-  checkCatalogFiles(config, problems);
+  if (!brokenAt('CatalogConf')) checkCatalogFiles(config, problems);
+  if (!sound) throw new ConfigError(problems);
   if (problems.length === 0) checkReferences(config, vocab, problems);
   // Experiments are checked against a sound base: each combination is the scene's config with parameters over it.
   if (problems.length === 0) checkExperiments(config, vocab, problems);

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { checkFileCatalogFields } from '../config/pipeline-references.js';
 import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
@@ -30,10 +29,10 @@ import { Databases } from './database-parts.js';
 import { checkTableLayouts } from '../store/table-layouts.js';
 import { buildStoreParts, fanOutExposures } from './store-parts.js';
 import type { StoreParts } from './store-parts.js';
-import { loadFeatureFiles } from '../features/file-features.js';
 import { keptFolders, removeUnusedFolders } from './cache-folders.js';
 import { CatalogRefresher } from './catalog-refresh.js';
-import { modelFeatureDims, modelUserDims, sceneModelDims, vectorDimProblems } from '../features/vector-checks.js';
+import { modelUserDims } from '../features/vector-checks.js';
+import { checkLocalData } from './local-data.js';
 
 /** By algorithm name, what its runs read of an item, when its type declares it. */
 function itemReadsLookup(config: Config, registry: AlgorithmRegistry): (name: string) => ItemReads | undefined {
@@ -257,8 +256,6 @@ export class Engine {
     if (catalog?.signature !== catSig) {
       catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
     }
-    // A file catalog's field names are known now: filters and sorts must name real ones.
-    if (config.CatalogConf?.Source === 'file' && catalog) checkFileCatalogFields(config, [...(catalog.itemColumns?.keys() ?? [])]);
     const deps = {
       logger,
       metrics,
@@ -271,14 +268,9 @@ export class Engine {
       workerPoolSize: config.performance.worker_pool_size,
     };
     const builtFolders = new Map<string, string>();
-    // Feature files first: a missing one rejects the config before anything is built.
-    // A declared vector length no model of its scene reads fails the load, not every row.
-    const specDims = modelFeatureDims(config, this.#opts.registry);
-    const dimProblems = vectorDimProblems(config, specDims);
-    if (dimProblems.length > 0) throw new ConfigError(dimProblems);
-    // A file's vectors are checked row by row at the Dim its scene's models read them at.
-    const modelDims = sceneModelDims(config, specDims);
-    const featureFiles = await loadFeatureFiles(config, modelDims);
+    // Local data first (catalog fields, vector Dims, feature files): a bad one rejects the
+    // config before anything is built (engine/local-data.ts; `pairec validate` runs the same).
+    const { specDims, modelDims, featureFiles } = await checkLocalData(config, this.#opts.registry, catalog);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let experiments;

@@ -21,6 +21,7 @@ export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
   type: 'EAS',
   kind: 'score',
   remote: true,
+  endpoint: (conf) => conf.Url,
   confKey: 'EasConf',
   schema: EasConfSchema,
   create: (name, conf, deps) => {

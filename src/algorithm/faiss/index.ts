@@ -16,6 +16,7 @@ export const faissType: AlgorithmTypeDef<'retrieval', typeof VectorConfSchema> =
   type: 'FAISS',
   kind: 'retrieval',
   remote: true,
+  endpoint: (conf) => conf.ServerAddress,
   confKey: 'VectorConf',
   schema: VectorConfSchema,
   create: (name, conf, deps) =>

@@ -44,6 +44,7 @@ export const kserveType: AlgorithmTypeDef<'score', typeof KServeConfSchema> = {
   type: 'KSERVE',
   kind: 'score',
   remote: true,
+  endpoint: (conf) => conf.Url,
   confKey: 'KServeConf',
   schema: KServeConfSchema,
   create: (name, conf, deps) => {

@@ -59,6 +59,7 @@ export const milvusType: AlgorithmTypeDef<'retrieval', typeof MilvusConfSchema> 
   type: 'MILVUS',
   kind: 'retrieval',
   remote: true,
+  endpoint: (conf) => conf.ServerAddress,
   confKey: 'MilvusConf',
   schema: MilvusConfSchema,
   create: async (name, conf, deps) => {

@@ -122,6 +122,7 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
   sizesQueue: true,
   sizesPool: true,
   schema: OnnxConfSchema,
+  localFiles: (conf) => [{ key: 'ModelPath', path: resolveModelPath(conf.ModelPath) }],
   create: async (name, conf, deps) => {
     const path = resolveModelPath(conf.ModelPath);
     if (!existsSync(path)) throw new PairecError('ERR_ALGORITHM_BUILD', `ONNX "${name}": model file ${path} not found`);

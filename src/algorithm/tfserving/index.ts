@@ -35,6 +35,7 @@ export const tfservingType: AlgorithmTypeDef<'score', typeof TFservingConfSchema
   type: 'TFSERVING',
   kind: 'score',
   remote: true,
+  endpoint: (conf) => conf.Url,
   confKey: 'TFservingConf',
   schema: TFservingConfSchema,
   create: (name, conf, deps) => {
