@@ -1,6 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { BoundHistogram } from './bound-histogram.js';
+import { UntypedCounter } from './untyped-counter.js';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -35,7 +36,8 @@ export interface PairecCompatMetrics {
   readonly responseSize: BoundHistogram<HttpLabels>;
   readonly recTotal: Counter<'scene' | 'exp_id'>;
   readonly sizeNotEnough: Counter<'scene' | 'exp_id'>;
-  readonly recallCount: Counter<'scene' | 'recall_name'>;
+  /** PaiRec's name has no `_total`: exposed untyped (observability/untyped-counter.ts). */
+  readonly recallCount: UntypedCounter<'scene' | 'recall_name'>;
   readonly recallCountTotal: Counter<'scene'>;
   readonly recDuration: BoundHistogram<'scene' | 'exp_id'>;
   readonly stageDuration: Readonly<Record<PairecTimedStage, BoundHistogram<'scene' | 'exp_id'>>>;
@@ -73,7 +75,7 @@ export function createPairecCompatMetrics(registry: Registry): PairecCompatMetri
       labelNames: ['scene', 'exp_id'],
       registers,
     }),
-    recallCount: new Counter({ name: 'pairec_recall_count', help: 'Recall items count (PaiRec)', labelNames: ['scene', 'recall_name'], registers }),
+    recallCount: new UntypedCounter({ name: 'pairec_recall_count', help: 'Recall items count (PaiRec)', labelNames: ['scene', 'recall_name'], registers }),
     recallCountTotal: new Counter({ name: 'pairec_recall_count_total', help: 'Total recall items count (PaiRec)', labelNames: ['scene'], registers }),
     recDuration: new BoundHistogram({
       name: 'pairec_rec_duration_seconds',
