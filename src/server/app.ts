@@ -24,6 +24,7 @@ import type { BodyReadingOptions } from './body-reading.js';
 import { requestEncoding } from './request-encoding.js';
 import { RECOMMEND_ROUTES } from './routes/paths.js';
 import { apiMode } from './pairec/api-mode.js';
+import type { ApiMode } from './pairec/api-mode.js';
 import { observePairecHttp } from './pairec/http-metrics.js';
 
 export interface AppOptions {
@@ -41,6 +42,8 @@ export interface AppOptions {
   readonly admission?: Admission;
   /** ListenConf's BodyTimeoutMs and MaxBodyReaders (schema defaults when absent). */
   readonly bodyReading?: BodyReadingOptions;
+  /** ListenConf.ApiMode of the config the process starts with, used until a config is served ("strict" when absent). */
+  readonly apiMode?: ApiMode;
 }
 
 const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 };
@@ -92,7 +95,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     route.preValidation = [admit, ...own];
   });
   // PaiRec's API mode marks its routes' requests before anything reads their bodies.
-  apiMode(app, engine);
+  apiMode(app, engine, opts.apiMode);
   // Reading a body is bounded on its own: a timeout and a count of slow readers.
   bodyReading(app, metrics.registry, opts.bodyReading);
   requestEncoding(app, opts.bodyLimit);
