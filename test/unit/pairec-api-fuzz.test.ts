@@ -26,23 +26,24 @@ const complexEntry = fc.record(
   { name: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'age'), value), type: fc.constantFrom('int', 'int64', 'float', 'double', 'string', 'list<float>', 'list<int>', 'list<string>', 'map<string,int>', 'nope'), values: value },
   { requiredKeys: [] },
 );
-/** PaiRec's fields (some case-mangled), each with any value or a plausible one. */
+/** Mostly a well-typed value (so that later fields get read too), sometimes anything. */
+const mostly = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> => fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: value });
+/** PaiRec's fields, each with a plausible value or any value; keys in other cases too. */
 const pairecBody = fc
   .record(
     {
-      uid: fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), value),
-      UID: value,
-      size: fc.oneof(fc.integer({ min: -5, max: 600 }), value),
-      scene_id: fc.oneof(fc.constantFrom('home_feed', 'default_scene', 'nope', ''), value),
-      category: value,
-      request_id: value,
-      debug: fc.oneof(fc.boolean(), value),
-      features: fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 6 }), value),
-      complex_type_features: fc.oneof(fc.array(complexEntry, { maxLength: 4 }), value),
-      item_id: value,
-      item_list: fc.oneof(fc.array(fc.oneof(fc.record({ item_id: value }, { requiredKeys: [] }), value), { maxLength: 4 }), value),
-      experiment_id: value,
-      request_info: value,
+      uid: mostly(fc.string({ minLength: 1, maxLength: 10 })),
+      Size: mostly(fc.integer({ min: -5, max: 600 })),
+      scene_id: mostly(fc.constantFrom('home_feed', 'default_scene', 'nope', '')),
+      category: mostly(fc.string({ maxLength: 6 })),
+      request_id: mostly(fc.string({ maxLength: 20 })),
+      debug: mostly(fc.boolean()),
+      features: mostly(fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 6 })),
+      complex_type_features: mostly(fc.array(fc.oneof(complexEntry, complexEntry, value, fc.constant(null)), { maxLength: 4 })),
+      item_id: mostly(fc.string({ maxLength: 6 })),
+      item_list: mostly(fc.array(fc.oneof(fc.record({ item_id: mostly(fc.oneof(fc.string({ maxLength: 6 }), fc.integer())) }, { requiredKeys: [] }), value, fc.constant(null)), { maxLength: 4 })),
+      experiment_id: mostly(fc.string({ maxLength: 6 })),
+      request_info: mostly(fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 3 })),
     },
     { requiredKeys: [] },
   )
@@ -52,7 +53,7 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 64 }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"uid":"1"}{"uid":"2"}', 'uid=1&size=10', '{"uid":"1","__proto__":{"a":1}}', '{"uid":"1","a":' + '['.repeat(40) + ']'.repeat(40) + '}') },
+  { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"uid":"1"}{"uid":"2"}', 'uid=1&size=10', '{"UID":"1","Scene_ID":"home_feed","SIZE":2}', '{"uid":"1","__proto__":{"a":1}}', '{"uid":"1","a":' + '['.repeat(40) + ']'.repeat(40) + '}') },
 );
 const contentType = fc.constantFrom(undefined, 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'garbage/+;;', 'application/json; charset=latin1');
 const route = fc.constantFrom('/api/recommend', '/api/rec/feed', '/api/callback');
