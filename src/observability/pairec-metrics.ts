@@ -1,6 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { BoundHistogram } from './bound-histogram.js';
+import type { HistogramChild } from './bound-histogram.js';
 import { UntypedCounter } from './untyped-counter.js';
 
 const KB = 1024;
@@ -132,4 +133,26 @@ export function countRecalled(m: PairecCompatMetrics, scene: string, items: read
     m.recallCount.labels(scene, id).inc(j - i);
     i = j;
   }
+}
+
+interface RecommendChildren {
+  readonly rec: { inc(): void };
+  readonly notEnough: { inc(): void };
+  readonly duration: HistogramChild;
+}
+const recommendCache = new WeakMap<PairecCompatMetrics, Map<string, RecommendChildren>>();
+
+/** PaiRec's counts of one recommend answer: one more request, its time, and whether it was short (code 299). */
+export function countRecommend(m: PairecCompatMetrics, scene: string, asked: number, served: number, seconds: number): void {
+  let children = recommendCache.get(m)?.get(scene);
+  if (!children) {
+    // Children resolved once per configured scene ("none" for the rest): exp_id is always "".
+    children = { rec: m.recTotal.labels(scene, ''), notEnough: m.sizeNotEnough.labels(scene, ''), duration: m.recDuration.labels(scene, '') };
+    let byScene = recommendCache.get(m);
+    if (!byScene) recommendCache.set(m, (byScene = new Map()));
+    byScene.set(scene, children);
+  }
+  children.rec.inc();
+  children.duration.observe(seconds);
+  if (served < asked) children.notEnough.inc();
 }

@@ -12,6 +12,7 @@ import { checkExplainAccess } from '../console/guard.js';
 import { parsePairecRecommendBody } from '../pairec/recommend-body.js';
 import { pairecRecommendReply } from '../pairec/reply.js';
 import type { EngineMetrics } from '../../observability/metrics.js';
+import { countRecommend } from '../../observability/pairec-metrics.js';
 import type { RecommendRequest } from '../../pipeline/context.js';
 import '../pairec/api-mode.js'; // FastifyRequest.pairecApiMode
 
@@ -38,15 +39,6 @@ const responseSchema = {
     explain: { type: 'object', additionalProperties: true },
   },
 } as const;
-
-/** PaiRec's per-request counts of a recommend answer (observability/pairec-metrics.ts). */
-function countRecommend(metrics: EngineMetrics | undefined, scene: string, asked: number, served: number, seconds: number): void {
-  if (!metrics) return;
-  const m = metrics.pairec;
-  m.recTotal.labels(scene, '').inc();
-  m.recDuration.labels(scene, '').observe(seconds);
-  if (served < asked) m.sizeNotEnough.labels(scene, '').inc();
-}
 
 /**
  * POST /api/recommend in PaiRec's request and response shape; in the `pairec` API mode
@@ -104,7 +96,7 @@ export function recommendRoute(app: FastifyInstance, engine: Engine, metrics?: E
         if (handle.experimentId !== undefined) req.pairecExperimentId = handle.experimentId;
       }
       req.pairecResult = result;
-      countRecommend(countsOn, result.sceneId, request.size, result.items.length, (performance.now() - started) / 1000);
+      if (countsOn) countRecommend(countsOn.pairec, result.sceneId, request.size, result.items.length, (performance.now() - started) / 1000);
       if (pairec) {
         return {
           ...pairecRecommendReply(snapshot.config, request, result.items, result.experimentId),
