@@ -96,3 +96,35 @@ describe('ListenConf.ApiMode "pairec": any body (fast-check)', () => {
     assert.deepEqual(inFlight?.values.map((v) => v.value), [0]);
   });
 });
+
+describe('ListenConf.ApiMode "strict" (the default) keeps its answers', () => {
+  let probe: ProbeApp | undefined;
+  before(async () => {
+    probe = await startProbeApp({ ...config, ListenConf: {} });
+  });
+  after(async () => {
+    await probe?.close();
+  });
+
+  it("refuses PaiRec's form posts and leniencies, serves no /api/rec/feed, answers /ping", async () => {
+    const app = probe?.app;
+    assert.ok(app);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const send = async (url: string, payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<[number, string | undefined]> => {
+      const res = await app.inject({ method: 'POST', url, payload, headers });
+      return [res.statusCode, (JSON.parse(res.body) as { error_code?: string }).error_code];
+    };
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","size":3}', form), [415, 'ERR_UNSUPPORTED_MEDIA_TYPE']);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","size":0}'), [400, 'ERR_INVALID_FIELD']);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_id":"2"}'), [400, 'ERR_UNKNOWN_FIELD']);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","scene_id":"nope"}'), [404, 'ERR_UNKNOWN_SCENE']);
+    assert.deepEqual(await send('/api/callback', '{"uid":"1","item_list":[{"item_id":"2"}],"features":{}}'), [400, 'ERR_UNKNOWN_FIELD']);
+    assert.deepEqual(await send('/api/rec/feed', '{"uid":"1"}'), [404, 'ERR_NOT_FOUND']);
+    const ok = await app.inject({ method: 'POST', url: '/api/recommend', payload: '{"uid":"1","size":100}', headers: { 'content-type': 'application/json' } });
+    const body = JSON.parse(ok.body) as { code: number; items: Record<string, unknown>[] };
+    assert.equal(body.code, 200, 'fewer items than asked is still code 200 in the strict API');
+    assert.equal(Object.hasOwn(body.items[0] ?? {}, 'item_type'), false);
+    const ping = await app.inject({ method: 'GET', url: '/ping' });
+    assert.deepEqual([ping.statusCode, ping.body], [200, 'success']);
+  });
+});
