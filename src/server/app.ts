@@ -128,7 +128,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const route = req.routeOptions.url ?? 'unmatched';
     // Readiness reads these whether or not metrics are on.
     if (RECOMMEND_ROUTES.has(route)) {
-      if (reply.statusCode === 200) dependencies.ok();
+      // A 200 that carries an error (the pairec API mode's bad body, its unknown scene) ran no dependency.
+      if (reply.statusCode === 200 && req.pairecErrorCode === undefined) dependencies.ok();
       else {
         const code = req.pairecErrorCode;
         if (code !== undefined && DEPENDENCY_CODES.has(code)) dependencies.failed();

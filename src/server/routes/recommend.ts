@@ -90,6 +90,8 @@ export function recommendRoute(app: FastifyInstance, engine: Engine, metrics?: E
       } catch (err) {
         // PaiRec serves an unknown scene what its (absent) recalls found: nothing, code 299.
         if (!pairec || toPairecError(err).code !== 'ERR_UNKNOWN_SCENE') throw err;
+        // Named in the access log line, and kept from counting as a healthy dependency.
+        req.pairecErrorCode = 'ERR_UNKNOWN_SCENE';
         result = { sceneId: 'none', items: [], trace: undefined, experimentId: handle.experimentId ?? '' };
       } finally {
         forget();
