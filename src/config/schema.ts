@@ -42,6 +42,13 @@ export const ListenConfSchema = Obj({
    * longest is answered 408 ERR_BODY_TIMEOUT and closed (slow-body attacks are bounded).
    */
   MaxBodyReaders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
+  /**
+   * Client API of /api/recommend and /api/callback: `strict` (this engine's: JSON only,
+   * unknown fields and bad values are 4xx with an error code) or `pairec` (PaiRec's: any
+   * content type read as JSON, unknown fields ignored, HTTP 200 with PaiRec's code/msg;
+   * docs/api.md "PaiRec compatibility mode").
+   */
+  ApiMode: Type.Union([Type.Literal('strict'), Type.Literal('pairec')], { default: 'strict' }),
 });
 
 export const LogConfSchema = Obj({

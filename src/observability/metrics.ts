@@ -6,6 +6,8 @@ import { createCatalogMetrics } from './catalog-metrics.js';
 import type { CatalogMetrics } from './catalog-metrics.js';
 import { createDatabaseMetrics } from './database-metrics.js';
 import type { DatabaseMetrics } from './database-metrics.js';
+import { createPairecCompatMetrics } from './pairec-metrics.js';
+import type { PairecCompatMetrics } from './pairec-metrics.js';
 
 /** The spec's algorithm duration buckets, in seconds. */
 export const ALGORITHM_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -63,6 +65,8 @@ export interface EngineMetrics {
   readonly experimentExposures: Counter<'experiment_id'>;
   /** Polls of ABTestConf.Remote by result: updated, unchanged, invalid (refused, the last good set kept), error (unreachable, not JSON). */
   readonly experimentFetches: Counter<'result'>;
+  /** PaiRec's own metric names beside these (observability/pairec-metrics.ts). */
+  readonly pairec: PairecCompatMetrics;
 }
 
 /** The closed set of `operation` labels of pairec_redis_failures_total. */
@@ -235,5 +239,6 @@ export function createMetrics(registry: Registry = new Registry(), options: { de
       labelNames: ['experiment_id'],
       registers,
     }),
+    pairec: createPairecCompatMetrics(registry),
   };
 }

@@ -38,6 +38,7 @@ import type { ExposureStore } from '../store/exposure-store.js';
 import type { UserVectorFault } from '../features/vector-checks.js';
 import type { RedisClient } from '../store/redis.js';
 import type { SqlClient } from '../store/sql-client.js';
+import { countRecalled } from '../observability/pairec-metrics.js';
 
 // 'features' (FeatureConfs) runs between filter and rank; a closed label set of the stage metric.
 type Stage = 'recall' | 'filter' | 'features' | 'rank' | 'sort';
@@ -62,6 +63,8 @@ export class ScenePipeline {
   readonly #sorts: readonly Sort[];
   readonly #features: readonly FeatureLoader[];
   readonly #stageTimers: StageTimers;
+  /** PaiRec's recall counts are kept (metrics on). */
+  readonly #countRecalls: boolean;
   /** Tops up a page shorter than `size` (BackfillRecall or the fallback list). */
   readonly #backfill: Backfill | undefined;
   readonly #names: StepNames;
@@ -87,7 +90,14 @@ export class ScenePipeline {
     this.#features = parts.features ?? [];
     this.#backfill = parts.backfill;
     this.#names = parts.names ?? NO_NAMES;
-    const timer = (stage: Stage) => metrics.stageDuration.labels(scene, stage);
+    // Each stage on the engine's histogram and, but for features, on PaiRec's own (exp_id "" as in PaiRec).
+    const timer = (stage: Stage): { observe(v: number): void } => {
+      const ours = metrics.stageDuration.labels(scene, stage);
+      if (stage === 'features') return ours;
+      const theirs = metrics.pairec.stageDuration[stage].labels(scene, '');
+      return { observe: (v) => (ours.observe(v), theirs.observe(v)) };
+    };
+    this.#countRecalls = recordStages;
     this.#stageTimers = recordStages
       ? { recall: timer('recall'), filter: timer('filter'), features: timer('features'), rank: timer('rank'), sort: timer('sort') }
       : NO_STAGE_TIMERS;
@@ -122,6 +132,7 @@ export class ScenePipeline {
       throw new PairecError('ERR_RECALL_FAILED', `every recall failed: ${errors.join('; ')}`);
     }
     mark('recall', this.#recalls.length, cands.length, errors);
+    if (this.#countRecalls) countRecalled(this.#metrics.pairec, this.scene, cands);
     if (ex) ex.recalled(cands);
     // No stage starts with too little time left: the fallback list, or a deadline error.
     const tooLate = (): Candidate[] | undefined => {

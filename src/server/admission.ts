@@ -7,14 +7,14 @@ import type { LoopLagSampler } from '../observability/loop-lag.js';
 import { errorBody } from './error-reply.js';
 import { SlotLedger } from './admission-slots.js';
 import type { Slot } from './admission-slots.js';
-import { CALLBACK_ROUTE, RECOMMEND_ROUTE } from './routes/paths.js';
+import { CALLBACK_ROUTE, FEED_ROUTE, RECOMMEND_ROUTE } from './routes/paths.js';
 
 /** Why a request was shed: the closed label set of `pairec_admission_shed_total{reason}`. */
 export const SHED_REASONS = ['concurrency', 'loop_delay'] as const;
 export type ShedReason = (typeof SHED_REASONS)[number];
 
 /** Routes that do work and are admitted; probes and /metrics never are (they must answer under overload). */
-export const ADMITTED_ROUTES: ReadonlySet<string> = new Set([RECOMMEND_ROUTE, CALLBACK_ROUTE]);
+export const ADMITTED_ROUTES: ReadonlySet<string> = new Set([RECOMMEND_ROUTE, FEED_ROUTE, CALLBACK_ROUTE]);
 
 /** The config's limits, read on every request from the serving config (a reload changes them at once). */
 export interface AdmissionLimits {

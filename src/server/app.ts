@@ -22,7 +22,10 @@ import { LoopLagSampler } from '../observability/loop-lag.js';
 import { bodyReading } from './body-reading.js';
 import type { BodyReadingOptions } from './body-reading.js';
 import { requestEncoding } from './request-encoding.js';
-import { RECOMMEND_ROUTE } from './routes/paths.js';
+import { RECOMMEND_ROUTES } from './routes/paths.js';
+import { apiMode } from './pairec/api-mode.js';
+import type { ApiMode } from './pairec/api-mode.js';
+import { observePairecHttp } from './pairec/http-metrics.js';
 
 export interface AppOptions {
   readonly engine: Engine;
@@ -39,6 +42,8 @@ export interface AppOptions {
   readonly admission?: Admission;
   /** ListenConf's BodyTimeoutMs and MaxBodyReaders (schema defaults when absent). */
   readonly bodyReading?: BodyReadingOptions;
+  /** ListenConf.ApiMode of the config the process starts with, used until a config is served ("strict" when absent). */
+  readonly apiMode?: ApiMode;
 }
 
 const DEFAULT_TIMEOUTS = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 };
@@ -89,6 +94,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
     route.preValidation = [admit, ...own];
   });
+  // PaiRec's API mode marks its routes' requests before anything reads their bodies.
+  apiMode(app, engine, opts.apiMode);
   // Reading a body is bounded on its own: a timeout and a count of slow readers.
   bodyReading(app, metrics.registry, opts.bodyReading);
   requestEncoding(app, opts.bodyLimit);
@@ -120,8 +127,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     // Readiness reads these whether or not metrics are on.
-    if (route === RECOMMEND_ROUTE) {
-      if (reply.statusCode === 200) dependencies.ok();
+    if (RECOMMEND_ROUTES.has(route)) {
+      // A 200 that carries an error (the pairec API mode's bad body, its unknown scene) ran no dependency.
+      if (reply.statusCode === 200 && req.pairecErrorCode === undefined) dependencies.ok();
       else {
         const code = req.pairecErrorCode;
         if (code !== undefined && DEPENDENCY_CODES.has(code)) dependencies.failed();
@@ -132,6 +140,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       // The configured scene the request ran in: the only scene value used as a label.
       .labels(route, req.pairecResult?.sceneId ?? 'none', statusClass(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    observePairecHttp(metrics.pairec, req, reply, route);
     // Set only for a scene with experiment layers: ids and scene come from the config, never from the client.
     const experiment = req.pairecExperimentId;
     const scene = req.pairecRequest?.sceneId;
@@ -141,7 +150,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   requestLog(app, logger);
   requestTracing(app, opts.tracing);
-  recommendRoute(app, engine);
+  recommendRoute(app, engine, metrics);
   callbackRoute(app, engine, state, metrics);
   probeRoutes(app, engine, metrics, state);
   profilingRoutes(app, engine);

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOG, PairecError, isPairecError, logLevelOf } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import './request-log.js'; // FastifyRequest.pairecErrorCode
+import './pairec/api-mode.js'; // FastifyRequest.pairecApiMode
 
 /** Fastify's own error codes mapped onto the catalog. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -48,8 +50,20 @@ export function errorBody(err: PairecError, requestId?: string): ErrorBody {
   };
 }
 
+/**
+ * Errors in what a body says. PaiRec answers them HTTP 200 with `code` 400 in the body,
+ * and so does the `pairec` API mode; its other errors (a body over the limit, overload,
+ * a deadline) keep their HTTP status, which load balancers and retries act on.
+ */
+const BODY_ERRORS: ReadonlySet<ErrorCode> = new Set(['ERR_MALFORMED_JSON', 'ERR_INVALID_FIELD', 'ERR_MISSING_FIELD', 'ERR_UNKNOWN_FIELD', 'ERR_FORBIDDEN_KEY']);
+
 export function sendError(reply: FastifyReply, err: PairecError, requestId?: string): FastifyReply {
   reply.request.pairecErrorCode = err.code;
+  if (reply.request.pairecApiMode === 'pairec') {
+    // PaiRec's answers always carry a request_id.
+    const status = BODY_ERRORS.has(err.code) ? 200 : err.status;
+    return reply.code(status).type('application/json').send(errorBody(err, requestId ?? randomUUID()));
+  }
   return reply.code(err.status).type('application/json').send(errorBody(err, requestId));
 }
 

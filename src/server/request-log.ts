@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import type { RecommendRequest } from '../pipeline/context.js';
 import type { RecommendResult } from '../engine/recommend.js';
 import { FALLBACK_RETRIEVE_ID } from '../pipeline/fallback.js';
-import { RECOMMEND_ROUTE } from './routes/paths.js';
+import { RECOMMEND_ROUTES } from './routes/paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,7 +30,7 @@ declare module 'fastify' {
 export function requestLog(app: FastifyInstance, logger: Logger): void {
   if (!logger.isLevelEnabled('info')) return;
   app.addHook('onResponse', (req, reply, done) => {
-    if (req.routeOptions.url === RECOMMEND_ROUTE) {
+    if (RECOMMEND_ROUTES.has(req.routeOptions.url ?? '')) {
       const request = req.pairecRequest;
       const result = req.pairecResult;
       logger.info(

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Tracing } from '../observability/tracing.js';
 import type { RequestSpans } from '../observability/request-spans.js';
 import { FALLBACK_RETRIEVE_ID } from '../pipeline/fallback.js';
-import { RECOMMEND_ROUTE } from './routes/paths.js';
+import { RECOMMEND_ROUTES } from './routes/paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,8 +18,9 @@ declare module 'fastify' {
 export function requestTracing(app: FastifyInstance, tracing: Tracing | undefined): void {
   if (!tracing) return;
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.routeOptions.url === RECOMMEND_ROUTE) {
-      req.pairecSpans = tracing.startRequest(`POST ${RECOMMEND_ROUTE}`, req.headers, { 'http.request.method': 'POST', 'http.route': RECOMMEND_ROUTE });
+    const route = req.routeOptions.url ?? '';
+    if (RECOMMEND_ROUTES.has(route)) {
+      req.pairecSpans = tracing.startRequest(`POST ${route}`, req.headers, { 'http.request.method': 'POST', 'http.route': route });
     }
     done();
   });

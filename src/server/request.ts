@@ -63,7 +63,7 @@ export function parseRecommendBody(body: unknown, maxSize: number): RecommendReq
  * (what models and vector indexes take). The body's own object is kept when it holds
  * no array, so a request with scalar features only allocates nothing here.
  */
-function requestFeatures(features: NonNullable<RecommendBody['features']>): RequestFeatures {
+export function requestFeatures(features: NonNullable<RecommendBody['features']>): RequestFeatures {
   let out: Record<string, RequestFeatures[string]> | undefined;
   for (const k in features) {
     const v = features[k];

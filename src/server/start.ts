@@ -87,7 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
   const admission = defaultAdmission(engine, metrics);
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing, bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders } });
+  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing, bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders }, apiMode: listen.ApiMode });
   const host = opts.host ?? config.ListenConf.HttpAddr;
   let handoff: Handoff | undefined;
   let accepting = true;

@@ -16,7 +16,7 @@ import { ServerProcess } from '../helpers/server-process.js';
  * After a warm-up that makes every request *shape* once, 10,000 requests of those shapes
  * filled with random scene ids, uids, paths and query strings must not add one series to
  * /metrics: every label value comes from a closed set (config names, route templates,
- * status classes), never from the request.
+ * status classes or, on PaiRec's HTTP metrics, statuses), never from the request.
  */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 const ROUTES = ['/api/recommend', '/api/callback', '/health', '/ready', '/metrics'] as const;
@@ -68,6 +68,8 @@ function series(text: string): string[] {
  * a type's series comes and goes with the process' current state, not with request values.
  */
 const RUNTIME_STATE = /^pairec_nodejs_active_(handles|requests|resources)\{/;
+/** PaiRec's HTTP metrics (observability/pairec-metrics.ts), labelled by code, method, host and url. */
+const PAIREC_HTTP = /^pairec_(requests_total|request_size_bytes|response_size_bytes)/;
 
 describe('metric label cardinality under random requests (live server)', { timeout: 120_000 }, () => {
   let dir: string;
@@ -134,7 +136,11 @@ describe('metric label cardinality under random requests (live server)', { timeo
       for (const [, key, value] of s.matchAll(/(\w+)="([^"]*)"/g)) {
         if (key === 'scene') assert.ok(CONFIG_SCENES.has(value ?? '') || value === 'none', s);
         if (key === 'route') assert.ok((ROUTES as readonly string[]).includes(value ?? '') || value === 'unmatched', s);
-        if (key === 'code') assert.match(value ?? '', /^[1-5]xx$/, s);
+        // PaiRec's HTTP metrics label the exact status (a closed set too), the engine's the class.
+        if (key === 'code') assert.match(value ?? '', PAIREC_HTTP.test(s) ? /^[1-5]\d\d$/ : /^[1-5]xx$/, s);
+        if (key === 'url') assert.ok((ROUTES as readonly string[]).includes(value ?? '') || value === 'unmatched', s);
+        if (key === 'host') assert.equal(value, `127.0.0.1:${server.port}`, s);
+        if (key === 'method') assert.ok((METHODS as readonly string[]).includes(value ?? ''), s);
         if (key === 'kind' && s.includes('_gc_')) assert.match(value ?? '', /^(minor|major|incremental|weakcb)$/, s);
         if (key === 'type' && RUNTIME_STATE.test(s)) assert.match(value ?? '', /^[A-Za-z]+$/, s);
       }

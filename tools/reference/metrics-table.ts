@@ -11,7 +11,7 @@ export interface MetricRow {
   readonly file: string;
 }
 
-const TYPES: Record<string, string> = { Counter: 'counter', Gauge: 'gauge', Histogram: 'histogram', Summary: 'summary', BoundHistogram: 'histogram' };
+const TYPES: Record<string, string> = { Counter: 'counter', Gauge: 'gauge', Histogram: 'histogram', Summary: 'summary', BoundHistogram: 'histogram', UntypedCounter: 'untyped' };
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -41,7 +41,7 @@ function scopeOf(file: string, text: string): FileScope {
 
 /**
  * Every metric the engine's source defines: each `new Counter|Gauge|Histogram|Summary|
- * BoundHistogram({ name, help, labelNames })` under src/, parsed with the TypeScript parser
+ * BoundHistogram|UntypedCounter({ name, help, labelNames })` under src/, parsed with the TypeScript parser
  * (names held in constants, here or imported, are followed to their literal), sorted by name.
  * prom-client's default process/Node.js metrics are not defined here and not listed.
  */

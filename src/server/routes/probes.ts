@@ -4,13 +4,18 @@ import type { EngineMetrics } from '../../observability/metrics.js';
 import type { ServerState } from '../state.js';
 import { PairecError } from '../../errors.js';
 import { sendError } from '../error-reply.js';
+import { PING_ROUTE } from './paths.js';
 
 /**
- * /health (the process only: it answers while the event loop runs), /ready (config loaded,
+ * /health and /ping (the process only: it answers while the event loop runs), /ready (config loaded,
  * not draining, and no dependency failing requests that have no fallback), /metrics.
  */
 export function probeRoutes(app: FastifyInstance, engine: Engine, metrics: EngineMetrics, state: ServerState): void {
   app.get('/health', () => ({ status: 'ok' }));
+
+  // PaiRec's liveness probe (any method, text `success`), kept for the health checks of
+  // services moved from PaiRec; the same in both API modes.
+  app.all(PING_ROUTE, (_req, reply) => reply.type('text/plain; charset=utf-8').send('success'));
 
   app.get('/ready', (_req, reply) => {
     const snap = engine.current();
