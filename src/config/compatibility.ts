@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { emptyPaiRecBlocksIn } from './pairec-forms.js';
 
 /**
  * Keys a config may carry for compatibility (PaiRec's config, the spec's blocks) that this
@@ -15,6 +16,22 @@ export interface IgnoredKey {
 }
 
 export const IGNORED_KEYS: readonly IgnoredKey[] = [
+  {
+    key: 'RunMode',
+    why: "PaiRec's daily/product switch chose its config source and log output; here the config file is given by --config and logs go to stdout in every mode",
+  },
+  {
+    key: 'Region',
+    why: "PaiRec reads the cloud region for its Alibaba Cloud clients; no setting here depends on a region (each backend is addressed by its own URL or DSN)",
+  },
+  {
+    key: 'LogConf.RetensionDays',
+    why: 'logs are JSON lines on stdout: retention belongs to whatever collects them (journald, the container runtime, a log shipper)',
+  },
+  {
+    key: 'LogConf.DiskSize',
+    why: 'no log file is written: logs are JSON lines on stdout, bounded by whatever collects them',
+  },
   {
     key: 'performance.enable_pooling',
     why: 'connections to remote backends are reused per optimization.enable_keep_alive and optimization.max_idle_connections; ONNX input buffers are always pooled, one per run in progress',
@@ -54,6 +71,10 @@ export function ignoredKeysIn(raw: unknown): string[] {
  * operator who tunes one learns it does nothing instead of measuring no change.
  */
 export function warnIgnoredKeys(raw: unknown, logger: Pick<Logger, 'warn'>): void {
+  const empty = emptyPaiRecBlocksIn(raw);
+  if (empty.length > 0) {
+    logger.warn({ emptyBlocks: empty }, `PaiRec blocks of features not supported here, left empty and ignored: ${empty.join(', ')} (docs/configuration.md, "PaiRec configs")`);
+  }
   const keys = ignoredKeysIn(raw);
   if (keys.length === 0) return;
   logger.warn({ ignoredKeys: keys }, `config keys accepted for compatibility and ignored: ${keys.join(', ')} (docs/reference/config.md, "Accepted and ignored")`);

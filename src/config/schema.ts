@@ -52,6 +52,10 @@ export const ListenConfSchema = Obj({
 });
 
 export const LogConfSchema = Obj({
+  /** PaiRec's log file retention and disk bound: accepted and ignored (config/compatibility.ts). */
+  RetensionDays: Type.Optional(Type.Integer({ minimum: 0 })),
+  DiskSize: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Any case: PaiRec writes glog's "INFO" (config/pairec-forms.ts). */
   LogLevel: Type.Union(
     [
       Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -350,6 +354,9 @@ const SceneMap = <T extends TSchema>(value: T, minProperties = 0) =>
 export const ConfigSchema = Type.Object(
   {
     ListenConf: ListenConfSchema,
+    /** PaiRec's run mode ("daily" | "product") and cloud region: accepted and ignored (config/compatibility.ts). */
+    RunMode: Type.Optional(Type.String({ maxLength: 64 })),
+    Region: Type.Optional(Type.String({ maxLength: 64 })),
     LogConf: LogConfSchema,
     CatalogConf: Type.Optional(CatalogConfSchema),
     AlgoConfs: Type.Array(AlgoConfSchema, { default: [], maxItems: 1000 }),
@@ -402,11 +409,11 @@ export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
  * the key is understood but not supported, rather than that it is misspelt.
  */
 export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
-  'RunMode', 'Region', 'KafkaConfs', 'DatahubConfs',
-  'BEConfs', 'TableStoreConfs', 'ClickHouseConfs', 'GraphConfs', 'FeatureStoreConfs',
-  'UserDefineConfs', 'GeneralRankConfs', 'ColdStartRankConfs',
-  'DPPConf', 'PipelineConfs', 'LayerConfs', 'CallBackConfs', 'ExtendConf', 'SlsConfs', 'HookConfs',
-  'FeatureLogConfs', 'SceneFeatureConfs',
+  'UserFeatureConfs', 'BeFilterConfs', 'ClickHouseConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs',
+  'KafkaConfs', 'SlsConfs', 'DatahubConfs', 'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs',
+  'HBaseConfs', 'HBaseThriftConfs', 'TableStoreConfs', 'CallBackConfs', 'EmbeddingConfs', 'GeneralRankConfs',
+  'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs', 'PipelineConfs',
+  'PrometheusConfig', 'UserDefineConfs', 'LayerConfs', 'ExtendConf', 'HookConfs', 'SceneFeatureConfs',
 ];
 
 /** PaiRec algorithm conf keys: a key that is not the algorithm type's own is reported by name. */

@@ -5,6 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, PairecError } from '../errors.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { AlgorithmKind } from '../algorithm/contract.js';
+import { applySceneDefaults, normalisePaiRecForms } from './pairec-forms.js';
 import { ConfigSchema, PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPORTED_KEYS } from './schema.js';
 import type { Config } from './schema.js';
 import { pathFromPointer, pathFromSegments } from './json-path.js';
@@ -116,11 +117,12 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', '$: the config must be a JSON object', { path: '$' })]);
   }
-  const copy = structuredClone(raw);
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  const forms = normalisePaiRecForms(copy);
   const sound = validateTop(copy);
   // When not sound, only the blocks the schema passed are read below, before the throw.
   const config = copy as Config;
-  const problems: PairecError[] = sound ? [] : ajvProblems(validateTop.errors);
+  const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors))];
   // Blocks the schema found sound are checked further even when others are not, so one
   // report lists every problem at once (`pairec validate`); cross-references need them all.
   const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
@@ -128,6 +130,7 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   checkOutboundAddresses(config, problems);
   if (!brokenAt('CatalogConf')) checkCatalogFiles(config, problems);
   if (!sound) throw new ConfigError(problems);
+  applySceneDefaults(config);
   if (problems.length === 0) checkReferences(config, vocab, problems);
   // Experiments are checked against a sound base: each combination is the scene's config with parameters over it.
   if (problems.length === 0) checkExperiments(config, vocab, problems);

@@ -284,7 +284,7 @@ describe('pairec serve (real process)', () => {
 describe('pairec serve with an invalid config', () => {
   it('names each problem with its JSON path on stderr and exits 1 without listening', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ AlgoConfs: [{ Name: 'x', Type: 'LOOKUP', LookupConf: { FieldName: 5 } }], BEConfs: {} }));
+    writeFileSync(bad, JSON.stringify({ AlgoConfs: [{ Name: 'x', Type: 'LOOKUP', LookupConf: { FieldName: 5 } }], BEConfs: { be: { Username: 'u' } } }));
     await assert.rejects(ServerProcess.start(bad), (err: Error) => {
       assert.match(err.message, /\(code 1\)/);
       assert.match(err.message, /ERR_CONFIG_NOT_SUPPORTED \$\.BEConfs/);

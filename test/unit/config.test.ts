@@ -68,7 +68,7 @@ describe('config schema', () => {
   const table: { name: string; raw: unknown; code: string; path: string }[] = [
     { name: 'not an object', raw: [], code: 'ERR_CONFIG_INVALID', path: '$' },
     { name: 'unknown top-level key', raw: { Bogus: 1 }, code: 'ERR_CONFIG_INVALID', path: '$.Bogus' },
-    { name: 'PaiRec key not supported yet', raw: { BEConfs: {} }, code: 'ERR_CONFIG_NOT_SUPPORTED', path: '$.BEConfs' },
+    { name: 'PaiRec key not supported yet', raw: { BEConfs: { be: { Username: 'u' } } }, code: 'ERR_CONFIG_NOT_SUPPORTED', path: '$.BEConfs' },
     { name: 'wrong type for a port', raw: { ListenConf: { HttpPort: '8000' } }, code: 'ERR_CONFIG_INVALID', path: '$.ListenConf.HttpPort' },
     { name: 'port out of range', raw: { ListenConf: { HttpPort: 70000 } }, code: 'ERR_CONFIG_INVALID', path: '$.ListenConf.HttpPort' },
     { name: 'unknown key in a block', raw: { performance: { worker_pool: 3 } }, code: 'ERR_CONFIG_INVALID', path: '$.performance.worker_pool' },

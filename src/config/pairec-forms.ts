@@ -1,0 +1,81 @@
+/**
+ * PaiRec's ways of writing what this engine reads, brought to one form before the schema
+ * sees them, so a PaiRec config loads as PaiRec reads it:
+ *
+ * - a top-level block of a PaiRec feature this engine does not have, left empty (`{}`,
+ *   `[]`, `""`, null — PaiRec's project template writes `"KafkaConfs": {}`), is dropped
+ *   and named in the load's compatibility warning; written out, it stays an error;
+ * - `LogConf.LogLevel` in any case (`"INFO"`, glog's spelling);
+ * - `ABTestConf.Host` / `Token` (PaiRec's A/B platform endpoint) left empty are dropped,
+ *   and an `ABTestConf` left with nothing is no experiment block; a Host given is not
+ *   supported (experiments here are ABTestConf.Layers or ABTestConf.Remote.Url);
+ * - `FilterNames.default` / `SortNames.default`: the list of every scene that names none
+ *   (applySceneDefaults, after validation).
+ */
+import { PairecError } from '../errors.js';
+import type { Config } from './schema.js';
+import { PAIREC_UNSUPPORTED_KEYS } from './schema.js';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** PaiRec's empty forms of a block: what its JSON template writes for "none". */
+export function isEmptyBlock(v: unknown): boolean {
+  if (v === null || v === undefined || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isRecord(v) && Object.keys(v).length === 0;
+}
+
+/** PaiRec's A/B platform keys, empty: the template's `"ABTestConf": {"Host": "", "Token": ""}`. */
+function emptyPlatform(ab: Record<string, unknown>): boolean {
+  return (ab.Host === undefined || ab.Host === '') && (ab.Token === undefined || ab.Token === '') && ('Host' in ab || 'Token' in ab);
+}
+
+/** The paths of PaiRec blocks a config as written sets but leaves empty: dropped, and named in the warning. */
+export function emptyPaiRecBlocksIn(raw: unknown): string[] {
+  if (!isRecord(raw)) return [];
+  const out = PAIREC_UNSUPPORTED_KEYS.filter((k) => Object.hasOwn(raw, k) && isEmptyBlock(raw[k]));
+  const ab = raw.ABTestConf;
+  if (isRecord(ab) && emptyPlatform(ab)) out.push('ABTestConf.Host', 'ABTestConf.Token');
+  return out.filter((p) => p !== 'ABTestConf.Token' || (isRecord(ab) && 'Token' in ab));
+}
+
+/** Brings PaiRec's forms in `config` (a private copy of the file's JSON) to this engine's; returns what cannot be. */
+export function normalisePaiRecForms(config: Record<string, unknown>): PairecError[] {
+  const problems: PairecError[] = [];
+  for (const key of PAIREC_UNSUPPORTED_KEYS) if (Object.hasOwn(config, key) && isEmptyBlock(config[key])) delete config[key];
+  const log = config.LogConf;
+  if (isRecord(log) && typeof log.LogLevel === 'string') log.LogLevel = log.LogLevel.toLowerCase();
+  const ab = config.ABTestConf;
+  if (isRecord(ab)) {
+    if (emptyPlatform(ab)) {
+      delete ab.Host;
+      delete ab.Token;
+      if (Object.keys(ab).length === 0) delete config.ABTestConf;
+    } else if (typeof ab.Host === 'string' && ab.Host !== '') {
+      problems.push(
+        new PairecError(
+          'ERR_CONFIG_NOT_SUPPORTED',
+          '$.ABTestConf.Host: PaiRec\'s A/B platform is not supported; experiments are ABTestConf.Layers, or ABTestConf.Remote.Url for a served set (docs/experiments.md)',
+          { path: '$.ABTestConf.Host' },
+        ),
+      );
+      delete ab.Host;
+      delete ab.Token;
+    }
+  }
+  return problems;
+}
+
+/**
+ * PaiRec's `default` entry of FilterNames and SortNames: the list of every scene that
+ * has none of its own. Resolved here, once, so the pipeline and experiments read one list
+ * per scene. A scene actually named "default" keeps its entry as its own.
+ */
+export function applySceneDefaults(config: Config): void {
+  for (const block of [config.FilterNames, config.SortNames]) {
+    const fallback = block.default;
+    if (fallback === undefined || Object.hasOwn(config.SceneConfs, 'default')) continue;
+    delete block.default;
+    for (const scene of Object.keys(config.SceneConfs)) block[scene] ??= [...fallback];
+  }
+}
