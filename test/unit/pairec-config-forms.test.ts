@@ -76,3 +76,29 @@ describe('PaiRec config forms', () => {
     assert.deepEqual(problemsOf({ ...template(), LogConf: { LogLevel: 'LOUD' } }), [{ code: 'ERR_CONFIG_INVALID', path: '$.LogConf.LogLevel' }]);
   });
 });
+
+/** Every top-level field of PaiRec's RecommendConfig (recconf/recconf.go). */
+const RECCONF_TOP_LEVEL = [
+  'RunMode', 'Region', 'ListenConf', 'UserFeatureConfs', 'FeatureConfs', 'SortNames', 'FilterNames', 'AlgoConfs',
+  'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'RedisConfs', 'MysqlConfs', 'ClickHouseConfs',
+  'HologresConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs', 'KafkaConfs', 'SlsConfs', 'DatahubConfs',
+  'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs', 'HBaseConfs', 'HBaseThriftConfs',
+  'TableStoreConfs', 'SceneConfs', 'RankConf', 'LogConf', 'ABTestConf', 'CallBackConfs', 'EmbeddingConfs',
+  'GeneralRankConfs', 'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs',
+  'PipelineConfs', 'PrometheusConfig', 'UserDefineConfs',
+];
+
+/** The fields PaiRec declares as slices: their empty form is `[]`. */
+const LISTS = new Set(['AlgoConfs', 'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'DPPConf']);
+
+describe('PaiRec top-level keys', () => {
+  it('none is an unknown key: each loads empty, and written out is honoured or "not supported"', () => {
+    for (const key of RECCONF_TOP_LEVEL) {
+      const emptyForm = key === 'RunMode' || key === 'Region' ? '' : LISTS.has(key) ? [] : {};
+      const empty = problemsOf({ ...template(), [key]: emptyForm });
+      assert.ok(empty.every((p) => p.path !== `$.${key}`), `${key} empty: ${JSON.stringify(empty)}`);
+      const used = problemsOf({ ...template(), [key]: key === 'RunMode' || key === 'Region' ? 'product' : LISTS.has(key) ? [{ x: 1 }] : { x: { y: 1 } } });
+      assert.ok(!used.some((p) => p.path === `$.${key}` && p.code !== 'ERR_CONFIG_NOT_SUPPORTED'), `${key}: ${JSON.stringify(used)}`);
+    }
+  });
+});
