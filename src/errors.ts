@@ -35,6 +35,8 @@ export const ERROR_CATALOG = {
   ERR_ALGORITHM_BUILD: { status: 500, summary: 'an algorithm failed to build' },
   ERR_ALGORITHM_INPUT: { status: 500, summary: 'an algorithm got an input it cannot use' },
   ERR_ABORTED: { status: 503, summary: 'the run was aborted' },
+  /** Never sent (the connection is gone); the status is nginx's "client closed request". */
+  ERR_CALLER_GONE: { status: 499, summary: 'the caller closed the connection before the answer', log: 'none' },
   ERR_RECALL_FAILED: { status: 503, summary: 'every recall source of the scene failed' },
   ERR_BACKEND_UNAVAILABLE: { status: 503, summary: 'a remote backend failed or cannot be reached' },
   ERR_BACKEND_REPLY: { status: 502, summary: 'a remote backend sent a reply that breaks its protocol' },

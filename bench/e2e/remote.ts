@@ -55,10 +55,15 @@ export async function startRemoteBackends(configFile: string, nprobe: number, lo
   return { vectorPort, modelPort, procs, stop };
 }
 
-/** The RW config with vector recall through FAISS and rank through KSERVE (binary tensors): the same work, remote. */
+/**
+ * The RW config with vector recall through FAISS and rank through KSERVE (binary tensors):
+ * the same work, remote. Timeouts are generous (2 s): the closed loop drives this 2-core
+ * machine past capacity, and with the production-like 200–300 ms the first slow calls
+ * opened the circuit breakers and the run measured fast 503s, not the remote path.
+ */
 export function remoteConfig(raw: Record<string, unknown>, b: RemoteBackends): Record<string, unknown> {
   const algos = (raw.AlgoConfs as { Name: string; Type: string }[]).map((a) => {
-    if (a.Type === 'ANN') return { Name: a.Name, Type: 'FAISS', VectorConf: { ServerAddress: `127.0.0.1:${b.vectorPort}`, Timeout: 200, PoolSize: 2, Metric: 'ip' } };
+    if (a.Type === 'ANN') return { Name: a.Name, Type: 'FAISS', VectorConf: { ServerAddress: `127.0.0.1:${b.vectorPort}`, Timeout: 2000, PoolSize: 2, Metric: 'ip' } };
     if (a.Type === 'ONNX') {
       return {
         Name: a.Name,
@@ -66,7 +71,7 @@ export function remoteConfig(raw: Record<string, unknown>, b: RemoteBackends): R
         KServeConf: {
           Url: `http://127.0.0.1:${b.modelPort}`,
           ModelName: 'demo_mlp',
-          Timeout: 300,
+          Timeout: 2000,
           BinaryData: true,
           Features: { User: [{ Name: 'embedding', Dim: 64 }], Item: [{ Name: 'embedding', Dim: 64 }] },
         },

@@ -72,7 +72,7 @@ export async function recommend(
     };
   });
   stopped.catch(() => undefined); // settled after the answer when nothing races it any more
-  if (handle) handle.cancel = () => stop(new PairecError('ERR_ABORTED', 'the caller went away'));
+  if (handle) handle.cancel = () => stop(new PairecError('ERR_CALLER_GONE', 'the caller went away'));
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let settled = false;

@@ -33,11 +33,16 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /**
  * Failures that say nothing about the backend's health: the caller's own input, a closed
- * instance, a local queue. Everything else — transport errors, bad replies, timeouts,
- * and calls abandoned because the request ended first (the backend was too slow for it)
- * — counts against the backend.
+ * instance, a local queue, and a call abandoned because the client closed its connection
+ * (a load generator stopping with 32 requests in flight opened every breaker, and the next
+ * minute of traffic got fast 503s). Everything else — transport errors, bad replies,
+ * timeouts, and calls abandoned because the request's deadline passed or it was answered
+ * first (the backend was too slow for it) — counts against the backend.
  */
-const NEUTRAL: ReadonlySet<ErrorCode> = new Set(['ERR_ALGORITHM_INPUT', 'ERR_ALGORITHM_CLOSED', 'ERR_ALGORITHM_KIND', 'ERR_QUEUE_FULL']);
+const NEUTRAL: ReadonlySet<ErrorCode> = new Set(['ERR_ALGORITHM_INPUT', 'ERR_ALGORITHM_CLOSED', 'ERR_ALGORITHM_KIND', 'ERR_QUEUE_FULL', 'ERR_CALLER_GONE']);
+
+/** Whether the run was abandoned because its caller went away (the signal's reason), whatever error the call then raised. */
+const callerGone = (signal: AbortSignal): boolean => signal.aborted && signal.reason instanceof PairecError && signal.reason.code === 'ERR_CALLER_GONE';
 
 class BackendGuard<K extends AlgorithmKind> implements Algorithm<K> {
   readonly name: string;
@@ -93,7 +98,7 @@ class BackendGuard<K extends AlgorithmKind> implements Algorithm<K> {
       },
       (err: unknown) => {
         this.#bulkhead.leave();
-        if (err instanceof PairecError && NEUTRAL.has(err.code)) this.#breaker.release();
+        if ((err instanceof PairecError && NEUTRAL.has(err.code)) || callerGone(ctx.signal)) this.#breaker.release();
         else this.#breaker.failure();
         throw err;
       },

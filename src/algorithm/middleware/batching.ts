@@ -25,16 +25,20 @@ interface Entry<K extends AlgorithmKind> {
   reject(err: unknown): void;
 }
 
-/** A signal that aborts once every member's signal has aborted: one late caller keeps the call alive. */
+/**
+ * A signal that aborts once every member's signal has aborted: one late caller keeps the
+ * call alive. Its reason is the last member's, so the backend guard tells a batch whose
+ * callers all went away (not the backend's fault) from one whose deadlines passed.
+ */
 function allAborted(signals: readonly AbortSignal[]): AbortSignal {
   const ctl = new AbortController();
-  let left = signals.filter((s) => !s.aborted).length;
-  if (left === 0) ctl.abort(new PairecError('ERR_ABORTED', 'every caller of the batch went away'));
-  for (const s of signals) {
-    s.addEventListener('abort', () => {
-      if (--left === 0) ctl.abort(new PairecError('ERR_ABORTED', 'every caller of the batch went away'));
-    }, { once: true });
+  const live = signals.filter((s) => !s.aborted);
+  if (live.length === 0) {
+    ctl.abort(signals.at(-1)?.reason ?? new PairecError('ERR_ABORTED', 'every caller of the batch went away'));
+    return ctl.signal;
   }
+  let left = live.length;
+  for (const s of live) s.addEventListener('abort', () => void (--left === 0 && ctl.abort(s.reason)), { once: true });
   return ctl.signal;
 }
 
