@@ -77,7 +77,7 @@ describe('request and reload lifecycle', () => {
     const run = recommend(engine, request, caller);
     assert.equal(typeof caller.cancel, 'function', 'cancellable while it runs');
     setTimeout(() => caller.cancel?.(), 20);
-    await assert.rejects(run, isCode('ERR_ABORTED'));
+    await assert.rejects(run, isCode('ERR_CALLER_GONE'));
     assert.equal(caller.cancel, undefined, 'nothing to cancel once it has ended');
     log.gate = undefined;
     await engine.close(); // resolves: the aborted run released its lease
