@@ -6,6 +6,7 @@
  *   docs/reference/config.md   config keys, types, defaults, bounds (src/config/schema.ts)
  *   docs/reference/errors.md   error codes, statuses, log levels (src/errors.ts)
  *   docs/reference/metrics.md  metric names, types, labels (metric definitions under src/)
+ *   docs/pairec-migration.md   PaiRec's keys and type names: honoured, ignored or not supported
  *
  * test/unit/reference-docs.test.ts generates them again and fails when a committed page differs.
  */
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { configReference } from './reference/config-table.js';
 import { errorsReference } from './reference/errors-table.js';
 import { metricsReference } from './reference/metrics-table.js';
+import { pairecReference } from './reference/pairec-table.js';
 
 /** The repository root, from dist/tools/ or tools/. */
 export const ROOT = resolve(fileURLToPath(import.meta.url), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
@@ -25,6 +27,7 @@ export function referencePages(root = ROOT): Record<string, string> {
     'docs/reference/config.md': configReference(),
     'docs/reference/errors.md': errorsReference(),
     'docs/reference/metrics.md': metricsReference(root),
+    'docs/pairec-migration.md': pairecReference(),
   };
 }
 

@@ -404,6 +404,17 @@ export type RankSceneConf = Static<typeof RankSceneSchema>;
 export type RedisConf = Static<typeof RedisConfSchema>;
 export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
 
+/** Every top-level field of PaiRec's RecommendConfig (recconf/recconf.go), in its order. */
+export const PAIREC_TOP_LEVEL_KEYS: readonly string[] = [
+  'RunMode', 'Region', 'ListenConf', 'UserFeatureConfs', 'FeatureConfs', 'SortNames', 'FilterNames', 'AlgoConfs',
+  'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'RedisConfs', 'MysqlConfs', 'ClickHouseConfs',
+  'HologresConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs', 'KafkaConfs', 'SlsConfs', 'DatahubConfs',
+  'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs', 'HBaseConfs', 'HBaseThriftConfs',
+  'TableStoreConfs', 'SceneConfs', 'RankConf', 'LogConf', 'ABTestConf', 'CallBackConfs', 'EmbeddingConfs',
+  'GeneralRankConfs', 'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs',
+  'PipelineConfs', 'PrometheusConfig', 'UserDefineConfs',
+];
+
 /**
  * PaiRec keys this engine does not implement yet: named so a PaiRec user learns that
  * the key is understood but not supported, rather than that it is misspelt.

@@ -7,6 +7,7 @@ import { warnIgnoredKeys } from '../../src/config/compatibility.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
+import { PAIREC_TOP_LEVEL_KEYS } from '../../src/config/schema.js';
 import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
@@ -77,23 +78,12 @@ describe('PaiRec config forms', () => {
   });
 });
 
-/** Every top-level field of PaiRec's RecommendConfig (recconf/recconf.go). */
-const RECCONF_TOP_LEVEL = [
-  'RunMode', 'Region', 'ListenConf', 'UserFeatureConfs', 'FeatureConfs', 'SortNames', 'FilterNames', 'AlgoConfs',
-  'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'RedisConfs', 'MysqlConfs', 'ClickHouseConfs',
-  'HologresConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs', 'KafkaConfs', 'SlsConfs', 'DatahubConfs',
-  'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs', 'HBaseConfs', 'HBaseThriftConfs',
-  'TableStoreConfs', 'SceneConfs', 'RankConf', 'LogConf', 'ABTestConf', 'CallBackConfs', 'EmbeddingConfs',
-  'GeneralRankConfs', 'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs',
-  'PipelineConfs', 'PrometheusConfig', 'UserDefineConfs',
-];
-
 /** The fields PaiRec declares as slices: their empty form is `[]`. */
 const LISTS = new Set(['AlgoConfs', 'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'DPPConf']);
 
 describe('PaiRec top-level keys', () => {
   it('none is an unknown key: each loads empty, and written out is honoured or "not supported"', () => {
-    for (const key of RECCONF_TOP_LEVEL) {
+    for (const key of PAIREC_TOP_LEVEL_KEYS) {
       const emptyForm = key === 'RunMode' || key === 'Region' ? '' : LISTS.has(key) ? [] : {};
       const empty = problemsOf({ ...template(), [key]: emptyForm });
       assert.ok(empty.every((p) => p.path !== `$.${key}`), `${key} empty: ${JSON.stringify(empty)}`);

@@ -1,0 +1,81 @@
+import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
+import { IGNORED_KEYS } from '../../src/config/compatibility.js';
+import {
+  ConfigSchema,
+  PAIREC_ALGO_TYPES,
+  PAIREC_FILTER_TYPES,
+  PAIREC_RECALL_TYPES,
+  PAIREC_SORT_TYPES,
+  PAIREC_TOP_LEVEL_KEYS,
+  PAIREC_UNSUPPORTED_KEYS,
+} from '../../src/config/schema.js';
+import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
+import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
+import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
+import { page, table } from './markdown.js';
+
+const HONOURED = 'honoured';
+
+/** Where an honoured key reads differently from PaiRec's, said beside it. */
+const NOTES: Readonly<Record<string, string>> = {
+  ListenConf: '`HttpAddr`, `HttpPort`; `ApiMode: "pairec"` answers with PaiRec\'s HTTP API ([api.md](api.md))',
+  LogConf: '`LogLevel` in any case; `RetensionDays`, `DiskSize` accepted and ignored (logs go to stdout)',
+  ABTestConf: 'this engine\'s experiments (`Layers`, or a set served at `Remote.Url`: [experiments.md](experiments.md)); PaiRec\'s A/B platform `Host`/`Token`: accepted empty, not supported when given',
+  FilterNames: '`default`: the list of every scene that names none',
+  SortNames: '`default`: the list of every scene that names none',
+};
+const NOT_SUPPORTED = 'not supported: an error where the config uses it';
+
+/** What the loader does with each top-level key of PaiRec's RecommendConfig, from the tables it loads with. */
+export function topLevelRows(): string[][] {
+  const ours = new Set(Object.keys(ConfigSchema.properties));
+  const ignored = new Map(IGNORED_KEYS.map((k) => [k.key, k.why]));
+  return PAIREC_TOP_LEVEL_KEYS.map((key) => {
+    if (PAIREC_UNSUPPORTED_KEYS.includes(key)) return [`\`${key}\``, NOT_SUPPORTED, 'left empty (`{}`, `[]`, `""`, null): dropped and named in the load\'s warning'];
+    const why = ignored.get(key);
+    if (why !== undefined) return [`\`${key}\``, 'accepted and ignored (one warning)', why];
+    if (ours.has(key)) return [`\`${key}\``, HONOURED, NOTES[key] ?? '[reference](reference/config.md)'];
+    return [`\`${key}\``, 'unknown key', ''];
+  });
+}
+
+/** Where a registered type reads differently from PaiRec's type of the same name. */
+const TYPE_NOTES: Readonly<Record<string, string>> = {
+  ItemCollaborativeFilterRecall:
+    "registered with this engine's meaning: neighbours of the user's recent items (from `UserCollaborativeDaoConf`), scored Σ weight × similarity — PaiRec's type of this name lists the neighbours of the request's item (`ItemCollaborativeDaoConf`, ListItemsByItem); a config written for PaiRec's meaning is refused here for want of `UserCollaborativeDaoConf`",
+};
+
+/** PaiRec's type names of one kind against what this engine registers. */
+function typeRows(kind: string, names: readonly string[], has: (name: string) => boolean): string[][] {
+  return names.map((n) => [kind, `\`${n}\``, has(n) ? (TYPE_NOTES[n] ?? HONOURED) : 'not supported (`ERR_CONFIG_NOT_SUPPORTED` at its path)']);
+}
+
+export function pairecReference(): string {
+  const algorithms = createDefaultRegistry();
+  const types = [
+    ...typeRows('algorithm', PAIREC_ALGO_TYPES, (n) => algorithms.getType(n) !== undefined),
+    ...typeRows('recall', PAIREC_RECALL_TYPES, (n) => RECALL_TYPES.has(n)),
+    ...typeRows('filter', PAIREC_FILTER_TYPES, (n) => FILTER_TYPES.has(n)),
+    ...typeRows('sort', PAIREC_SORT_TYPES, (n) => SORT_TYPES.has(n)),
+  ];
+  const nested = IGNORED_KEYS.filter((k) => k.key.includes('.')).map((k) => [`\`${k.key}\``, k.why]);
+  const body = [
+    'Moving a PaiRec config: what the loader does with each of PaiRec\'s keys and type names. How PaiRec\'s',
+    'forms are read (`FilterNames.default`, `LogLevel: "INFO"`, empty blocks):',
+    '[configuration.md](configuration.md#pairec-configs); PaiRec\'s HTTP API: [api.md](api.md); check a config',
+    'with `pairec validate --config FILE`.',
+    '',
+    '## Top-level keys of PaiRec\'s RecommendConfig',
+    '',
+    table(['key', 'here', 'note'], topLevelRows()),
+    '',
+    '## Type names',
+    '',
+    table(['kind', 'PaiRec name', 'here'], types),
+    '',
+    '## Nested keys accepted and ignored',
+    '',
+    table(['key', 'why'], nested),
+  ].join('\n');
+  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/schema.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
+}
