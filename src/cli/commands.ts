@@ -8,7 +8,7 @@ import type { Command } from './command.js';
 
 export const SERVE_OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', required: true, help: 'the config file (JSON)' },
-  port: { type: 'string', short: 'p', value: 'N', help: 'listen on this port instead of ListenConf.HttpPort (0: any free port)' },
+  port: { type: 'string', short: 'p', value: 'N', help: 'listen on this port instead of ListenConf.HttpPort (0: a free port the system picks)' },
   host: { type: 'string', value: 'ADDR', help: 'listen on this address instead of ListenConf.HttpAddr' },
   workers: { type: 'string', short: 'w', value: 'N|auto', help: 'serving processes: a count or "auto" (the CPU quota); PAIREC_WORKERS otherwise' },
   'no-watch': { type: 'boolean', default: false, help: 'do not reload when the file changes (SIGHUP still reloads)' },

@@ -4,7 +4,7 @@ import type { Static } from '@sinclair/typebox';
 /**
  * PaiRec's HologresConfs and MysqlConfs entry (`DSN`) plus the pool's bounds. MySQL's DSN
  * is Go's `user:password@tcp(host:port)/db` (PaiRec's driver) or a `mysql://` URL.
- * Hologres speaks the PostgreSQL protocol: any PostgreSQL answers the same queries. Its DSN is a URL
+ * Hologres speaks the PostgreSQL protocol: every PostgreSQL server answers the same queries. Its DSN is a URL
  * (`postgres://user:password@host:port/db`) or lib/pq's `key=value` form (PaiRec's Go
  * driver); it carries the password, so it is never logged.
  */

@@ -14,7 +14,7 @@
  */
 import { PairecError } from '../errors.js';
 import type { Config } from './schema.js';
-import { PAIREC_UNSUPPORTED_KEYS } from './schema.js';
+import { PAIREC_UNSUPPORTED_KEYS } from './pairec-names.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

@@ -1,7 +1,7 @@
 import { PairecError } from '../errors.js';
 import type { AlgorithmKind } from '../algorithm/contract.js';
 import type { Config } from './schema.js';
-import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './schema.js';
+import { PAIREC_FILTER_TYPES, PAIREC_RECALL_TYPES, PAIREC_SORT_TYPES } from './pairec-names.js';
 import type { ConfigVocabulary } from './validate.js';
 import { compileExpression } from '../expression/expression.js';
 import { checkPipelineReferences } from './pipeline-references.js';

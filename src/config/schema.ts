@@ -3,6 +3,10 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { ABTestConfSchema } from './experiment-schema.js';
 import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
 import { HologresConfSchema, SqlDaoProps, SqlFeatureProps, MysqlConfSchema } from './database-schema.js';
+import { CatalogConfSchema } from './catalog-schema.js';
+
+export { CatalogConfSchema, DemoCatalogSchema, FileSideSchema } from './catalog-schema.js';
+export type { FileSideConf } from './catalog-schema.js';
 
 /**
  * The one schema of the config file: PaiRec's keys (PascalCase) where the meaning
@@ -44,7 +48,7 @@ export const ListenConfSchema = Obj({
   MaxBodyReaders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
   /**
    * Client API of /api/recommend and /api/callback: `strict` (this engine's: JSON only,
-   * unknown fields and bad values are 4xx with an error code) or `pairec` (PaiRec's: any
+   * unknown fields and bad values are 4xx with an error code) or `pairec` (PaiRec's: every
    * content type read as JSON, unknown fields ignored, HTTP 200 with PaiRec's code/msg;
    * docs/api.md "PaiRec compatibility mode").
    */
@@ -95,51 +99,6 @@ export const AlgoConfSchema = Type.Object(
     BatchConf: Type.Optional(BatchConfSchema),
   },
   { additionalProperties: Type.Object({}, { additionalProperties: true }) },
-);
-
-export const DemoCatalogSchema = Obj({
-  Items: Type.Integer({ minimum: 10, maximum: 5_000_000, default: 100_000 }),
-  Users: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000 }),
-  Dim: Type.Integer({ minimum: 2, maximum: 4096, default: 64 }),
-  Clusters: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
-  Categories: Type.Integer({ minimum: 1, maximum: 65535, default: 20 }),
-  Seed: Type.Integer({ default: 42 }),
-});
-
-/**
- * One side of a file catalog. Path: absolute, or relative to the config file's folder;
- * the format follows the extension (.jsonl/.ndjson, .csv, .parquet).
- */
-export const FileSideSchema = Type.Object(
-  {
-    Path: Type.String({ minLength: 1 }),
-    IdField: Type.String({ minLength: 1, default: 'id' }),
-    EmbeddingField: Type.String({ minLength: 1, default: 'embedding' }),
-  },
-  strict,
-);
-export type FileSideConf = Static<typeof FileSideSchema>;
-
-/** No default: a config without CatalogConf loads no catalog. */
-export const CatalogConfSchema = Type.Object(
-  {
-    /** "demo": the generated catalog (Demo); "file": Items (and Users) read from files. */
-    Source: Type.Union([Type.Literal('demo'), Type.Literal('file')], { default: 'demo' }),
-    Demo: DemoCatalogSchema,
-    Items: Type.Optional(FileSideSchema),
-    Users: Type.Optional(FileSideSchema),
-    /** Bad rows a file catalog may skip (counted and logged); one more rejects the load. */
-    MaxBadRows: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-    /** Where generated data and built indexes are cached; "" disables the cache. */
-    CacheDir: Type.String({ default: '.cache' }),
-    /**
-     * How often (seconds) a file catalog's files are checked for a new version (a file
-     * replaced by rename); a changed one is loaded and indexed aside, then swapped in. 0: only
-     * at a config reload (SIGHUP, the reload API).
-     */
-    RefreshSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400, default: 0 })),
-  },
-  strict,
 );
 
 export const RecallConfSchema = Type.Object(
@@ -403,50 +362,3 @@ export type CatalogConf = Static<typeof CatalogConfSchema>;
 export type RankSceneConf = Static<typeof RankSceneSchema>;
 export type RedisConf = Static<typeof RedisConfSchema>;
 export type FeatureDaoConf = Static<typeof FeatureDaoConfSchema>;
-
-/** Every top-level field of PaiRec's RecommendConfig (recconf/recconf.go), in its order. */
-export const PAIREC_TOP_LEVEL_KEYS: readonly string[] = [
-  'RunMode', 'Region', 'ListenConf', 'UserFeatureConfs', 'FeatureConfs', 'SortNames', 'FilterNames', 'AlgoConfs',
-  'RecallConfs', 'FilterConfs', 'BeFilterConfs', 'SortConfs', 'RedisConfs', 'MysqlConfs', 'ClickHouseConfs',
-  'HologresConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs', 'KafkaConfs', 'SlsConfs', 'DatahubConfs',
-  'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs', 'HBaseConfs', 'HBaseThriftConfs',
-  'TableStoreConfs', 'SceneConfs', 'RankConf', 'LogConf', 'ABTestConf', 'CallBackConfs', 'EmbeddingConfs',
-  'GeneralRankConfs', 'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs',
-  'PipelineConfs', 'PrometheusConfig', 'UserDefineConfs',
-];
-
-/**
- * PaiRec keys this engine does not implement yet: named so a PaiRec user learns that
- * the key is understood but not supported, rather than that it is misspelt.
- */
-export const PAIREC_UNSUPPORTED_KEYS: readonly string[] = [
-  'UserFeatureConfs', 'BeFilterConfs', 'ClickHouseConfs', 'LindormConfs', 'GraphConfs', 'FeatureStoreConfs',
-  'KafkaConfs', 'SlsConfs', 'DatahubConfs', 'BEConfs', 'RecallEngineConfs', 'Ha3EngineConfs', 'OpenSearchConfs',
-  'HBaseConfs', 'HBaseThriftConfs', 'TableStoreConfs', 'CallBackConfs', 'EmbeddingConfs', 'GeneralRankConfs',
-  'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs', 'FeatureLogConfs', 'PipelineConfs',
-  'PrometheusConfig', 'UserDefineConfs', 'LayerConfs', 'ExtendConf', 'HookConfs', 'SceneFeatureConfs',
-];
-
-/** PaiRec algorithm conf keys: a key that is not the algorithm type's own is reported by name. */
-export const PAIREC_ALGO_CONF_KEYS: readonly string[] = [
-  'LookupConf', 'EasConf', 'VectorConf', 'MilvusConf', 'TFservingConf', 'SeldonConf',
-];
-
-/** PaiRec algorithm types; those not registered here yet are reported as not supported. */
-export const PAIREC_ALGO_TYPES: readonly string[] = ['EAS', 'FAISS', 'MILVUS', 'TFSERVING', 'SELDON', 'LOOKUP'];
-
-/** PaiRec recall, filter and sort types, for the same "not supported yet" message. */
-export const PAIREC_RECALL_TYPES: readonly string[] = [
-  'VectorRecall', 'MilvusVectorRecall', 'UserGlobalHotRecall', 'UserGroupHotRecall', 'UserCustomRecall',
-  'ItemCollaborativeFilterRecall', 'UserCollaborativeFilterRecall', 'ColdStartRecall', 'MockRecall',
-  'HologresVectorRecall', 'BeRecall', 'RealTimeU2IRecall', 'OnlineHologresVectorRecall', 'GraphRecall',
-];
-export const PAIREC_FILTER_TYPES: readonly string[] = [
-  'UniqueFilter', 'User2ItemExposureFilter', 'ItemStateFilter', 'ConditionFilter', 'User2ItemCustomFilter',
-  'ItemCustomFilter', 'CompletelyFairFilter', 'GroupWeightCountFilter', 'DimensionFieldUniqueFilter',
-  'AdjustCountFilter', 'PriorityAdjustCountFilter',
-];
-export const PAIREC_SORT_TYPES: readonly string[] = [
-  'ItemRankScore', 'DiversityRuleSort', 'BoostScoreSort', 'MultiRecallMixSort', 'DPPSort', 'TrafficControlSort',
-  'DistinctIdSort', 'SSDSort', 'BoostScoreByWeight',
-];

@@ -7,7 +7,7 @@ import { warnIgnoredKeys } from '../../src/config/compatibility.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
-import { PAIREC_TOP_LEVEL_KEYS } from '../../src/config/schema.js';
+import { PAIREC_TOP_LEVEL_KEYS } from '../../src/config/pairec-names.js';
 import { Engine } from '../../src/engine/engine.js';
 import { recommend } from '../../src/engine/recommend.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';

@@ -1,14 +1,14 @@
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { IGNORED_KEYS } from '../../src/config/compatibility.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import {
-  ConfigSchema,
   PAIREC_ALGO_TYPES,
   PAIREC_FILTER_TYPES,
   PAIREC_RECALL_TYPES,
   PAIREC_SORT_TYPES,
   PAIREC_TOP_LEVEL_KEYS,
   PAIREC_UNSUPPORTED_KEYS,
-} from '../../src/config/schema.js';
+} from '../../src/config/pairec-names.js';
 import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
 import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
 import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
@@ -77,5 +77,5 @@ export function pairecReference(): string {
     '',
     table(['key', 'why'], nested),
   ].join('\n');
-  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/schema.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
+  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/pairec-names.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
 }
