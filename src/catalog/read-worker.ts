@@ -4,18 +4,10 @@
  * typed arrays are transferred, not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
 import type { CatalogConf } from '../config/schema.js';
-import { idlePriority, parentLogger } from '../worker/background-thread.js';
-import type { WorkerLogLine } from '../worker/background-thread.js';
+import { serveInWorker } from '../worker/run-in-worker.js';
 import { readFileCatalog } from './file-source.js';
 import type { FileCatalogColumns } from './file-source.js';
-
-/** What the worker posts back: log lines for the parent's logger, then the result. */
-export type ReadMessage =
-  | WorkerLogLine
-  | { readonly kind: 'done'; readonly read: FileCatalogColumns }
-  | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string; readonly path: string | undefined };
 
 /** The distinct buffers of the typed arrays in `read`: each may be transferred once. */
 function buffersOf(read: FileCatalogColumns): ArrayBuffer[] {
@@ -32,15 +24,4 @@ function buffersOf(read: FileCatalogColumns): ArrayBuffer[] {
   return [...out];
 }
 
-async function run(conf: CatalogConf, port: MessagePort): Promise<void> {
-  idlePriority();
-  try {
-    const read = await readFileCatalog(conf, parentLogger(port));
-    port.postMessage({ kind: 'done', read } satisfies ReadMessage, buffersOf(read));
-  } catch (err) {
-    const e = err as { code?: string; path?: string };
-    port.postMessage({ kind: 'failed', code: e.code, message: err instanceof Error ? err.message : String(err), path: e.path } satisfies ReadMessage);
-  }
-}
-
-if (parentPort) void run(workerData as CatalogConf, parentPort);
+if (parentPort) void serveInWorker(parentPort, (logger) => readFileCatalog(workerData as CatalogConf, logger), buffersOf);

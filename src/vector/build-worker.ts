@@ -4,9 +4,8 @@
  * k-means at 100k rows) never holds the event loop that answers requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
-import { idlePriority, parentLogger } from '../worker/background-thread.js';
-import type { WorkerLogLine } from '../worker/background-thread.js';
+import type { Logger } from 'pino';
+import { serveInWorker } from '../worker/run-in-worker.js';
 import { buildIndex } from './vector-index.js';
 import type { IndexSpec } from './index-types.js';
 
@@ -17,25 +16,9 @@ export interface BuildTask {
   readonly file: string;
 }
 
-/** What the worker posts back: progress lines for the parent's logger, then the result. */
-export type BuildMessage =
-  | WorkerLogLine
-  | { readonly kind: 'done' }
-  | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string };
-
-async function run(task: BuildTask, port: MessagePort): Promise<BuildMessage> {
-  const logger = parentLogger(port);
-  idlePriority();
-  try {
-    const index = await buildIndex(task.spec, task.vectors, task.dim, logger, new AbortController().signal);
-    if (!(await index.write(task.file))) throw new Error(`${task.file}: the index could not be written`);
-    return { kind: 'done' };
-  } catch (err) {
-    return { kind: 'failed', code: (err as { code?: string }).code, message: err instanceof Error ? err.message : String(err) };
-  }
+async function build(task: BuildTask, logger: Logger): Promise<void> {
+  const index = await buildIndex(task.spec, task.vectors, task.dim, logger, new AbortController().signal);
+  if (!(await index.write(task.file))) throw new Error(`${task.file}: the index could not be written`);
 }
 
-if (parentPort) {
-  const port = parentPort;
-  void run(workerData as BuildTask, port).then((m) => port.postMessage(m));
-}
+if (parentPort) void serveInWorker(parentPort, (logger) => build(workerData as BuildTask, logger));
