@@ -35,8 +35,8 @@ export function emptyPaiRecBlocksIn(raw: unknown): string[] {
   if (!isRecord(raw)) return [];
   const out = PAIREC_UNSUPPORTED_KEYS.filter((k) => Object.hasOwn(raw, k) && isEmptyBlock(raw[k]));
   const ab = raw.ABTestConf;
-  if (isRecord(ab) && emptyPlatform(ab)) out.push('ABTestConf.Host', 'ABTestConf.Token');
-  return out.filter((p) => p !== 'ABTestConf.Token' || (isRecord(ab) && 'Token' in ab));
+  if (isRecord(ab) && emptyPlatform(ab)) out.push(...['Host', 'Token'].filter((k) => k in ab).map((k) => `ABTestConf.${k}`));
+  return out;
 }
 
 /** Brings PaiRec's forms in `config` (a private copy of the file's JSON) to this engine's; returns what cannot be. */

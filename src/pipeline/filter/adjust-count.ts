@@ -7,7 +7,7 @@ import type { FilterTypeDef } from './index.js';
  * shuffle): PaiRec shuffles the whole list to keep a random RetainNum; only the kept part
  * needs to be drawn.
  */
-function drawFront(items: Candidate[], k: number, random: () => number): void {
+export function drawFront(items: Candidate[], k: number, random: () => number): void {
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(random() * (items.length - i));
     const t = items[i] as Candidate;
@@ -36,5 +36,3 @@ export const adjustCountFilter: FilterTypeDef = {
   },
   explain: (conf) => () => `beyond RetainNum ${conf.RetainNum ?? 0}${conf.ShuffleItem !== false ? ' (a random choice is kept)' : ''}`,
 };
-
-

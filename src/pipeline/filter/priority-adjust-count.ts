@@ -1,6 +1,7 @@
 import { PairecError } from '../../errors.js';
 import type { Candidate } from '../context.js';
 import type { FilterTypeDef } from './index.js';
+import { drawFront } from './adjust-count.js';
 
 /**
  * PriorityAdjustCountFilter (PaiRec): candidates by score, best first (ties in random
@@ -16,10 +17,10 @@ export const priorityAdjustCountFilter: FilterTypeDef = {
     const entries = conf.AdjustCountConfs;
     if (!entries) throw new PairecError('ERR_INTERNAL', `unvalidated PriorityAdjustCountFilter "${conf.Name}"`);
     return (candidates) => {
-      // A random key per candidate breaks score ties at random (PaiRec shuffles, then sorts).
-      const ties = new Map<Candidate, number>();
-      for (const c of candidates) ties.set(c, Math.random());
-      const ordered = candidates.slice().sort((a, b) => b.score - a.score || (ties.get(a) as number) - (ties.get(b) as number));
+      // Shuffled, then stably sorted: score ties come in random order, as PaiRec's shuffle-then-sort gives.
+      const ordered = candidates.slice();
+      drawFront(ordered, ordered.length, Math.random);
+      ordered.sort((a, b) => b.score - a.score);
       const byRecall = new Map<string, Candidate[]>();
       for (const c of ordered) {
         const list = byRecall.get(c.retrieveId);
