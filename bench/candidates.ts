@@ -66,7 +66,8 @@ const dedupByIds = (cands: Candidate[]): Candidate[] => {
   const seen = new Set<string>();
   return cands.filter((c) => !seen.has(c.itemId) && seen.add(c.itemId) !== undefined);
 };
-const diversity = diversityRuleSort.create({ Name: 'd', SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 5, FrequencySize: 2 }] });
+const diversityConf = { Name: 'd', SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 5, FrequencySize: 2 }] };
+const diversity = diversityRuleSort.create(diversityConf);
 const byItemField: WindowRule<Candidate>[] = [{ key: (c) => String(itemField(c, catalog, 'category')), window: 5, frequency: 2 }];
 const spec = { User: [{ Name: 'embedding', Dim: dim, Default: 0 }], Item: [{ Name: 'embedding', Dim: dim, Default: 0 }] };
 const tensor = new Float32Array(500 * 2 * dim);

@@ -1,6 +1,7 @@
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { PairecError } from '../errors.js';
+import { TypeRegistry } from '../types/type-registry.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { Algorithm, AlgorithmKind, KindInput } from './contract.js';
@@ -87,14 +88,12 @@ interface TransformerEntry {
  * name. Registration happens at start-up or between reloads; lookups are map reads.
  */
 export class AlgorithmRegistry {
-  readonly #types = new Map<string, AnyTypeDef>();
+  /** The shape every extensible type's registry has (types/type-registry.ts). */
+  readonly #types = new TypeRegistry<AnyTypeDef>('algorithm type');
   readonly #transformers = new Map<string, TransformerEntry>();
 
   registerType<K extends AlgorithmKind, S extends TSchema>(def: AlgorithmTypeDef<K, S>): void {
-    if (this.#types.has(def.type)) {
-      throw new PairecError('ERR_DUPLICATE_REGISTRATION', `algorithm type "${def.type}" is already registered`);
-    }
-    this.#types.set(def.type, def as unknown as AnyTypeDef);
+    this.#types.register(def as unknown as AnyTypeDef);
   }
 
   getType(type: string): AnyTypeDef | undefined {
@@ -102,12 +101,12 @@ export class AlgorithmRegistry {
   }
 
   types(): readonly AnyTypeDef[] {
-    return [...this.#types.values()];
+    return this.#types.types();
   }
 
   /** Conf keys of every registered type ("LookupConf", "AnnConf", ...). */
   confKeys(): ReadonlySet<string> {
-    return new Set([...this.#types.values()].map((t) => t.confKey));
+    return new Set(this.#types.types().map((t) => t.confKey));
   }
 
   registerRequestTransformer<K extends AlgorithmKind>(algorithmName: string, kind: K, fn: RequestTransformer<K>): void {

@@ -36,7 +36,7 @@ function typeProblem(
 }
 
 /** Cross-references: every name the config uses is defined, of the right kind, once. */
-export function checkReferences(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): void {
+export function checkReferences(config: Config, vocab: ConfigVocabulary, problems: PairecError[], unsound?: WeakSet<object>): void {
   unique(config.AlgoConfs.map((a) => a.Name), '$.AlgoConfs', problems);
   unique(config.RecallConfs.map((r) => r.Name), '$.RecallConfs', problems);
   unique(config.SortConfs.map((s) => s.Name), '$.SortConfs', problems);
@@ -70,11 +70,7 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       problems.push(typeProblem(`$.RecallConfs[${i}].RecallType`, 'recall type', r.RecallType, PAIREC_RECALL_TYPES));
       return;
     }
-    if (info.usesCatalog) needsCatalog = true;
-    if (r.UserEmbedding !== undefined && r.RecallType !== 'VectorRecall') {
-      problems.push(problem(`$.RecallConfs[${i}].UserEmbedding`, `${r.RecallType} takes no UserEmbedding (VectorRecall does)`));
-    }
-    if (r.UserEmbedding?.From === 'catalog') needsCatalog = true;
+    if (info.usesCatalog || info.readsCatalog?.(r)) needsCatalog = true;
     if (info.algorithmKind) needKind(`$.RecallConfs[${i}].AlgoName`, r.AlgoName, info.algorithmKind);
     else if (r.AlgoName !== undefined) problems.push(problem(`$.RecallConfs[${i}].AlgoName`, `${r.RecallType} takes no algorithm`));
   });
@@ -114,14 +110,14 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
       }
     }
   }
-  const sorts = new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes]);
+  const sorts = new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes.types().map((t) => t.type)]);
   for (const [scene, names] of Object.entries(config.SortNames)) {
     if (!sceneKey('SortNames', scene)) continue;
     names.forEach((n, i) => {
       if (!sorts.has(n)) problems.push(typeProblem(`$.SortNames.${scene}[${i}]`, 'sort', n, PAIREC_SORT_TYPES));
     });
   }
-  const filters = new Set([...config.FilterConfs.map((f) => f.Name), ...vocab.filterTypes]);
+  const filters = new Set([...config.FilterConfs.map((f) => f.Name), ...vocab.filterTypes.types().map((t) => t.type)]);
   for (const [scene, names] of Object.entries(config.FilterNames)) {
     if (!sceneKey('FilterNames', scene)) continue;
     names.forEach((n, i) => {
@@ -131,7 +127,7 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
   checkRedisReferences(config, sceneKey, problems);
   checkDatabaseReferences(config, problems);
   // Expression filters, rule sorts, fallback lists (config/pipeline-references.ts).
-  checkPipelineReferences(config, problems);
+  checkPipelineReferences(config, vocab, problems, undefined, unsound);
   if (needsCatalog && config.CatalogConf === undefined) {
     problems.push(problem('$.CatalogConf', 'required: an algorithm or recall in this config reads the catalog'));
   }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ABTestConfSchema } from './experiment-schema.js';
-import { FallbackConfigSchema, FilterExtraProps, PerformanceExtraProps, RecallExtraProps, SortExtraProps } from './pipeline-schema.js';
+import { FallbackConfigSchema, PerformanceExtraProps, RecallDaoConfSchema } from './pipeline-schema.js';
 import { HologresConfSchema, SqlDaoProps, SqlFeatureProps, MysqlConfSchema } from './database-schema.js';
 import { CatalogConfSchema } from './catalog-schema.js';
 
@@ -101,17 +101,22 @@ export const AlgoConfSchema = Type.Object(
   { additionalProperties: Type.Object({}, { additionalProperties: true }) },
 );
 
-export const RecallConfSchema = Type.Object(
-  {
-    Name,
-    RecallType: Type.String({ minLength: 1 }),
-    RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
-    /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
-    AlgoName: Type.Optional(Name),
-    ...RecallExtraProps,
-  },
-  strict,
-);
+/**
+ * A RecallConfs entry: the keys every recall type has. A type's own keys (VectorRecall's
+ * UserEmbedding, UserGroupHotRecall's Triggers, ...) are its definition's and are checked
+ * against it (config/stage-confs.ts); other keys are refused there.
+ */
+export const RecallConfSchema = Type.Object({
+  Name,
+  RecallType: Type.String({ minLength: 1 }),
+  RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
+  /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
+  AlgoName: Type.Optional(Name),
+  /** This source's own limit in ms, inside the scene's recall budget. */
+  Timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+  /** UserGroupHotRecall (per group) and UserCustomRecall (per user) lists: Redis, Hologres or MySQL. */
+  DaoConf: Type.Optional(RecallDaoConfSchema),
+});
 
 /**
  * PaiRec's RedisConfs entry (Host, Port, Password, DbNum, MaxIdle, ConnectTimeout,
@@ -155,20 +160,21 @@ export const DaoConfSchema = Type.Object(
   strict,
 );
 
-/** PaiRec's FilterConfs entry; TimeInterval and MaxItems apply to exposure filters. */
-export const FilterConfSchema = Type.Object(
-  {
-    Name,
-    FilterType: Type.String({ minLength: 1 }),
-    ...FilterExtraProps,
-    /** Exposure filter: how long a shown item stays filtered, in seconds. */
-    TimeInterval: Type.Integer({ minimum: 1, maximum: 365 * 86400, default: 86400 }),
-    /** Redis exposure store: exposures kept per user (the oldest are trimmed). */
-    MaxItems: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
-    DaoConf: Type.Optional(DaoConfSchema),
-  },
-  strict,
-);
+/**
+ * A FilterConfs entry: the keys every filter type has; TimeInterval, MaxItems and DaoConf
+ * are the exposure filter's. A type's own keys are its definition's (config/stage-confs.ts).
+ */
+export const FilterConfSchema = Type.Object({
+  Name,
+  FilterType: Type.String({ minLength: 1 }),
+  /** Item properties a condition may name beyond the catalog's (declared, so typos fail at load). */
+  Fields: Type.Optional(Type.Array(Name, { maxItems: 256 })),
+  /** Exposure filter: how long a shown item stays filtered, in seconds. */
+  TimeInterval: Type.Integer({ minimum: 1, maximum: 365 * 86400, default: 86400 }),
+  /** Redis exposure store: exposures kept per user (the oldest are trimmed). */
+  MaxItems: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  DaoConf: Type.Optional(DaoConfSchema),
+});
 
 /**
  * One feature loader in PaiRec's FeatureConfs shape (FeatureLoadConfs[].FeatureDaoConf):
@@ -221,7 +227,13 @@ export const SceneFeatureSchema = Type.Object(
   strict,
 );
 
-export const SortConfSchema = Type.Object({ Name, SortType: Type.String({ minLength: 1 }), ...SortExtraProps }, strict);
+/** A SortConfs entry: the keys every sort type has; a type's own keys are its definition's (config/stage-confs.ts). */
+export const SortConfSchema = Type.Object({
+  Name,
+  SortType: Type.String({ minLength: 1 }),
+  /** Fields a boost or rule may name beyond the catalog's. */
+  Fields: Type.Optional(Type.Array(Name, { maxItems: 256 })),
+});
 
 export const RankSceneSchema = Type.Object(
   {
@@ -358,6 +370,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type AlgoConf = Static<typeof AlgoConfSchema>;
 export type RecallConf = Static<typeof RecallConfSchema>;
 export type FilterConf = Static<typeof FilterConfSchema>;
+export type SortConf = Static<typeof SortConfSchema>;
 export type CatalogConf = Static<typeof CatalogConfSchema>;
 export type RankSceneConf = Static<typeof RankSceneSchema>;
 export type RedisConf = Static<typeof RedisConfSchema>;

@@ -1,33 +1,42 @@
 import { Ajv } from 'ajv';
 import { checkCatalogFiles } from '../catalog/file-conf.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TProperties, TSchema } from '@sinclair/typebox';
 import { ConfigError, PairecError } from '../errors.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { AlgorithmKind } from '../algorithm/contract.js';
 import { applySceneDefaults, normalisePaiRecForms } from './pairec-forms.js';
-import { ConfigSchema } from './schema.js';
+import { ConfigSchema, FilterConfSchema, RecallConfSchema, SortConfSchema } from './schema.js';
 import { PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPORTED_KEYS } from './pairec-names.js';
-import type { Config } from './schema.js';
+import type { Config, FilterConf, RecallConf, SortConf } from './schema.js';
+import type { StageTypeInfo } from '../types/stage-type.js';
+import type { TypeLookup } from '../types/type-registry.js';
+import { checkStageConfs } from './stage-confs.js';
+import type { StageBlock } from './stage-confs.js';
 import { pathFromPointer, pathFromSegments } from './json-path.js';
 import { findNestingProblem } from '../forbidden-keys.js';
 import { checkReferences } from './references.js';
 import { checkOutboundAddresses } from './outbound-check.js';
 import { checkExperiments } from './experiment-references.js';
 
-export interface RecallTypeInfo {
+/** What the config layer knows of a recall type: StageTypeInfo, the algorithm kind it calls (AlgoName), whether it reads the catalog. */
+export interface RecallTypeInfo<Conf extends RecallConf = RecallConf> extends StageTypeInfo<Conf> {
   readonly algorithmKind?: AlgorithmKind;
   readonly usesCatalog?: boolean;
+  /** Reads the catalog with this conf even when the type does not always (VectorRecall's user vector from the catalog). */
+  readsCatalog?(conf: Conf): boolean;
 }
 
 /** What the config may name: registered algorithm types and pipeline stage types. */
 export interface ConfigVocabulary {
   readonly algorithms: AlgorithmRegistry;
-  /** Recall types: the algorithm kind each needs (via AlgoName), and whether it reads the catalog. */
-  readonly recallTypes: ReadonlyMap<string, RecallTypeInfo>;
-  readonly sortTypes: ReadonlySet<string>;
-  /** Filter types (PaiRec's FilterType); their names also work directly in FilterNames. */
-  readonly filterTypes: ReadonlySet<string>;
+  /** Recall types: their keys and checks, the algorithm kind each needs (via AlgoName), whether it reads the catalog. */
+  readonly recallTypes: TypeLookup<RecallTypeInfo>;
+  /** Sort types (PaiRec's SortType): their keys and checks; their names also work directly in SortNames. */
+  readonly sortTypes: TypeLookup<StageTypeInfo<SortConf>>;
+  /** Filter types (PaiRec's FilterType): their keys and checks; their names also work directly in FilterNames. */
+  readonly filterTypes: TypeLookup<StageTypeInfo<FilterConf>>;
   /** Instances registered in code (PaiRec's RegisterAlgorithm), by name. */
   readonly customAlgorithms: ReadonlyMap<string, AlgorithmKind>;
 }
@@ -101,6 +110,25 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: Paire
   });
 }
 
+const compileKeys = (keys: TProperties): ValidateFunction => ajv.compile(Type.Object(keys));
+const commonKeys = (schema: { properties: TProperties }): ReadonlySet<string> => new Set(Object.keys(schema.properties));
+const STAGE_BLOCKS = [
+  { block: 'RecallConfs', typeKey: 'RecallType', common: commonKeys(RecallConfSchema), types: (v: ConfigVocabulary) => v.recallTypes },
+  { block: 'FilterConfs', typeKey: 'FilterType', common: commonKeys(FilterConfSchema), types: (v: ConfigVocabulary) => v.filterTypes },
+  { block: 'SortConfs', typeKey: 'SortType', common: commonKeys(SortConfSchema), types: (v: ConfigVocabulary) => v.sortTypes },
+] as const;
+
+/** Each recall, filter and sort entry against its type's own keys (config/stage-confs.ts). */
+function checkStageBlocks(config: Config, vocab: ConfigVocabulary, brokenAt: (block: string) => boolean, problems: PairecError[]): WeakSet<object> {
+  const unsound = new WeakSet<object>();
+  for (const b of STAGE_BLOCKS) {
+    if (brokenAt(b.block) || !Array.isArray(config[b.block])) continue;
+    const kind: StageBlock = { block: b.block, typeKey: b.typeKey, common: b.common, types: b.types(vocab) as TypeLookup<StageTypeInfo<never>> };
+    checkStageConfs(config, kind, compileKeys, ajvProblems, problems, unsound);
+  }
+  return unsound;
+}
+
 /** A PaiRec config is a few levels deep; far deeper is not a config (and would overflow the walks over it). */
 const MAX_CONFIG_DEPTH = 64;
 
@@ -128,11 +156,16 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   // report lists every problem at once (`pairec validate`); cross-references need them all.
   const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
   if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, problems);
+  // An entry refused for its own keys is left out of its type's reference check; the rest of the config is still checked.
+  const stage: PairecError[] = [];
+  const unsound = checkStageBlocks(config, vocab, brokenAt, stage);
   checkOutboundAddresses(config, problems);
   if (!brokenAt('CatalogConf')) checkCatalogFiles(config, problems);
-  if (!sound) throw new ConfigError(problems);
+  if (!sound) throw new ConfigError([...problems, ...stage]);
   applySceneDefaults(config);
-  if (problems.length === 0) checkReferences(config, vocab, problems);
+  const referencesHold = problems.length === 0;
+  problems.push(...stage);
+  if (referencesHold) checkReferences(config, vocab, problems, unsound);
   // Experiments are checked against a sound base: each combination is the scene's config with parameters over it.
   if (problems.length === 0) checkExperiments(config, vocab, problems);
   if (problems.length > 0) throw new ConfigError(problems);

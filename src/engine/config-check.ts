@@ -16,6 +16,7 @@ import type { PairecError } from '../errors.js';
 import { probeBackends } from './backend-probes.js';
 import type { BackendResult } from './backend-probes.js';
 import { checkLocalData } from './local-data.js';
+import { builtinVocabulary } from './vocabulary.js';
 import { loadConfigFile } from './load-config.js';
 
 export interface CheckProblem {
@@ -145,7 +146,7 @@ export async function checkConfigFile(file: string, opts: CheckOptions): Promise
     await checkAlgorithmFiles(config, opts.registry, problems, read);
     read.push(...featureFiles(config));
     try {
-      await checkLocalData(config, opts.registry, catalog);
+      await checkLocalData(config, builtinVocabulary(opts.registry), catalog);
     } catch (err) {
       problems.push(...problemsOf(err));
     }

@@ -16,6 +16,8 @@ import type { AnyAlgorithm } from '../algorithm/contract.js';
 import type { Middleware } from '../algorithm/middleware/compose.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { compileScenes } from '../pipeline/scene.js';
+import { createDefaultPipelineTypes } from '../pipeline/types.js';
+import type { PipelineTypes } from '../pipeline/types.js';
 import type { ScenePipeline } from '../pipeline/scene.js';
 import type { ItemReads } from '../pipeline/rank.js';
 import { builtinVocabulary } from './vocabulary.js';
@@ -77,6 +79,8 @@ export interface EngineOptions {
    * (server/cluster/exposure-sync.ts), so no scene serves before it holds what was acknowledged.
    */
   readonly exposureStore?: (config: Config) => Promise<MemoryExposureStore>;
+  /** The recall, filter and sort types configs may name (default: the built-ins); register custom ones before a config loads. */
+  readonly pipelineTypes?: PipelineTypes;
 }
 
 export interface ApplyResult extends BuildReport {
@@ -102,9 +106,11 @@ export class Engine {
   #storeParts: StoreParts | undefined;
   readonly #abort = new AbortController();
   readonly #refresher: CatalogRefresher;
+  readonly pipelineTypes: PipelineTypes;
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
+    this.pipelineTypes = opts.pipelineTypes ?? createDefaultPipelineTypes();
     this.#refresher = new CatalogRefresher(
       {
         serving: () => {
@@ -139,7 +145,7 @@ export class Engine {
   }
 
   vocabulary(): ConfigVocabulary {
-    return builtinVocabulary(this.#opts.registry, this.factory.customKinds());
+    return builtinVocabulary(this.#opts.registry, this.factory.customKinds(), this.pipelineTypes);
   }
 
   /** Validates a parsed config file against what is registered now; warns once about keys it ignores. */
@@ -270,7 +276,7 @@ export class Engine {
     const builtFolders = new Map<string, string>();
     // Local data first (catalog fields, vector Dims, feature files): a bad one rejects the
     // config before anything is built (engine/local-data.ts; `pairec validate` runs the same).
-    const { specDims, modelDims, featureFiles } = await checkLocalData(config, this.#opts.registry, catalog);
+    const { specDims, modelDims, featureFiles } = await checkLocalData(config, this.vocabulary(), catalog);
     const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
     let scenes;
     let experiments;
@@ -286,7 +292,7 @@ export class Engine {
       const dbs = this.#databases;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      const sceneEnv = { catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...storeParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
+      const sceneEnv = { types: this.pipelineTypes, catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...storeParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
       const own = compileScenes(config, sceneEnv, metrics);
       scenes = own;
       experiments = buildExperiments(config, (s) => own.get(s), (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s));

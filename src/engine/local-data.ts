@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { PairecError } from '../errors.js';
-import type { AlgorithmRegistry } from '../algorithm/registry.js';
+import type { ConfigVocabulary } from '../config/validate.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/schema.js';
 import { checkFileCatalogFields } from '../config/pipeline-references.js';
@@ -34,12 +34,12 @@ async function collect(problems: PairecError[], check: () => unknown): Promise<v
  * config validate passes is one serve loads. Every problem of the steps is reported at
  * once (feature files are read only when the Dims agree: a file is checked at them).
  */
-export async function checkLocalData(config: Config, registry: AlgorithmRegistry, catalog: Catalog | undefined): Promise<LocalData> {
+export async function checkLocalData(config: Config, vocab: ConfigVocabulary, catalog: Catalog | undefined): Promise<LocalData> {
   const problems: PairecError[] = [];
   // A file catalog's field names are known now: filters and sorts must name real ones.
-  if (config.CatalogConf?.Source === 'file' && catalog) await collect(problems, () => checkFileCatalogFields(config, [...(catalog.itemColumns?.keys() ?? [])]));
+  if (config.CatalogConf?.Source === 'file' && catalog) await collect(problems, () => checkFileCatalogFields(config, vocab, [...(catalog.itemColumns?.keys() ?? [])]));
   // A declared vector length no model of its scene reads fails the load, not every row.
-  const specDims = modelFeatureDims(config, registry);
+  const specDims = modelFeatureDims(config, vocab.algorithms);
   const dimProblems = vectorDimProblems(config, specDims);
   problems.push(...dimProblems);
   // A file's vectors are checked row by row at the Dim its scene's models read them at.

@@ -4,11 +4,11 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { Candidate, PipelineContext, StageTrace } from './context.js';
-import { FILTER_TYPES, uniqueFilter } from './filter/index.js';
+import { uniqueFilter } from './filter/index.js';
 import type { Filter, FilterEnv } from './filter/index.js';
-import { SORT_TYPES } from './sort/index.js';
 import type { Sort } from './sort/index.js';
-import { RECALL_TYPES } from './recall/index.js';
+import { createDefaultPipelineTypes } from './types.js';
+import type { PipelineTypes } from './types.js';
 import type { RecallSource } from './recall/index.js';
 import { createRankStage } from './rank.js';
 import type { ItemReads, RankStage } from './rank.js';
@@ -187,10 +187,14 @@ export class ScenePipeline {
   }
 }
 
+const BUILTIN_TYPES = createDefaultPipelineTypes();
+
 /** Compiles every scene and category of a validated config. */
 export function compileScenes(
   config: Config,
   env: FilterEnv & {
+    /** The recall, filter and sort types (default: the built-ins). */
+    readonly types?: PipelineTypes;
     readonly catalog: Catalog | undefined;
     /** Exposure store of a FilterConfs entry with a Redis DaoConf (by filter Name). */
     readonly exposureFor?: (filterName: string) => ExposureStore | undefined;
@@ -208,6 +212,7 @@ export function compileScenes(
   metrics: EngineMetrics,
 ): ReadonlyMap<string, ReadonlyMap<string, ScenePipeline>> {
   const { catalog } = env;
+  const types = env.types ?? BUILTIN_TYPES;
   const algoTypes = new Map(config.AlgoConfs.map((a) => [a.Name, a.Type]));
   const demoCatalog = config.CatalogConf?.Source === 'demo';
   const filterConfs = new Map(config.FilterConfs.map((f) => [f.Name, f]));
@@ -227,7 +232,7 @@ export function compileScenes(
       if (n === 'UniqueFilter') continue; // always first already
       // A FilterConfs name, or a filter type's own name with its defaults.
       const conf = filterConfs.get(n) ?? { Name: n, FilterType: n, TimeInterval: 86400, MaxItems: 1000 };
-      const def = FILTER_TYPES.get(conf.FilterType);
+      const def = types.filter.get(conf.FilterType);
       const exposures = env.exposureFor?.(conf.Name);
       if (!def) continue;
       const late = loadsItems && def.readsItemFields === true;
@@ -238,7 +243,7 @@ export function compileScenes(
     const sorts: Sort[] = [];
     for (const n of sortNames) {
       const conf = sortConfs.get(n) ?? { Name: n, SortType: n };
-      const sort = SORT_TYPES.get(conf.SortType)?.create(conf);
+      const sort = types.sort.get(conf.SortType)?.create(conf);
       if (!sort) continue;
       sorts.push(sort);
       names.sorts.push(conf.Name);
@@ -252,7 +257,7 @@ export function compileScenes(
     const userVectors = { algorithmType: (n: string) => algoTypes.get(n), demoCatalog, userLoaders: features.filter((l) => l.store === 'user') };
     const sourceOf = (n: string) => {
       const rc = recallConfs.get(n);
-      const def = rc && RECALL_TYPES.get(rc.RecallType);
+      const def = rc && types.recall.get(rc.RecallType);
       // parseConfig checked every name: reaching this is a bug, not a config mistake.
       if (!rc || !def) throw new PairecError('ERR_INTERNAL', `unvalidated recall "${n}"`);
       return { source: def.create(rc, { catalog, redis: env.redis, sql: env.sql, metrics, userVectors }), timeoutMs: rc.Timeout };

@@ -7,6 +7,7 @@ import type { ApplyResult, EngineOptions } from '../engine/engine.js';
 import { observeExposureStore } from '../store/exposure-metrics.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
+import type { PipelineTypes } from '../pipeline/types.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
@@ -40,6 +41,8 @@ export interface StartOptions {
   readonly host?: string;
   /** A registry with custom types registered; the built-ins by default. */
   readonly registry?: AlgorithmRegistry;
+  /** Recall, filter and sort types with custom ones registered; the built-ins by default. */
+  readonly pipelineTypes?: PipelineTypes;
   readonly logger?: Logger;
   /** Reload when the file changes (SIGHUP always reloads in the CLI). */
   readonly watch?: boolean;
@@ -75,13 +78,13 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const registry = opts.registry ?? createDefaultRegistry();
   // Invalid at start: throw, nothing listens. Parsed once; the engine applies this config.
-  const { raw, config } = await loadConfigFile(opts.configPath, registry);
+  const { raw, config } = await loadConfigFile(opts.configPath, registry, opts.pipelineTypes);
   const metrics = createMetrics();
   const logger = opts.logger ?? createLogger(config.LogConf.LogLevel);
   warnIgnoredKeys(raw, logger);
   // Tracing is set up once from the config the process starts with (a reload does not change it).
   const tracing = Tracing.create(config.monitoring);
-  const engine = new Engine({ registry, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
+  const engine = new Engine({ registry, pipelineTypes: opts.pipelineTypes, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
   observeExposureStore(metrics.registry, () => engine.localExposures);
   const state: ServerState = { draining: false, loadError: false };
   const listen = config.ListenConf;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
 import type { FilterConf } from '../../src/config/schema.js';
-import type { AdjustCountConf } from '../../src/config/pipeline-schema.js';
+import type { AdjustCountConf } from '../../src/pipeline/filter/priority-adjust-count.js';
 import type { Candidate } from '../../src/pipeline/context.js';
 import { MemoryExposureStore } from '../../src/store/exposure-store.js';
 import { parseConfig } from '../../src/config/validate.js';
@@ -20,7 +20,7 @@ import { recommendRequest } from '../helpers/request.js';
 const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 }) };
 const candidate = (itemId: string, retrieveId: string, score: number): Candidate => ({ itemId, row: -1, retrieveId, recallScore: score, score });
 
-async function run(conf: Partial<FilterConf> & { FilterType: string }, cands: Candidate[]): Promise<Candidate[]> {
+async function run(conf: Partial<FilterConf> & { FilterType: string; readonly [key: string]: unknown }, cands: Candidate[]): Promise<Candidate[]> {
   const def = FILTER_TYPES.get(conf.FilterType);
   assert.ok(def, conf.FilterType);
   return def.create({ Name: 'f', TimeInterval: 86400, MaxItems: 1000, ...conf } as FilterConf, env)(cands, stageContext(undefined));

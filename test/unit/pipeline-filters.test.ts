@@ -14,7 +14,7 @@ const catalog = tinyCatalog([
 ]);
 const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 }) };
 
-async function run(conf: Partial<FilterConf> & { FilterType: string }, cands: Candidate[] = candidatesOf(catalog), uid = 'u1'): Promise<string[]> {
+async function run(conf: Partial<FilterConf> & { FilterType: string; readonly [key: string]: unknown }, cands: Candidate[] = candidatesOf(catalog), uid = 'u1'): Promise<string[]> {
   const def = FILTER_TYPES.get(conf.FilterType);
   assert.ok(def, conf.FilterType);
   const filter = def.create({ Name: 'f', TimeInterval: 86400, ...conf } as FilterConf, env);
@@ -71,7 +71,8 @@ describe('ConditionFilter over loaded features', () => {
   it('reads c.features before the catalog', async () => {
     const def = FILTER_TYPES.get('ConditionFilter');
     assert.ok(def);
-    const f = def.create({ Name: 'in_stock', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'stock > 0', TimeInterval: 1, MaxItems: 1 }, env);
+    const conf = { Name: 'in_stock', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'stock > 0', TimeInterval: 1, MaxItems: 1 };
+    const f = def.create(conf, env);
     const cands = candidatesOf(catalog);
     cands.forEach((c, i) => (c.features = { stock: i % 2 }));
     const out = await f(cands, stageContext(catalog));

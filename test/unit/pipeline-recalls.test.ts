@@ -15,7 +15,7 @@ import { ConfigError } from '../../src/errors.js';
 import { stageContext, tinyCatalog } from '../helpers/pipeline.js';
 import { testMetrics } from '../helpers/context.js';
 
-const recall = (conf: Partial<RecallConf> & { RecallType: string }, env: RecallEnv) => {
+const recall = (conf: Partial<RecallConf> & { RecallType: string; readonly [key: string]: unknown }, env: RecallEnv) => {
   const def = RECALL_TYPES.get(conf.RecallType);
   assert.ok(def, conf.RecallType);
   return def.create({ Name: 'r', RecallCount: 300, ...conf } as RecallConf, env);

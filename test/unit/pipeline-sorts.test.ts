@@ -9,7 +9,7 @@ import type { Candidate } from '../../src/pipeline/context.js';
 import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
 import { itemField } from '../../src/pipeline/item-fields.js';
 
-const sortWith = (conf: Partial<SortConf> & { SortType: string }, cands: Candidate[], catalog = tinyCatalog([])): Candidate[] => {
+const sortWith = (conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown }, cands: Candidate[], catalog = tinyCatalog([])): Candidate[] => {
   const def = SORT_TYPES.get(conf.SortType);
   assert.ok(def, conf.SortType);
   return def.create({ Name: 's', ...conf } as SortConf)(cands, stageContext(catalog));

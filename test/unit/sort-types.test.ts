@@ -12,7 +12,7 @@ import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js'
  * the registry's own types, diversity rules of several dimensions, without a catalog and
  * past the request's size, a boost that yields no number, mix rules that name nothing.
  */
-const sortWith = (conf: Partial<SortConf> & { SortType: string }, cands: Candidate[], catalog: Catalog | undefined, size = 10): Candidate[] => {
+const sortWith = (conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown }, cands: Candidate[], catalog: Catalog | undefined, size = 10): Candidate[] => {
   const def = SORT_TYPES.get(conf.SortType);
   assert.ok(def, conf.SortType);
   return def.create({ Name: 's', ...conf } as SortConf)(cands, stageContext(catalog, 'u1', size));
@@ -62,7 +62,7 @@ describe('sort types', () => {
     const rule = { Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 };
     assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule], DiversitySize: 4 }, candidatesOf(catalog), catalog, 2)), ['1', '4', '2', '5', '3', '6']);
     assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule] }, candidatesOf(catalog), catalog, 2)), ['1', '4', '2', '3', '5', '6']);
-    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort' }, candidatesOf(catalog), catalog, 2)), ['1', '2', '3', '4', '5', '6']);
+    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [] }, candidatesOf(catalog), catalog, 2)), ['1', '2', '3', '4', '5', '6']);
   });
 
   it('BoostScoreSort: a result that is not a number keeps the score; a non-number field is NaN; no conditions: by score', () => {
@@ -78,12 +78,12 @@ describe('sort types', () => {
     assert.deepEqual(boost('0 / 0'), [3, 2, 1]);
     assert.deepEqual(boost('100 + category'), [3, 2, 1]);
     assert.deepEqual(boost('100 + missing'), [3, 2, 1]);
-    assert.deepEqual(ids(sortWith({ SortType: 'BoostScoreSort' }, [loose('a', 1), loose('b', 2)], undefined)), ['b', 'a']);
+    assert.deepEqual(ids(sortWith({ SortType: 'BoostScoreSort', BoostScoreConditions: [] }, [loose('a', 1), loose('b', 2)], undefined)), ['b', 'a']);
   });
 
   it('MultiRecallMixSort: no rules, or a fixed rule without Positions, leaves the order', () => {
     const cands = (): Candidate[] => [loose('v1', 0), { ...loose('h1', 0), retrieveId: 'hot' }, loose('v2', 0)];
-    assert.deepEqual(ids(sortWith({ SortType: 'MultiRecallMixSort' }, cands(), undefined)), ['v1', 'h1', 'v2']);
+    assert.deepEqual(ids(sortWith({ SortType: 'MultiRecallMixSort', MixSortRules: [] }, cands(), undefined)), ['v1', 'h1', 'v2']);
     const rule = { MixStrategy: 'fix_position', RecallNames: ['hot'] };
     assert.deepEqual(ids(sortWith({ SortType: 'MultiRecallMixSort', MixSortRules: [rule] } as unknown as SortConf, cands(), undefined)), ['v1', 'h1', 'v2']);
   });

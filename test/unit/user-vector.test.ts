@@ -252,7 +252,7 @@ describe('VectorRecall config', () => {
   it('UserEmbedding on another recall type is refused with its path', () => {
     const raw = remoteOnly({});
     raw.RecallConfs.push({ Name: 'hot', RecallType: 'UserGlobalHotRecall', UserEmbedding: { From: 'request' } } as never);
-    assert.match(problems(raw).join(), /\$\.RecallConfs\[1\]\.UserEmbedding: UserGlobalHotRecall takes no UserEmbedding/);
+    assert.match(problems(raw).join(), /\$\.RecallConfs\[1\]\.UserEmbedding: does not apply to UserGlobalHotRecall/);
   });
 });
 

@@ -1,8 +1,10 @@
-import { Kind, OptionalKind } from '@sinclair/typebox';
+import { Kind, OptionalKind, Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { IGNORED_KEYS } from '../../src/config/compatibility.js';
 import { page, table } from './markdown.js';
+import { createDefaultPipelineTypes } from '../../src/pipeline/types.js';
+import type { StageTypeInfo } from '../../src/types/stage-type.js';
 
 export interface ConfigRow {
   readonly key: string;
@@ -42,7 +44,7 @@ function boundsOf(s: Schema): string {
  * schema's order. Arrays of objects and maps by name show their entries' keys under
  * `Key[].` and `Key.<name>.`.
  */
-export function configRows(schema: TSchema = ConfigSchema): ConfigRow[] {
+export function configRows(schema: TSchema = ConfigSchema, prefix = ''): ConfigRow[] {
   const rows: ConfigRow[] = [];
   const walk = (s: Schema, path: string): void => {
     const kind = String(s[Kind]);
@@ -52,7 +54,7 @@ export function configRows(schema: TSchema = ConfigSchema): ConfigRow[] {
       rows.push({ key: path, type: typeOf(s), default: def, bounds: boundsOf(s) });
     }
     if (kind === 'Object') {
-      for (const [name, child] of Object.entries(s.properties as Record<string, Schema>)) walk(child, path === '' ? name : `${path}.${name}`);
+      for (const [name, child] of Object.entries(s.properties as Record<string, Schema>)) walk(child, path === '' ? `${prefix}${name}` : `${path}.${name}`);
     } else if (kind === 'Array' && String((s.items as Schema)[Kind]) === 'Object') {
       for (const [name, child] of Object.entries((s.items as Schema).properties as Record<string, Schema>)) walk(child, `${path}[].${name}`);
     } else if (kind === 'Record') {
@@ -66,13 +68,27 @@ export function configRows(schema: TSchema = ConfigSchema): ConfigRow[] {
   return rows;
 }
 
+/** The keys each built-in recall, filter and sort type adds to its entry (its definition's `keys`), as `FilterConfs[AdjustCountFilter].RetainNum`. */
+export function typeKeyRows(): ConfigRow[] {
+  const kinds = createDefaultPipelineTypes();
+  const blocks: [string, readonly StageTypeInfo<never>[]][] = [
+    ['RecallConfs', kinds.recall.types()],
+    ['FilterConfs', kinds.filter.types()],
+    ['SortConfs', kinds.sort.types()],
+  ];
+  return blocks.flatMap(([block, types]) => types.flatMap((t) => (t.keys ? configRows(Type.Object(t.keys), `${block}[${t.type}].`) : [])));
+}
+
 export function configReference(): string {
-  const rows = configRows().map((r) => [`\`${r.key}\``, r.type, r.default, r.bounds]);
+  const cells = (r: ConfigRow): string[] => [`\`${r.key}\``, r.type, r.default, r.bounds];
+  const rows = configRows().map(cells);
+  const typeRows = typeKeyRows().map(cells);
+  const byType = `## Keys of each recall, filter and sort type\n\nAn entry of RecallConfs, FilterConfs or SortConfs takes the keys above plus those of its type (\`keys\` of its definition in \`src/pipeline/recall\`, \`filter\`, \`sort\`); a key of another type is refused as not applying to it.\n\n${table(['key', 'type', 'default', 'bounds'], typeRows)}`;
   const ignored = IGNORED_KEYS.map((k) => [`\`${k.key}\``, k.why]);
   const compat = `## Accepted and ignored\n\nValidated, then without effect (\`IGNORED_KEYS\` in \`src/config/compatibility.ts\`); a config that sets one is loaded with one warning naming them.\n\n${table(['key', 'why'], ignored)}`;
   return page(
     'Config keys',
     '`ConfigSchema` in `src/config/schema.ts`',
-    `What each key means: [configuration.md](../configuration.md).\n\n${table(['key', 'type', 'default', 'bounds'], rows)}\n\n${compat}`,
+    `What each key means: [configuration.md](../configuration.md).\n\n${table(['key', 'type', 'default', 'bounds'], rows)}\n\n${byType}\n\n${compat}`,
   );
 }

@@ -9,9 +9,7 @@ import {
   PAIREC_TOP_LEVEL_KEYS,
   PAIREC_UNSUPPORTED_KEYS,
 } from '../../src/config/pairec-names.js';
-import { FILTER_TYPES } from '../../src/pipeline/filter/index.js';
-import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
-import { SORT_TYPES } from '../../src/pipeline/sort/index.js';
+import { createDefaultPipelineTypes } from '../../src/pipeline/types.js';
 import { page, table } from './markdown.js';
 
 const HONOURED = 'honoured';
@@ -52,11 +50,12 @@ function typeRows(kind: string, names: readonly string[], has: (name: string) =>
 
 export function pairecReference(): string {
   const algorithms = createDefaultRegistry();
+  const stages = createDefaultPipelineTypes();
   const types = [
     ...typeRows('algorithm', PAIREC_ALGO_TYPES, (n) => algorithms.getType(n) !== undefined),
-    ...typeRows('recall', PAIREC_RECALL_TYPES, (n) => RECALL_TYPES.has(n)),
-    ...typeRows('filter', PAIREC_FILTER_TYPES, (n) => FILTER_TYPES.has(n)),
-    ...typeRows('sort', PAIREC_SORT_TYPES, (n) => SORT_TYPES.has(n)),
+    ...typeRows('recall', PAIREC_RECALL_TYPES, (n) => stages.recall.has(n)),
+    ...typeRows('filter', PAIREC_FILTER_TYPES, (n) => stages.filter.has(n)),
+    ...typeRows('sort', PAIREC_SORT_TYPES, (n) => stages.sort.has(n)),
   ];
   const nested = IGNORED_KEYS.filter((k) => k.key.includes('.')).map((k) => [`\`${k.key}\``, k.why]);
   const body = [

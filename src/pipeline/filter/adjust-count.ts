@@ -1,6 +1,6 @@
-import { PairecError } from '../../errors.js';
+import { Type } from '@sinclair/typebox';
 import type { Candidate } from '../context.js';
-import type { FilterTypeDef } from './index.js';
+import { defineFilterType } from './filter.js';
 
 /**
  * Moves a uniformly random choice of `k` candidates to the front (a partial Fisher–Yates
@@ -20,11 +20,17 @@ export function drawFront(items: Candidate[], k: number, random: () => number): 
  * AdjustCountFilter (PaiRec): at most RetainNum candidates go on — a random RetainNum of
  * them (ShuffleItem, the default), or the first RetainNum in recall order.
  */
-export const adjustCountFilter: FilterTypeDef = {
+export const adjustCountFilter = defineFilterType(
+  {
+    /** Candidates kept (a random RetainNum of them, or the first with ShuffleItem false). */
+    RetainNum: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** A random RetainNum (absent or true, PaiRec's default) or the first RetainNum (false). */
+    ShuffleItem: Type.Optional(Type.Boolean()),
+  },
+  {
   type: 'AdjustCountFilter',
   create: (conf) => {
     const keep = conf.RetainNum;
-    if (keep === undefined) throw new PairecError('ERR_INTERNAL', `unvalidated AdjustCountFilter "${conf.Name}"`);
     const shuffle = conf.ShuffleItem !== false;
     return (candidates) => {
       if (candidates.length <= keep) return candidates;
@@ -34,5 +40,6 @@ export const adjustCountFilter: FilterTypeDef = {
       return out;
     };
   },
-  explain: (conf) => () => `beyond RetainNum ${conf.RetainNum ?? 0}${conf.ShuffleItem !== false ? ' (a random choice is kept)' : ''}`,
-};
+  explain: (conf) => () => `beyond RetainNum ${conf.RetainNum}${conf.ShuffleItem !== false ? ' (a random choice is kept)' : ''}`,
+  },
+);

@@ -1,5 +1,23 @@
-import type { FilterParam } from '../../config/pipeline-schema.js';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { NameSchema, ScalarSchema } from '../../config/pipeline-schema.js';
 import type { Fields, Value } from '../../expression/condition.js';
+import type { StageCheck } from '../../types/stage-type.js';
+
+/** PaiRec's FilterParamConfig: one condition on an item property, all of a list must hold. */
+export const FilterParamSchema = Type.Object(
+  {
+    Name: NameSchema,
+    Operator: Type.Union(
+      ['equal', 'not_equal', 'in', 'not_in', 'greater', 'greaterThan', 'less', 'lessThan', 'is_null', 'is_not_null'].map((o) =>
+        Type.Literal(o),
+      ),
+    ),
+    Value: Type.Optional(Type.Union([ScalarSchema, Type.Array(ScalarSchema, { maxItems: 10000 })])),
+  },
+  { additionalProperties: false },
+);
+export type FilterParam = Static<typeof FilterParamSchema>;
 
 const ordered = (a: Value, b: Value): number | undefined =>
   typeof a === 'number' && typeof b === 'number' ? a - b : typeof a === 'string' && typeof b === 'string' ? a.localeCompare(b) : undefined;
@@ -62,4 +80,12 @@ export function paramProblem(p: FilterParam, known: (name: string) => boolean): 
   if (list && !Array.isArray(p.Value)) return `${p.Operator} needs an array Value`;
   if (!list && !none && (p.Value === undefined || Array.isArray(p.Value))) return `${p.Operator} needs one Value`;
   return undefined;
+}
+
+/** Each parameter names a known field and has the Value its operator needs (ItemStateFilter, BoostScoreSort). */
+export function checkParams(params: readonly FilterParam[], ctx: StageCheck, at: string): void {
+  params.forEach((p, j) => {
+    const why = paramProblem(p, ctx.knownField);
+    if (why) ctx.problem(`${at}[${j}]`, why);
+  });
 }

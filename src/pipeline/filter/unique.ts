@@ -1,5 +1,5 @@
 import type { Candidate } from '../context.js';
-import type { Filter, FilterTypeDef } from './index.js';
+import type { Filter, FilterTypeDef } from './filter.js';
 
 /**
  * UniqueFilter: keeps the first occurrence of each item id (recall order decides).

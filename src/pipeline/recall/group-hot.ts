@@ -1,12 +1,12 @@
 import type { Catalog } from '../../catalog/catalog.js';
 import type { Candidate } from '../context.js';
 import { copyCandidate } from '../context.js';
-import type { RecallTypeDef } from './recall.js';
-import { toCandidates } from './recall.js';
-import { redisListReader } from './redis-lists.js';
+import { Type } from '@sinclair/typebox';
+import { defineRecallType, toCandidates } from './recall.js';
+import { checkRedisName, redisListReader } from './redis-lists.js';
 import { sqlGroupHot } from './sql-lists.js';
-import { DEFAULT_TRIGGERS, groupsOf } from './triggers.js';
-import type { TriggerConf } from '../../config/pipeline-schema.js';
+import { DEFAULT_TRIGGERS, TriggerConfSchema, groupsOf } from './triggers.js';
+import type { TriggerConf } from './triggers.js';
 
 /** Candidates of several lists, each item once with its best score, best first, at most `count`. */
 export function mergeByBest(lists: readonly (readonly Candidate[])[], count: number): Candidate[] {
@@ -57,9 +57,18 @@ export function groupHotLists(catalog: Catalog | undefined, triggers: readonly T
  * PaiRec's table in Hologres or MySQL (DaoConf AdapterType "hologres" | "mysql": trigger_id, item_ids) or,
  * without DaoConf, from the catalog (popularity per group of item features).
  */
-export const groupHotRecall: RecallTypeDef = {
+export const groupHotRecall = defineRecallType(
+  {
+    /** The user's group (default: the `category` feature). */
+    Triggers: Type.Optional(Type.Array(TriggerConfSchema, { minItems: 1, maxItems: 4 })),
+  },
+  {
   type: 'UserGroupHotRecall',
   usesCatalog: true,
+  uses: ['DaoConf'],
+  check: (conf, ctx) => {
+    if (conf.DaoConf) checkRedisName(conf.DaoConf, ctx, `${ctx.at}.DaoConf`);
+  },
   create: (conf, env) => {
     const triggers = conf.Triggers ?? DEFAULT_TRIGGERS;
     const count = conf.RecallCount;
@@ -92,4 +101,5 @@ export const groupHotRecall: RecallTypeDef = {
       },
     };
   },
-};
+  },
+);

@@ -7,8 +7,9 @@ import { itemCollaborativeFilterRecall } from './item-cf.js';
 import { mockRecall } from './mock.js';
 
 export type { RecallSource, RecallTypeDef, RecallEnv } from './recall.js';
+export { defineRecallType } from './recall.js';
 
-/** Recall types by PaiRec's RecallType name. */
+/** The built-in recall types, by PaiRec's RecallType name (pipeline/types.ts registers them). */
 export const RECALL_TYPES: ReadonlyMap<string, RecallTypeDef> = new Map(
   [vectorRecall, globalHotRecall, groupHotRecall, userCustomRecall, itemCollaborativeFilterRecall, mockRecall].map((d) => [d.type, d]),
 );

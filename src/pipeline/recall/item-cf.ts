@@ -1,9 +1,29 @@
-import { PairecError } from '../../errors.js';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { NameSchema, redisDataType, strict } from '../../config/pipeline-schema.js';
 import type { Candidate } from '../context.js';
-import type { RecallTypeDef } from './recall.js';
-import { toCandidates } from './recall.js';
-import { redisListReader } from './redis-lists.js';
+import { defineRecallType, toCandidates } from './recall.js';
+import { checkRedisName, redisListReader } from './redis-lists.js';
 import type { ScoredId } from './scored-list.js';
+
+/**
+ * PaiRec's UserCollaborativeDaoConf on Redis: User2ItemTable / Item2ItemTable are the key
+ * prefixes of a user's recent items and of an item's neighbour list.
+ */
+export const UserCollaborativeDaoConfSchema = Type.Object(
+  {
+    AdapterType: Type.Literal('redis'),
+    RedisName: NameSchema,
+    User2ItemTable: Type.String({ maxLength: 128, default: '' }),
+    Item2ItemTable: Type.String({ maxLength: 128, default: '' }),
+    User2ItemDataType: redisDataType('list'),
+    Item2ItemDataType: redisDataType('string'),
+    /** The user's most recent items used as triggers (PaiRec's TriggerCount). */
+    TriggerCount: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  },
+  strict,
+);
+export type UserCollaborativeDaoConf = Static<typeof UserCollaborativeDaoConfSchema>;
 
 /**
  * Item-to-item aggregation: each neighbour n of the user's items h scores
@@ -33,11 +53,16 @@ export function aggregateNeighbours(history: readonly ScoredId[], neighbours: re
  * item's neighbour list at `Item2ItemTable + item_id` (default PaiRec's string
  * `"item:similarity,…"`) in one pipeline. A user without history contributes nothing.
  */
-export const itemCollaborativeFilterRecall: RecallTypeDef = {
+export const itemCollaborativeFilterRecall = defineRecallType(
+  {
+    /** The user's recent items and each item's neighbours. */
+    UserCollaborativeDaoConf: UserCollaborativeDaoConfSchema,
+  },
+  {
   type: 'ItemCollaborativeFilterRecall',
+  check: (conf, ctx) => checkRedisName(conf.UserCollaborativeDaoConf, ctx, `${ctx.at}.UserCollaborativeDaoConf`),
   create: (conf, env) => {
     const dao = conf.UserCollaborativeDaoConf;
-    if (!dao) throw new PairecError('ERR_INTERNAL', `unvalidated ItemCollaborativeFilterRecall "${conf.Name}"`);
     const read = redisListReader(env, dao.RedisName);
     return {
       name: conf.Name,
@@ -51,7 +76,8 @@ export const itemCollaborativeFilterRecall: RecallTypeDef = {
       },
     };
   },
-};
+  },
+);
 
 /** A history item seen twice counts once, with its first (most recent) weight. */
 function dedupe(list: readonly ScoredId[]): ScoredId[] {

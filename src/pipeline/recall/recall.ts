@@ -1,5 +1,8 @@
 import type { Catalog } from '../../catalog/catalog.js';
+import type { TProperties } from '@sinclair/typebox';
 import type { RecallConf } from '../../config/schema.js';
+import { validatedOnly } from '../../types/stage-type.js';
+import type { WithKeys } from '../../types/stage-type.js';
 import type { RecallTypeInfo } from '../../config/validate.js';
 import type { EngineMetrics } from '../../observability/metrics.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -24,10 +27,14 @@ export interface RecallEnv {
   readonly userVectors?: UserVectorEnv | undefined;
 }
 
-/** A recall type (PaiRec's RecallType): what it needs, and how to build a source from its conf. */
-export interface RecallTypeDef extends RecallTypeInfo {
-  readonly type: string;
-  create(conf: RecallConf, env: RecallEnv): RecallSource;
+/** A recall type (PaiRec's RecallType): its own keys and checks, what it needs, and how to build a source from its conf. */
+export interface RecallTypeDef<Conf extends RecallConf = RecallConf> extends RecallTypeInfo<Conf> {
+  create(conf: Conf, env: RecallEnv): RecallSource;
+}
+
+/** A recall type with keys of its own: `create` and `check` see them typed. */
+export function defineRecallType<P extends TProperties>(keys: P, def: Omit<RecallTypeDef<WithKeys<RecallConf, P>>, 'keys'>): RecallTypeDef {
+  return { ...def, keys, create: validatedOnly(def.type, keys, def.create) } as RecallTypeDef;
 }
 
 /** Stored (id, score) entries as candidates of `retrieveId`; rows from the catalog when it holds the item. */

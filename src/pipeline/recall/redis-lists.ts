@@ -1,4 +1,5 @@
 import { PairecError } from '../../errors.js';
+import type { StageCheck } from '../../types/stage-type.js';
 import type { RecallEnv } from './recall.js';
 import { readScoredLists } from './scored-list.js';
 import type { ListDataType, ScoredId } from './scored-list.js';
@@ -23,4 +24,10 @@ export function redisListReader(env: RecallEnv, redisName: string): ListReader {
       throw err;
     }
   };
+}
+
+/** A DAO on Redis names a configured RedisConfs entry (config load). */
+export function checkRedisName(dao: { readonly AdapterType: string; readonly RedisName?: string | undefined }, ctx: StageCheck, at: string): void {
+  const name = dao.RedisName;
+  if (dao.AdapterType === 'redis' && name !== undefined && !ctx.redis.has(name)) ctx.problem(`${at}.RedisName`, `no Redis named "${name}" in RedisConfs`);
 }

@@ -1,4 +1,17 @@
-import type { TriggerConf } from '../../config/pipeline-schema.js';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { NameSchema, strict } from '../../config/pipeline-schema.js';
+
+/** PaiRec's TriggerConfig: a user feature naming the user's group; Boundaries bucket a number. */
+export const TriggerConfSchema = Type.Object(
+  {
+    TriggerKey: NameSchema,
+    DefaultValue: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    Boundaries: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 })),
+  },
+  strict,
+);
+export type TriggerConf = Static<typeof TriggerConfSchema>;
 
 /** Groups a user or item may belong to at most (the product of several multi-valued triggers). */
 export const MAX_GROUPS = 16;

@@ -1,5 +1,6 @@
 import { PairecError } from '../../errors.js';
 import type { RecallTypeDef } from './recall.js';
+import { checkRedisName } from './redis-lists.js';
 import { toCandidates } from './recall.js';
 import { redisListReader } from './redis-lists.js';
 import { sqlUserCustom } from './sql-lists.js';
@@ -14,6 +15,11 @@ import { sqlUserCustom } from './sql-lists.js';
  */
 export const userCustomRecall: RecallTypeDef = {
   type: 'UserCustomRecall',
+  uses: ['DaoConf'],
+  check: (conf, ctx) => {
+    if (conf.DaoConf === undefined) ctx.problem(`${ctx.at}.DaoConf`, 'required by UserCustomRecall');
+    else checkRedisName(conf.DaoConf, ctx, `${ctx.at}.DaoConf`);
+  },
   create: (conf, env) => {
     const dao = conf.DaoConf;
     if (!dao) throw new PairecError('ERR_INTERNAL', `unvalidated UserCustomRecall "${conf.Name}"`);

@@ -1,8 +1,26 @@
 import { PairecError } from '../../errors.js';
 import type { Catalog } from '../../catalog/catalog.js';
-import type { UserEmbeddingConf } from '../../config/pipeline-schema.js';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { strict } from '../../config/pipeline-schema.js';
 import type { FeatureLoader } from '../../features/file-features.js';
 import type { PipelineContext } from '../context.js';
+
+/**
+ * VectorRecall: where the user's query vector comes from. Without From, the request's
+ * `features[Field]`, then the catalog's user row, then the scene's loaded user features
+ * (FeatureConfs, FeatureStore "user"). Dim: the index's width when the engine cannot
+ * read it (FAISS); the embedded ANN's is the catalog's.
+ */
+export const UserEmbeddingConfSchema = Type.Object(
+  {
+    From: Type.Optional(Type.Union([Type.Literal('request'), Type.Literal('catalog'), Type.Literal('features')])),
+    Field: Type.String({ minLength: 1, maxLength: 256, default: 'embedding' }),
+    Dim: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+  },
+  strict,
+);
+export type UserEmbeddingConf = Static<typeof UserEmbeddingConfSchema>;
 
 /**
  * A user with no vector to search with: the source contributes nothing, and the scene

@@ -1,7 +1,8 @@
 import { PairecError } from '../../errors.js';
 import type { Candidate } from '../context.js';
-import type { RecallTypeDef } from './recall.js';
-import { userVectorPlan } from './user-vector.js';
+import { Type } from '@sinclair/typebox';
+import { defineRecallType } from './recall.js';
+import { UserEmbeddingConfSchema, userVectorPlan } from './user-vector.js';
 
 /**
  * VectorRecall: the user's vector → the named retrieval algorithm (embedded ANN, FAISS,
@@ -10,12 +11,18 @@ import { userVectorPlan } from './user-vector.js';
  * user features. A user with none gets nothing from this source (reason
  * `no_user_vector`); other sources and the scene's back-fill still answer.
  */
-export const vectorRecall: RecallTypeDef = {
+export const vectorRecall = defineRecallType(
+  {
+    /** Where the user's query vector comes from (UserEmbeddingConfSchema). */
+    UserEmbedding: Type.Optional(UserEmbeddingConfSchema),
+  },
+  {
   type: 'VectorRecall',
   algorithmKind: 'retrieval',
   // The embedded ANN needs the catalog (it says so itself); FAISS or Milvus searched with
-  // the request's or a feature store's vector do not.
+  // the request's or a feature store's vector do not, unless the vector is the catalog's user row.
   usesCatalog: false,
+  readsCatalog: (conf) => conf.UserEmbedding?.From === 'catalog',
   create: (conf, env) => {
     const algoName = conf.AlgoName ?? '';
     const plan = userVectorPlan(algoName, conf.UserEmbedding, env.catalog, env.userVectors ?? {});
@@ -40,4 +47,5 @@ export const vectorRecall: RecallTypeDef = {
       },
     };
   },
-};
+  },
+);

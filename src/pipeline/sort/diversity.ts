@@ -1,7 +1,22 @@
-import { CANDIDATE_FIELDS, itemField } from '../item-fields.js';
+import { CANDIDATE_FIELDS } from '../../config/item-field-names.js';
+import { itemField } from '../item-fields.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { Candidate } from '../context.js';
-import type { SortTypeDef } from './index.js';
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { NameSchema, strict } from '../../config/pipeline-schema.js';
+import { defineSortType } from './sort.js';
+
+/** PaiRec's DiversityRuleConfig: within any WindowSize consecutive items, at most FrequencySize share Dimensions' values. */
+export const DiversityRuleSchema = Type.Object(
+  {
+    Dimensions: Type.Array(NameSchema, { minItems: 1, maxItems: 8 }),
+    WindowSize: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+    FrequencySize: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
+  },
+  strict,
+);
+export type DiversityRule = Static<typeof DiversityRuleSchema>;
 
 /** One rule with its key function: at most `frequency` equal keys in any `window` consecutive items. */
 export interface WindowRule<T> {
@@ -95,10 +110,22 @@ function oneDimensionKey(dim: string, catalog: Catalog | undefined): (c: Candida
  * the first DiversitySize positions (default: the request's size), e.g. at most 1 item per category in any 3 in a row.
  * Runs after a score sort, so each position takes the best item that keeps the rules.
  */
-export const diversityRuleSort: SortTypeDef = {
+export const diversityRuleSort = defineSortType(
+  {
+    /** The rules, and how many leading positions they shape (default: the request's size). */
+    DiversityRules: Type.Array(DiversityRuleSchema, { minItems: 1, maxItems: 16 }),
+    DiversitySize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  },
+  {
   type: 'DiversityRuleSort',
+  check: (conf, ctx) =>
+    conf.DiversityRules.forEach((r, j) =>
+      r.Dimensions.forEach((d, k) => {
+        if (!ctx.knownField(d)) ctx.problem(`${ctx.at}.DiversityRules[${j}].Dimensions[${k}]`, `unknown field "${d}"`);
+      }),
+    ),
   create: (conf) => {
-    const specs = conf.DiversityRules ?? [];
+    const specs = conf.DiversityRules;
     return (candidates, ctx) => {
       const rules: WindowRule<Candidate>[] = specs.map((r) => ({
         key: r.Dimensions.length === 1 ? oneDimensionKey(r.Dimensions[0] as string, ctx.catalog) : (c) => JSON.stringify(r.Dimensions.map((d) => itemField(c, ctx.catalog, d))),
@@ -109,4 +136,5 @@ export const diversityRuleSort: SortTypeDef = {
       return diversify(candidates, rules, conf.DiversitySize ?? ctx.request.size).order;
     };
   },
-};
+  },
+);

@@ -1,4 +1,4 @@
-import type { Sort, SortTypeDef } from './index.js';
+import type { Sort, SortTypeDef } from './sort.js';
 import { sortByScore } from './score-order.js';
 
 /** ItemRankScore: by score, highest first; ties keep recall order, NaN scores go last. */

@@ -1,5 +1,23 @@
 import type { Candidate } from '../context.js';
-import type { SortTypeDef } from './index.js';
+import { Type } from '@sinclair/typebox';
+import { NameSchema, strict } from '../../config/pipeline-schema.js';
+import { defineSortType } from './sort.js';
+
+/**
+ * PaiRec's MixSortConfig: items of RecallNames at Positions (1-based, fix_position), or
+ * `Number` of them (or `NumberRate` of the page) at random positions of the page
+ * (random_position; within Positions when given).
+ */
+export const MixSortRuleSchema = Type.Object(
+  {
+    MixStrategy: Type.Union([Type.Literal('fix_position'), Type.Literal('random_position')], { default: 'fix_position' }),
+    Positions: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), { minItems: 1, maxItems: 1000 })),
+    Number: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    NumberRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    RecallNames: Type.Array(NameSchema, { minItems: 1, maxItems: 64 }),
+  },
+  strict,
+);
 
 /** A source of uniform numbers in [0, 1): Math.random when serving, seeded in tests. */
 export type Random = () => number;
@@ -42,11 +60,24 @@ interface MixRule {
  * of the page, at least one; one by default) at positions drawn at random on each request from
  * Positions, or from the whole page (the request's `size`). Rules apply in order.
  */
-export const multiRecallMixSort: SortTypeDef = {
+export const multiRecallMixSort = defineSortType(
+  {
+    /** Positions reserved for recall sources. */
+    MixSortRules: Type.Array(MixSortRuleSchema, { minItems: 1, maxItems: 64 }),
+  },
+  {
   type: 'MultiRecallMixSort',
+  check: (conf, ctx) =>
+    conf.MixSortRules.forEach((r, j) => {
+      const at = `${ctx.at}.MixSortRules[${j}]`;
+      if (r.MixStrategy === 'fix_position' && r.Positions === undefined) ctx.problem(`${at}.Positions`, 'required by fix_position');
+      r.RecallNames.forEach((n, k) => {
+        if (!ctx.recalls.has(n)) ctx.problem(`${at}.RecallNames[${k}]`, `no recall named "${n}" in RecallConfs`);
+      });
+    }),
   create: (conf, opts) => {
     const random = opts?.random ?? Math.random;
-    const rules: MixRule[] = (conf.MixSortRules ?? []).map((r) => {
+    const rules: MixRule[] = conf.MixSortRules.map((r) => {
       const names = new Set(r.RecallNames);
       const fixed = r.Positions ?? [];
       if (r.MixStrategy !== 'random_position') return { names, positions: () => fixed };
@@ -62,4 +93,5 @@ export const multiRecallMixSort: SortTypeDef = {
     return (candidates, ctx) =>
       rules.reduce<Candidate[]>((list, r) => mixPositions(list, r.positions(list.length, ctx.request.size), r.names), candidates);
   },
-};
+  },
+);

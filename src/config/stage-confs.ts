@@ -1,0 +1,77 @@
+import type { TProperties } from '@sinclair/typebox';
+import type { ValidateFunction } from 'ajv';
+import { PairecError } from '../errors.js';
+import { requiredKeysOf } from '../types/stage-type.js';
+import type { StageTypeInfo } from '../types/stage-type.js';
+import type { TypeLookup } from '../types/type-registry.js';
+import type { Config } from './schema.js';
+
+/** One kind's block: where its entries are, the key naming their type, the keys every type of the kind has. */
+export interface StageBlock {
+  readonly block: 'RecallConfs' | 'FilterConfs' | 'SortConfs';
+  readonly typeKey: 'RecallType' | 'FilterType' | 'SortType';
+  readonly common: ReadonlySet<string>;
+  readonly types: TypeLookup<StageTypeInfo<never>>;
+}
+
+const problem = (path: string, message: string): PairecError => new PairecError('ERR_CONFIG_INVALID', `${path}: ${message}`, { path });
+
+/** The keys a type requires (no default, not optional): the bare type name cannot stand for an entry. */
+export function requiredKeys(def: StageTypeInfo<never>): readonly string[] {
+  return requiredKeysOf(def.keys);
+}
+
+/** Which types own (or use) each key of a kind: "does not apply to X" instead of "unknown key". */
+function owners(types: readonly StageTypeInfo<never>[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const t of types) {
+    for (const k of [...Object.keys(t.keys ?? {}), ...(t.uses ?? [])]) {
+      const list = out.get(k);
+      if (list) list.push(t.type);
+      else out.set(k, [t.type]);
+    }
+  }
+  return out;
+}
+
+const validators = new WeakMap<TProperties, ValidateFunction>();
+
+/**
+ * Checks each recall, filter and sort entry's own keys against its type's definition:
+ * a key of another type "does not apply", a key of no type is unknown, a required key
+ * is "required by" the type, and the type's schema fills its defaults in place. Entries
+ * of unknown types are left to the reference check (it names the type).
+ */
+export function checkStageConfs(
+  config: Config,
+  kind: StageBlock,
+  compile: (keys: TProperties) => ValidateFunction,
+  ajvProblems: (errors: ValidateFunction['errors'], base: string) => PairecError[],
+  problems: PairecError[],
+  unsound: WeakSet<object>,
+): void {
+  const entries = config[kind.block] as unknown as Record<string, unknown>[];
+  const owned = owners(kind.types.types());
+  entries.forEach((entry, i) => {
+    const at = `$.${kind.block}[${i}]`;
+    const typeName = String(entry[kind.typeKey]);
+    const def = kind.types.get(typeName);
+    if (!def) return;
+    const own = new Set(Object.keys(def.keys ?? {}));
+    for (const key of Object.keys(entry)) {
+      if (own.has(key) || def.uses?.includes(key)) continue;
+      const by = owned.get(key);
+      if (by) problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}`));
+      else if (!kind.common.has(key)) problems.push(problem(`${at}.${key}`, 'unknown key'));
+    }
+    if (!def.keys) return;
+    let validate = validators.get(def.keys);
+    if (!validate) validators.set(def.keys, (validate = compile(def.keys)));
+    if (validate(entry)) return;
+    unsound.add(entry);
+    const missing = (validate.errors ?? []).filter((e) => e.keyword === 'required' && e.instancePath === '');
+    for (const e of missing) problems.push(problem(`${at}.${String((e.params as { missingProperty: string }).missingProperty)}`, `required by ${typeName}`));
+    const rest = (validate.errors ?? []).filter((e) => !missing.includes(e));
+    problems.push(...ajvProblems(rest, `/${kind.block}/${i}`));
+  });
+}
