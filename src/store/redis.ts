@@ -1,5 +1,6 @@
 import { Redis, Cluster } from 'ioredis';
 import type { Logger } from 'pino';
+import { StagedPool } from './staged-pool.js';
 import type { RedisConf } from '../config/schema.js';
 
 /** A single-node or cluster client; both answer the commands used here. */
@@ -50,79 +51,15 @@ export function createRedisClient(name: string, conf: RedisConf, logger: Logger)
   return client;
 }
 
-/** A config generation's clients, staged by RedisPool.stage: served only once committed. */
-export interface StagedRedis {
-  /**
-   * Resolves when every client this stage opened is ready, or its ConnectTimeout passed
-   * (a Redis that is down does not block a reload; its commands fail fast until it is up).
-   */
-  ready(): Promise<void>;
-  /** Swaps the staged clients in (at once) and closes the replaced ones (resolves when they are closed). */
-  commit(): Promise<void>;
-  /** Closes the clients this stage opened; the serving clients are untouched. */
-  abort(): Promise<void>;
-}
-
 /**
- * Clients by RedisConfs name, kept across reloads while their conf is unchanged (as the
- * engine keeps the catalog by signature): a reload does not drop connections. A reload
- * stages its clients first and swaps them in only when the whole config was built, so a
- * reload that fails leaves the serving config on its own, working clients.
+ * Redis clients by RedisConfs name, staged per reload and kept while their conf is
+ * unchanged (store/staged-pool.ts). A new client's readiness waits at most its
+ * ConnectTimeout: a Redis that is down does not block a reload; its commands fail fast
+ * until it is up.
  */
-export class RedisPool {
-  #clients = new Map<string, { sig: string; client: RedisClient }>();
-  readonly #logger: Logger;
-
+export class RedisPool extends StagedPool<RedisConf, RedisClient> {
   constructor(logger: Logger) {
-    this.#logger = logger;
-  }
-
-  /** Clients for `confs`: unchanged entries reuse the serving client, new and changed ones connect now. */
-  stage(confs: Readonly<Record<string, RedisConf>>): StagedRedis {
-    const next = new Map<string, { sig: string; client: RedisClient }>();
-    const opened: RedisClient[] = [];
-    const readiness: Promise<void>[] = [];
-    for (const [name, conf] of Object.entries(confs)) {
-      const sig = JSON.stringify(conf);
-      const cur = this.#clients.get(name);
-      if (cur && cur.sig === sig) {
-        next.set(name, cur);
-        continue;
-      }
-      const client = createRedisClient(name, conf, this.#logger);
-      opened.push(client);
-      readiness.push(whenReady(client, conf.ConnectTimeout));
-      next.set(name, { sig, client });
-    }
-    let settled = false;
-    return {
-      ready: async () => {
-        await Promise.all(readiness);
-      },
-      commit: async () => {
-        if (settled) return;
-        settled = true;
-        const kept = new Set([...next.values()].map((e) => e.client));
-        const stale = [...this.#clients.values()].map((e) => e.client).filter((c) => !kept.has(c));
-        this.#clients = next;
-        await Promise.all(stale.map(quit));
-      },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await Promise.all(opened.map(quit));
-      },
-    };
-  }
-
-  get(name: string): RedisClient | undefined {
-    return this.#clients.get(name)?.client;
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.#clients.values()].map((e) => e.client);
-    this.#clients.clear();
-    await Promise.all(all.map(quit));
+    super({ create: (name, conf) => createRedisClient(name, conf, logger), ready: (c, conf) => whenReady(c, conf.ConnectTimeout), close: quit });
   }
 }
 
