@@ -48,5 +48,5 @@ export const PAIREC_FILTER_TYPES: readonly string[] = [
 ];
 export const PAIREC_SORT_TYPES: readonly string[] = [
   'ItemRankScore', 'DiversityRuleSort', 'BoostScoreSort', 'MultiRecallMixSort', 'DPPSort', 'TrafficControlSort',
-  'DistinctIdSort', 'SSDSort', 'BoostScoreByWeight',
+  'DistinctIdSort', 'SSDSort', 'BoostScoreByWeight', 'ConditionSort', 'PositionReviseSort', 'AlgoScoreSort',
 ];

@@ -67,6 +67,7 @@ export function checkPipelineReferences(
   const base = {
     skip: unsound,
     recalls: new Set(config.RecallConfs.map((r) => r.Name)),
+    sorts: new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes.types().filter((t) => requiredKeys(t).length === 0).map((t) => t.type)]),
     redis: new Set(Object.keys(config.RedisConfs)),
     problem: (path: string, message: string) => problems.push(problem(path, message)),
   };
@@ -83,6 +84,7 @@ export function checkPipelineReferences(
       });
     }
   };
+  circles(config.SortConfs, vocab.sortTypes, (s) => s.SortType, 'SortConfs', problems, unsound);
   bare('FilterNames', vocab.filterTypes, new Set(config.FilterConfs.map((f) => f.Name)));
   bare('SortNames', vocab.sortTypes, new Set(config.SortConfs.map((s) => s.Name)));
   for (const [scene, categories] of Object.entries(config.SceneConfs)) {
@@ -92,4 +94,28 @@ export function checkPipelineReferences(
       }
     }
   }
+}
+
+/** Entries that run others of their kind (StageTypeInfo.runs) must not reach themselves: the first circle found is named. */
+function circles<C extends { readonly Name: string }>(
+  entries: readonly C[],
+  types: TypeLookup<StageTypeInfo<C>>,
+  typeOf: (c: C) => string,
+  block: string,
+  problems: PairecError[],
+  unsound: WeakSet<object> | undefined,
+): void {
+  const runs = new Map<string, readonly string[]>();
+  for (const c of entries) runs.set(c.Name, unsound?.has(c) ? [] : (types.get(typeOf(c))?.runs?.(c) ?? []));
+  const done = new Set<string>();
+  const walk = (name: string, path: readonly string[]): boolean => {
+    if (path.includes(name)) {
+      problems.push(problem(`$.${block}[${entries.findIndex((c) => c.Name === name)}]`, `runs itself through ${[...path.slice(path.indexOf(name)), name].join(' → ')}`));
+      return true;
+    }
+    if (done.has(name)) return false;
+    done.add(name);
+    return (runs.get(name) ?? []).some((n) => walk(n, [...path, name]));
+  };
+  for (const c of entries) if (walk(c.Name, [])) return;
 }

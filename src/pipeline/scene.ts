@@ -241,12 +241,12 @@ export function compileScenes(
     }
     const sortNames = config.SortNames[scene] ?? ['ItemRankScore'];
     const sorts: Sort[] = [];
+    const sortNamed = sortBuilder(sortConfs, types);
     for (const n of sortNames) {
-      const conf = sortConfs.get(n) ?? { Name: n, SortType: n };
-      const sort = types.sort.get(conf.SortType)?.create(conf);
+      const sort = sortNamed(n);
       if (!sort) continue;
       sorts.push(sort);
-      names.sorts.push(conf.Name);
+      names.sorts.push(n);
     }
     const rankConf = config.RankConf[scene];
     const { userDimsOf } = env;
@@ -274,6 +274,29 @@ export function compileScenes(
     scenes.set(scene, byCategory);
   }
   return scenes;
+}
+
+/**
+ * Builds sorts by the name SortNames uses (a SortConfs entry, else a type's own name),
+ * handing each the same builder so a sort that runs others (ConditionSort) finds them. A
+ * sort that reaches itself through others is refused: it would never finish.
+ */
+function sortBuilder(confs: ReadonlyMap<string, SortConf>, types: PipelineTypes): (name: string) => Sort | undefined {
+  const building: string[] = [];
+  const sortNamed = (n: string): Sort | undefined => {
+    if (building.includes(n)) {
+      const path = [...building.slice(building.indexOf(n)), n].join(' → ');
+      throw new PairecError('ERR_CONFIG_INVALID', `$.SortConfs: the sorts ${path} run each other in a circle`, { path: '$.SortConfs' });
+    }
+    const conf = confs.get(n) ?? { Name: n, SortType: n };
+    building.push(n);
+    try {
+      return types.sort.get(conf.SortType)?.create(conf, { sortNamed });
+    } finally {
+      building.pop();
+    }
+  };
+  return sortNamed;
 }
 
 /** A scene's back-fill: its BackfillRecall's items, else its fallback list, else none. */

@@ -13,6 +13,8 @@ export interface StageCheck {
   readonly knownField: (name: string) => boolean;
   /** Names of the configured recalls (RecallConfs). */
   readonly recalls: ReadonlySet<string>;
+  /** Names a sort may be called by: SortConfs names, and sort types usable without an entry. */
+  readonly sorts: ReadonlySet<string>;
   /** Names of the configured Redis connections (RedisConfs). */
   readonly redis: ReadonlySet<string>;
   problem(path: string, message: string): void;
@@ -30,6 +32,8 @@ export interface StageTypeInfo<Conf> {
   readonly keys?: TProperties;
   readonly uses?: readonly string[];
   check?(conf: Conf, ctx: StageCheck): void;
+  /** Names of other entries of its kind this one runs (ConditionSort's sorts): a circle of them is refused at load. */
+  runs?(conf: Conf): readonly string[];
 }
 
 /** An entry of a type: the kind's common keys plus the type's own. */

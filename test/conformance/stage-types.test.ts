@@ -47,6 +47,7 @@ stageConformance({
     DiversityRuleSort: { DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] },
     BoostScoreSort: { BoostScoreConditions: [{ Expression: 'score * 2', Conditions: [{ Name: 'category', Operator: 'equal', Value: 'c2' }] }] },
     MultiRecallMixSort: { MixSortRules: [{ MixStrategy: 'fix_position', Positions: [1, 2], RecallNames: ['hot_recall'] }] },
+    ConditionSort: { ConditionSortConfs: { SortConfs: [{ Conditions: [{ Name: 'level', Operator: 'equal', Value: 'vip' }], SortName: 'ItemRankScore' }] } },
   },
   contract: (type, entry, cands) => {
     const sort = all.sort.get(type)?.create(entry as SortConf);

@@ -9,9 +9,12 @@ export type { SortConf } from '../../config/schema.js';
 /** A sort stage: returns the candidates in display order. */
 export type Sort = (candidates: Candidate[], ctx: PipelineContext) => Candidate[];
 
-/** What a sort may be given besides its conf: a seeded random source in tests. */
+/** What a sort may be given besides its conf. */
 export interface SortOptions {
+  /** A seeded random source (tests). */
   readonly random?: () => number;
+  /** Another sort of the scene's config by the name SortNames would use (a SortConfs name, or a type usable bare). */
+  readonly sortNamed?: (name: string) => Sort | undefined;
 }
 
 /**
