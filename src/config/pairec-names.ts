@@ -40,11 +40,12 @@ export const PAIREC_RECALL_TYPES: readonly string[] = [
   'VectorRecall', 'MilvusVectorRecall', 'UserGlobalHotRecall', 'UserGroupHotRecall', 'UserCustomRecall',
   'ItemCollaborativeFilterRecall', 'UserCollaborativeFilterRecall', 'ColdStartRecall', 'MockRecall',
   'HologresVectorRecall', 'BeRecall', 'RealTimeU2IRecall', 'OnlineHologresVectorRecall', 'GraphRecall',
+  'UserTopicRecall', 'HologresVectorRecallV2', 'I2IVectorRecall', 'OpenSearchRecall', 'OnlineVectorRecall', 'RecallEngineRecall',
 ];
 export const PAIREC_FILTER_TYPES: readonly string[] = [
   'UniqueFilter', 'User2ItemExposureFilter', 'ItemStateFilter', 'ConditionFilter', 'User2ItemCustomFilter',
   'ItemCustomFilter', 'CompletelyFairFilter', 'GroupWeightCountFilter', 'DimensionFieldUniqueFilter',
-  'AdjustCountFilter', 'PriorityAdjustCountFilter',
+  'AdjustCountFilter', 'PriorityAdjustCountFilter', 'User2ItemExposureWithConditionFilter',
 ];
 export const PAIREC_SORT_TYPES: readonly string[] = [
   'ItemRankScore', 'DiversityRuleSort', 'BoostScoreSort', 'MultiRecallMixSort', 'DPPSort', 'TrafficControlSort',
