@@ -2,6 +2,7 @@ import { ConfigError, PairecError } from '../errors.js';
 import { compileCondition } from '../expression/condition.js';
 import { compileExpression } from '../expression/expression.js';
 import { knownItemFields } from '../pipeline/item-fields.js';
+import { selectList } from './database-schema.js';
 import { paramProblem } from '../pipeline/filter/params.js';
 import type { FilterParam } from './pipeline-schema.js';
 import type { Config } from './schema.js';
@@ -80,7 +81,8 @@ function loadedItemFeatures(config: Config): string[] {
   for (const conf of Object.values(config.FeatureConfs)) {
     for (const { FeatureDaoConf: d } of conf.FeatureLoadConfs) {
       if (d.FeatureStore !== 'item') continue;
-      for (const n of [...(d.Fields ?? []), ...Object.keys(d.Defaults)]) names.add(n);
+      const selected = selectList(d.ItemSelectFields ?? '*')?.map((c) => c.name) ?? [];
+      for (const n of [...(d.Fields ?? []), ...Object.keys(d.Defaults), ...selected]) names.add(n);
     }
   }
   return [...names];

@@ -14,6 +14,7 @@ import { findNestingProblem } from '../forbidden-keys.js';
 import { checkReferences } from './references.js';
 import { checkOutboundAddresses } from './outbound-check.js';
 import { checkExperiments } from './experiment-references.js';
+import { namedNowhereElse } from './unused-blocks.js';
 
 export interface RecallTypeInfo {
   readonly algorithmKind?: AlgorithmKind;
@@ -72,12 +73,22 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
   return out;
 }
 
-function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): void {
+/**
+ * Algorithms are checked against their type's schema. One that uses a PaiRec type or
+ * processor not supported here fails the load only where the config names it: an unused
+ * one (`pairec validate` warns of it) is left out, so it is never built.
+ */
+function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, unused: ReadonlySet<string>, problems: PairecError[]): void {
   const confKeys = vocab.algorithms.confKeys();
+  const leftOut = new Set<number>();
   config.AlgoConfs.forEach((algo, i) => {
     const at = `$.AlgoConfs[${i}]`;
     const def = vocab.algorithms.getType(algo.Type);
     if (!def) {
+      if (PAIREC_ALGO_TYPES.includes(algo.Type) && unused.has(algo.Name)) {
+        leftOut.add(i);
+        return;
+      }
       const code = PAIREC_ALGO_TYPES.includes(algo.Type) ? 'ERR_CONFIG_NOT_SUPPORTED' : 'ERR_CONFIG_INVALID';
       const why = code === 'ERR_CONFIG_NOT_SUPPORTED' ? 'is a PaiRec algorithm type not supported yet' : 'is not a known algorithm type';
       problems.push(new PairecError(code, `${at}.Type: "${algo.Type}" ${why}`, { path: `${at}.Type` }));
@@ -97,9 +108,19 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: Paire
     const validate = compiled(def.schema);
     if (!validate(record[def.confKey])) {
       problems.push(...ajvProblems(validate.errors, `/AlgoConfs/${i}/${def.confKey}`));
+      return;
+    }
+    const cannot = def.unsupported?.(record[def.confKey] as never);
+    if (cannot === undefined) return;
+    if (unused.has(algo.Name)) leftOut.add(i);
+    else {
+      const path = `${at}.${def.confKey}.${cannot.key}`;
+      problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${path}: ${cannot.why}`, { path }));
     }
   });
+  if (leftOut.size > 0) config.AlgoConfs = config.AlgoConfs.filter((_, i) => !leftOut.has(i));
 }
+
 
 /** A PaiRec config is a few levels deep; far deeper is not a config (and would overflow the walks over it). */
 const MAX_CONFIG_DEPTH = 64;
@@ -127,7 +148,7 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   // Blocks the schema found sound are checked further even when others are not, so one
   // report lists every problem at once (`pairec validate`); cross-references need them all.
   const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
-  if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, problems);
+  if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, namedNowhereElse(raw, 'AlgoConfs'), problems);
   checkOutboundAddresses(config, problems);
   if (!brokenAt('CatalogConf')) checkCatalogFiles(config, problems);
   if (!sound) throw new ConfigError(problems);

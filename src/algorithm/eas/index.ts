@@ -24,6 +24,8 @@ export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
   endpoint: (conf) => conf.Url,
   confKey: 'EasConf',
   schema: EasConfSchema,
+  unsupported: (conf) =>
+    isProcessor(conf.Processor) ? undefined : { key: 'Processor', why: `Processor "${conf.Processor}" is not supported (supported: ${EAS_PROCESSORS.join(', ')})` },
   create: (name, conf, deps) => {
     const fail = (why: string): Promise<never> =>
       Promise.reject(new PairecError('ERR_ALGORITHM_BUILD', `EAS "${name}": ${why}`, { path: `EasConf` }));
