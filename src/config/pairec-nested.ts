@@ -30,7 +30,7 @@ const DAO_KEYS: readonly string[] = [
   'Edge', 'LindormTableName', 'LindormName', 'RecallEngineName', 'RecallEngineTableName',
 ];
 
-const DAO_INSTEAD = 'a DAO here reads Redis (RedisName, RedisPrefix), Hologres (HologresName, HologresTableName) or MySQL (MysqlName, MysqlTable) in PaiRec\'s table layouts (docs/operations/hologres.md)';
+const DAO_INSTEAD = 'a DAO here reads Redis, Hologres or MySQL in PaiRec\'s table layouts (docs/operations/hologres.md)';
 
 /** PaiRec's FilterParamConfig: one condition of FilterParams, BoostScoreConditions… */
 const CONDITION_KEYS: readonly string[] = ['Name', 'Domain', 'Operator', 'Type', 'Value', 'Configs'];
