@@ -1,6 +1,6 @@
 import { PairecError } from '../errors.js';
 import { pathFromSegments } from './json-path.js';
-import { PAIREC_NESTED_BLOCKS } from './pairec-nested.js';
+import { PAIREC_ADAPTERS, PAIREC_NESTED_BLOCKS } from './pairec-nested.js';
 import type { PaiRecBlock } from './pairec-nested.js';
 import { ConfigSchema } from './schema.js';
 
@@ -98,12 +98,29 @@ export interface NestedForms {
   readonly problems: PairecError[];
 }
 
+/** The literals a schema allows, or undefined when it is not a choice of literals. */
+function literals(s: unknown): unknown[] | undefined {
+  if (!isRecord(s)) return undefined;
+  if (Object.hasOwn(s, 'const')) return [s.const];
+  return Array.isArray(s.anyOf) ? s.anyOf.map((m: unknown) => (isRecord(m) ? m.const : undefined)) : undefined;
+}
+
+/** A DAO on a PaiRec adapter this DAO cannot read here (TableStore, FeatureStore…): not supported, not a typo. */
+function adapterForm(node: Node, path: Segment[], props: Node, block: PaiRecBlock, problems: PairecError[]): void {
+  const adapter = node.AdapterType;
+  const allowed = literals(props.AdapterType);
+  if (typeof adapter !== 'string' || !PAIREC_ADAPTERS.includes(adapter) || allowed === undefined || allowed.includes(adapter)) return;
+  const at = pathFromSegments([...path, 'AdapterType']);
+  problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: PaiRec's "${adapter}" data source is not supported here (${allowed.join(', ')}); ${block.instead}`, { path: at }));
+}
+
 function blockForms(config: Node, block: PaiRecBlock, out: NestedForms): void {
   const schema = schemaAt(block.at);
   const props = isRecord(schema?.properties) ? schema.properties : undefined;
   if (props === undefined) return;
   for (const { node, path } of instances(config, block.at)) {
     if (block.struct === 'FilterParamConfig') conditionForms(node, path, schema, out.problems);
+    if (block.keys.includes('AdapterType')) adapterForm(node, path, props, block, out.problems);
     for (const key of Object.keys(node)) {
       if (Object.hasOwn(props, key) || !block.keys.includes(key)) continue;
       const at = pathFromSegments([...path, key]);

@@ -30,6 +30,12 @@ const DAO_KEYS: readonly string[] = [
   'Edge', 'LindormTableName', 'LindormName', 'RecallEngineName', 'RecallEngineTableName',
 ];
 
+/** PaiRec's DAO adapters and data source types (recconf.go's DaoConf_Adapter_*, DataSource_Type_*). */
+export const PAIREC_ADAPTERS: readonly string[] = [
+  'mysql', 'redis', 'tablestore', 'hbase', 'hologres', 'clickhouse', 'be', 'lindorm', 'hbase_thrift', 'featurestore',
+  'recallengine', 'graph',
+];
+
 const DAO_INSTEAD = 'a DAO here reads Redis, Hologres or MySQL in PaiRec\'s table layouts (docs/operations/hologres.md)';
 
 /** PaiRec's FilterParamConfig: one condition of FilterParams, BoostScoreConditions… */
@@ -70,6 +76,21 @@ export const PAIREC_NESTED_BLOCKS: readonly PaiRecBlock[] = [
   },
   { at: 'RecallConfs[].DaoConf', struct: 'DaoConfig', keys: DAO_KEYS, instead: DAO_INSTEAD },
   {
+    at: 'RecallConfs[].UserCollaborativeDaoConf',
+    struct: 'UserCollaborativeDaoConfig',
+    keys: [
+      ...DAO_KEYS, 'User2ItemTable', 'Item2ItemTable', 'User2ItemFeatureViewName', 'Item2ItemFeatureViewName', 'Item2XTable',
+      'X2ItemTable', 'XKey', 'XDelimiter', 'Normalization',
+    ],
+    instead: DAO_INSTEAD,
+  },
+  {
+    at: 'RecallConfs[].Triggers[]',
+    struct: 'TriggerConfig',
+    keys: ['TriggerKey', 'DefaultValue', 'Boundaries'],
+    instead: '',
+  },
+  {
     at: 'FilterConfs[]',
     struct: 'FilterConfig',
     keys: [
@@ -92,6 +113,12 @@ export const PAIREC_NESTED_BLOCKS: readonly PaiRecBlock[] = [
   { at: 'FilterConfs[].DaoConf', struct: 'DaoConfig', keys: DAO_KEYS, instead: DAO_INSTEAD },
   { at: 'FilterConfs[].FilterParams[]', struct: 'FilterParamConfig', keys: CONDITION_KEYS, instead: CONDITION_INSTEAD },
   {
+    at: 'FilterConfs[].AdjustCountConfs[]',
+    struct: 'AdjustCountConfig',
+    keys: ['RecallName', 'Count', 'Type', 'Expression', 'Weight'],
+    instead: 'a count per recall (Count, Type "fix" or "accumulator")',
+  },
+  {
     at: 'SortConfs[]',
     struct: 'SortConfig',
     keys: [
@@ -102,7 +129,20 @@ export const PAIREC_NESTED_BLOCKS: readonly PaiRecBlock[] = [
     ],
     instead: 'the sort types and keys of docs/pipeline.md',
   },
+  { at: 'SortConfs[].BoostScoreConditions[]', struct: 'BoostScoreCondition', keys: ['Expression', 'Conditions'], instead: '' },
   { at: 'SortConfs[].BoostScoreConditions[].Conditions[]', struct: 'FilterParamConfig', keys: CONDITION_KEYS, instead: CONDITION_INSTEAD },
+  {
+    at: 'SortConfs[].DiversityRules[]',
+    struct: 'DiversityRuleConfig',
+    keys: ['Dimensions', 'IntervalSize', 'WindowSize', 'FrequencySize', 'Weight'],
+    instead: 'WindowSize and FrequencySize over Dimensions',
+  },
+  {
+    at: 'SortConfs[].MixSortRules[]',
+    struct: 'MixSortConfig',
+    keys: ['MixStrategy', 'Positions', 'PositionField', 'Number', 'NumberRate', 'RecallNames', 'Conditions'],
+    instead: 'Positions, Number or NumberRate of the items of RecallNames',
+  },
   {
     at: 'RankConf.<name>',
     struct: 'RankConfig',
@@ -120,6 +160,12 @@ export const PAIREC_NESTED_BLOCKS: readonly PaiRecBlock[] = [
     struct: 'CategoryConfig',
     keys: ['RecallNames', 'FallbackConfig', 'AutoInvokeCallBack', 'AutoInvokeCallBackRate', 'OutputFields', 'SubRank'],
     instead: 'RecallNames, FallbackConfig and BackfillRecall (docs/pipeline.md)',
+  },
+  {
+    at: 'SceneConfs.<name>.<name>.FallbackConfig',
+    struct: 'FallbackConfig',
+    keys: ['Timeout', ...DAO_KEYS, 'CacheTime', 'CacheConfig', 'CompleteItemsIfNeed'],
+    instead: 'the fallback list is built from the catalog\'s popular items (Size); BackfillRecall fills a short page from a recall',
   },
   {
     at: 'FeatureConfs.<name>',

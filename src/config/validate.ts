@@ -144,7 +144,9 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   const sound = validateTop(copy);
   // When not sound, only the blocks the schema passed are read below, before the throw.
   const config = copy as Config;
-  const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors))];
+  // A path already reported as not supported (a PaiRec value this engine lacks) is not also invalid.
+  const named = new Set(forms.map((p) => p.path));
+  const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors).filter((p) => !named.has(p.path)))];
   // Blocks the schema found sound are checked further even when others are not, so one
   // report lists every problem at once (`pairec validate`); cross-references need them all.
   const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));

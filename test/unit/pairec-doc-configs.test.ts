@@ -154,6 +154,16 @@ describe('PaiRec keys the examples leave empty: not supported, each named, where
       'ERR_CONFIG_NOT_SUPPORTED $.FeatureConfs.scene_name.FeatureLoadConfs[0].FeatureDaoConf.FeatureType',
     ]);
 
+    // A PaiRec data source this engine does not read is named as such, not as an invalid value.
+    const store = fixture('hologres-features.json') as typeof features;
+    const dao = store.FeatureConfs.scene_name.FeatureLoadConfs[1]?.FeatureDaoConf as Record<string, unknown>;
+    Object.assign(dao, { AdapterType: 'featurestore', FeatureStoreName: 'fs', FeatureStoreViewName: 'item_view' });
+    assert.deepEqual(problemsOf(store), [
+      'ERR_CONFIG_NOT_SUPPORTED $.FeatureConfs.scene_name.FeatureLoadConfs[1].FeatureDaoConf.AdapterType',
+      'ERR_CONFIG_NOT_SUPPORTED $.FeatureConfs.scene_name.FeatureLoadConfs[1].FeatureDaoConf.FeatureStoreName',
+      'ERR_CONFIG_NOT_SUPPORTED $.FeatureConfs.scene_name.FeatureLoadConfs[1].FeatureDaoConf.FeatureStoreViewName',
+    ]);
+
     const boost = fixture('boost-sort.json') as { SortConfs: { BoostScoreConditions: { Conditions: Record<string, unknown>[] }[] }[] };
     const condition = boost.SortConfs[0]?.BoostScoreConditions[0]?.Conditions[0] as Record<string, unknown>;
     condition.Domain = 'user';
