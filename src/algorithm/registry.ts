@@ -71,6 +71,12 @@ export interface AlgorithmTypeDef<K extends AlgorithmKind = AlgorithmKind, S ext
   readonly sizesQueue?: boolean;
   /** Bounds its runs at once by `BuildDeps.workerPoolSize`: a change of that figure rebuilds its instances. */
   readonly sizesPool?: boolean;
+  /**
+   * A conf this type accepts but cannot serve (a PaiRec processor not spoken here): the
+   * conf key at fault and why. The load reports it as not supported where the algorithm
+   * is used, and leaves an unused one out instead of failing its build at start.
+   */
+  unsupported?(conf: Static<S>): { readonly key: string; readonly why: string } | undefined;
   create(name: string, conf: Static<S>, deps: BuildDeps): Promise<Algorithm<K>>;
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { emptyPaiRecBlocksIn } from './pairec-forms.js';
+import type { StageKeys } from './stage-confs.js';
 
 /**
  * Keys a config may carry for compatibility (PaiRec's config, the spec's blocks) that this
@@ -33,6 +34,38 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
     why: 'no log file is written: logs are JSON lines on stdout, bounded by whatever collects them',
   },
   {
+    key: 'LogConf.Output',
+    why: 'logs are JSON lines on stdout in every case ("console"); no log file is written ("file")',
+  },
+  {
+    key: 'RecallConfs[].CacheAdapter',
+    why: "recall results are not cached: each request recalls afresh, so the items are the same as PaiRec's and never staler; only the backends' load differs",
+  },
+  {
+    key: 'RecallConfs[].CacheConfig',
+    why: 'recall results are not cached (see CacheAdapter)',
+  },
+  {
+    key: 'RecallConfs[].CachePrefix',
+    why: 'recall results are not cached (see CacheAdapter)',
+  },
+  {
+    key: 'RecallConfs[].CacheTime',
+    why: 'recall results are not cached (see CacheAdapter)',
+  },
+  {
+    key: 'SortConfs[].Debug',
+    why: "PaiRec keeps the score before a boost as the item property org_score for debugging; the request's `explain` flag shows each stage's scores here (docs/operations/console.md)",
+  },
+  {
+    key: 'RankConf.<name>.Processor',
+    why: "the request format of a rank call is each algorithm's own (EasConf.Processor), so the scene's copy of it has nothing to choose",
+  },
+  {
+    key: 'FeatureConfs.<name>.AsynLoadFeature',
+    why: 'the feature loads of a scene already run concurrently with each other; user features are loaded before recall',
+  },
+  {
     key: 'performance.enable_pooling',
     why: 'connections to remote backends are reused per optimization.enable_keep_alive and optimization.max_idle_connections; ONNX input buffers are always pooled, one per run in progress',
   },
@@ -52,13 +85,20 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** The concrete paths of `pattern` present in `raw` (`<name>` matching every key of a map). */
+/** The concrete paths of `pattern` present in `raw` (`<name>` matching every key of a map, `Key[]` every entry of a list). */
 function present(raw: unknown, pattern: readonly string[], prefix: string): string[] {
   const [head, ...rest] = pattern;
   if (head === undefined) return [prefix];
   if (!isRecord(raw)) return [];
-  const keys = head === '<name>' ? Object.keys(raw) : Object.hasOwn(raw, head) ? [head] : [];
-  return keys.flatMap((k) => present(raw[k], rest, prefix === '' ? k : `${prefix}.${k}`));
+  const list = head.endsWith('[]');
+  const key = list ? head.slice(0, -2) : head;
+  const keys = key === '<name>' ? Object.keys(raw) : Object.hasOwn(raw, key) ? [key] : [];
+  return keys.flatMap((k) => {
+    const at = prefix === '' ? k : `${prefix}.${k}`;
+    const value = raw[k];
+    if (!list) return present(value, rest, at);
+    return Array.isArray(value) ? value.flatMap((e: unknown, i) => present(e, rest, `${at}[${i}]`)) : [];
+  });
 }
 
 /** The ignored keys a config as written (before defaults) sets, as concrete paths. */
@@ -70,10 +110,10 @@ export function ignoredKeysIn(raw: unknown): string[] {
  * One warning for the whole config: the keys it sets that have no effect here, so an
  * operator who tunes one learns it does nothing instead of measuring no change.
  */
-export function warnIgnoredKeys(raw: unknown, logger: Pick<Logger, 'warn'>): void {
-  const empty = emptyPaiRecBlocksIn(raw);
+export function warnIgnoredKeys(raw: unknown, logger: Pick<Logger, 'warn'>, stage: StageKeys): void {
+  const empty = emptyPaiRecBlocksIn(raw, stage);
   if (empty.length > 0) {
-    logger.warn({ emptyBlocks: empty }, `PaiRec blocks of features not supported here, left empty and ignored: ${empty.join(', ')} (docs/configuration.md, "PaiRec configs")`);
+    logger.warn({ emptyBlocks: empty }, `PaiRec blocks and keys of features not supported here, left empty and ignored: ${empty.join(', ')} (docs/configuration.md, "PaiRec configs")`);
   }
   const keys = ignoredKeysIn(raw);
   if (keys.length === 0) return;

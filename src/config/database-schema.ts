@@ -33,9 +33,13 @@ export type MysqlConf = HologresConf;
 /** A table name, optionally schema-qualified (`public.t_exposure`); quoted when queried. */
 export const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$' });
 
-/** A column name, or PaiRec's comma-separated select list of them (`*`: every column). */
+/**
+ * A column name, or PaiRec's comma-separated select list of them (`*`: every column), each
+ * optionally renamed as PaiRec's docs write it (`sex as guestsex`: the feature is `guestsex`).
+ */
 export const ColumnName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z_][A-Za-z0-9_$]*$' });
-export const SelectFields = Type.String({ minLength: 1, maxLength: 8192, pattern: '^(\\*|\\s*[A-Za-z_][A-Za-z0-9_$]*\\s*(,\\s*[A-Za-z_][A-Za-z0-9_$]*\\s*)*)$' });
+const SELECT_ITEM = '\\s*[A-Za-z_][A-Za-z0-9_$]*(\\s+[Aa][Ss]\\s+[A-Za-z_][A-Za-z0-9_$]*)?\\s*';
+export const SelectFields = Type.String({ minLength: 1, maxLength: 8192, pattern: `^(\\*|${SELECT_ITEM}(,${SELECT_ITEM})*)$` });
 
 const ConfName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
 
@@ -80,8 +84,26 @@ export const SqlFeatureProps = {
   ItemSelectFields: Type.Optional(SelectFields),
 };
 
-/** Columns of a select list; undefined for `*`. */
-export function selectColumns(fields: string): string[] | undefined {
+/** One entry of a select list: the table's column and the feature name it is read as. */
+export interface SelectedColumn {
+  readonly column: string;
+  readonly name: string;
+}
+
+/** The entries of a select list (`col` or `col as name`); undefined for `*`. */
+export function selectList(fields: string): SelectedColumn[] | undefined {
   if (fields.trim() === '*') return undefined;
-  return fields.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  return fields
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '')
+    .map((f) => {
+      const [column = f, , name = column] = f.split(/\s+/);
+      return { column, name };
+    });
+}
+
+/** The table columns a select list reads (what the table must have); undefined for `*`. */
+export function selectColumns(fields: string): string[] | undefined {
+  return selectList(fields)?.map((c) => c.column);
 }

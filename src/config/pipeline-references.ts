@@ -3,6 +3,7 @@ import type { StageCheck, StageTypeInfo } from '../types/stage-type.js';
 import type { TypeLookup } from '../types/type-registry.js';
 import { knownItemFields } from './item-field-names.js';
 import { requiredKeys } from './stage-confs.js';
+import { selectList } from './database-schema.js';
 import type { Config } from './schema.js';
 import type { ConfigVocabulary } from './validate.js';
 
@@ -14,7 +15,8 @@ function loadedItemFeatures(config: Config): string[] {
   for (const conf of Object.values(config.FeatureConfs)) {
     for (const { FeatureDaoConf: d } of conf.FeatureLoadConfs) {
       if (d.FeatureStore !== 'item') continue;
-      for (const n of [...(d.Fields ?? []), ...Object.keys(d.Defaults)]) names.add(n);
+      const selected = selectList(d.ItemSelectFields ?? '*')?.map((c) => c.name) ?? [];
+      for (const n of [...(d.Fields ?? []), ...Object.keys(d.Defaults), ...selected]) names.add(n);
     }
   }
   return [...names];

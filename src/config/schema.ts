@@ -59,6 +59,8 @@ export const LogConfSchema = Obj({
   /** PaiRec's log file retention and disk bound: accepted and ignored (config/compatibility.ts). */
   RetensionDays: Type.Optional(Type.Integer({ minimum: 0 })),
   DiskSize: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** PaiRec's log destination: accepted and ignored, logs go to stdout (config/compatibility.ts). */
+  Output: Type.Optional(Type.Union([Type.Literal('console'), Type.Literal('file'), Type.Literal('')])),
   /** Any case: PaiRec writes glog's "INFO" (config/pairec-forms.ts). */
   LogLevel: Type.Union(
     [
@@ -112,6 +114,11 @@ export const RecallConfSchema = Type.Object({
   RecallCount: Type.Integer({ minimum: 1, maximum: 10000, default: 300 }),
   /** Retrieval algorithm that answers a VectorRecall (ANN, FAISS, MILVUS ...). */
   AlgoName: Type.Optional(Name),
+  /** PaiRec's recall result cache: accepted and ignored, each request recalls afresh (config/compatibility.ts). */
+  CacheAdapter: Type.Optional(Type.String({ maxLength: 64 })),
+  CacheConfig: Type.Optional(Type.String({ maxLength: 4096 })),
+  CachePrefix: Type.Optional(Type.String({ maxLength: 256 })),
+  CacheTime: Type.Optional(Type.Integer({ minimum: 0 })),
   /** This source's own limit in ms, inside the scene's recall budget. */
   Timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
   /** UserGroupHotRecall (per group) and UserCustomRecall (per user) lists: Redis, Hologres or MySQL. */
@@ -223,6 +230,8 @@ export const FeatureDaoConfSchema = Type.Object(
 export const SceneFeatureSchema = Type.Object(
   {
     FeatureLoadConfs: Type.Array(Type.Object({ FeatureDaoConf: FeatureDaoConfSchema }, strict), { maxItems: 32 }),
+    /** PaiRec's concurrent load of the scene's features (config/compatibility.ts). */
+    AsynLoadFeature: Type.Optional(Type.Boolean()),
   },
   strict,
 );
@@ -231,6 +240,8 @@ export const SceneFeatureSchema = Type.Object(
 export const SortConfSchema = Type.Object({
   Name,
   SortType: Type.String({ minLength: 1 }),
+  /** PaiRec's debug copy of the score before a boost (org_score): accepted and ignored (config/compatibility.ts). */
+  Debug: Type.Optional(Type.Boolean()),
   /** Fields a boost or rule may name beyond the catalog's. */
   Fields: Type.Optional(Type.Array(Name, { maxItems: 256 })),
 });
@@ -246,6 +257,8 @@ export const RankSceneSchema = Type.Object(
      * Without it, the first algorithm's score is the item's score.
      */
     RankScore: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    /** PaiRec's request format of the rank call: accepted and ignored, each algorithm's own conf says it (config/compatibility.ts). */
+    Processor: Type.Optional(Type.String({ maxLength: 64 })),
   },
   strict,
 );

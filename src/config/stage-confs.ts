@@ -53,6 +53,7 @@ export function checkStageConfs(
   const entries = config[kind.block] as unknown as Record<string, unknown>[];
   const owned = owners(kind.types.types());
   entries.forEach((entry, i) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return; // the schema names it
     const at = `$.${kind.block}[${i}]`;
     const typeName = String(entry[kind.typeKey]);
     const def = kind.types.get(typeName);
@@ -74,4 +75,17 @@ export function checkStageConfs(
     const rest = (validate.errors ?? []).filter((e) => !missing.includes(e));
     problems.push(...ajvProblems(rest, `/${kind.block}/${i}`));
   });
+}
+
+/** Per kind, the union of every registered type's own keys: where PaiRec's nested keys are honoured (config/pairec-nested-forms.ts). */
+export type StageKeys = Readonly<Record<StageBlock['block'], TProperties>>;
+
+/** The stage keys of a vocabulary's recall, filter and sort types. */
+export function stageKeysOf(types: {
+  readonly recallTypes: TypeLookup<StageTypeInfo<never>>;
+  readonly filterTypes: TypeLookup<StageTypeInfo<never>>;
+  readonly sortTypes: TypeLookup<StageTypeInfo<never>>;
+}): StageKeys {
+  const union = (lookup: TypeLookup<StageTypeInfo<never>>): TProperties => Object.assign({}, ...lookup.types().map((t) => t.keys ?? {})) as TProperties;
+  return { RecallConfs: union(types.recallTypes), FilterConfs: union(types.filterTypes), SortConfs: union(types.sortTypes) };
 }

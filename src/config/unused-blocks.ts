@@ -84,3 +84,21 @@ export function unusedBlocks(raw: unknown): UnusedBlock[] {
   }
   return out;
 }
+
+/**
+ * Names of the `key` list's entries (AlgoConfs…) that nothing outside that list names: a
+ * stricter test than unusedBlocks, for deciding to leave an entry out (an algorithm's
+ * own Url often ends with its name, which is not a use of it).
+ */
+export function namedNowhereElse(raw: unknown, key: string): Set<string> {
+  if (!isRecord(raw)) return new Set();
+  const list = raw[key];
+  const used = mentions(Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)));
+  const out = new Set<string>();
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    const name = isRecord(entry) ? entry.Name : undefined;
+    if (typeof name === 'string' && !used.has(name)) out.add(name);
+  }
+  return out;
+}

@@ -12,13 +12,14 @@ import { PAIREC_ALGO_CONF_KEYS, PAIREC_ALGO_TYPES, PAIREC_UNSUPPORTED_KEYS } fro
 import type { Config, FilterConf, RecallConf, SortConf } from './schema.js';
 import type { StageTypeInfo } from '../types/stage-type.js';
 import type { TypeLookup } from '../types/type-registry.js';
-import { checkStageConfs } from './stage-confs.js';
+import { checkStageConfs, stageKeysOf } from './stage-confs.js';
 import type { StageBlock } from './stage-confs.js';
 import { pathFromPointer, pathFromSegments } from './json-path.js';
 import { findNestingProblem } from '../forbidden-keys.js';
 import { checkReferences } from './references.js';
 import { checkOutboundAddresses } from './outbound-check.js';
 import { checkExperiments } from './experiment-references.js';
+import { namedNowhereElse } from './unused-blocks.js';
 
 /** What the config layer knows of a recall type: StageTypeInfo, the algorithm kind it calls (AlgoName), whether it reads the catalog. */
 export interface RecallTypeInfo<Conf extends RecallConf = RecallConf> extends StageTypeInfo<Conf> {
@@ -81,12 +82,22 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
   return out;
 }
 
-function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): void {
+/**
+ * Algorithms are checked against their type's schema. One that uses a PaiRec type or
+ * processor not supported here fails the load only where the config names it: an unused
+ * one (`pairec validate` warns of it) is left out, so it is never built.
+ */
+function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, unused: ReadonlySet<string>, problems: PairecError[]): void {
   const confKeys = vocab.algorithms.confKeys();
+  const leftOut = new Set<number>();
   config.AlgoConfs.forEach((algo, i) => {
     const at = `$.AlgoConfs[${i}]`;
     const def = vocab.algorithms.getType(algo.Type);
     if (!def) {
+      if (PAIREC_ALGO_TYPES.includes(algo.Type) && unused.has(algo.Name)) {
+        leftOut.add(i);
+        return;
+      }
       const code = PAIREC_ALGO_TYPES.includes(algo.Type) ? 'ERR_CONFIG_NOT_SUPPORTED' : 'ERR_CONFIG_INVALID';
       const why = code === 'ERR_CONFIG_NOT_SUPPORTED' ? 'is a PaiRec algorithm type not supported yet' : 'is not a known algorithm type';
       problems.push(new PairecError(code, `${at}.Type: "${algo.Type}" ${why}`, { path: `${at}.Type` }));
@@ -106,8 +117,17 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, problems: Paire
     const validate = compiled(def.schema);
     if (!validate(record[def.confKey])) {
       problems.push(...ajvProblems(validate.errors, `/AlgoConfs/${i}/${def.confKey}`));
+      return;
+    }
+    const cannot = def.unsupported?.(record[def.confKey] as never);
+    if (cannot === undefined) return;
+    if (unused.has(algo.Name)) leftOut.add(i);
+    else {
+      const path = `${at}.${def.confKey}.${cannot.key}`;
+      problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${path}: ${cannot.why}`, { path }));
     }
   });
+  if (leftOut.size > 0) config.AlgoConfs = config.AlgoConfs.filter((_, i) => !leftOut.has(i));
 }
 
 const compileKeys = (keys: TProperties): ValidateFunction => ajv.compile(Type.Object(keys));
@@ -119,10 +139,11 @@ const STAGE_BLOCKS = [
 ] as const;
 
 /** Each recall, filter and sort entry against its type's own keys (config/stage-confs.ts). */
-function checkStageBlocks(config: Config, vocab: ConfigVocabulary, brokenAt: (block: string) => boolean, problems: PairecError[]): WeakSet<object> {
+function checkStageBlocks(config: Config, vocab: ConfigVocabulary, problems: PairecError[]): WeakSet<object> {
   const unsound = new WeakSet<object>();
   for (const b of STAGE_BLOCKS) {
-    if (brokenAt(b.block) || !Array.isArray(config[b.block])) continue;
+    // Checked even where the schema found a problem in the block: one report lists every problem.
+    if (!Array.isArray(config[b.block])) continue;
     const kind: StageBlock = { block: b.block, typeKey: b.typeKey, common: b.common, types: b.types(vocab) as TypeLookup<StageTypeInfo<never>> };
     checkStageConfs(config, kind, compileKeys, ajvProblems, problems, unsound);
   }
@@ -147,18 +168,20 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
     throw new ConfigError([new PairecError('ERR_CONFIG_INVALID', '$: the config must be a JSON object', { path: '$' })]);
   }
   const copy = structuredClone(raw) as Record<string, unknown>;
-  const forms = normalisePaiRecForms(copy);
+  const forms = normalisePaiRecForms(copy, stageKeysOf(vocab));
   const sound = validateTop(copy);
   // When not sound, only the blocks the schema passed are read below, before the throw.
   const config = copy as Config;
-  const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors))];
+  // A path already reported as not supported (a PaiRec value this engine lacks) is not also invalid.
+  const named = new Set(forms.map((p) => p.path));
+  const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors).filter((p) => !named.has(p.path)))];
   // Blocks the schema found sound are checked further even when others are not, so one
   // report lists every problem at once (`pairec validate`); cross-references need them all.
   const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
-  if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, problems);
+  if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, namedNowhereElse(raw, 'AlgoConfs'), problems);
   // An entry refused for its own keys is left out of its type's reference check; the rest of the config is still checked.
   const stage: PairecError[] = [];
-  const unsound = checkStageBlocks(config, vocab, brokenAt, stage);
+  const unsound = checkStageBlocks(config, vocab, stage);
   checkOutboundAddresses(config, problems);
   if (!brokenAt('CatalogConf')) checkCatalogFiles(config, problems);
   if (!sound) throw new ConfigError([...problems, ...stage]);

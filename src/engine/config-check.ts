@@ -7,6 +7,7 @@ import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { loadCatalog } from '../catalog/load.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
+import { stageKeysOf } from '../config/stage-confs.js';
 import { pathFromSegments } from '../config/json-path.js';
 import { readConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -136,7 +137,7 @@ export async function checkConfigFile(file: string, opts: CheckOptions): Promise
     raw = await readConfigFile(file).catch(() => undefined);
   }
   if (raw !== undefined) {
-    warnIgnoredKeys(raw, capturingLogger('compatibility', warnings));
+    warnIgnoredKeys(raw, capturingLogger('compatibility', warnings), stageKeysOf(builtinVocabulary(opts.registry)));
     warnings.push(...unusedBlocks(raw).map((u) => ({ kind: 'unused' as const, ...u })));
   }
   let backends: readonly BackendResult[] | undefined;

@@ -5,6 +5,7 @@ import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
+import { stageKeysOf } from '../config/stage-confs.js';
 import { runsInFlight } from '../config/run-bounds.js';
 import type { ConfigVocabulary } from '../config/validate.js';
 import { signatureOf } from '../algorithm/signature.js';
@@ -151,7 +152,7 @@ export class Engine {
   /** Validates a parsed config file against what is registered now; warns once about keys it ignores. */
   parse(raw: unknown): Config {
     const config = parseConfig(raw, this.vocabulary());
-    warnIgnoredKeys(raw, this.#opts.logger);
+    warnIgnoredKeys(raw, this.#opts.logger, stageKeysOf(this.vocabulary()));
     return config;
   }
 

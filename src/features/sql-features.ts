@@ -1,5 +1,5 @@
 import type { FeatureDaoConf } from '../config/schema.js';
-import { selectColumns, sqlTarget } from '../config/database-schema.js';
+import { selectList, sqlTarget } from '../config/database-schema.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { QueryScope, SqlClient } from '../store/sql-client.js';
 import { dialectOf } from '../store/sql-dialect.js';
@@ -54,9 +54,13 @@ export class SqlFeatureLoader implements FeatureLoader {
     this.#name = target.name;
     // Checked at config load: the key column of the loader's store is set.
     this.#key = d.fold((user ? conf.UserFeatureKeyName : conf.ItemFeatureKeyName) ?? '');
-    const cols = selectColumns((user ? conf.UserSelectFields : conf.ItemSelectFields) ?? '*');
+    const cols = selectList((user ? conf.UserSelectFields : conf.ItemSelectFields) ?? '*');
     // The key column is read too: rows come back in any order and are matched to ids by it.
-    const list = cols ? [this.#key, ...cols.map(d.fold).filter((c) => c !== this.#key)].map(d.quote).join(', ') : '*';
+    // A renamed column (`sex as guestsex`) is read under its feature name.
+    const item = (c: { column: string; name: string }): string =>
+      d.fold(c.column) === d.fold(c.name) ? d.quote(c.column) : `${d.quote(c.column)} AS ${d.quote(c.name)}`;
+    const rest = cols?.filter((c) => d.fold(c.name) !== this.#key);
+    const list = rest ? [d.quote(this.#key), ...rest.map(item)].join(', ') : '*';
     this.#select = `SELECT ${list} FROM ${d.quote(target.table)} WHERE `;
   }
 

@@ -8,6 +8,9 @@ import { observeExposureStore } from '../store/exposure-metrics.js';
 import { createDefaultRegistry } from '../algorithm/builtins.js';
 import type { AlgorithmRegistry } from '../algorithm/registry.js';
 import type { PipelineTypes } from '../pipeline/types.js';
+import { createDefaultPipelineTypes } from '../pipeline/types.js';
+import { stageKeysOf } from '../config/stage-confs.js';
+import { builtinVocabulary } from '../engine/vocabulary.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
@@ -78,13 +81,14 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const registry = opts.registry ?? createDefaultRegistry();
   // Invalid at start: throw, nothing listens. Parsed once; the engine applies this config.
-  const { raw, config } = await loadConfigFile(opts.configPath, registry, opts.pipelineTypes);
+  const pipelineTypes = opts.pipelineTypes ?? createDefaultPipelineTypes();
+  const { raw, config } = await loadConfigFile(opts.configPath, registry, pipelineTypes);
   const metrics = createMetrics();
   const logger = opts.logger ?? createLogger(config.LogConf.LogLevel);
-  warnIgnoredKeys(raw, logger);
+  warnIgnoredKeys(raw, logger, stageKeysOf(builtinVocabulary(registry, new Map(), pipelineTypes)));
   // Tracing is set up once from the config the process starts with (a reload does not change it).
   const tracing = Tracing.create(config.monitoring);
-  const engine = new Engine({ registry, pipelineTypes: opts.pipelineTypes, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
+  const engine = new Engine({ registry, pipelineTypes, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
   observeExposureStore(metrics.registry, () => engine.localExposures);
   const state: ServerState = { draining: false, loadError: false };
   const listen = config.ListenConf;

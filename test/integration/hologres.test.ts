@@ -148,6 +148,22 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     }
   });
 
+  it("a renamed column of PaiRec's select list (`price as item_price`) is read under its new name", async () => {
+    const pool = new HologresPool(silentLogger, metrics.databases);
+    await pool.stage({ h: { DSN: db.url, MaxConns: 2, ConnectTimeout: 1000, QueryTimeout: 1000, IdleTimeout: 1000 } }).commit();
+    try {
+      const conf = {
+        AdapterType: 'hologres', HologresName: 'h', HologresTableName: 'item_feat', FeatureStore: 'item', FeatureKey: 'item:id',
+        ItemFeatureKeyName: 'item_id', ItemSelectFields: 'stock, price AS item_price', Defaults: {}, Vectors: {},
+        RedisPrefix: '', KeyField: 'id', CacheSize: 10, CacheTime: 0,
+      } as FeatureDaoConf;
+      const [six] = await new SqlFeatureLoader(conf, () => pool.get('h'), metrics).load(['6']);
+      assert.deepEqual(six, { stock: 0, item_price: 9.5 });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a table without a column its use needs is refused at load, naming table, column and path', async () => {
     const bad = config(db.url);
     (bad.RecallConfs as { DaoConf?: { HologresTableName: string } }[])[0]!.DaoConf!.HologresTableName = 'u2i_bad';

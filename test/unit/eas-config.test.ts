@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { easType } from '../../src/algorithm/eas/index.js';
-import { PairecError } from '../../src/errors.js';
+import { ConfigError, PairecError } from '../../src/errors.js';
 import { buildDeps, silentLogger, testMetrics } from '../helpers/context.js';
 
 /** AlgoConfs as PaiRec's own documentation and recconf.go write them. */
@@ -72,12 +72,26 @@ describe('EasConf', () => {
     await engine.close();
   });
 
-  it('rejects an unknown key, and a processor it does not speak at build', async () => {
+  it('rejects an unknown key; a processor it does not speak is not supported at load where used, left out where unused', async () => {
     const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
     assert.throws(() => engine.parse({ AlgoConfs: [{ Name: 'x', Type: 'EAS', EasConf: { Processor: 'EasyRec', Url: 'http://h/', Nope: 1 } }] }), PairecError);
-    const parsed = engine.parse({ AlgoConfs: [{ Name: 'fm', Type: 'EAS', EasConf: { Processor: 'ALINK_FM', Url: 'http://h/api/predict/fm' } }] });
-    const conf = (parsed.AlgoConfs[0] as unknown as { EasConf: never }).EasConf;
-    await assert.rejects(easType.create('fm', conf, buildDeps()), (err: unknown) => err instanceof PairecError && err.code === 'ERR_ALGORITHM_BUILD' && /ALINK_FM/.test(err.message));
+    const fm = { Name: 'fm', Type: 'EAS', EasConf: { Processor: 'ALINK_FM', Url: 'http://h/api/predict/fm' } };
+    // Named by nothing but its own Url: never built, so it cannot fail the start.
+    assert.deepEqual(engine.parse({ AlgoConfs: [fm] }).AlgoConfs, []);
+    const used = {
+      AlgoConfs: [fm],
+      RecallConfs: [{ Name: 'mock', RecallType: 'MockRecall' }],
+      SceneConfs: { s: { default: { RecallNames: ['mock'] } } },
+      RankConf: { s: { RankAlgoList: ['fm'] } },
+    };
+    assert.throws(
+      () => engine.parse(used),
+      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.code === 'ERR_CONFIG_NOT_SUPPORTED' && p.path === '$.AlgoConfs[0].EasConf.Processor' && /ALINK_FM/.test(p.message)),
+    );
+    await assert.rejects(
+      easType.create('fm', fm.EasConf as never, buildDeps()),
+      (err: unknown) => err instanceof PairecError && err.code === 'ERR_ALGORITHM_BUILD' && /ALINK_FM/.test(err.message),
+    );
     await engine.close();
   });
 });

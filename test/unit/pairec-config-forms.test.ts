@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/validate.js';
 import { warnIgnoredKeys } from '../../src/config/compatibility.js';
+import { stageKeysOf } from '../../src/config/stage-confs.js';
 import { createDefaultRegistry } from '../../src/algorithm/builtins.js';
 import { builtinVocabulary } from '../../src/engine/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
@@ -36,7 +37,7 @@ describe('PaiRec config forms', () => {
     assert.equal(config.LogConf.LogLevel, 'info');
     assert.equal(config.ABTestConf, undefined, 'an A/B block holding only an empty Host and Token is no experiment block');
     const lines: Record<string, unknown>[] = [];
-    warnIgnoredKeys(template(), pino({}, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }));
+    warnIgnoredKeys(template(), pino({}, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }), stageKeysOf(vocab));
     assert.deepEqual(lines.map((l) => l.emptyBlocks ?? l.ignoredKeys), [
       ['KafkaConfs', 'ABTestConf.Host', 'ABTestConf.Token'],
       ['RunMode', 'LogConf.RetensionDays', 'LogConf.DiskSize'],

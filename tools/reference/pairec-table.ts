@@ -10,6 +10,8 @@ import {
   PAIREC_UNSUPPORTED_KEYS,
 } from '../../src/config/pairec-names.js';
 import { createDefaultPipelineTypes } from '../../src/pipeline/types.js';
+import { nestedKeyRows } from '../../src/config/pairec-nested-forms.js';
+import { stageKeysOf } from '../../src/config/stage-confs.js';
 import { page, table } from './markdown.js';
 
 const HONOURED = 'honoured';
@@ -57,6 +59,9 @@ export function pairecReference(): string {
     ...typeRows('filter', PAIREC_FILTER_TYPES, (n) => stages.filter.has(n)),
     ...typeRows('sort', PAIREC_SORT_TYPES, (n) => stages.sort.has(n)),
   ];
+  const ignored = new Set(IGNORED_KEYS.map((k) => k.key));
+  const rows = nestedKeyRows(ignored, stageKeysOf({ recallTypes: stages.recall, filterTypes: stages.filter, sortTypes: stages.sort }));
+  const blocks = rows.map((r) => [`\`${r.at}.${r.key}\``, `\`${r.struct}\``, r.here]);
   const nested = IGNORED_KEYS.filter((k) => k.key.includes('.')).map((k) => [`\`${k.key}\``, k.why]);
   const body = [
     'Moving a PaiRec config: what the loader does with each of PaiRec\'s keys and type names. How PaiRec\'s',
@@ -72,9 +77,19 @@ export function pairecReference(): string {
     '',
     table(['kind', 'PaiRec name', 'here'], types),
     '',
+    '## Keys below the top level',
+    '',
+    'Every field of PaiRec\'s config structs for these blocks (`PAIREC_NESTED_BLOCKS` in',
+    '`src/config/pairec-nested.ts`). "Not supported where set": a config that leaves the key at',
+    'PaiRec\'s empty value (`""`, 0, false, `[]`, `{}`, `["none"]`) loads, the key named in the load\'s',
+    'warning; a config that sets it is refused with `ERR_CONFIG_NOT_SUPPORTED` at its JSON path. A',
+    'key PaiRec does not have either is an unknown key (`ERR_CONFIG_INVALID`).',
+    '',
+    table(['key', 'PaiRec struct', 'here'], blocks),
+    '',
     '## Nested keys accepted and ignored',
     '',
     table(['key', 'why'], nested),
   ].join('\n');
-  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/pairec-names.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
+  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/pairec-names.ts`, `PAIREC_NESTED_BLOCKS` in `src/config/pairec-nested.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
 }
