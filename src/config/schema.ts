@@ -217,6 +217,13 @@ export const FeatureDaoConfSchema = Type.Object(
 export const SceneFeatureSchema = Type.Object(
   {
     FeatureLoadConfs: Type.Array(Type.Object({ FeatureDaoConf: FeatureDaoConfSchema }, strict), { maxItems: 32 }),
+    /**
+     * PaiRec's AsynLoadFeature: the scene's user features load while recall runs instead of
+     * after the filters (item features still load after them: they need the candidates).
+     * Same results, less waiting: the features stage and any recall reading the user's
+     * loaded features await that one load.
+     */
+    AsynLoadFeature: Type.Boolean({ default: false }),
   },
   strict,
 );
