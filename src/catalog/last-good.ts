@@ -27,6 +27,21 @@ export interface LastGoodUse {
 }
 
 const served = new WeakMap<Catalog, LastGoodUse>();
+/** How to keep the files of a catalog that loaded, once the engine serves it (keepServedFiles). */
+const keepers = new WeakMap<Catalog, () => Promise<void>>();
+
+/**
+ * Keeps the files of a catalog the engine now serves as their last good copies: only a
+ * version the whole config applied with (not one that read well but that a filter or
+ * model then refused) is worth starting on. Off the serving path: a failure costs only
+ * the copy, logged.
+ */
+export function keepServedFiles(catalog: Catalog | undefined, logger: Logger): void {
+  const keep = catalog && keepers.get(catalog);
+  if (!catalog || !keep) return;
+  keepers.delete(catalog);
+  keep().catch((err: unknown) => logger.warn({ err }, 'could not keep the last good copy of the catalog files'));
+}
 
 /** Whether a catalog was loaded from the last good copies (and which), because the current files failed. */
 export function lastGoodOf(catalog: Catalog | undefined): LastGoodUse | undefined {
@@ -107,11 +122,11 @@ function intactCopy(root: string, path: string): string | undefined {
 }
 
 /**
- * Loads the catalog; a `Source: "file"` catalog with a CacheDir keeps each file that
- * loaded as its last good copy. With `fallback` (no catalog serving yet: a start), files
- * that fail to load are replaced by their last good copies, logged at error; the result
- * is marked (lastGoodOf) so the engine counts and shows it. Without a usable copy the
- * first error stands.
+ * Loads the catalog. A `Source: "file"` catalog with a CacheDir is marked so that its
+ * files become the last good copies once it serves (keepServedFiles). With `fallback` (no
+ * catalog serving yet: a start), files that fail to load are replaced by their last good
+ * copies, logged at error; the result is marked (lastGoodOf) so the engine counts and
+ * shows it. Without a usable copy the first error stands.
  */
 export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, fallback: boolean): Promise<Catalog> {
   const root = cacheRoot(conf);
@@ -121,11 +136,9 @@ export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, f
   const loaded = paths.map((p) => fileIdentity(p));
   try {
     const catalog = await loadCatalog(conf, logger);
-    const keep = async (): Promise<void> => {
+    keepers.set(catalog, async () => {
       for (const [i, path] of paths.entries()) await keepLastGood(root, path, loaded[i] ?? '');
-    };
-    // Off the start's path: a failure costs only the copy, never the load.
-    keep().catch((err: unknown) => logger.warn({ err }, 'could not keep the last good copy of the catalog files'));
+    });
     return catalog;
   } catch (err) {
     if (!fallback) throw err;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { cacheRoot, catalogSignature } from '../catalog/load.js';
-import { lastGoodOf, loadCatalogOrLastGood } from '../catalog/last-good.js';
+import { keepServedFiles, lastGoodOf, loadCatalogOrLastGood } from '../catalog/last-good.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
@@ -248,6 +248,7 @@ export class Engine {
     m.info.labels(snap.catalog.signature).set(1);
     m.items.set(snap.catalog.itemIds.length);
     m.loadedAt.set(Date.now() / 1000);
+    keepServedFiles(snap.catalog, this.#opts.logger);
     const lastGood = lastGoodOf(snap.catalog);
     m.servingLastGood.set(lastGood ? 1 : 0);
     if (lastGood) {

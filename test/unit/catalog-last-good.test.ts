@@ -1,11 +1,11 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileIdentity } from '../../src/catalog/file-identity.js';
-import { keepLastGood, lastGoodOf, lastGoodPath, loadCatalogOrLastGood } from '../../src/catalog/last-good.js';
+import { keepLastGood, keepServedFiles, lastGoodOf, lastGoodPath, loadCatalogOrLastGood } from '../../src/catalog/last-good.js';
 import type { CatalogConf } from '../../src/config/schema.js';
 import { ownData, writeJsonLines } from '../helpers/catalog-files.js';
 import { silentLogger } from '../helpers/context.js';
@@ -34,7 +34,7 @@ describe('the last good copy of a catalog file', () => {
     assert.equal(await keepLastGood(join(dir, 'c'), path, loaded, noLinks), 'changed');
   });
 
-  it('at start, a file that fails to load gives way to its copy (marked); at a refresh, or without an intact copy, the error stands', async () => {
+  it('a version is kept once it serves; at start, a file that fails to load gives way to its copy (marked); at a refresh, or without an intact copy, the error stands', async () => {
     const items = join(dir, 'items.jsonl');
     const cache = join(dir, 'cache');
     writeJsonLines(items, rows.slice(0, 30));
@@ -43,6 +43,9 @@ describe('the last good copy of a catalog file', () => {
     assert.equal(good.itemIds.length, 30);
     assert.equal(lastGoodOf(good), undefined);
     const copy = lastGoodPath(cache, items);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(copy), 'read but not yet serving (the config may still refuse it): not kept');
+    keepServedFiles(good, silentLogger);
     for (let i = 0; i < 100 && !statSync(`${copy}.identity`, { throwIfNoEntry: false }); i++) await new Promise((r) => setTimeout(r, 20));
 
     writeFileSync(`${items}.bad`, '{"id":"sku-00001","embedding":[1,2');
