@@ -62,10 +62,6 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
     why: "the request format of a rank call is each algorithm's own (EasConf.Processor), so the scene's copy of it has nothing to choose",
   },
   {
-    key: 'FeatureConfs.<name>.AsynLoadFeature',
-    why: 'the feature loads of a scene already run concurrently with each other; user features are loaded before recall',
-  },
-  {
     key: 'performance.enable_pooling',
     why: 'connections to remote backends are reused per optimization.enable_keep_alive and optimization.max_idle_connections; ONNX input buffers are always pooled, one per run in progress',
   },

@@ -230,8 +230,13 @@ export const FeatureDaoConfSchema = Type.Object(
 export const SceneFeatureSchema = Type.Object(
   {
     FeatureLoadConfs: Type.Array(Type.Object({ FeatureDaoConf: FeatureDaoConfSchema }, strict), { maxItems: 32 }),
-    /** PaiRec's concurrent load of the scene's features (config/compatibility.ts). */
-    AsynLoadFeature: Type.Optional(Type.Boolean()),
+    /**
+     * PaiRec's AsynLoadFeature: the scene's user features load while recall runs instead of
+     * after the filters (item features still load after them: they need the candidates).
+     * Same results, less waiting: the features stage and any recall reading the user's
+     * loaded features await that one load.
+     */
+    AsynLoadFeature: Type.Boolean({ default: false }),
   },
   strict,
 );

@@ -59,6 +59,11 @@ export class CatalogRefresher {
     this.#schedule();
   }
 
+  /** A version already known not to load (a start served the last good copy instead): not tried until the files change. */
+  failedAt(signature: string): void {
+    this.#failed = signature;
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
+import { cacheRoot, catalogSignature } from '../catalog/load.js';
+import { keepServedFiles, lastGoodOf, loadCatalogOrLastGood } from '../catalog/last-good.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
@@ -254,6 +255,14 @@ export class Engine {
     m.info.labels(snap.catalog.signature).set(1);
     m.items.set(snap.catalog.itemIds.length);
     m.loadedAt.set(Date.now() / 1000);
+    keepServedFiles(snap.catalog, this.#opts.logger);
+    const lastGood = lastGoodOf(snap.catalog);
+    m.servingLastGood.set(lastGood ? 1 : 0);
+    if (lastGood) {
+      m.lastGoodStarts.inc();
+      // The files that failed are not tried again until they change (the refresher's rule for a failed version).
+      if (snap.config.CatalogConf) this.#refresher.failedAt(catalogSignature(snap.config.CatalogConf));
+    }
     if (previous) void removeUnusedFolders(previous.cacheFolders, snap.cacheFolders, this.#opts.logger);
   }
 
@@ -261,7 +270,8 @@ export class Engine {
     const { logger, metrics } = this.#opts;
     let catalog = previous?.catalog;
     if (catalog?.signature !== catSig) {
-      catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
+      // With no catalog serving yet (a start), files that fail to load give way to their last good copies.
+      catalog = config.CatalogConf ? await loadCatalogOrLastGood(config.CatalogConf, logger, previous?.catalog === undefined) : undefined;
     }
     const deps = {
       logger,
@@ -278,7 +288,8 @@ export class Engine {
     // Local data first (catalog fields, vector Dims, feature files): a bad one rejects the
     // config before anything is built (engine/local-data.ts; `pairec validate` runs the same).
     const { specDims, modelDims, featureFiles } = await checkLocalData(config, this.vocabulary(), catalog);
-    const pending = await this.factory.prepare(config.AlgoConfs, deps, catSig, config.monitoring.enable_metrics);
+    // A last good copy is another version than the files named: indexes are cached under the catalog's own signature.
+    const pending = await this.factory.prepare(config.AlgoConfs, deps, catalog?.signature ?? catSig, config.monitoring.enable_metrics);
     let scenes;
     let experiments;
     let storeParts: StoreParts;

@@ -15,6 +15,9 @@ export interface CatalogMetrics {
   readonly items: Gauge;
   readonly loadedAt: Gauge;
   readonly refreshes: Counter<'result'>;
+  /** 1 while the catalog served is the last good copy of its files (theirs failed to load at start). */
+  readonly servingLastGood: Gauge;
+  readonly lastGoodStarts: Counter;
 }
 
 export function createCatalogMetrics(registers: Registry[]): CatalogMetrics {
@@ -35,5 +38,15 @@ export function createCatalogMetrics(registers: Registry[]): CatalogMetrics {
       aggregator: 'min',
     }),
     refreshes,
+    servingLastGood: new Gauge({
+      name: 'pairec_catalog_serving_last_good',
+      help: 'Whether the catalog served is the last good copy of its files, kept in CacheDir, because the current files failed to load at start (summed over processes)',
+      registers,
+    }),
+    lastGoodStarts: new Counter({
+      name: 'pairec_catalog_fallback_total',
+      help: 'Starts that served the last good copy of the catalog files because the current files failed to load',
+      registers,
+    }),
   };
 }

@@ -32,7 +32,8 @@ interface StageBudget {
   readonly recallMs: number;
   readonly minStageMs: number;
 }
-import { loadFeatures } from './features.js';
+import { loadFeatures, startUserFeatures } from './features.js';
+import { SharedUserLoader } from '../features/shared-user-load.js';
 import type { FeatureLoader } from '../features/file-features.js';
 import type { ExposureStore } from '../store/exposure-store.js';
 import type { UserVectorFault } from '../features/vector-checks.js';
@@ -62,6 +63,8 @@ export class ScenePipeline {
   readonly #rank: RankStage | undefined;
   readonly #sorts: readonly Sort[];
   readonly #features: readonly FeatureLoader[];
+  /** FeatureConfs AsynLoadFeature: the user's features load beside recall, not after the filters. */
+  readonly #userEarly: boolean;
   readonly #stageTimers: StageTimers;
   /** PaiRec's recall counts are kept (metrics on). */
   readonly #countRecalls: boolean;
@@ -74,6 +77,7 @@ export class ScenePipeline {
     parts: {
       recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
       rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[]; backfill?: Backfill | undefined; names?: StepNames;
+      asynLoadFeature?: boolean;
     },
     metrics: EngineMetrics,
     recordStages = true,
@@ -88,6 +92,7 @@ export class ScenePipeline {
     this.#budget = parts.budget;
     this.#metrics = metrics;
     this.#features = parts.features ?? [];
+    this.#userEarly = parts.asynLoadFeature === true && this.#features.some((l) => l.store === 'user');
     this.#backfill = parts.backfill;
     this.#names = parts.names ?? NO_NAMES;
     // Each stage on the engine's histogram and, but for features, on PaiRec's own (exp_id "" as in PaiRec).
@@ -116,6 +121,8 @@ export class ScenePipeline {
       t = now;
     };
 
+    // The user's features need only the uid: with AsynLoadFeature they load while recall runs.
+    const userLoad = this.#userEarly ? startUserFeatures(this.#features, ctx) : undefined;
     // Every source within its own Timeout and the scene's recall budget; late or failed ones are reported, not fatal.
     const recalled = await fanOutRecalls(this.#recalls, ctx, this.#budget.recallMs);
     let cands: Candidate[] = recalled.candidates;
@@ -151,7 +158,7 @@ export class ScenePipeline {
     if (this.#features.length > 0) {
       late = tooLate();
       if (late) return late;
-      const loaded = await loadFeatures(this.#features, cands, ctx);
+      const loaded = await loadFeatures(this.#features, cands, ctx, userLoad);
       ctx = loaded.ctx;
       // Stored values left out (a vector that does not parse) are named in the debug trace.
       mark('features', cands.length, cands.length, loaded.notes);
@@ -253,7 +260,9 @@ export function compileScenes(
     const vectors = userDimsOf && { dimsOf: userDimsOf, count: (f: UserVectorFault) => metrics.featureDefaults.labels(f.source, f.feature, f.reason).inc() };
     const rank = rankConf ? createRankStage(rankConf, env.itemReadsOf, vectors) : undefined;
     const byCategory = new Map<string, ScenePipeline>();
-    const features = env.features?.get(scene) ?? [];
+    const asynLoadFeature = config.FeatureConfs[scene]?.AsynLoadFeature === true;
+    // With AsynLoadFeature a recall reading the user's loaded features awaits the load the features stage started.
+    const features = (env.features?.get(scene) ?? []).map((l) => (asynLoadFeature && l.store === 'user' ? new SharedUserLoader(l) : l));
     const userVectors = { algorithmType: (n: string) => algoTypes.get(n), demoCatalog, userLoaders: features.filter((l) => l.store === 'user') };
     const sourceOf = (n: string) => {
       const rc = recallConfs.get(n);
@@ -268,7 +277,7 @@ export function compileScenes(
       const backfill = backfillOf(conf.BackfillRecall === undefined ? undefined : sourceOf(conf.BackfillRecall).source, fallback, [...filters, ...lateFilters]);
       byCategory.set(
         category,
-        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill, names }, metrics, config.monitoring.enable_metrics),
+        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill, names, asynLoadFeature }, metrics, config.monitoring.enable_metrics),
       );
     }
     scenes.set(scene, byCategory);

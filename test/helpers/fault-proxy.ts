@@ -11,6 +11,8 @@ import type { AddressInfo, Server, Socket } from 'node:net';
  * Mode changes apply to new connections. `open` counts client connections still open;
  * `openUsed` those of them that carried a request (received bytes) — an HTTP client's
  * pool may keep connections it dialled but never used, idle, for its keep-alive time.
+ * `replyDelayMs` > 0 holds every chunk from upstream that long before passing it on (a
+ * slow backend whose replies keep their order), on connections accepted from then on.
  */
 export type FaultMode = 'pass' | 'hang' | 'reset' | 'refuse';
 
@@ -23,6 +25,8 @@ export class FaultProxy {
   port = 0;
   /** Connections accepted since start. */
   accepted = 0;
+  /** Delay added to each reply chunk in `pass` mode, ms (applies to connections accepted from then on). */
+  replyDelayMs = 0;
 
   private constructor(upstreamPort: number) {
     this.#upstreamPort = upstreamPort;
@@ -86,7 +90,11 @@ export class FaultProxy {
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    const delay = this.replyDelayMs;
+    if (delay <= 0) return void client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    // Timers of equal delay fire in order: replies stay in the order upstream sent them.
+    upstream.on('data', (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), delay));
   }
 
   /** Drops every open connection (clients see a reset), so a new mode applies to all later calls. */
