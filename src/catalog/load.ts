@@ -7,9 +7,27 @@ import { demoCatalogData } from './demo.js';
 import { loadOrGenerateDemo } from './demo-cache.js';
 import { fileIdentity } from './file-identity.js';
 import { catalogDataInSlices } from './file-source.js';
-import { readFileCatalogAside } from './read-aside.js';
+import { readFileCatalogAside, readTableCatalogAside } from './read-aside.js';
+import { tablesVersion } from './sql-source.js';
+import { catalogTables, isTableSource } from './sql-tables.js';
+import type { CatalogDatabases, CatalogTables } from './sql-tables.js';
 
-type CatalogLoader = (conf: CatalogConf, logger: Logger) => Promise<Catalog>;
+/** What a table catalog's load needs beyond its CatalogConf. */
+export interface CatalogLoadOptions {
+  /** The config's HologresConfs and MysqlConfs (Source "hologres" | "mysql"). */
+  readonly databases?: CatalogDatabases | undefined;
+  /** The signature taken before the read (currentCatalogSignature); else taken now. */
+  readonly signature?: string | undefined;
+}
+
+type CatalogLoader = (conf: CatalogConf, logger: Logger, opts: CatalogLoadOptions) => Promise<Catalog>;
+
+const tableLoader: CatalogLoader = async (conf, logger, opts) => {
+  const tables = catalogTables(conf, opts.databases);
+  // Signed before reading, as a file is: rows changed during the read are read again at the next poll.
+  const signature = opts.signature ?? tableSignature(tables, await tablesVersion(tables));
+  return createCatalogInSlices(await catalogDataInSlices(await readTableCatalogAside(tables, logger)), signature);
+};
 
 /** Catalog sources by `CatalogConf.Source`. */
 const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
@@ -29,6 +47,8 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     const signature = catalogSignature(conf);
     return createCatalogInSlices(await catalogDataInSlices(await readFileCatalogAside(conf, logger)), signature);
   },
+  hologres: tableLoader,
+  mysql: tableLoader,
 };
 
 export function cacheRoot(conf: CatalogConf): string | undefined {
@@ -51,6 +71,31 @@ export function catalogSignature(conf: CatalogConf | undefined): string {
   return signatureOf({ ...conf, CacheDir: undefined, RefreshSeconds: undefined, Items: undefined, Users: undefined, MaxBadRows: undefined }); // stableStringify drops undefined keys
 }
 
-export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {
-  return LOADERS[conf.Source](conf, logger);
+/**
+ * A table catalog's signature: 8 hex digits of what it reads (databases, tables, keys),
+ * then 8 of the tables' version. The first half alone tells that a serving catalog reads
+ * the same tables (sameTables), when the version cannot be read.
+ */
+export function tableSignature(tables: CatalogTables, version: string): string {
+  return `${signatureOf({ tables }).slice(0, 8)}${signatureOf(version).slice(0, 8)}`;
+}
+
+/** True when `signature` is of a catalog read from these tables (any version). */
+export function sameTables(signature: string | undefined, tables: CatalogTables): boolean {
+  return signature !== undefined && signature.startsWith(signatureOf({ tables }).slice(0, 8));
+}
+
+/**
+ * The signature of what the catalog's source holds now: catalogSignature() for generated
+ * and file catalogs; a table catalog's version is asked of its database (one short
+ * query per table), and fails with ERR_BACKEND_UNAVAILABLE when it cannot be reached.
+ */
+export async function currentCatalogSignature(conf: CatalogConf, databases: CatalogDatabases | undefined): Promise<string> {
+  if (!isTableSource(conf.Source)) return catalogSignature(conf);
+  const tables = catalogTables(conf, databases);
+  return tableSignature(tables, await tablesVersion(tables));
+}
+
+export function loadCatalog(conf: CatalogConf, logger: Logger, opts: CatalogLoadOptions = {}): Promise<Catalog> {
+  return LOADERS[conf.Source](conf, logger, opts);
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { cacheRoot, catalogSignature, loadCatalog } from '../catalog/load.js';
+import { cacheRoot, currentCatalogSignature, loadCatalog, sameTables } from '../catalog/load.js';
+import { catalogTables, isTableSource } from '../catalog/sql-tables.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
@@ -112,6 +113,8 @@ export class Engine {
           return snap?.config.CatalogConf ? { conf: snap.config.CatalogConf, signature: snap.catalog?.signature } : undefined;
         },
         refreshCatalog: () => this.refreshCatalog(),
+        signature: (config) => currentCatalogSignature(config, this.#snapshot?.config),
+        countFailure: () => opts.metrics.catalog.refreshes.labels('failed').inc(),
       },
       opts.logger,
     );
@@ -216,15 +219,46 @@ export class Engine {
   refreshCatalog(): Promise<'unchanged' | ApplyResult> {
     return this.#enqueue(async (): Promise<'unchanged' | ApplyResult> => {
       const snap = this.#snapshot;
-      if (!snap?.config.CatalogConf || catalogSignature(snap.config.CatalogConf) === snap.catalog?.signature) return 'unchanged';
-      return this.#apply(snap.config);
+      if (!snap?.config.CatalogConf) return 'unchanged';
+      let signature: string;
+      try {
+        signature = await currentCatalogSignature(snap.config.CatalogConf, snap.config);
+      } catch (err) {
+        // A table catalog's database unreachable: the serving catalog stays, the refresh counts as failed.
+        this.#opts.metrics.catalog.refreshes.labels('failed').inc();
+        throw err;
+      }
+      if (signature === snap.catalog?.signature) return 'unchanged';
+      return this.#apply(snap.config, signature);
     });
   }
 
-  async #apply(config: Config): Promise<ApplyResult> {
+  /**
+   * The catalog signature a config's apply loads: a table catalog's asks its database for
+   * the tables' version. Unreachable, the serving catalog of the same tables is kept (a
+   * reload while the database is down still applies); with none, the apply fails with
+   * the reason: a catalog is what every scene serves from, and there is none to serve.
+   */
+  async #catalogSignature(config: Config, previous: EngineSnapshot | undefined): Promise<string> {
+    const conf = config.CatalogConf;
+    if (!conf) return '';
+    try {
+      return await currentCatalogSignature(conf, config);
+    } catch (err) {
+      if (!isTableSource(conf.Source) || !(err instanceof PairecError) || err.code !== 'ERR_BACKEND_UNAVAILABLE') throw err;
+      const serving = previous?.catalog?.signature;
+      if (serving !== undefined && sameTables(serving, catalogTables(conf, config))) {
+        this.#opts.logger.warn({ err: err.message }, 'catalog database unreachable: the serving catalog is kept');
+        return serving;
+      }
+      throw new PairecError('ERR_BACKEND_UNAVAILABLE', `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`, { cause: err });
+    }
+  }
+
+  async #apply(config: Config, signature?: string): Promise<ApplyResult> {
     if (this.#abort.signal.aborted) throw new PairecError('ERR_NOT_READY', 'the engine is closed');
     const previous = this.#snapshot;
-    const catSig = catalogSignature(config.CatalogConf);
+    const catSig = signature ?? (await this.#catalogSignature(config, previous));
     const loadsCatalog = config.CatalogConf !== undefined && previous?.catalog?.signature !== catSig;
     try {
       const result = await this.#build(config, previous, catSig);
@@ -254,7 +288,7 @@ export class Engine {
     const { logger, metrics } = this.#opts;
     let catalog = previous?.catalog;
     if (catalog?.signature !== catSig) {
-      catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
+      catalog = config.CatalogConf ? await loadCatalog(config.CatalogConf, logger, { databases: config, signature: catSig }) : undefined;
     }
     const deps = {
       logger,
