@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { catalogSignature } from '../catalog/load.js';
 import { isTableSource } from '../catalog/sql-tables.js';
+import { PairecError } from '../errors.js';
 import type { ApplyResult } from './engine.js';
 
 /** A file modified this recently may still be being written in place: wait until it is this old. */
@@ -34,11 +35,13 @@ function unsettledMs(conf: CatalogConf, now: number, settleMs: number): number {
 }
 
 /**
- * Checks a file catalog's files every `CatalogConf.RefreshSeconds` and, when one was
- * replaced, has the engine load and index the new version aside and swap it in. Polling
+ * Checks a file catalog's files (or a table catalog's version signature: count and
+ * VersionField's max, else a checksum) every `CatalogConf.RefreshSeconds` and, when one
+ * changed, has the engine load and index the new version aside and swap it in. Polling
  * a file identity (size, mtime, inode) rather than fs.watch: a watch on a file replaced
  * by rename follows the old inode, and watches are unreliable on network volumes.
- * A version that failed to load is not retried until the files change again.
+ * A version that failed to load is not retried until the source changes again, unless
+ * the source could not be read at all (a database down: retried at the next check).
  */
 export class CatalogRefresher {
   readonly #target: RefreshTarget;
@@ -102,6 +105,12 @@ export class CatalogRefresher {
       this.#logger.info({ built: result.built, kept: result.kept }, 'catalog refreshed');
       return 'refreshed';
     } catch (err) {
+      // A table catalog's database gone during the read: the version itself may be good,
+      // so it is read again at the next check (and the outage is a warning, not an error).
+      if (err instanceof PairecError && err.code === 'ERR_BACKEND_UNAVAILABLE') {
+        this.#logger.warn({ err: err.message }, 'catalog refresh could not read its source; the previous version keeps serving');
+        return 'failed';
+      }
       this.#failed = signature;
       this.#logger.error({ err }, 'catalog refresh failed; the previous version keeps serving');
       return 'failed';
