@@ -77,12 +77,18 @@ export function catalogSignature(conf: CatalogConf | undefined): string {
  * the same tables (sameTables), when the version cannot be read.
  */
 export function tableSignature(tables: CatalogTables, version: string): string {
-  return `${signatureOf({ tables }).slice(0, 8)}${signatureOf(version).slice(0, 8)}`;
+  return `${whatIsRead(tables)}${signatureOf(version).slice(0, 8)}`;
 }
 
 /** True when `signature` is of a catalog read from these tables (any version). */
 export function sameTables(signature: string | undefined, tables: CatalogTables): boolean {
-  return signature !== undefined && signature.startsWith(signatureOf({ tables }).slice(0, 8));
+  return signature !== undefined && signature.startsWith(whatIsRead(tables));
+}
+
+/** What decides the content: not how long a connection may take to open. */
+function whatIsRead(tables: CatalogTables): string {
+  const strip = (t: CatalogTables['items'] | undefined): unknown => (t === undefined ? undefined : { ...t, connectTimeout: undefined });
+  return signatureOf({ items: strip(tables.items), users: strip(tables.users), maxBadRows: tables.maxBadRows }).slice(0, 8);
 }
 
 /**
