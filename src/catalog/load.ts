@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { signatureOf } from '../algorithm/signature.js';
+import { PairecError } from '../errors.js';
 import { createCatalog, createCatalogInSlices } from './catalog.js';
 import type { Catalog } from './catalog.js';
 import { demoCatalogData } from './demo.js';
@@ -100,6 +101,27 @@ export async function currentCatalogSignature(conf: CatalogConf, databases: Cata
   if (!isTableSource(conf.Source)) return catalogSignature(conf);
   const tables = catalogTables(conf, databases);
   return tableSignature(tables, await tablesVersion(tables));
+}
+
+/**
+ * The catalog signature a config's apply loads: a table catalog's asks its database for
+ * the tables' version. Unreachable, the serving catalog of the same tables is kept (a
+ * reload while the database is down still applies); with none, the apply fails with
+ * the reason: a catalog is what every scene serves from, and there is none to serve.
+ */
+export async function signatureToApply(config: { CatalogConf?: CatalogConf | undefined } & CatalogDatabases, serving: string | undefined, logger: Logger): Promise<string> {
+  const conf = config.CatalogConf;
+  if (!conf) return '';
+  try {
+    return await currentCatalogSignature(conf, config);
+  } catch (err) {
+    if (!isTableSource(conf.Source) || !(err instanceof PairecError) || err.code !== 'ERR_BACKEND_UNAVAILABLE') throw err;
+    if (sameTables(serving, catalogTables(conf, config))) {
+      logger.warn({ err: err.message }, 'catalog database unreachable: the serving catalog is kept');
+      return serving ?? '';
+    }
+    throw new PairecError('ERR_BACKEND_UNAVAILABLE', `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`, { cause: err });
+  }
 }
 
 export function loadCatalog(conf: CatalogConf, logger: Logger, opts: CatalogLoadOptions = {}): Promise<Catalog> {

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { cacheRoot, currentCatalogSignature, loadCatalog, sameTables } from '../catalog/load.js';
-import { catalogTables, isTableSource } from '../catalog/sql-tables.js';
+import { cacheRoot, currentCatalogSignature, loadCatalog, signatureToApply } from '../catalog/load.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
 import { warnIgnoredKeys } from '../config/compatibility.js';
@@ -233,32 +232,10 @@ export class Engine {
     });
   }
 
-  /**
-   * The catalog signature a config's apply loads: a table catalog's asks its database for
-   * the tables' version. Unreachable, the serving catalog of the same tables is kept (a
-   * reload while the database is down still applies); with none, the apply fails with
-   * the reason: a catalog is what every scene serves from, and there is none to serve.
-   */
-  async #catalogSignature(config: Config, previous: EngineSnapshot | undefined): Promise<string> {
-    const conf = config.CatalogConf;
-    if (!conf) return '';
-    try {
-      return await currentCatalogSignature(conf, config);
-    } catch (err) {
-      if (!isTableSource(conf.Source) || !(err instanceof PairecError) || err.code !== 'ERR_BACKEND_UNAVAILABLE') throw err;
-      const serving = previous?.catalog?.signature;
-      if (serving !== undefined && sameTables(serving, catalogTables(conf, config))) {
-        this.#opts.logger.warn({ err: err.message }, 'catalog database unreachable: the serving catalog is kept');
-        return serving;
-      }
-      throw new PairecError('ERR_BACKEND_UNAVAILABLE', `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`, { cause: err });
-    }
-  }
-
   async #apply(config: Config, signature?: string): Promise<ApplyResult> {
     if (this.#abort.signal.aborted) throw new PairecError('ERR_NOT_READY', 'the engine is closed');
     const previous = this.#snapshot;
-    const catSig = signature ?? (await this.#catalogSignature(config, previous));
+    const catSig = signature ?? (await signatureToApply(config, previous?.catalog?.signature, this.#opts.logger));
     const loadsCatalog = config.CatalogConf !== undefined && previous?.catalog?.signature !== catSig;
     try {
       const result = await this.#build(config, previous, catSig);
