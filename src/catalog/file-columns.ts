@@ -21,6 +21,8 @@ export interface SideSpec {
   readonly embeddingField: string;
   /** CSV: every value is text, numbers and booleans are recognised and embeddings split. */
   readonly textual: boolean;
+  /** A string embedding is split as text even when other values are typed (a table's text column). */
+  readonly embeddingText?: boolean;
   readonly maxBadRows: number;
   /** Required embedding width (the items' width when reading users); else the first row's. */
   readonly dim?: number;
@@ -127,7 +129,7 @@ export class ColumnsBuilder {
     };
     let vector: ArrayLike<unknown>;
     if (v === undefined || v === null || v === '') return bad('missing embedding');
-    if (typeof v === 'string' && this.#spec.textual) {
+    if (typeof v === 'string' && (this.#spec.textual || this.#spec.embeddingText === true)) {
       const parsed = parseEmbeddingText(v);
       if (typeof parsed === 'string') return bad(parsed);
       vector = parsed;

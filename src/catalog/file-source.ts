@@ -18,20 +18,27 @@ import { allRows, rowsInSlices } from '../worker/slices.js';
 import type { RowWork } from '../worker/slices.js';
 import type { FieldColumn } from './typed-columns.js';
 
+/** A file side's Path (the config check makes Source "file" name one). */
+export function sidePath(side: FileSideConf): string {
+  if (side.Path === undefined) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf: Source "file" needs Items.Path (and Users.Path)', { path: '$.CatalogConf.Items.Path' });
+  return side.Path;
+}
+
 export async function readSide(side: FileSideConf, maxBadRows: number, dim: number | undefined): Promise<SideColumns> {
-  const format = formatOf(side.Path);
-  await stat(side.Path).catch((err: unknown) => {
-    throw new PairecError('ERR_DATA_INVALID', `${side.Path}: cannot read the catalog file: ${(err as Error).message}`, { cause: err });
+  const path = sidePath(side);
+  const format = formatOf(path);
+  await stat(path).catch((err: unknown) => {
+    throw new PairecError('ERR_DATA_INVALID', `${path}: cannot read the catalog file: ${(err as Error).message}`, { cause: err });
   });
   const builder = new ColumnsBuilder({
-    file: side.Path,
+    file: path,
     idField: side.IdField,
     embeddingField: side.EmbeddingField,
     textual: format === 'csv',
     maxBadRows,
     dim,
   });
-  await readInto(side.Path, format, builder);
+  await readInto(path, format, builder);
   return builder.finish();
 }
 
@@ -51,24 +58,41 @@ export async function readFileCatalog(conf: CatalogConf, logger: Logger): Promis
   if (!items) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
   const started = Date.now();
   const itemSide = await readSide(items, conf.MaxBadRows ?? 0, undefined);
+  const userSide = conf.Users ? await readSide(conf.Users, conf.MaxBadRows ?? 0, itemSide.dim) : undefined;
+  return catalogColumnsOf(
+    { name: sidePath(items), side: itemSide, embeddingField: items.EmbeddingField },
+    conf.Users && userSide ? { name: sidePath(conf.Users), side: userSide } : undefined,
+    { logger, what: 'file catalog loaded', started },
+  );
+}
+
+/**
+ * The catalog columns of read sides (files or tables): the item side must not hold a
+ * field named `embedding`, skipped rows are logged, the load is logged once.
+ */
+export function catalogColumnsOf(
+  items: { name: string; side: SideColumns; embeddingField: string },
+  users: { name: string; side: SideColumns } | undefined,
+  log: { logger: Logger; what: string; started: number },
+): FileCatalogColumns {
+  const itemSide = items.side;
   // Models read an item's vector as `embedding`: a field of that name would be hidden by it.
   if (itemSide.fields.has('embedding')) {
-    throw new PairecError('ERR_DATA_INVALID', `${items.Path}: field "embedding" is not the EmbeddingField ("${items.EmbeddingField}"): models read the item vector under that name; rename the column`, { path: 'embedding' });
+    throw new PairecError('ERR_DATA_INVALID', `${items.name}: field "embedding" is not the EmbeddingField ("${items.embeddingField}"): models read the item vector under that name; rename the column`, { path: 'embedding' });
   }
-  logSkipped(logger, items.Path, itemSide);
-  const userSide = conf.Users ? await readSide(conf.Users, conf.MaxBadRows ?? 0, itemSide.dim) : undefined;
-  if (conf.Users && userSide) logSkipped(logger, conf.Users.Path, userSide);
-  logger.info(
-    { items: itemSide.ids.length, users: userSide?.ids.length ?? 0, dim: itemSide.dim, fields: [...itemSide.fields.keys()], ms: Date.now() - started },
-    'file catalog loaded',
+  logSkipped(log.logger, items.name, itemSide);
+  if (users) logSkipped(log.logger, users.name, users.side);
+  log.logger.info(
+    { items: itemSide.ids.length, users: users?.side.ids.length ?? 0, dim: itemSide.dim, fields: [...itemSide.fields.keys()], ms: Date.now() - log.started },
+    log.what,
   );
   return {
     dim: itemSide.dim,
     itemIds: itemSide.ids,
     itemEmbeddings: itemSide.embeddings,
     itemColumns: itemSide.fields,
-    userIds: userSide?.ids ?? [],
-    userEmbeddings: userSide?.embeddings ?? new Float32Array(0),
+    userIds: users?.side.ids ?? [],
+    userEmbeddings: users?.side.embeddings ?? new Float32Array(0),
   };
 }
 

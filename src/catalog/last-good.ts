@@ -15,6 +15,7 @@ import type { CatalogConf } from '../config/schema.js';
 import type { Catalog } from './catalog.js';
 import { fileIdentity, fileIdentityAsync } from './file-identity.js';
 import { cacheRoot, loadCatalog } from './load.js';
+import type { CatalogLoadOptions } from './load.js';
 import { claimTempName, releaseTempName, removeStaleTemps } from '../cache/temp-folders.js';
 
 const FOLDER = 'catalog-last-good';
@@ -128,10 +129,12 @@ function intactCopy(root: string, path: string): string | undefined {
  * copies, logged at error; the result is marked (lastGoodOf) so the engine counts and
  * shows it. Without a usable copy the first error stands.
  */
-export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, fallback: boolean): Promise<Catalog> {
+export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, fallback: boolean, opts: CatalogLoadOptions = {}): Promise<Catalog> {
   const root = cacheRoot(conf);
-  if (conf.Source !== 'file' || root === undefined) return loadCatalog(conf, logger);
-  const paths = SIDES.flatMap((s) => (conf[s] ? [conf[s].Path] : []));
+  if (conf.Source !== 'file' || root === undefined) return loadCatalog(conf, logger, opts);
+  // A file catalog's sides name their Path (catalog/file-conf.ts checks it at load).
+  const pathOf = (s: (typeof SIDES)[number]): string | undefined => conf[s]?.Path;
+  const paths = SIDES.flatMap((s) => { const p = pathOf(s); return p === undefined ? [] : [p]; });
   // Before the read, as the catalog's signature: a file replaced meanwhile is not kept as this version.
   const loaded = paths.map((p) => fileIdentity(p));
   try {
@@ -142,7 +145,7 @@ export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, f
     return catalog;
   } catch (err) {
     if (!fallback) throw err;
-    const sides = SIDES.map((s) => [s, conf[s] && intactCopy(root, conf[s].Path)] as const);
+    const sides = SIDES.map((s) => { const p = pathOf(s); return [s, p === undefined ? undefined : intactCopy(root, p)] as const; });
     if (!sides.some(([, copy]) => copy !== undefined)) throw err;
     const alt: CatalogConf = { ...conf };
     for (const [s, copy] of sides) if (copy !== undefined && conf[s]) alt[s] = { ...conf[s], Path: copy };

@@ -1,15 +1,34 @@
 import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { signatureOf } from '../algorithm/signature.js';
+import { PairecError } from '../errors.js';
 import { createCatalog, createCatalogInSlices } from './catalog.js';
 import type { Catalog } from './catalog.js';
 import { demoCatalogData } from './demo.js';
 import { loadOrGenerateDemo } from './demo-cache.js';
 import { fileIdentity } from './file-identity.js';
 import { catalogDataInSlices } from './file-source.js';
-import { readFileCatalogAside } from './read-aside.js';
+import { readFileCatalogAside, readTableCatalogAside } from './read-aside.js';
+import { tablesVersion } from './sql-source.js';
+import { catalogTables, isTableSource } from './sql-tables.js';
+import type { CatalogDatabases, CatalogTables } from './sql-tables.js';
 
-type CatalogLoader = (conf: CatalogConf, logger: Logger) => Promise<Catalog>;
+/** What a table catalog's load needs beyond its CatalogConf. */
+export interface CatalogLoadOptions {
+  /** The config's HologresConfs and MysqlConfs (Source "hologres" | "mysql"). */
+  readonly databases?: CatalogDatabases | undefined;
+  /** The signature taken before the read (currentCatalogSignature); else taken now. */
+  readonly signature?: string | undefined;
+}
+
+type CatalogLoader = (conf: CatalogConf, logger: Logger, opts: CatalogLoadOptions) => Promise<Catalog>;
+
+const tableLoader: CatalogLoader = async (conf, logger, opts) => {
+  const tables = catalogTables(conf, opts.databases);
+  // Signed before reading, as a file is: rows changed during the read are read again at the next poll.
+  const signature = opts.signature ?? tableSignature(tables, await tablesVersion(tables));
+  return createCatalogInSlices(await catalogDataInSlices(await readTableCatalogAside(tables, logger)), signature);
+};
 
 /** Catalog sources by `CatalogConf.Source`. */
 const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
@@ -29,6 +48,8 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     const signature = catalogSignature(conf);
     return createCatalogInSlices(await catalogDataInSlices(await readFileCatalogAside(conf, logger)), signature);
   },
+  hologres: tableLoader,
+  mysql: tableLoader,
 };
 
 export function cacheRoot(conf: CatalogConf): string | undefined {
@@ -51,6 +72,58 @@ export function catalogSignature(conf: CatalogConf | undefined): string {
   return signatureOf({ ...conf, CacheDir: undefined, RefreshSeconds: undefined, Items: undefined, Users: undefined, MaxBadRows: undefined }); // stableStringify drops undefined keys
 }
 
-export function loadCatalog(conf: CatalogConf, logger: Logger): Promise<Catalog> {
-  return LOADERS[conf.Source](conf, logger);
+/**
+ * A table catalog's signature: 8 hex digits of what it reads (databases, tables, keys),
+ * then 8 of the tables' version. The first half alone tells that a serving catalog reads
+ * the same tables (sameTables), when the version cannot be read.
+ */
+export function tableSignature(tables: CatalogTables, version: string): string {
+  return `${whatIsRead(tables)}${signatureOf(version).slice(0, 8)}`;
+}
+
+/** True when `signature` is of a catalog read from these tables (any version). */
+export function sameTables(signature: string | undefined, tables: CatalogTables): boolean {
+  return signature !== undefined && signature.startsWith(whatIsRead(tables));
+}
+
+/** What decides the content: not how long a connection may take to open. */
+function whatIsRead(tables: CatalogTables): string {
+  const strip = (t: CatalogTables['items'] | undefined): unknown => (t === undefined ? undefined : { ...t, connectTimeout: undefined });
+  return signatureOf({ items: strip(tables.items), users: strip(tables.users), maxBadRows: tables.maxBadRows }).slice(0, 8);
+}
+
+/**
+ * The signature of what the catalog's source holds now: catalogSignature() for generated
+ * and file catalogs; a table catalog's version is asked of its database (one short
+ * query per table), and fails with ERR_BACKEND_UNAVAILABLE when it cannot be reached.
+ */
+export async function currentCatalogSignature(conf: CatalogConf, databases: CatalogDatabases | undefined): Promise<string> {
+  if (!isTableSource(conf.Source)) return catalogSignature(conf);
+  const tables = catalogTables(conf, databases);
+  return tableSignature(tables, await tablesVersion(tables));
+}
+
+/**
+ * The catalog signature a config's apply loads: a table catalog's asks its database for
+ * the tables' version. Unreachable, the serving catalog of the same tables is kept (a
+ * reload while the database is down still applies); with none, the apply fails with
+ * the reason: a catalog is what every scene serves from, and there is none to serve.
+ */
+export async function signatureToApply(config: { CatalogConf?: CatalogConf | undefined } & CatalogDatabases, serving: string | undefined, logger: Logger): Promise<string> {
+  const conf = config.CatalogConf;
+  if (!conf) return '';
+  try {
+    return await currentCatalogSignature(conf, config);
+  } catch (err) {
+    if (!isTableSource(conf.Source) || !(err instanceof PairecError) || err.code !== 'ERR_BACKEND_UNAVAILABLE') throw err;
+    if (sameTables(serving, catalogTables(conf, config))) {
+      logger.warn({ err: err.message }, 'catalog database unreachable: the serving catalog is kept');
+      return serving ?? '';
+    }
+    throw new PairecError('ERR_BACKEND_UNAVAILABLE', `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`, { cause: err });
+  }
+}
+
+export function loadCatalog(conf: CatalogConf, logger: Logger, opts: CatalogLoadOptions = {}): Promise<Catalog> {
+  return LOADERS[conf.Source](conf, logger, opts);
 }

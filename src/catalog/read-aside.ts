@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { runInWorker } from '../worker/run-in-worker.js';
 import type { FileCatalogColumns } from './file-source.js';
+import type { CatalogReadJob } from './read-worker.js';
+import type { CatalogTables } from './sql-tables.js';
 
 const WORKER = new URL('./read-worker.js', import.meta.url);
 
@@ -12,5 +14,14 @@ const WORKER = new URL('./read-worker.js', import.meta.url);
  * columns come back transferred, not copied.
  */
 export function readFileCatalogAside(conf: CatalogConf, logger: Logger): Promise<FileCatalogColumns> {
-  return runInWorker<FileCatalogColumns>(WORKER, conf, { what: 'catalog read', failCode: 'ERR_DATA_INVALID', logger });
+  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'file', conf } satisfies CatalogReadJob, { what: 'catalog read', failCode: 'ERR_DATA_INVALID', logger });
+}
+
+/**
+ * Reads a table catalog on a worker thread the same way: the rows' decoding and checks
+ * (pg and mysql2 parse every row on the thread that reads the socket) never hold the
+ * serving event loop.
+ */
+export function readTableCatalogAside(tables: CatalogTables, logger: Logger): Promise<FileCatalogColumns> {
+  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'table', tables } satisfies CatalogReadJob, { what: 'table catalog read', failCode: 'ERR_BACKEND_UNAVAILABLE', logger });
 }

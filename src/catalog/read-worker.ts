@@ -1,13 +1,19 @@
 /**
- * Worker-thread entry of readFileCatalogAside(): reads and checks a file catalog (seconds
- * of Parquet, CSV or JSON Lines decoding at 100k rows) and sends back its columns, whose
- * typed arrays are transferred, not copied.
+ * Worker-thread entry of readFileCatalogAside() and readTableCatalogAside(): reads and
+ * checks a file catalog (seconds of Parquet, CSV or JSON Lines decoding at 100k rows) or
+ * a table catalog (rows streamed from the database, decoded and checked the same way)
+ * and sends back its columns, whose typed arrays are transferred, not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CatalogConf } from '../config/schema.js';
 import { serveInWorker } from '../worker/run-in-worker.js';
 import { readFileCatalog } from './file-source.js';
 import type { FileCatalogColumns } from './file-source.js';
+import { readTableCatalog } from './sql-source.js';
+import type { CatalogTables } from './sql-tables.js';
+
+/** What the parent sends: a file catalog's conf, or a table catalog's resolved tables. */
+export type CatalogReadJob = { readonly kind: 'file'; readonly conf: CatalogConf } | { readonly kind: 'table'; readonly tables: CatalogTables };
 
 /** The distinct buffers of the typed arrays in `read`: each may be transferred once. */
 function buffersOf(read: FileCatalogColumns): ArrayBuffer[] {
@@ -24,4 +30,7 @@ function buffersOf(read: FileCatalogColumns): ArrayBuffer[] {
   return [...out];
 }
 
-if (parentPort) void serveInWorker(parentPort, (logger) => readFileCatalog(workerData as CatalogConf, logger), buffersOf);
+if (parentPort) {
+  const job = workerData as CatalogReadJob;
+  void serveInWorker(parentPort, (logger) => (job.kind === 'file' ? readFileCatalog(job.conf, logger) : readTableCatalog(job.tables, logger)), buffersOf);
+}

@@ -57,7 +57,7 @@ export async function vectorSource(data: string | undefined, catalogConfig: stri
     await record.mark(configFile);
     const conf = await catalogConf();
     // A file catalog's own files: replacing them is a change as much as editing the config.
-    if (conf.Source === 'file') for (const part of [conf.Items, conf.Users]) if (part) await record.mark(part.Path);
+    if (conf.Source === 'file') for (const part of [conf.Items, conf.Users]) if (part?.Path !== undefined) await record.mark(part.Path);
     const catalog = await loadCatalog(conf, createLogger('info'));
     return { data: { dim: catalog.dim, vectors: catalog.itemEmbeddings, labels: catalog.itemIds }, cacheKey: signatureOf(catalogSignature(conf), spec) };
   };

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CatalogConf } from '../config/schema.js';
 import { catalogSignature } from '../catalog/load.js';
+import { isTableSource } from '../catalog/sql-tables.js';
+import { PairecError } from '../errors.js';
 import type { ApplyResult } from './engine.js';
 
 /** A file modified this recently may still be being written in place: wait until it is this old. */
@@ -12,6 +14,10 @@ export interface RefreshTarget {
   /** The serving catalog's config and signature, or undefined while none serves. */
   serving(): { conf: CatalogConf; signature: string | undefined } | undefined;
   refreshCatalog(): Promise<'unchanged' | ApplyResult>;
+  /** What the catalog's source holds now (a table catalog asks its database); else catalogSignature(). */
+  signature?(conf: CatalogConf): Promise<string>;
+  /** Counts a check that could not even read the source's version (a table catalog's database down). */
+  countFailure?(): void;
 }
 
 /** How long until every file of the catalog was last modified at least SETTLE_MS ago. */
@@ -29,11 +35,13 @@ function unsettledMs(conf: CatalogConf, now: number, settleMs: number): number {
 }
 
 /**
- * Checks a file catalog's files every `CatalogConf.RefreshSeconds` and, when one was
- * replaced, has the engine load and index the new version aside and swap it in. Polling
+ * Checks a file catalog's files (or a table catalog's version signature: count and
+ * VersionField's max, else a checksum) every `CatalogConf.RefreshSeconds` and, when one
+ * changed, has the engine load and index the new version aside and swap it in. Polling
  * a file identity (size, mtime, inode) rather than fs.watch: a watch on a file replaced
  * by rename follows the old inode, and watches are unreliable on network volumes.
- * A version that failed to load is not retried until the files change again.
+ * A version that failed to load is not retried until the source changes again, unless
+ * the source could not be read at all (a database down: retried at the next check).
  */
 export class CatalogRefresher {
   readonly #target: RefreshTarget;
@@ -78,10 +86,22 @@ export class CatalogRefresher {
   /** One check: refreshes when the files changed since the serving version (exported for tests). */
   async check(): Promise<'unchanged' | 'refreshed' | 'failed'> {
     const serving = this.#target.serving();
-    if (serving?.conf.Source !== 'file') return 'unchanged';
-    const wait = unsettledMs(serving.conf, Date.now(), this.#settleMs);
-    if (wait > 0) await sleep(wait);
-    const signature = catalogSignature(serving.conf);
+    if (!serving || (serving.conf.Source !== 'file' && !isTableSource(serving.conf.Source))) return 'unchanged';
+    let signature: string;
+    if (serving.conf.Source === 'file') {
+      const wait = unsettledMs(serving.conf, Date.now(), this.#settleMs);
+      if (wait > 0) await sleep(wait);
+      signature = catalogSignature(serving.conf);
+    } else {
+      try {
+        signature = await (this.#target.signature?.(serving.conf) ?? Promise.resolve(catalogSignature(serving.conf)));
+      } catch (err) {
+        // Expected while the database is down: the serving catalog stays; counted, not an error-level log.
+        this.#target.countFailure?.();
+        this.#logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'catalog version unreadable; the previous version keeps serving');
+        return 'failed';
+      }
+    }
     if (signature === serving.signature || signature === this.#failed) return 'unchanged';
     try {
       const result = await this.#target.refreshCatalog();
@@ -90,6 +110,12 @@ export class CatalogRefresher {
       this.#logger.info({ built: result.built, kept: result.kept }, 'catalog refreshed');
       return 'refreshed';
     } catch (err) {
+      // A table catalog's database gone during the read: the version itself may be good,
+      // so it is read again at the next check (and the outage is a warning, not an error).
+      if (err instanceof PairecError && err.code === 'ERR_BACKEND_UNAVAILABLE') {
+        this.#logger.warn({ err: err.message }, 'catalog refresh could not read its source; the previous version keeps serving');
+        return 'failed';
+      }
       this.#failed = signature;
       this.#logger.error({ err }, 'catalog refresh failed; the previous version keeps serving');
       return 'failed';

@@ -87,7 +87,7 @@ async function readCatalog(config: Config, logger: Logger, problems: CheckProble
   } catch (err) {
     // A reader's error names the file (its `path` is the field at fault, when set): the
     // report's path is the key that names that file.
-    const pathOf = (message: string): string => (conf.Users && message.startsWith(conf.Users.Path) ? '$.CatalogConf.Users.Path' : conf.Items && message.startsWith(conf.Items.Path) ? '$.CatalogConf.Items.Path' : '$.CatalogConf');
+    const pathOf = (message: string): string => (conf.Users?.Path !== undefined && message.startsWith(conf.Users.Path) ? '$.CatalogConf.Users.Path' : conf.Items?.Path !== undefined && message.startsWith(conf.Items.Path) ? '$.CatalogConf.Items.Path' : '$.CatalogConf');
     problems.push(...problemsOf(err).map((p) => (p.path?.startsWith('$') ? p : { ...p, path: pathOf(p.message) })));
     return undefined;
   }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, PairecError } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { cacheRoot, catalogSignature } from '../catalog/load.js';
+import { cacheRoot, catalogSignature, currentCatalogSignature, signatureToApply } from '../catalog/load.js';
 import { keepServedFiles, lastGoodOf, loadCatalogOrLastGood } from '../catalog/last-good.js';
 import type { Config } from '../config/schema.js';
 import { parseConfig } from '../config/validate.js';
@@ -120,6 +120,8 @@ export class Engine {
           return snap?.config.CatalogConf ? { conf: snap.config.CatalogConf, signature: snap.catalog?.signature } : undefined;
         },
         refreshCatalog: () => this.refreshCatalog(),
+        signature: (config) => currentCatalogSignature(config, this.#snapshot?.config),
+        countFailure: () => opts.metrics.catalog.refreshes.labels('failed').inc(),
       },
       opts.logger,
     );
@@ -224,15 +226,24 @@ export class Engine {
   refreshCatalog(): Promise<'unchanged' | ApplyResult> {
     return this.#enqueue(async (): Promise<'unchanged' | ApplyResult> => {
       const snap = this.#snapshot;
-      if (!snap?.config.CatalogConf || catalogSignature(snap.config.CatalogConf) === snap.catalog?.signature) return 'unchanged';
-      return this.#apply(snap.config);
+      if (!snap?.config.CatalogConf) return 'unchanged';
+      let signature: string;
+      try {
+        signature = await currentCatalogSignature(snap.config.CatalogConf, snap.config);
+      } catch (err) {
+        // A table catalog's database unreachable: the serving catalog stays, the refresh counts as failed.
+        this.#opts.metrics.catalog.refreshes.labels('failed').inc();
+        throw err;
+      }
+      if (signature === snap.catalog?.signature) return 'unchanged';
+      return this.#apply(snap.config, signature);
     });
   }
 
-  async #apply(config: Config): Promise<ApplyResult> {
+  async #apply(config: Config, signature?: string): Promise<ApplyResult> {
     if (this.#abort.signal.aborted) throw new PairecError('ERR_NOT_READY', 'the engine is closed');
     const previous = this.#snapshot;
-    const catSig = catalogSignature(config.CatalogConf);
+    const catSig = signature ?? (await signatureToApply(config, previous?.catalog?.signature, this.#opts.logger));
     const loadsCatalog = config.CatalogConf !== undefined && previous?.catalog?.signature !== catSig;
     try {
       const result = await this.#build(config, previous, catSig);
@@ -271,7 +282,7 @@ export class Engine {
     let catalog = previous?.catalog;
     if (catalog?.signature !== catSig) {
       // With no catalog serving yet (a start), files that fail to load give way to their last good copies.
-      catalog = config.CatalogConf ? await loadCatalogOrLastGood(config.CatalogConf, logger, previous?.catalog === undefined) : undefined;
+      catalog = config.CatalogConf ? await loadCatalogOrLastGood(config.CatalogConf, logger, previous?.catalog === undefined, { databases: config, signature: catSig }) : undefined;
     }
     const deps = {
       logger,

@@ -57,7 +57,7 @@ export async function profileAlgorithm(opts: ProfileOptions): Promise<ProfileRep
   const def = registry.getType(conf.Type);
   if (!def) throw new Error(`unknown algorithm type "${conf.Type}"`);
   const input = parseAlgorithmInput(def.kind, opts.input);
-  const catalog = def.usesCatalog && config.CatalogConf ? await loadCatalog(config.CatalogConf, logger) : undefined;
+  const catalog = def.usesCatalog && config.CatalogConf ? await loadCatalog(config.CatalogConf, logger, { databases: config }) : undefined;
   const abort = new AbortController();
   const factory = new AlgorithmFactory({ registry, metrics, logger });
   const deps = {

@@ -35,6 +35,17 @@ export function tableNeeds(config: Config): TableNeed[] {
     const key = r.RecallType === 'UserGroupHotRecall' ? 'trigger_id' : 'user_id';
     out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: [key, 'item_ids'], path: `$.RecallConfs[${i}].DaoConf.${tableKey(t.adapter)}`, use: `${r.RecallType} table` });
   });
+  const cat = config.CatalogConf;
+  const source = cat?.Source;
+  if (source === 'hologres' || source === 'mysql') {
+    for (const side of ['Items', 'Users'] as const) {
+      const s = cat?.[side];
+      const t = s ? sqlTarget({ AdapterType: source, ...s }) : undefined;
+      if (!s || !t) continue;
+      const columns = [s.IdField, s.EmbeddingField, ...(s.VersionField === undefined ? [] : [s.VersionField])];
+      out.push({ adapter: t.adapter, database: t.name, table: t.table, columns, path: `$.CatalogConf.${side}.${tableKey(t.adapter)}`, use: `catalog ${side.toLowerCase()} table` });
+    }
+  }
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
       const t = sqlTarget(d);
