@@ -92,6 +92,17 @@ describe('ConditionSort at config load', () => {
     assert.deepEqual(problems(base([route('route', ['route'])])), ['$.SortConfs[0]: runs itself through route → route']);
   });
 
+  it("reads PaiRec's form of the conditions: Domain \"user\" (what they test here) and Type converting the Value", () => {
+    const pairec = route('route', ['ItemRankScore']);
+    pairec.ConditionSortConfs.SortConfs[0] = { Conditions: [{ Name: 'age', Domain: 'user', Operator: 'greater', Type: 'int', Value: '30' }], SortName: 'ItemRankScore' } as never;
+    assert.deepEqual(problems(base([pairec])), []);
+    const parsed = parseConfig(base([pairec]), builtinVocabulary(createDefaultRegistry())) as unknown as { SortConfs: { ConditionSortConfs: { SortConfs: { Conditions: unknown[] }[] } }[] };
+    assert.deepEqual(parsed.SortConfs[0]?.ConditionSortConfs.SortConfs[0]?.Conditions, [{ Name: 'age', Operator: 'greater', Value: 30 }]);
+    const item = route('route', ['ItemRankScore']);
+    item.ConditionSortConfs.SortConfs[0] = { Conditions: [{ Name: 'age', Domain: 'item', Operator: 'greater', Value: 30 }], SortName: 'ItemRankScore' } as never;
+    assert.deepEqual(problems(base([item])), ['$.SortConfs[0].ConditionSortConfs.SortConfs[0].Conditions[0].Domain: these conditions test the user\'s features; "item" is not supported here']);
+  });
+
   it('routes real requests by their features through an engine', async () => {
     const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
     try {
