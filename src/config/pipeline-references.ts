@@ -68,6 +68,8 @@ export function checkPipelineReferences(
     skip: unsound,
     recalls: new Set(config.RecallConfs.map((r) => r.Name)),
     redis: new Set(Object.keys(config.RedisConfs)),
+    hologres: new Set(Object.keys(config.HologresConfs)),
+    mysql: new Set(Object.keys(config.MysqlConfs)),
     problem: (path: string, message: string) => problems.push(problem(path, message)),
   };
   // A file catalog's fields are checked again once it is read: only the field checks matter then.

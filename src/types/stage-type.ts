@@ -15,6 +15,9 @@ export interface StageCheck {
   readonly recalls: ReadonlySet<string>;
   /** Names of the configured Redis connections (RedisConfs). */
   readonly redis: ReadonlySet<string>;
+  /** Names of the configured Hologres and MySQL connections (HologresConfs, MysqlConfs). */
+  readonly hologres: ReadonlySet<string>;
+  readonly mysql: ReadonlySet<string>;
   problem(path: string, message: string): void;
 }
 
@@ -30,6 +33,11 @@ export interface StageTypeInfo<Conf> {
   readonly keys?: TProperties;
   readonly uses?: readonly string[];
   check?(conf: Conf, ctx: StageCheck): void;
+  /**
+   * Keys the type no longer reads, each with what to use instead: refused at load with
+   * that note rather than a bare "does not apply" (a meaning that changed under a name).
+   */
+  readonly movedKeys?: Readonly<Record<string, string>>;
 }
 
 /** An entry of a type: the kind's common keys plus the type's own. */
