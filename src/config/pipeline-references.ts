@@ -71,6 +71,8 @@ export function checkPipelineReferences(
     recalls: new Set(config.RecallConfs.map((r) => r.Name)),
     sorts: new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes.types().filter((t) => requiredKeys(t).length === 0).map((t) => t.type)]),
     redis: new Set(Object.keys(config.RedisConfs)),
+    hologres: new Set(Object.keys(config.HologresConfs)),
+    mysql: new Set(Object.keys(config.MysqlConfs)),
     problem: (path: string, message: string) => problems.push(problem(path, message)),
   };
   // A file catalog's fields are checked again once it is read: only the field checks matter then.

@@ -61,6 +61,11 @@ export function checkStageConfs(
     const own = new Set(Object.keys(def.keys ?? {}));
     for (const key of Object.keys(entry)) {
       if (own.has(key) || def.uses?.includes(key)) continue;
+      const moved = def.movedKeys?.[key];
+      if (moved !== undefined) {
+        problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}: ${moved}`));
+        continue;
+      }
       const by = owned.get(key);
       if (by) problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}`));
       else if (!kind.common.has(key)) problems.push(problem(`${at}.${key}`, 'unknown key'));

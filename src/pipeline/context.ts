@@ -16,6 +16,8 @@ export interface RecommendRequest {
   readonly category: string;
   readonly features: RequestFeatures;
   readonly debug: boolean;
+  /** The item the page shows (PaiRec's `item_id`): what ItemCollaborativeFilterRecall lists neighbours of. */
+  readonly itemId?: string;
   /** Record per-item decisions (pipeline/explain/); undefined or false on normal requests. */
   readonly explain?: boolean;
 }

@@ -28,6 +28,8 @@ export const RecommendBodySchema = Type.Object(
     /** Per-item trace (pipeline/explain/); only with the console on (docs/operations/console.md). */
     explain: Type.Optional(Type.Boolean()),
     request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** The item the page shows: ItemCollaborativeFilterRecall lists its neighbours (PaiRec's field). */
+    item_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   },
   { additionalProperties: false },
 );
@@ -55,6 +57,7 @@ export function parseRecommendBody(body: unknown, maxSize: number): RecommendReq
     features: body.features === undefined ? {} : requestFeatures(body.features),
     debug: body.debug ?? false,
     ...(body.explain === true ? { explain: true } : {}),
+    ...(body.item_id === undefined ? {} : { itemId: body.item_id }),
   };
 }
 

@@ -5,6 +5,8 @@ import { selectColumns, sqlTarget } from '../config/database-schema.js';
 import type { SqlClient } from './sql-client.js';
 import { dialectOf, tableParts } from './sql-dialect.js';
 import { EXPOSURE_LAYOUTS } from './sql-exposure-store.js';
+import { COLLABORATIVE_LAYOUTS } from './collaborative-layouts.js';
+import type { CollaborativeLayout } from './collaborative-layouts.js';
 
 /** A table a config reads or writes, and the columns it needs (PaiRec's layouts). */
 export interface TableNeed {
@@ -46,6 +48,7 @@ export function tableNeeds(config: Config): TableNeed[] {
       out.push({ adapter: t.adapter, database: t.name, table: t.table, columns, path: `$.CatalogConf.${side}.${tableKey(t.adapter)}`, use: `catalog ${side.toLowerCase()} table` });
     }
   }
+  config.RecallConfs.forEach((r, i) => out.push(...collaborativeNeeds(r.RecallType, r as unknown as Readonly<Record<string, unknown>>, i)));
   for (const [scene, conf] of Object.entries(config.FeatureConfs)) {
     conf.FeatureLoadConfs.forEach(({ FeatureDaoConf: d }, i) => {
       const t = sqlTarget(d);
@@ -58,6 +61,24 @@ export function tableNeeds(config: Config): TableNeed[] {
     });
   }
   return out;
+}
+
+/** The DAO key and its tables of the collaborative-filter recalls (their keys are the type's own, so read by name). */
+const COLLABORATIVE_TABLES: Readonly<Record<string, readonly [string, readonly (readonly [string, keyof CollaborativeLayout])[]]>> = {
+  UserCollaborativeFilterRecall: ['UserCollaborativeDaoConf', [['User2ItemTable', 'user2item'], ['Item2ItemTable', 'item2item']]],
+  ItemCollaborativeFilterRecall: ['ItemCollaborativeDaoConf', [['Item2ItemTable', 'itemRecall']]],
+};
+
+function collaborativeNeeds(type: string, entry: Readonly<Record<string, unknown>>, i: number): TableNeed[] {
+  const spec = COLLABORATIVE_TABLES[type];
+  const dao = spec ? (entry[spec[0]] as Readonly<Record<string, unknown>> | undefined) : undefined;
+  if (!spec || !dao || (dao.AdapterType !== 'hologres' && dao.AdapterType !== 'mysql')) return [];
+  const adapter = dao.AdapterType;
+  const database = String((adapter === 'mysql' ? dao.MysqlName : dao.HologresName) ?? '');
+  return spec[1].map(([key, which]) => {
+    const l = COLLABORATIVE_LAYOUTS[adapter][which];
+    return { adapter, database, table: String(dao[key] ?? ''), columns: [l.key, l.list], path: `$.RecallConfs[${i}].${spec[0]}.${key}`, use: `${type} ${key}` };
+  });
 }
 
 /**

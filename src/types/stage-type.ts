@@ -17,6 +17,9 @@ export interface StageCheck {
   readonly sorts: ReadonlySet<string>;
   /** Names of the configured Redis connections (RedisConfs). */
   readonly redis: ReadonlySet<string>;
+  /** Names of the configured Hologres and MySQL connections (HologresConfs, MysqlConfs). */
+  readonly hologres: ReadonlySet<string>;
+  readonly mysql: ReadonlySet<string>;
   problem(path: string, message: string): void;
 }
 
@@ -34,6 +37,11 @@ export interface StageTypeInfo<Conf> {
   check?(conf: Conf, ctx: StageCheck): void;
   /** Names of other entries of its kind this one runs (ConditionSort's sorts): a circle of them is refused at load. */
   runs?(conf: Conf): readonly string[];
+  /**
+   * Keys the type no longer reads, each with what to use instead: refused at load with
+   * that note rather than a bare "does not apply" (a meaning that changed under a name).
+   */
+  readonly movedKeys?: Readonly<Record<string, string>>;
 }
 
 /** An entry of a type: the kind's common keys plus the type's own. */

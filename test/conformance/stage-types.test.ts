@@ -67,7 +67,8 @@ stageConformance({
     UserGlobalHotRecall: {},
     UserGroupHotRecall: { Triggers: [{ TriggerKey: 'category' }] },
     UserCustomRecall: { DaoConf: { AdapterType: 'redis', RedisName: 'r', RedisPrefix: 'u2i:' } },
-    ItemCollaborativeFilterRecall: { UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'r' } },
+    UserCollaborativeFilterRecall: { UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'r' } },
+    ItemCollaborativeFilterRecall: { ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'r', Item2ItemTable: 'i2i:' } },
     MockRecall: { RecallCount: 7 },
   },
   contract: (_type, entry) => {

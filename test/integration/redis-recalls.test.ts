@@ -29,7 +29,7 @@ function config(port: number, deadPort: number): Record<string, unknown> {
     RecallConfs: [
       { Name: 'custom', RecallType: 'UserCustomRecall', DaoConf: { ...redis('main'), RedisPrefix: 'u2i:' } },
       { Name: 'custom_dead', RecallType: 'UserCustomRecall', DaoConf: { ...redis('dead'), RedisPrefix: 'u2i:' } },
-      { Name: 'icf', RecallType: 'ItemCollaborativeFilterRecall', Timeout: 200, UserCollaborativeDaoConf: { ...redis('main'), User2ItemTable: 'hist:', Item2ItemTable: 'i2i:' } },
+      { Name: 'icf', RecallType: 'UserCollaborativeFilterRecall', Timeout: 200, UserCollaborativeDaoConf: { ...redis('main'), User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', Normalization: 'off' } },
       { Name: 'group', RecallType: 'UserGroupHotRecall', RecallCount: 5, DaoConf: { ...redis('main'), RedisPrefix: 'grp:', RedisDataType: 'zset' } },
       { Name: 'group_mem', RecallType: 'UserGroupHotRecall', RecallCount: 5 },
     ],
@@ -84,7 +84,7 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
     assert.equal(none.trace?.[0]?.errors, undefined, 'a missing user is not an error');
   });
 
-  it('ItemCollaborativeFilterRecall: neighbours of the recent items, weights × similarities summed, history left out', async () => {
+  it('UserCollaborativeFilterRecall: neighbours of the recent items, weights × similarities summed, history left out', async () => {
     await admin.del('hist:u2');
     await admin.lpush('hist:u2', '10', '20:2'); // newest first: 20 (weight 2), then 10
     await admin.set('i2i:10', '11:0.9,12:0.5,20:1');
@@ -95,7 +95,7 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
     assert.ok(Math.abs(Number(got[0]?.[1]) - 1.3) < 1e-9 && Math.abs(Number(got[2]?.[1]) - 0.2) < 1e-9, JSON.stringify(got));
   });
 
-  it('ItemCollaborativeFilterRecall reads the neighbours of all history items in one pipeline (two round trips in all)', async () => {
+  it('UserCollaborativeFilterRecall reads the neighbours of all history items in one pipeline (two round trips in all)', async () => {
     const history = Array.from({ length: 8 }, (_, i) => String(30 + i));
     await admin.del('hist:u3');
     await admin.rpush('hist:u3', ...history);
@@ -114,11 +114,11 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
         return (orig as (...a: unknown[]) => unknown)(cmd, ...rest);
       }) as typeof orig)(client.sendCommand.bind(client));
     try {
-      const def = RECALL_TYPES.get('ItemCollaborativeFilterRecall');
+      const def = RECALL_TYPES.get('UserCollaborativeFilterRecall');
       assert.ok(def);
       const conf = {
-        Name: 'icf', RecallType: 'ItemCollaborativeFilterRecall', RecallCount: 50,
-        UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 20 },
+        Name: 'icf', RecallType: 'UserCollaborativeFilterRecall', RecallCount: 50,
+        UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 20, Normalization: 'on' },
       } as RecallConf;
       const src = def.create(conf, { catalog: undefined, redis: () => client });
       const out = await src.recall(stageContext(undefined, 'u3'));

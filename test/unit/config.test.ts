@@ -143,7 +143,7 @@ describe('config schema', () => {
     },
     {
       name: 'PaiRec recall type not supported yet',
-      raw: mutated((c) => (((c.RecallConfs as Record<string, unknown>[])[1] as Record<string, unknown>).RecallType = 'UserCollaborativeFilterRecall')),
+      raw: mutated((c) => (((c.RecallConfs as Record<string, unknown>[])[1] as Record<string, unknown>).RecallType = 'ColdStartRecall')),
       code: 'ERR_CONFIG_NOT_SUPPORTED',
       path: '$.RecallConfs[1].RecallType',
     },

@@ -116,7 +116,11 @@ describe('ListenConf.ApiMode "strict" (the default) keeps its answers', () => {
     };
     assert.deepEqual(await send('/api/recommend', '{"uid":"1","size":3}', form), [415, 'ERR_UNSUPPORTED_MEDIA_TYPE']);
     assert.deepEqual(await send('/api/recommend', '{"uid":"1","size":0}'), [400, 'ERR_INVALID_FIELD']);
-    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_id":"2"}'), [400, 'ERR_UNKNOWN_FIELD']);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_list":[{"item_id":"2"}]}'), [400, 'ERR_UNKNOWN_FIELD']);
+    // item_id is a field of the strict request (ItemCollaborativeFilterRecall reads it), checked like the others.
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_id":"2"}'), [200, undefined]);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_id":2}'), [400, 'ERR_INVALID_FIELD']);
+    assert.deepEqual(await send('/api/recommend', '{"uid":"1","item_id":""}'), [400, 'ERR_INVALID_FIELD']);
     assert.deepEqual(await send('/api/recommend', '{"uid":"1","scene_id":"nope"}'), [404, 'ERR_UNKNOWN_SCENE']);
     assert.deepEqual(await send('/api/callback', '{"uid":"1","item_list":[{"item_id":"2"}],"features":{}}'), [400, 'ERR_UNKNOWN_FIELD']);
     assert.deepEqual(await send('/api/rec/feed', '{"uid":"1"}'), [404, 'ERR_NOT_FOUND']);

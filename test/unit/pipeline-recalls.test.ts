@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { RECALL_TYPES } from '../../src/pipeline/recall/index.js';
 import { parseEntry, parseScoredList, toScoredList } from '../../src/pipeline/recall/scored-list.js';
 import { bucketOf, groupsOf, triggerValues, MAX_GROUPS } from '../../src/pipeline/recall/triggers.js';
-import { aggregateNeighbours } from '../../src/pipeline/recall/item-cf.js';
+import { aggregateNeighbours, normalized } from '../../src/pipeline/recall/user-cf.js';
 import type { RecallConf } from '../../src/config/schema.js';
 import type { RecallEnv } from '../../src/pipeline/recall/index.js';
 import type { PipelineContext } from '../../src/pipeline/context.js';
@@ -104,7 +104,12 @@ describe('UserGroupHotRecall from the catalog', () => {
   });
 });
 
-describe('ItemCollaborativeFilterRecall aggregation', () => {
+describe('UserCollaborativeFilterRecall aggregation', () => {
+  it('normalizes by the best score as PaiRec does, and leaves a list without a positive score alone', () => {
+    assert.deepEqual(normalized([{ id: 'a', score: 4 }, { id: 'b', score: 1 }]), [{ id: 'a', score: 1 }, { id: 'b', score: 0.25 }]);
+    assert.deepEqual(normalized([{ id: 'a', score: 0 }]), [{ id: 'a', score: 0 }]);
+  });
+
   it('sums weight × similarity over history items, leaves the history out, best first', () => {
     const out = aggregateNeighbours(
       [{ id: 'h1', score: 1 }, { id: 'h2', score: 2 }],
@@ -145,9 +150,9 @@ describe('Redis-backed recall sources without a client', () => {
       recall({ RecallType: 'UserCustomRecall', DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'u2i:', RedisDataType: 'string' } }, env),
       recall(
         {
-          RecallType: 'ItemCollaborativeFilterRecall',
+          RecallType: 'UserCollaborativeFilterRecall',
           UserCollaborativeDaoConf: {
-            AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'h:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 5,
+            AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'h:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 5, Normalization: 'on',
           },
         },
         env,
@@ -179,14 +184,18 @@ describe('recall config checks', () => {
   it('accepts each new type with its keys', () => {
     const redis = { RedisConfs: { main: {} } };
     assert.deepEqual(problems(base({ RecallType: 'UserCustomRecall', DaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
-    assert.deepEqual(problems(base({ RecallType: 'ItemCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
+    assert.deepEqual(problems(base({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
+    assert.deepEqual(problems(base({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
+    const holo = { HologresConfs: { h: { DSN: 'postgres://x@127.0.0.1/db' } } };
+    const u2i2i = { AdapterType: 'hologres', HologresName: 'h', User2ItemTable: 'public.u2i', Item2ItemTable: 'i2i' };
+    assert.deepEqual(problems(base({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: u2i2i }, holo)), []);
     assert.deepEqual(problems(base({ RecallType: 'UserGroupHotRecall', Triggers: [{ TriggerKey: 'category' }] }, { CatalogConf: {} })), []);
   });
 
   it('names the missing key, a key of another type and an unknown Redis by JSON path', () => {
     assert.deepEqual(problems(base({ RecallType: 'UserCustomRecall' })), ['$.RecallConfs[0].DaoConf: required by UserCustomRecall']);
-    assert.deepEqual(problems(base({ RecallType: 'ItemCollaborativeFilterRecall' })), [
-      '$.RecallConfs[0].UserCollaborativeDaoConf: required by ItemCollaborativeFilterRecall',
+    assert.deepEqual(problems(base({ RecallType: 'UserCollaborativeFilterRecall' })), [
+      '$.RecallConfs[0].UserCollaborativeDaoConf: required by UserCollaborativeFilterRecall',
     ]);
     assert.deepEqual(problems(base({ RecallType: 'UserGlobalHotRecall', Triggers: [{ TriggerKey: 'x' }] }, { CatalogConf: {} })), [
       '$.RecallConfs[0].Triggers: does not apply to UserGlobalHotRecall',
@@ -194,5 +203,47 @@ describe('recall config checks', () => {
     assert.deepEqual(problems(base({ RecallType: 'UserCustomRecall', DaoConf: { AdapterType: 'redis', RedisName: 'nope' } })), [
       '$.RecallConfs[0].DaoConf.RedisName: no Redis named "nope" in RedisConfs',
     ]);
+  });
+});
+
+describe('collaborative-filter recalls: PaiRec meanings at load', () => {
+  const vocab = builtinVocabulary(createDefaultRegistry());
+  const problems = (recall: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] => {
+    try {
+      parseConfig({ RecallConfs: [{ Name: 'r', ...recall }], SceneConfs: { s: { default: { RecallNames: ['r'] } } }, ...extra }, vocab);
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.problems.map((p) => p.message);
+    }
+  };
+
+  it('ItemCollaborativeFilterRecall with the old UserCollaborativeDaoConf is refused, naming the path and UserCollaborativeFilterRecall', () => {
+    const out = problems({ RecallType: 'ItemCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, { RedisConfs: { main: {} } });
+    const moved = out.find((m) => m.startsWith('$.RecallConfs[0].UserCollaborativeDaoConf: '));
+    assert.ok(moved, out.join('\n'));
+    assert.match(moved, /use RecallType "UserCollaborativeFilterRecall"/);
+    assert.match(moved, /item_id/);
+  });
+
+  it('SQL DAOs name a configured connection and real table names; Redis DAOs a RedisConfs entry', () => {
+    assert.deepEqual(problems({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'mysql', MysqlName: 'nope' } }), [
+      '$.RecallConfs[0].UserCollaborativeDaoConf.MysqlName: no MySQL named "nope" in MysqlConfs',
+      '$.RecallConfs[0].UserCollaborativeDaoConf.User2ItemTable: required by AdapterType "mysql": a table name (schema.table or table)',
+      '$.RecallConfs[0].UserCollaborativeDaoConf.Item2ItemTable: required by AdapterType "mysql": a table name (schema.table or table)',
+    ]);
+    assert.deepEqual(problems({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'hologres', Item2ItemTable: 'i2i; drop' } }), [
+      '$.RecallConfs[0].ItemCollaborativeDaoConf.HologresName: required: the name of a HologresConfs entry',
+      '$.RecallConfs[0].ItemCollaborativeDaoConf.Item2ItemTable: required by AdapterType "hologres": a table name (schema.table or table)',
+    ]);
+    assert.deepEqual(problems({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis' } }), [
+      '$.RecallConfs[0].ItemCollaborativeDaoConf.RedisName: required: the name of a RedisConfs entry',
+    ]);
+  });
+
+  it('a request without item_id gets nothing from ItemCollaborativeFilterRecall and touches no store', async () => {
+    const env: RecallEnv = { catalog: undefined, redis: () => assert.fail('no Redis read without item_id') };
+    const src = recall({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'i2i:', Item2ItemDataType: 'string' } }, env);
+    assert.deepEqual(await src.recall(stageContext(undefined)), []);
   });
 });

@@ -41,8 +41,10 @@ export function topLevelRows(): string[][] {
 
 /** Where a registered type reads differently from PaiRec's type of the same name. */
 const TYPE_NOTES: Readonly<Record<string, string>> = {
+  UserCollaborativeFilterRecall:
+    "honoured (`UserCollaborativeDaoConf`, `AdapterType` redis | hologres | mysql, PaiRec's tables; `Normalization` as PaiRec); differs in that the user's own items are left out and the first `TriggerCount` triggers are read instead of a random half-shuffle",
   ItemCollaborativeFilterRecall:
-    "registered with this engine's meaning: neighbours of the user's recent items (from `UserCollaborativeDaoConf`), scored Σ weight × similarity — PaiRec's type of this name lists the neighbours of the request's item (`ItemCollaborativeDaoConf`, ListItemsByItem); a config written for PaiRec's meaning is refused here for want of `UserCollaborativeDaoConf`",
+    "honoured: the neighbours of the request's `item_id` (`ItemCollaborativeDaoConf`, redis | hologres | mysql); a request without `item_id` gets nothing from it. Migration: this engine once read the user's history under this name — an entry still giving `UserCollaborativeDaoConf` is refused at load, pointing to `UserCollaborativeFilterRecall`",
 };
 
 /** PaiRec's type names of one kind against what this engine registers. */

@@ -2,6 +2,8 @@ import { PairecError } from '../../errors.js';
 import type { RecallConf } from '../../config/schema.js';
 import type { RecallDaoConf } from '../../config/pipeline-schema.js';
 import { sqlTarget } from '../../config/database-schema.js';
+import type { SqlTarget } from '../../config/database-schema.js';
+import type { ListTable } from '../../store/collaborative-layouts.js';
 import { dialectOf } from '../../store/sql-dialect.js';
 import type { Candidate, PipelineContext } from '../context.js';
 import type { RecallEnv, RecallSource } from './recall.js';
@@ -28,22 +30,59 @@ export function parseItemIds(text: string, recallName: string): StoredItem[] {
   return out;
 }
 
-function toCandidates(list: readonly StoredItem[], ctx: PipelineContext): Candidate[] {
+/** Stored entries as candidates, each under its own retrieve id. */
+export function storedCandidates(list: readonly StoredItem[], ctx: PipelineContext): Candidate[] {
   return list.map((e) => ({ itemId: e.id, row: ctx.catalog?.itemIndex(e.id) ?? -1, retrieveId: e.retrieveId, recallScore: e.score, score: e.score }));
 }
 
-/** Reads `item_ids` of the rows whose key column is one of `keys`, from the DAO's Hologres or MySQL table (names checked at load). */
+/** One row of a list table: its key and its list text. */
+export interface ListRow {
+  readonly key: string;
+  readonly list: string;
+}
+
+/** A text column's value: strings as they are, MySQL's binary text as UTF-8, numbers (an integer key) as digits. */
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+/**
+ * Reads the rows of a Hologres or MySQL list table whose key column is one of `keys`, in
+ * one query bounded by the request's deadline and abort (names checked at load). A failed
+ * query throws, counted by the client: the source fails alone.
+ */
+export function sqlListReader(target: SqlTarget, env: RecallEnv, recallName: string): (table: ListTable, keys: readonly string[], ctx: PipelineContext) => Promise<ListRow[]> {
+  const d = dialectOf(target.adapter);
+  return async (table, keys, ctx) => {
+    if (keys.length === 0) return [];
+    const client = env.sql?.(target.adapter, target.name);
+    if (!client) throw new PairecError('ERR_INTERNAL', `no ${target.adapter} client "${target.name}" for recall "${recallName}"`);
+    const match = d.anyOf(table.key, keys, 1);
+    const rows = await client.query<Record<string, unknown>>(
+      'recall',
+      `SELECT ${d.quote(table.key)} AS k, ${d.quote(table.list)} AS l FROM ${d.quote(target.table)} WHERE ${match.sql}`,
+      match.values,
+      ctx,
+    );
+    const out: ListRow[] = [];
+    for (const r of rows) {
+      const key = text(r.k);
+      const list = text(r.l);
+      if (key !== undefined && list !== undefined) out.push({ key, list });
+    }
+    return out;
+  };
+}
+
+/** Reads `item_ids` of the rows whose key column is one of `keys`, from the DAO's Hologres or MySQL table. */
 function tableReader(conf: RecallConf, dao: RecallDaoConf, env: RecallEnv, keyColumn: string): (keys: readonly string[], ctx: PipelineContext) => Promise<string[]> {
   const target = sqlTarget(dao);
   if (!target) throw new PairecError('ERR_INTERNAL', `recall "${conf.Name}" has no SQL DAO`);
-  const d = dialectOf(target.adapter);
-  return async (keys, ctx) => {
-    const client = env.sql?.(target.adapter, target.name);
-    if (!client) throw new PairecError('ERR_INTERNAL', `no ${target.adapter} client "${target.name}" for recall "${conf.Name}"`);
-    const match = d.anyOf(keyColumn, keys, 1);
-    const rows = await client.query<{ item_ids: unknown }>('recall', `SELECT item_ids FROM ${d.quote(target.table)} WHERE ${match.sql}`, match.values, ctx);
-    return rows.flatMap((r) => (typeof r.item_ids === 'string' ? [r.item_ids] : Buffer.isBuffer(r.item_ids) ? [r.item_ids.toString('utf8')] : []));
-  };
+  const read = sqlListReader(target, env, conf.Name);
+  return async (keys, ctx) => (await read({ key: keyColumn, list: 'item_ids' }, keys, ctx)).map((r) => r.list);
 }
 
 /**
@@ -58,7 +97,7 @@ export function sqlUserCustom(conf: RecallConf, dao: RecallDaoConf, env: RecallE
     name: conf.Name,
     recall: async (ctx) => {
       const texts = await read([ctx.request.uid], ctx);
-      return toCandidates(texts.flatMap((s) => parseItemIds(s, conf.Name)).slice(0, conf.RecallCount), ctx);
+      return storedCandidates(texts.flatMap((s) => parseItemIds(s, conf.Name)).slice(0, conf.RecallCount), ctx);
     },
   };
 }
@@ -75,7 +114,7 @@ export function sqlGroupHot(conf: RecallConf, dao: RecallDaoConf, env: RecallEnv
       const groups = userGroups(ctx);
       if (groups.length === 0) return [];
       const texts = await read(groups, ctx);
-      return mergeByBest(texts.map((s) => toCandidates(parseItemIds(s, conf.Name), ctx).sort((a, b) => b.score - a.score)), conf.RecallCount);
+      return mergeByBest(texts.map((s) => storedCandidates(parseItemIds(s, conf.Name), ctx).sort((a, b) => b.score - a.score)), conf.RecallCount);
     },
   };
 }

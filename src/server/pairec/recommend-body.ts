@@ -12,8 +12,8 @@ const FIELDS = ['uid', 'size', 'scene_id', 'category', 'request_id', 'debug', 'f
  * A recommend body read as PaiRec reads it (ListenConf.ApiMode `pairec`): unknown fields
  * ignored, `size` ≤ 0 or absent → 10, an empty `scene_id` → default_scene, an empty
  * `category` → default, an empty `request_id` → a new one; only an empty `uid` or a value
- * of the wrong type is an error. `item_id` and `item_list` are type-checked as PaiRec does
- * and otherwise not used by this engine's recalls.
+ * of the wrong type is an error. `item_id` (the item the page shows) is read by
+ * ItemCollaborativeFilterRecall; `item_list` is type-checked as PaiRec does and not used.
  */
 export function parsePairecRecommendBody(body: unknown, maxSize: number): RecommendRequest {
   const f = goFields(body, FIELDS);
@@ -27,7 +27,8 @@ export function parsePairecRecommendBody(body: unknown, maxSize: number): Recomm
   const category = goString(f.category, 'category', 128) || DEFAULT_CATEGORY;
   const requestId = goString(f.request_id, 'request_id', 128) || randomUUID();
   const debug = goBool(f.debug, 'debug') ?? false;
-  goString(f.item_id, 'item_id', 256);
+  const itemId = goString(f.item_id, 'item_id', 256);
   goArray(f.item_list, 'item_list', 10_000);
-  return { requestId, uid, size, sceneId, category, features: pairecFeatures(f.features, f.complex_type_features), debug };
+  const features = pairecFeatures(f.features, f.complex_type_features);
+  return { requestId, uid, size, sceneId, category, features, debug, ...(itemId ? { itemId } : {}) };
 }
