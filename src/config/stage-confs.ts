@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { PairecError } from '../errors.js';
 import { requiredKeysOf } from '../types/stage-type.js';
 import type { StageTypeInfo } from '../types/stage-type.js';
+import { unknownKey } from './nearest-key.js';
 import type { TypeLookup } from '../types/type-registry.js';
 import type { Config } from './schema.js';
 
@@ -68,7 +69,7 @@ export function checkStageConfs(
       }
       const by = owned.get(key);
       if (by) problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}`));
-      else if (!kind.common.has(key)) problems.push(problem(`${at}.${key}`, 'unknown key'));
+      else if (!kind.common.has(key)) problems.push(problem(`${at}.${key}`, unknownKey(key, [...kind.common, ...own, ...(def.uses ?? [])])));
     }
     if (!def.keys) return;
     let validate = validators.get(def.keys);

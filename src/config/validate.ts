@@ -13,6 +13,7 @@ import type { Config, FilterConf, RecallConf, SortConf } from './schema.js';
 import type { StageTypeInfo } from '../types/stage-type.js';
 import type { TypeLookup } from '../types/type-registry.js';
 import { checkStageConfs, stageKeysOf } from './stage-confs.js';
+import { unknownKey } from './nearest-key.js';
 import type { StageBlock } from './stage-confs.js';
 import { pathFromPointer, pathFromSegments } from './json-path.js';
 import { findNestingProblem } from '../forbidden-keys.js';
@@ -42,7 +43,8 @@ export interface ConfigVocabulary {
   readonly customAlgorithms: ReadonlyMap<string, AlgorithmKind>;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+// verbose: an error carries its schema, so an unknown key's message can name the nearest known one.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
 const validateTop = ajv.compile<Config>(ConfigSchema);
 const typeValidators = new WeakMap<TSchema, ValidateFunction>();
 
@@ -68,7 +70,7 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
       problem =
         base === '' && e.instancePath === '' && PAIREC_UNSUPPORTED_KEYS.includes(key)
           ? new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${path}: PaiRec key "${key}" is not supported yet`, { path })
-          : new PairecError('ERR_CONFIG_INVALID', `${path}: unknown key`, { path });
+          : new PairecError('ERR_CONFIG_INVALID', `${path}: ${unknownKey(key, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`, { path });
     } else {
       path = pathFromPointer(base + e.instancePath);
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
@@ -110,7 +112,7 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, unused: Readonl
       const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
       if ((PAIREC_ALGO_CONF_KEYS.includes(key) || confKeys.has(key)) && empty) continue; // PaiRec writes empty confs of other types
       const path = `${at}.${key}`;
-      const why = confKeys.has(key) || PAIREC_ALGO_CONF_KEYS.includes(key) ? `does not apply to Type ${algo.Type}` : 'unknown key';
+      const why = confKeys.has(key) || PAIREC_ALGO_CONF_KEYS.includes(key) ? `does not apply to Type ${algo.Type}` : unknownKey(key, ['Name', 'Type', 'BatchConf', def.confKey]);
       problems.push(new PairecError('ERR_CONFIG_INVALID', `${path}: ${why}`, { path }));
     }
     record[def.confKey] ??= {};
