@@ -30,7 +30,7 @@ import { runWrk } from './e2e/wrk.js';
 import type { WrkResult } from './e2e/wrk.js';
 import { openLoop } from './e2e/open-loop.js';
 import type { OpenLoopResult } from './e2e/open-loop.js';
-import { measureTree } from './e2e/proc-stats.js';
+import { measureTree, processTree, sample } from './e2e/proc-stats.js';
 import { measureComponents } from './e2e/limits.js';
 import { latencyChart } from './e2e/chart.js';
 import { connectionsOpened, remoteConfig, startRemoteBackends } from './e2e/remote.js';
@@ -90,7 +90,7 @@ async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode === null) proc.kill('SIGKILL');
 }
 
-const serve = async (file: string): Promise<{ server: ChildProcess; url: string }> => {
+const serve = async (file: string): Promise<{ server: ChildProcess; url: string; readyS: number }> => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   log(`${workload}: starting pairec serve (${workers} process${workers > 1 ? 'es' : ''}) on ${url}; the first run builds the catalog and index`);
@@ -98,8 +98,9 @@ const serve = async (file: string): Promise<{ server: ChildProcess; url: string 
     env: { ...process.env, PAIREC_WORKERS: String(workers) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const t0 = performance.now();
   await waitFor(`${url}/ready`, 30 * 60_000, server);
-  return { server, url };
+  return { server, url, readyS: (performance.now() - t0) / 1000 };
 };
 const wrkOpts = { connections, threads: 2, seconds, scene: values.scene, users };
 
@@ -125,7 +126,8 @@ let closed: { result: WrkResult; cpuPercent: number; rssMb: number };
 let sweep: OpenLoopResult[] = [];
 let at1000: OpenLoopResult;
 let opened = 0;
-const { server, url } = await serve(backends ? remoteFile : configFile);
+const { server, url, readyS } = await serve(backends ? remoteFile : configFile);
+let rssByProcess: number[] = [];
 try {
   log('warm-up 5 s');
   await runWrk(url, { ...wrkOpts, seconds: 5 });
@@ -133,6 +135,8 @@ try {
   const ports = backends ? [backends.vectorPort, backends.modelPort] : [];
   const counted = await connectionsOpened(ports, () => measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts)));
   closed = counted.result;
+  // Each process of the tree (the cluster primary first), after the closed loop: what one copy of the data costs.
+  rssByProcess = processTree(server.pid ?? 0).map((pid) => Math.round(sample([pid]).rssBytes / 2 ** 20));
   opened = counted.opened;
   const rates = values.rates.split(',').map(Number).filter((r) => r > 0);
   for (const rate of rates) {
@@ -146,6 +150,12 @@ try {
   await backends?.stop();
 }
 sweep = sweep.sort((a, b) => a.offered - b.offered);
+
+// 1b. A second start, from the cache the first one left: how long loading takes (catalog, index, models).
+log('restart: time to /ready from the cache');
+const warm = await serve(backends ? remoteFile : configFile);
+const indexLoadS = warm.readyS;
+await stop(warm.server);
 
 // 2. The component limit, measured alone in the same run.
 log('component limit: ANN search and model inference alone (CPU time), then the HTTP floor');
@@ -186,6 +196,7 @@ out.push('| Metric | Measured | Target | |');
 out.push('|---|---|---|---|');
 for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? '' : ok ? 'met' : 'NOT met'} |`);
 out.push('');
+out.push(`Start: ${readyS.toFixed(1)} s to /ready (the first start builds what the cache lacks), ${indexLoadS.toFixed(1)} s from the cache; RSS by process (primary first): ${rssByProcess.join(', ')} MB`);
 out.push(`Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
 out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
 if (embeddedQps !== undefined) {
@@ -206,6 +217,9 @@ const summary = {
   error_rate: Number(errorRate.toFixed(5)),
   cpu_percent: Number(cpuOfMachine.toFixed(1)),
   rss_mb: Math.round(closed.rssMb),
+  rss_mb_by_process: rssByProcess,
+  first_ready_s: Number(readyS.toFixed(1)),
+  index_load_s: Number(indexLoadS.toFixed(1)),
   limit_qps: Math.round(limitQps),
   ratio: Number((c.qps / limitQps).toFixed(3)),
   p99_at_1000_ms: Number(at1000.p99Ms.toFixed(2)),
