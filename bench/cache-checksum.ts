@@ -67,7 +67,7 @@ try {
   randomFillSync(index);
   await writeFile(indexFile, index);
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
-  const rate = (b: number, ms: number): string => `${((b / 2 ** 30) / (ms / 1000)).toFixed(2)} GiB/s`;
+  const rate = (b: number, ms: number): string => `${(b / 2 ** 30 / (ms / 1000)).toFixed(2)} GiB/s`;
   const report = (what: string, bytes: number, ms: number): void => console.log(`${what.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms  ${rate(bytes, ms)}`);
 
   console.log(`rows ${rows}, dim ${dim}: embeddings ${mb(itemBytes.byteLength)} MiB, index file ${mb(indexBytes)} MiB; median of ${rounds}`);

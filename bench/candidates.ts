@@ -44,11 +44,20 @@ const lists = Array.from({ length: USERS }, (_, u) => {
     for (let d = 0; d < dim; d++) a += (q[d] as number) * (emb[i * dim + d] as number);
     s[i] = a;
   }
-  return Array.from({ length: n }, (_, i) => i).sort((a, b) => (s[b] as number) - (s[a] as number)).slice(0, 300).map((row) => ({ row, s: s[row] as number }));
+  return Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => (s[b] as number) - (s[a] as number))
+    .slice(0, 300)
+    .map((row) => ({ row, s: s[row] as number }));
 });
 const hot = popularList(catalog, 100, 'hot');
 const request = (u: number): Candidate[] => {
-  const vec = (lists[u % USERS] ?? []).map(({ row, s }): Candidate => ({ itemId: catalog.itemIds[row] ?? '', row, retrieveId: 'vec', recallScore: s, score: s }));
+  const vec = (lists[u % USERS] ?? []).map(({ row, s }): Candidate => ({
+    itemId: catalog.itemIds[row] ?? '',
+    row,
+    retrieveId: 'vec',
+    recallScore: s,
+    score: s,
+  }));
   const cands = vec.concat(hot.map(copyCandidate));
   // A model's scores: unrelated to the recall order.
   for (const c of cands) c.score = Math.abs(Math.sin(c.row * 12.9898) * 43758.5453) % 1;
@@ -79,11 +88,7 @@ const pairs: [string, Step, Step][] = [
   ['diversity (top 20)', (c) => diversity(sortByScore(c), ctx), (c) => diversify(sortByScore(c), byItemField, 20)],
   // As a model ranks them: scores follow the similarity, so the best few share a few
   // categories (RW-100k's category is its cluster's) and each position looks further.
-  [
-    'diversity, ranked',
-    (c) => diversity(sortByScore(followSimilarity(c)), ctx),
-    (c) => diversify(sortByScore(followSimilarity(c)), byItemField, 20),
-  ],
+  ['diversity, ranked', (c) => diversity(sortByScore(followSimilarity(c)), ctx), (c) => diversify(sortByScore(followSimilarity(c)), byItemField, 20)],
   [
     'model rows',
     (c, u) => {
@@ -91,7 +96,13 @@ const pairs: [string, Step, Step][] = [
       for (let i = 0; i < c.length; i++) rows[i] = (c[i] as Candidate).row;
       return assembleRows(spec, { embedding: catalog.userVector(u) }, { rows, source: catalog.rowSource }, tensor);
     },
-    (c, u) => assembleRows(spec, { embedding: catalog.userVector(u) }, c.map((x) => catalog.itemFeatureMap(x.row)), tensor),
+    (c, u) =>
+      assembleRows(
+        spec,
+        { embedding: catalog.userVector(u) },
+        c.map((x) => catalog.itemFeatureMap(x.row)),
+        tensor,
+      ),
   ],
 ];
 
@@ -110,5 +121,7 @@ for (const [name, engine, baseline] of pairs) {
     b.push(time(baseline));
     e.push(time(engine));
   }
-  console.log(`${name.padEnd(20)} engine ${median(e).toFixed(1).padStart(6)} µs   baseline ${median(b).toFixed(1).padStart(6)} µs   ${(median(b) / median(e)).toFixed(2)} ×`);
+  console.log(
+    `${name.padEnd(20)} engine ${median(e).toFixed(1).padStart(6)} µs   baseline ${median(b).toFixed(1).padStart(6)} µs   ${(median(b) / median(e)).toFixed(2)} ×`,
+  );
 }

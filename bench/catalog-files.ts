@@ -38,14 +38,25 @@ const dim = Number(values.dim);
 const dir = values.dir;
 const logger = pino({ level: 'silent' });
 
-
-interface Row { id: string; embedding: number[]; category: string; price: number; status: string }
+interface Row {
+  id: string;
+  embedding: number[];
+  category: string;
+  price: number;
+  status: string;
+}
 function* rowsOf(n: number): Generator<Row> {
   const next = createRng(7).next;
   for (let i = 0; i < n; i++) {
     const embedding = new Array<number>(dim);
     for (let d = 0; d < dim; d++) embedding[d] = Math.fround(next() * 2 - 1);
-    yield { id: `sku-${String(i + 1).padStart(7, '0')}`, embedding, category: `cat_${Math.floor(next() * 20)}`, price: Math.round(next() * 1e5) / 100, status: next() < 0.15 ? 'off_shelf' : 'on_shelf' };
+    yield {
+      id: `sku-${String(i + 1).padStart(7, '0')}`,
+      embedding,
+      category: `cat_${Math.floor(next() * 20)}`,
+      price: Math.round(next() * 1e5) / 100,
+      status: next() < 0.15 ? 'off_shelf' : 'on_shelf',
+    };
   }
 }
 
@@ -60,7 +71,11 @@ async function writeText(path: string, line: (r: Row) => string, header?: string
 async function generate(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await writeText(join(dir, 'items.jsonl'), (r) => JSON.stringify(r));
-  await writeText(join(dir, 'items.csv'), (r) => `${r.id},"${r.embedding.join(',')}",${r.category},${r.price},${r.status}`, 'id,embedding,category,price,status');
+  await writeText(
+    join(dir, 'items.csv'),
+    (r) => `${r.id},"${r.embedding.join(',')}",${r.category},${r.price},${r.status}`,
+    'id,embedding,category,price,status',
+  );
   const writer = new ParquetWriter({
     writer: fileWriter(join(dir, 'items.parquet')),
     schema: [
@@ -98,11 +113,20 @@ async function child(kind: string): Promise<void> {
   const t0 = performance.now();
   let keep: unknown;
   if (kind === 'demo') {
-    const conf: CatalogConf = { Source: 'demo', Demo: { Items: rows, Users: 1, Dim: dim, Clusters: 1000, Categories: 20, Seed: 42 }, CacheDir: join(dir, 'demo-cache') };
+    const conf: CatalogConf = {
+      Source: 'demo',
+      Demo: { Items: rows, Users: 1, Dim: dim, Clusters: 1000, Categories: 20, Seed: 42 },
+      CacheDir: join(dir, 'demo-cache'),
+    };
     keep = await loadCatalog(conf, logger);
   } else if (kind.startsWith('file-')) {
     const format = kind.slice(5);
-    const conf: CatalogConf = { Source: 'file', Demo: { Items: 10, Users: 1, Dim: 2, Clusters: 1, Categories: 1, Seed: 1 }, Items: { Path: join(dir, `items.${format}`), IdField: 'id', EmbeddingField: 'embedding' }, CacheDir: '' };
+    const conf: CatalogConf = {
+      Source: 'file',
+      Demo: { Items: 10, Users: 1, Dim: 2, Clusters: 1, Categories: 1, Seed: 1 },
+      Items: { Path: join(dir, `items.${format}`), IdField: 'id', EmbeddingField: 'embedding' },
+      CacheDir: '',
+    };
     keep = await loadCatalog(conf, logger);
   } else if (kind === 'reader-hyparquet') {
     const file = await asyncBufferFromFile(join(dir, 'items.parquet'));
@@ -121,7 +145,9 @@ async function child(kind: string): Promise<void> {
     const { readParquet } = await import('parquet-wasm');
     const { tableFromIPC } = await import('apache-arrow');
     const bytes = readFileSync(join(dir, 'items.parquet'));
-    const groups = kind.endsWith('-groups') ? (await parquetMetadataAsync(await asyncBufferFromFile(join(dir, 'items.parquet')))).row_groups.map((_, i) => [i]) : [undefined];
+    const groups = kind.endsWith('-groups')
+      ? (await parquetMetadataAsync(await asyncBufferFromFile(join(dir, 'items.parquet')))).row_groups.map((_, i) => [i])
+      : [undefined];
     const m = new Float32Array(rows * dim);
     let row = 0;
     for (const rowGroups of groups) {
@@ -154,7 +180,11 @@ else {
   const kinds = ['demo', 'demo', 'file-jsonl', 'file-csv', 'file-parquet', 'reader-hyparquet', 'reader-parquet-wasm', 'reader-parquet-wasm-groups'];
   for (const kind of kinds) {
     // The first demo run fills its cache (generation); the second is the cached load a restart pays.
-    const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', self, '--child', kind, '--dir', dir, '--rows', String(rows), '--dim', String(dim)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=8192', self, '--child', kind, '--dir', dir, '--rows', String(rows), '--dim', String(dim)],
+      { encoding: 'utf8' },
+    );
     process.stdout.write(out);
   }
 }

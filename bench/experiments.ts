@@ -43,7 +43,7 @@ for (const block of ['SceneConfs', 'FilterNames', 'RankConf', 'SortNames', 'Feat
 // CPU is measured, not latency: a busy machine must not turn requests into deadline errors.
 config.performance = { ...config.performance, request_timeout_ms: 60_000 };
 const rank = (config.RankConf?.[scene] ?? {}) as Record<string, unknown>;
-const recallCount = ((config.RecallConfs as unknown as { Name: string; RecallCount?: number }[])[0]?.RecallCount ?? 300);
+const recallCount = (config.RecallConfs as unknown as { Name: string; RecallCount?: number }[])[0]?.RecallCount ?? 300;
 const recallName = (config.RecallConfs as unknown as { Name: string }[])[0]?.Name ?? '';
 const arms = (first: number, params: Record<string, unknown>) => [
   { ExperimentId: first, Buckets: '0-49', Params: params },
@@ -115,5 +115,7 @@ console.log(`config=${values.config} scene=${scene}: ${n} requests × ${values.r
 console.log(`unmatched  CPU per request ${p.toFixed(0).padStart(6)} µs  rounds ${plain.map((x) => x.toFixed(0)).join(' ')}`);
 console.log(`matched    CPU per request ${m.toFixed(0).padStart(6)} µs  rounds ${matched.map((x) => x.toFixed(0)).join(' ')}`);
 console.log(`difference ${(((m - p) / p) * 100).toFixed(2)} % (medians)`);
-console.log(`matching alone (route, 2 layers) ${median(routeCpu).toFixed(2)} µs per request = ${((median(routeCpu) / p) * 100).toFixed(2)} % of an unmatched request`);
+console.log(
+  `matching alone (route, 2 layers) ${median(routeCpu).toFixed(2)} µs per request = ${((median(routeCpu) / p) * 100).toFixed(2)} % of an unmatched request`,
+);
 await engine.close();

@@ -36,9 +36,25 @@ const here = resolve(import.meta.dirname, '..', '..');
 
 /** One bench/pipeline.js run of the build at `root`: its CPU per request, µs. */
 function pipelineCpu(root: string): number {
-  const out = execFileSync(process.execPath, [resolve(root, 'dist/bench/pipeline.js'), '--config', values.config, '--scene', values.scene, '--requests', String(n), '--rounds', '1', '--users', String(users)], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      resolve(root, 'dist/bench/pipeline.js'),
+      '--config',
+      values.config,
+      '--scene',
+      values.scene,
+      '--requests',
+      String(n),
+      '--rounds',
+      '1',
+      '--users',
+      String(users),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   const m = /CPU per request\s+(\d+) µs/.exec(out);
   if (!m?.[1]) throw new Error(`no CPU line in:\n${out}`);
   return Number(m[1]);
@@ -60,7 +76,13 @@ if (values.baseline !== undefined) {
 const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'warn' }) });
 await engine.reload(JSON.parse(await readFile(values.config, 'utf8')) as unknown);
 const request = (i: number, explain: boolean): RecommendRequest => ({
-  requestId: `r${i}`, uid: String(1 + ((i * 7919) % users)), sceneId: values.scene, category: 'default', size: 20, features: {}, debug: false,
+  requestId: `r${i}`,
+  uid: String(1 + ((i * 7919) % users)),
+  sceneId: values.scene,
+  category: 'default',
+  size: 20,
+  features: {},
+  debug: false,
   ...(explain ? { explain: true } : {}),
 });
 for (let i = 0; i < 300; i++) await recommend(engine, request(i, i % 2 === 0)); // warm-up: JIT, caches
@@ -78,5 +100,7 @@ for (let r = 0; r < runs; r++) {
     cpu[mode].push((c.user + c.system) / count);
   }
 }
-console.log(`in process (median of ${runs}): explain off ${median(cpu.off).toFixed(0)} µs, explain on ${median(cpu.on).toFixed(0)} µs per request; one report ${bytes} bytes of JSON`);
+console.log(
+  `in process (median of ${runs}): explain off ${median(cpu.off).toFixed(0)} µs, explain on ${median(cpu.on).toFixed(0)} µs per request; one report ${bytes} bytes of JSON`,
+);
 await engine.close();

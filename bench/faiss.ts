@@ -45,9 +45,13 @@ const deps = { logger, metrics, catalog, cacheDir: conf.CacheDir || undefined, s
 const users = Array.from({ length: 1000 }, (_, i) => catalog.userVector(i % catalog.userIds.length));
 
 const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const vs = spawn(process.execPath, [main, 'vector-server', '--catalog', values.config, '--port', '0', '--host', '127.0.0.1', '--metrics-port', 'none', '--ef-search', '100'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const vs = spawn(
+  process.execPath,
+  [main, 'vector-server', '--catalog', values.config, '--port', '0', '--host', '127.0.0.1', '--metrics-port', 'none', '--ef-search', '100'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const port = await new Promise<number>((resolve) => {
   let buf = '';
   let p = 0;
@@ -83,7 +87,11 @@ async function qps(algo: Algorithm<'retrieval'>, concurrency: number, batch: num
   return median(samples);
 }
 
-const embedded = await annType.create('embedded', { Index: 'hnsw', Space: 'ip', M: 16, EfConstruction: 100, EfSearch: 100, Nlist: 0, Nprobe: 16, Seed: 100 }, deps);
+const embedded = await annType.create(
+  'embedded',
+  { Index: 'hnsw', Space: 'ip', M: 16, EfConstruction: 100, EfSearch: 100, Nlist: 0, Nprobe: 16, Seed: 100 },
+  deps,
+);
 const remote = (pool: number) =>
   faissType.create('remote', { ServerAddress: `127.0.0.1:${port}`, Timeout: 5000, PoolSize: pool, Metric: 'ip', MaxReconnectBackoff: 1000 }, deps);
 const r1 = await remote(1);
@@ -101,7 +109,7 @@ const batched = await qps(rN, 1, b);
 const us = (q: number): string => `${(1e6 / q).toFixed(0)} µs/query`;
 console.log(`k=${k}, ${catalog.itemIds.length} items × ${catalog.dim}, HNSW M=16 efC=100 ef=100, median of ${rounds} × ${seconds}s`);
 console.log(`embedded, 1 at a time          ${emb1.toFixed(0).padStart(7)} q/s  ${us(emb1)}  (baseline)`);
-console.log(`FAISS pool 1, 1 at a time      ${rem1.toFixed(0).padStart(7)} q/s  ${us(rem1)}  round-trip overhead ${((1e6 / rem1) - (1e6 / emb1)).toFixed(0)} µs`);
+console.log(`FAISS pool 1, 1 at a time      ${rem1.toFixed(0).padStart(7)} q/s  ${us(rem1)}  round-trip overhead ${(1e6 / rem1 - 1e6 / emb1).toFixed(0)} µs`);
 console.log(`FAISS pool 1, ${c} in flight     ${pool1.toFixed(0).padStart(7)} q/s`);
 console.log(`FAISS pool 4, ${c} in flight     ${poolN.toFixed(0).padStart(7)} q/s  (${(poolN / pool1).toFixed(2)} × pool 1)`);
 console.log(`FAISS pool 4, 1 vector per run ${single.toFixed(0).padStart(7)} q/s`);

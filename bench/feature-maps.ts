@@ -17,30 +17,42 @@ const keys = Object.keys(catalog.itemFeatures[0] ?? {});
 const plain = catalog.itemFeatures.map((f, row) => ({ ...f, embedding: catalog.itemVector(row) }));
 const frozen = plain.map((m) => Object.freeze({ ...m }));
 const variants: [string, (row: number, s: number) => FeatureMap][] = [
-  ['literal (floor)', (row, s) => {
-    const b = catalog.itemFeatures[row];
-    return { popularity: b?.popularity, category: b?.category, embedding: catalog.itemVector(row), recall_score: s };
-  }],
+  [
+    'literal (floor)',
+    (row, s) => {
+      const b = catalog.itemFeatures[row];
+      return { popularity: b?.popularity, category: b?.category, embedding: catalog.itemVector(row), recall_score: s };
+    },
+  ],
   ['Object.assign (used)', (row, s) => Object.assign({}, catalog.itemFeatures[row], { embedding: catalog.itemVector(row), recall_score: s })],
   ['spread', (row, s) => ({ ...catalog.itemFeatures[row], embedding: catalog.itemVector(row), recall_score: s })],
-  ['memo frozen + assign', (row, s) => {
-    const m: Record<string, FeatureInput> = Object.assign({}, frozen[row]);
-    m.recall_score = s;
-    return m;
-  }],
-  ['memo plain + assign', (row, s) => {
-    const m: Record<string, FeatureInput> = Object.assign({}, plain[row]);
-    m.recall_score = s;
-    return m;
-  }],
-  ['key loop', (row, s) => {
-    const f = catalog.itemFeatures[row] ?? {};
-    const m: Record<string, FeatureInput> = {};
-    for (const k of keys) m[k] = f[k];
-    m.embedding = catalog.itemVector(row);
-    m.recall_score = s;
-    return m;
-  }],
+  [
+    'memo frozen + assign',
+    (row, s) => {
+      const m: Record<string, FeatureInput> = Object.assign({}, frozen[row]);
+      m.recall_score = s;
+      return m;
+    },
+  ],
+  [
+    'memo plain + assign',
+    (row, s) => {
+      const m: Record<string, FeatureInput> = Object.assign({}, plain[row]);
+      m.recall_score = s;
+      return m;
+    },
+  ],
+  [
+    'key loop',
+    (row, s) => {
+      const f = catalog.itemFeatures[row] ?? {};
+      const m: Record<string, FeatureInput> = {};
+      for (const k of keys) m[k] = f[k];
+      m.embedding = catalog.itemVector(row);
+      m.recall_score = s;
+      return m;
+    },
+  ],
 ];
 const results = new Map<string, number[]>();
 for (let round = 0; round < 5; round++) {
@@ -54,4 +66,5 @@ for (let round = 0; round < 5; round++) {
   }
 }
 const floor = median(results.get('literal (floor)') ?? []);
-for (const [name, xs] of results) console.log(`${name.padEnd(22)} ${median(xs).toFixed(0).padStart(6)} ns per map  (${(median(xs) / floor).toFixed(1)} × floor)`);
+for (const [name, xs] of results)
+  console.log(`${name.padEnd(22)} ${median(xs).toFixed(0).padStart(6)} ns per map  (${(median(xs) / floor).toFixed(1)} × floor)`);

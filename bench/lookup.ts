@@ -36,7 +36,6 @@ const raw = await lookupType.create('bench', { FieldName: 'popularity', DefaultS
 const wrapped = withMetrics(metrics)(raw);
 const ctx = { deadline: performance.now() + 1e9, signal: new AbortController().signal };
 
-
 async function measure(run: () => Promise<unknown> | unknown): Promise<number> {
   for (let i = 0; i < 200; i++) await run(); // warm-up
   const samples: number[] = [];

@@ -31,10 +31,18 @@ const seconds = Number(values.seconds);
 const model = values.model;
 const SPEC = { User: [{ Name: 'embedding', Dim: 64 }], Item: [{ Name: 'embedding', Dim: 64 }] };
 const logger = pino({ level: 'warn' });
-const deps = { logger, metrics: createMetrics(undefined, { defaultMetrics: false }), catalog: undefined, cacheDir: undefined, signal: new AbortController().signal };
+const deps = {
+  logger,
+  metrics: createMetrics(undefined, { defaultMetrics: false }),
+  catalog: undefined,
+  cacheDir: undefined,
+  signal: new AbortController().signal,
+};
 
 const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const server = spawn(process.execPath, [main, 'model-server', '--model', model, '--name', 'm', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [main, 'model-server', '--model', model, '--name', 'm', '--port', '0', '--host', '127.0.0.1'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const port = await new Promise<number>((resolve, reject) => {
   let buf = '';
   server.stdout.setEncoding('utf8').on('data', (c: string) => {

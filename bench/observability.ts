@@ -30,7 +30,10 @@ function logCallNs(logger: Logger): number {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     if (logger.isLevelEnabled('info')) {
-      logger.info({ request_id: 'rq-123456', scene: 'default_scene', status: 200, latency_ms: 1.234, items: 10, fallback: false, error_code: undefined }, 'recommend');
+      logger.info(
+        { request_id: 'rq-123456', scene: 'default_scene', status: 200, latency_ms: 1.234, items: 10, fallback: false, error_code: undefined },
+        'recommend',
+      );
     }
   }
   return ((performance.now() - t0) * 1e6) / n;

@@ -145,7 +145,9 @@ async function endToEnd(): Promise<void> {
     for (const a of c.AlgoConfs) if (a.Type === 'ONNX' && a.OnnxConf) Object.assign(a.OnnxConf, { Mode: mode, Threads: threads, ...admit });
   }
   const conns = Number(values['e2e-connections']);
-  console.log(`\nend to end: pairec serve examples/default.json, ${conns} keep-alive connections, ≤ ${values['e2e-seconds']} s or ${values['e2e-max']} requests, {uid, size: 20}`);
+  console.log(
+    `\nend to end: pairec serve examples/default.json, ${conns} keep-alive connections, ≤ ${values['e2e-seconds']} s or ${values['e2e-max']} requests, {uid, size: 20}`,
+  );
   console.log('| rank | load | req/s | p50 ms | p99 ms | errors | server loop p99 ms | server loop max ms |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const v of variants) {
@@ -167,13 +169,18 @@ async function endToEnd(): Promise<void> {
       const max = Number(values['e2e-max']);
       const phases: [string, () => Promise<LoadResult>][] = [
         [`closed ${conns}`, () => load(port, conns, secs, max)],
-        ...values['e2e-rates'].split(',').map(Number).map((rate): [string, () => Promise<LoadResult>] => [`open ${rate}/s`, () => openLoad(port, rate, secs, max)]),
+        ...values['e2e-rates']
+          .split(',')
+          .map(Number)
+          .map((rate): [string, () => Promise<LoadResult>] => [`open ${rate}/s`, () => openLoad(port, rate, secs, max)]),
       ];
       for (const [name, run] of phases) {
         await scrape(port); // resets the server's loop-delay histogram
         const r = await run();
         const m = await scrape(port);
-        console.log(`| ${v.label} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt(m.p99 * 1000, 2)} | ${fmt(m.max * 1000, 1)} |`);
+        console.log(
+          `| ${v.label} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt(m.p99 * 1000, 2)} | ${fmt(m.max * 1000, 1)} |`,
+        );
       }
     } finally {
       server.kill('SIGKILL');
@@ -200,7 +207,10 @@ function listeningPort(stdout: NodeJS.ReadableStream): Promise<number> {
 async function waitReady(port: number): Promise<void> {
   const end = Date.now() + 90_000;
   while (Date.now() < end) {
-    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -227,14 +237,17 @@ function requester(port: number, agent: Agent, lat: number[], fail: () => void):
     new Promise((done) => {
       const body = JSON.stringify({ uid: String(Math.floor(uids.next() * 10_000)), size: 20 });
       const t = scheduled ?? performance.now();
-      const req = request({ host: '127.0.0.1', port, path: '/api/recommend', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) lat.push(performance.now() - t);
-          else fail();
-          done();
-        });
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/recommend', method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) lat.push(performance.now() - t);
+            else fail();
+            done();
+          });
+        },
+      );
       req.on('error', () => (fail(), done()));
       req.end(body);
     });
@@ -255,7 +268,7 @@ async function openLoad(port: number, rate: number, secs: number, max: number): 
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
   const total = Math.min(max, Math.floor(rate * secs));
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     // Every request whose time has come is sent now; a late tick sends the backlog at once.
     const now = performance.now();
     while (i < total && t0 + (i * 1000) / rate <= now) pending.push(one(t0 + (i++ * 1000) / rate));

@@ -68,7 +68,11 @@ const itemRow = (row: number, id: string, popularity: number): Record<string, un
 const popularity = (row: number): number => Number(demo.itemFeatures[row]?.popularity ?? 0);
 const items = join(dir, 'items.parquet');
 const users = join(dir, 'users.parquet');
-writeParquet(users, demo.userIds.map((id, row) => ({ id, embedding: Array.from(demo.userVector(row)) })), 10_000);
+writeParquet(
+  users,
+  demo.userIds.map((id, row) => ({ id, embedding: Array.from(demo.userVector(row)) })),
+  10_000,
+);
 
 /** Version `v`: items 10,000·v … kept, and 10,000 new ones (ids `v<v>-…`) that outrank every old item's popularity. */
 function version(v: number): Record<string, unknown>[] {
@@ -113,7 +117,7 @@ process.on('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 async function ready(): Promise<void> {
-  for (const end = Date.now() + 600_000; Date.now() < end; ) {
+  for (const end = Date.now() + 600_000; Date.now() < end;) {
     if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
     if ((await fetch(`${url}/ready`).catch(() => undefined))?.status === 200) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -242,7 +246,12 @@ try {
         stop.abort();
         if (swapped === undefined) {
           const metrics = await (await fetch(`${url}/metrics`)).text();
-          log(metrics.split('\n').filter((l) => l.startsWith('pairec_catalog')).join('\n'));
+          log(
+            metrics
+              .split('\n')
+              .filter((l) => l.startsWith('pairec_catalog'))
+              .join('\n'),
+          );
           throw new Error(`version ${v} not served within ${maxWaitS} s (server log: ${serverLog})`);
         }
         return load;
@@ -286,6 +295,8 @@ log('| window | P50 ms | P99 ms | errors | event-loop delay P99 ms (worst second
 log('|---|---|---|---|---|---|---|');
 for (const name of ['quiet', 'refresh'] as const) {
   const r = result[name];
-  log(`| ${name} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.errors} | ${r.loop_p99_ms.toFixed(1)} | ${r.loop_max_ms.toFixed(1)} | ${name === 'refresh' ? `${(r.swap_s ?? 0).toFixed(1)} s` : ''} |`);
+  log(
+    `| ${name} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.errors} | ${r.loop_p99_ms.toFixed(1)} | ${r.loop_max_ms.toFixed(1)} | ${name === 'refresh' ? `${(r.swap_s ?? 0).toFixed(1)} s` : ''} |`,
+  );
 }
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -138,7 +138,10 @@ try {
   // Each process of the tree (the cluster primary first), after the closed loop: what one copy of the data costs.
   rssByProcess = processTree(server.pid ?? 0).map((pid) => Math.round(sample([pid]).rssBytes / 2 ** 20));
   opened = counted.opened;
-  const rates = values.rates.split(',').map(Number).filter((r) => r > 0);
+  const rates = values.rates
+    .split(',')
+    .map(Number)
+    .filter((r) => r > 0);
   for (const rate of rates) {
     log(`open loop: ${rate} req/s for 5 s`);
     sweep.push(await openLoop(url, { rate, seconds: 5, scene: values.scene, users }));
@@ -196,17 +199,26 @@ out.push('| Metric | Measured | Target | |');
 out.push('|---|---|---|---|');
 for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? '' : ok ? 'met' : 'NOT met'} |`);
 out.push('');
-out.push(`Start: ${readyS.toFixed(1)} s to /ready (the first start builds what the cache lacks), ${indexLoadS.toFixed(1)} s from the cache; RSS by process (primary first): ${rssByProcess.join(', ')} MB`);
-out.push(`Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`);
+out.push(
+  `Start: ${readyS.toFixed(1)} s to /ready (the first start builds what the cache lacks), ${indexLoadS.toFixed(1)} s from the cache; RSS by process (primary first): ${rssByProcess.join(', ')} MB`,
+);
+out.push(
+  `Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`,
+);
 out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
 if (embeddedQps !== undefined) {
-  out.push(`Remote: ${c.qps.toFixed(0)} req/s against ${embeddedQps.toFixed(0)} embedded in the same run = ${(c.qps / embeddedQps).toFixed(2)} ×; connections opened to the backends under load: ${opened} for ${c.requests} requests`);
+  out.push(
+    `Remote: ${c.qps.toFixed(0)} req/s against ${embeddedQps.toFixed(0)} embedded in the same run = ${(c.qps / embeddedQps).toFixed(2)} ×; connections opened to the backends under load: ${opened} for ${c.requests} requests`,
+  );
 }
 out.push('');
-out.push('Open loop (latency from each request\'s due time):');
+out.push("Open loop (latency from each request's due time):");
 out.push('| offered req/s | achieved | P50 ms | P95 ms | P99 ms | errors |');
 out.push('|---|---|---|---|---|---|');
-for (const p of [...sweep, at1000]) out.push(`| ${p.offered}${p === at1000 ? ` (${seconds} s)` : ''} | ${p.achieved.toFixed(0)} | ${p.p50Ms.toFixed(1)} | ${p.p95Ms.toFixed(1)} | ${p.p99Ms.toFixed(1)} | ${p.errors} |`);
+for (const p of [...sweep, at1000])
+  out.push(
+    `| ${p.offered}${p === at1000 ? ` (${seconds} s)` : ''} | ${p.achieved.toFixed(0)} | ${p.p50Ms.toFixed(1)} | ${p.p95Ms.toFixed(1)} | ${p.p99Ms.toFixed(1)} | ${p.errors} |`,
+  );
 const summary = {
   workload,
   workers,
@@ -229,7 +241,11 @@ const summary = {
   http_floor_qps: Math.round(floorQps),
   ...(embeddedQps === undefined
     ? {}
-    : { embedded_qps: Math.round(embeddedQps), remote_ratio: Number((c.qps / embeddedQps).toFixed(3)), connections_per_request: Number((opened / Math.max(1, c.requests)).toFixed(6)) }),
+    : {
+        embedded_qps: Math.round(embeddedQps),
+        remote_ratio: Number((c.qps / embeddedQps).toFixed(3)),
+        connections_per_request: Number((opened / Math.max(1, c.requests)).toFixed(6)),
+      }),
 };
 mkdirSync(RESULTS, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -65,7 +65,12 @@ const pool = new Pool(server.url, { connections: 16 });
 const inFlight = new Set<Promise<void>>();
 const send = (i: number): void => {
   const p = pool
-    .request({ path: '/api/recommend', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: String(1 + (i % 50)), size: 10 }) })
+    .request({
+      path: '/api/recommend',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ uid: String(1 + (i % 50)), size: 10 }),
+    })
     .then(async (res) => {
       const text = await res.body.text();
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;

@@ -74,14 +74,25 @@
   function renderExplain(answer) {
     const ex = answer.explain;
     const experiment = answer.experiment_id ? `, experiment ${answer.experiment_id}` : ', no experiment';
-    $('explain-summary').textContent = `request ${answer.request_id}: ${answer.size} items, served by ${ex.served}${experiment}; ${ex.items.length} item ids seen`;
-    fill($('stages').tBodies[0], ex.stages.map((s) => tr([s.stage, s.in, s.out, s.ms, (s.errors || []).join('; ')])));
-    fill($('filters').tBodies[0], ex.filters.map((s) => tr([s.name, s.in, s.out, s.ms])));
-    fill($('sorts').tBodies[0], ex.sorts.map((s) => tr([s.name, s.in, s.out, s.ms])));
+    $('explain-summary').textContent =
+      `request ${answer.request_id}: ${answer.size} items, served by ${ex.served}${experiment}; ${ex.items.length} item ids seen`;
+    fill(
+      $('stages').tBodies[0],
+      ex.stages.map((s) => tr([s.stage, s.in, s.out, s.ms, (s.errors || []).join('; ')])),
+    );
+    fill(
+      $('filters').tBodies[0],
+      ex.filters.map((s) => tr([s.name, s.in, s.out, s.ms])),
+    );
+    fill(
+      $('sorts').tBodies[0],
+      ex.sorts.map((s) => tr([s.name, s.in, s.out, s.ms])),
+    );
 
     const models = [...new Set(ex.items.flatMap((i) => Object.keys(i.scores || {})))];
     const head = tr([]);
-    for (const h of ['#', 'item', 'recall sources (score)', ...models.map((m) => `model ${m}`), 'rank score', 'final score', 'place in each sort', 'outcome']) head.append(el('th', h));
+    for (const h of ['#', 'item', 'recall sources (score)', ...models.map((m) => `model ${m}`), 'rank score', 'final score', 'place in each sort', 'outcome'])
+      head.append(el('th', h));
     $('items').tHead.replaceChildren(head);
     const rows = ex.items.map((i) => {
       const row = tr(
@@ -123,7 +134,14 @@
       message(`features: not JSON (${e.message})`);
       return;
     }
-    const body = { uid: $('uid').value, scene_id: $('scene').value || undefined, size: Number($('size').value) || undefined, features, debug: true, explain: true };
+    const body = {
+      uid: $('uid').value,
+      scene_id: $('scene').value || undefined,
+      size: Number($('size').value) || undefined,
+      features,
+      debug: true,
+      explain: true,
+    };
     $('explain-button').disabled = true;
     try {
       renderExplain(await call('/api/recommend', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
@@ -138,13 +156,39 @@
 
   async function loadOverview() {
     const o = await call('/console/api/overview');
-    facts($('config-facts'), [['signature', o.signature || '(none loaded)'], ['scenes', o.scenes.join(', ')], ['process', `pid ${o.pid}, up ${o.uptime_s} s`]]);
+    facts($('config-facts'), [
+      ['signature', o.signature || '(none loaded)'],
+      ['scenes', o.scenes.join(', ')],
+      ['process', `pid ${o.pid}, up ${o.uptime_s} s`],
+    ]);
     const r = o.last_reload;
-    const counts = Object.entries(o.reloads).map(([k, v]) => `${k} ${v}`).join(', ') || 'none since start';
-    facts($('reload-facts'), r ? [['result', r.ok ? 'ok' : 'refused'], ['trigger', r.trigger], ['at', r.at], ['signature', r.signature], ['problems', r.problems && r.problems.join('; ')], ['reloads', counts]] : [['reloads', counts]]);
+    const counts =
+      Object.entries(o.reloads)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none since start';
+    facts(
+      $('reload-facts'),
+      r
+        ? [
+            ['result', r.ok ? 'ok' : 'refused'],
+            ['trigger', r.trigger],
+            ['at', r.at],
+            ['signature', r.signature],
+            ['problems', r.problems && r.problems.join('; ')],
+            ['reloads', counts],
+          ]
+        : [['reloads', counts]],
+    );
     const c = o.catalog || {};
-    facts($('catalog-facts'), [['items', c.items], ['last refresh', c.loaded_at], ['signature', c.signature]]);
-    fill($('algorithms').tBodies[0], o.algorithms.map((a) => tr([a.name, a.type, a.breaker || 'in process', a.requests, a.errors, a.pool_active, a.pool_queued])));
+    facts($('catalog-facts'), [
+      ['items', c.items],
+      ['last refresh', c.loaded_at],
+      ['signature', c.signature],
+    ]);
+    fill(
+      $('algorithms').tBodies[0],
+      o.algorithms.map((a) => tr([a.name, a.type, a.breaker || 'in process', a.requests, a.errors, a.pool_active, a.pool_queued])),
+    );
     $('config').textContent = JSON.stringify(o.config, null, 2);
     $('scenes').replaceChildren(...o.scenes.map((s) => Object.assign(el('option'), { value: s })));
   }
@@ -224,7 +268,14 @@
       row.append(
         el('div', scene, 'chart-scene'),
         chart('QPS', [{ values: s.qps, colour: '#2563eb' }], 'req/s'),
-        chart('latency', [{ name: 'P50', values: s.p50, colour: '#16a34a' }, { name: 'P99', values: s.p99, colour: '#dc2626' }], 'ms'),
+        chart(
+          'latency',
+          [
+            { name: 'P50', values: s.p50, colour: '#16a34a' },
+            { name: 'P99', values: s.p99, colour: '#dc2626' },
+          ],
+          'ms',
+        ),
         chart('errors', [{ values: s.err, colour: '#9333ea' }], '% 5xx'),
       );
       rows.push(row);
@@ -297,5 +348,8 @@
   window.addEventListener('hashchange', route);
   route();
   // The scene list for the form, when the data is reachable (a token may be needed first).
-  call('/console/api/overview').then((o) => $('scenes').replaceChildren(...o.scenes.map((s) => Object.assign(el('option'), { value: s }))), () => undefined);
+  call('/console/api/overview').then(
+    (o) => $('scenes').replaceChildren(...o.scenes.map((s) => Object.assign(el('option'), { value: s }))),
+    () => undefined,
+  );
 })();

@@ -74,7 +74,16 @@ export function ownData(options: OwnDataOptions = {}): { items: OwnItem[]; users
   const userRows = Array.from({ length: users }, (_, i): OwnUser => {
     const a = Math.floor(next() * CATEGORIES.length);
     const b = Math.floor(next() * CATEGORIES.length);
-    return { id: `u-${pad(i + 1, 4)}`, embedding: near([[a, 1], [b, 0.6]], 0.4) };
+    return {
+      id: `u-${pad(i + 1, 4)}`,
+      embedding: near(
+        [
+          [a, 1],
+          [b, 0.6],
+        ],
+        0.4,
+      ),
+    };
   });
   return { items: itemRows, users: userRows, dim };
 }

@@ -27,7 +27,9 @@ export function latencyChart(points: readonly OpenLoopResult[], title: string): 
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-    ...yTicks.map((v) => `<line x1="${L}" y1="${y(v)}" x2="${W - R}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`),
+    ...yTicks.map(
+      (v) => `<line x1="${L}" y1="${y(v)}" x2="${W - R}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`,
+    ),
     `<line x1="${L}" y1="${y(100)}" x2="${W - R}" y2="${y(100)}" stroke="#c00" stroke-dasharray="4 4"/><text x="${W - R}" y="${y(100) - 4}" text-anchor="end" fill="#c00">P99 target 100 ms</text>`,
     ...xTicks.map((v) => `<text x="${x(v)}" y="${H - B + 16}" text-anchor="middle">${v}</text>`),
     `<text x="${W / 2}" y="${H - 10}" text-anchor="middle">offered load (requests/s, open loop)</text>`,

@@ -84,7 +84,11 @@ export async function measureComponents(config: Config, scene: string, modelRows
       for (let d = 0; d < dim; d++) s += (v[d] ?? 0) * (catalog.itemEmbeddings[i * dim + d] ?? 0);
       scores[i] = s;
     }
-    const exact = new Set(Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0)).slice(0, k));
+    const exact = new Set(
+      Array.from(scores.keys())
+        .sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0))
+        .slice(0, k),
+    );
     for (const r of index.search(v, k, effort).rows) if (exact.has(r)) hit++;
   }
 
@@ -105,5 +109,12 @@ export async function measureComponents(config: Config, scene: string, modelRows
     modelRounds.push((cpuUs() - t0) / n);
   }
   await session.release();
-  return { annUs: median(annRounds), annK: k, annSetting: `${ann.Index} ${ann.Index === 'ivf' ? 'nprobe' : 'ef'}=${effort}`, annRecall: hit / (sampleUsers * k), modelUs: median(modelRounds), modelRows };
+  return {
+    annUs: median(annRounds),
+    annK: k,
+    annSetting: `${ann.Index} ${ann.Index === 'ivf' ? 'nprobe' : 'ef'}=${effort}`,
+    annRecall: hit / (sampleUsers * k),
+    modelUs: median(modelRounds),
+    modelRows,
+  };
 }

@@ -13,7 +13,8 @@ export interface OpenLoopResult {
   readonly p99Ms: number;
 }
 
-const pct = (sorted: Float64Array, p: number): number => (sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0));
+const pct = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
 
 /** One keep-alive connection that carries one request at a time. */
 interface Conn {
@@ -61,7 +62,9 @@ export async function openLoop(
   // drawing from 4,096 prepared ones loads it like fresh draws and costs a write each.
   const requests = Array.from({ length: 4096 }, () => {
     const body = `{"uid":"${1 + Math.floor(Math.random() * opts.users)}","scene_id":"${opts.scene}","size":20}`;
-    return Buffer.from(`POST /api/recommend HTTP/1.1\r\nHost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return Buffer.from(
+      `POST /api/recommend HTTP/1.1\r\nHost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   });
   const send = (c: Conn, i: number): void => {
     c.current = i;
@@ -124,5 +127,13 @@ export async function openLoop(
   const elapsed = (performance.now() - start) / 1000;
   for (const c of conns) c.socket.destroy();
   const sorted = latencies.slice(0, done).sort();
-  return { offered: opts.rate, achieved: done / elapsed, sent, errors: errors + (total - done), p50Ms: pct(sorted, 50), p95Ms: pct(sorted, 95), p99Ms: pct(sorted, 99) };
+  return {
+    offered: opts.rate,
+    achieved: done / elapsed,
+    sent,
+    errors: errors + (total - done),
+    p50Ms: pct(sorted, 50),
+    p95Ms: pct(sorted, 95),
+    p99Ms: pct(sorted, 99),
+  };
 }

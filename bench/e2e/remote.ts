@@ -15,7 +15,7 @@ export interface RemoteBackends {
 }
 
 async function until(ready: () => Promise<boolean>, proc: ChildProcess, what: string): Promise<void> {
-  for (const end = Date.now() + 30 * 60_000; Date.now() < end; ) {
+  for (const end = Date.now() + 30 * 60_000; Date.now() < end;) {
     if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode})`);
     if (await ready().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -34,7 +34,20 @@ export async function startRemoteBackends(configFile: string, nprobe: number, lo
   const vectorPort = await freePort();
   const metricsPort = await freePort();
   const modelPort = await freePort();
-  const args = ['--catalog', configFile, '--port', String(vectorPort), '--host', '127.0.0.1', '--index', 'ivf', '--nprobe', String(nprobe), '--metrics-port', String(metricsPort)];
+  const args = [
+    '--catalog',
+    configFile,
+    '--port',
+    String(vectorPort),
+    '--host',
+    '127.0.0.1',
+    '--index',
+    'ivf',
+    '--nprobe',
+    String(nprobe),
+    '--metrics-port',
+    String(metricsPort),
+  ];
   log(`remote: pairec vector-server on :${vectorPort}, pairec model-server on :${modelPort}`);
   const vector = spawn(process.execPath, [MAIN, 'vector-server', ...args, '--refresh-seconds', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const model = spawn(process.execPath, [MAIN, 'model-server', '--model', MODEL, '--name', 'demo_mlp', '--port', String(modelPort), '--host', '127.0.0.1'], {
@@ -63,7 +76,8 @@ export async function startRemoteBackends(configFile: string, nprobe: number, lo
  */
 export function remoteConfig(raw: Record<string, unknown>, b: RemoteBackends): Record<string, unknown> {
   const algos = (raw.AlgoConfs as { Name: string; Type: string }[]).map((a) => {
-    if (a.Type === 'ANN') return { Name: a.Name, Type: 'FAISS', VectorConf: { ServerAddress: `127.0.0.1:${b.vectorPort}`, Timeout: 2000, PoolSize: 2, Metric: 'ip' } };
+    if (a.Type === 'ANN')
+      return { Name: a.Name, Type: 'FAISS', VectorConf: { ServerAddress: `127.0.0.1:${b.vectorPort}`, Timeout: 2000, PoolSize: 2, Metric: 'ip' } };
     if (a.Type === 'ONNX') {
       return {
         Name: a.Name,
@@ -81,7 +95,9 @@ export function remoteConfig(raw: Record<string, unknown>, b: RemoteBackends): R
   });
   // The vector server indexes the demo catalog itself, so the demo's user rows are in its
   // space (by default a demo user vector is never sent to a remote index).
-  const recalls = (raw.RecallConfs as { RecallType: string }[]).map((r) => (r.RecallType === 'VectorRecall' ? { ...r, UserEmbedding: { From: 'catalog' } } : r));
+  const recalls = (raw.RecallConfs as { RecallType: string }[]).map((r) =>
+    r.RecallType === 'VectorRecall' ? { ...r, UserEmbedding: { From: 'catalog' } } : r,
+  );
   return { ...raw, AlgoConfs: algos, RecallConfs: recalls };
 }
 

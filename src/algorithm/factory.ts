@@ -161,7 +161,10 @@ export class AlgorithmFactory {
     const report: BuildReport = {
       built: built.map((e) => e.name),
       kept,
-      removed: current.entries().filter((e) => !names.has(e.name) && !e.custom).map((e) => e.name),
+      removed: current
+        .entries()
+        .filter((e) => !names.has(e.name) && !e.custom)
+        .map((e) => e.name),
     };
     let settled = false;
     const closeBuilt = () => Promise.all(built.map((e) => e.algorithm.close().catch(() => undefined))).then(() => undefined);
@@ -199,7 +202,14 @@ export class AlgorithmFactory {
    * own extras such as batching. An instance registered in code gets the metrics setting
    * of the config serving when it was registered.
    */
-  #entry(name: string, signature: string, raw: AnyAlgorithm, custom: boolean, extra: readonly Middleware[] = [], recordMetrics = this.#recordMetrics): AlgorithmEntry {
+  #entry(
+    name: string,
+    signature: string,
+    raw: AnyAlgorithm,
+    custom: boolean,
+    extra: readonly Middleware[] = [],
+    recordMetrics = this.#recordMetrics,
+  ): AlgorithmEntry {
     const outer = recordMetrics ? [this.#metricsMiddleware] : [];
     // The kind survives wrapping: each middleware returns an algorithm of its input's kind.
     const wrapped = compose(raw as Algorithm<AlgorithmKind>, [...outer, ...this.#middlewares, ...extra]) as AnyAlgorithm;

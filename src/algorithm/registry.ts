@@ -128,10 +128,7 @@ export class AlgorithmRegistry {
     const entry = this.#transformers.get(algorithmName);
     if (!entry) return undefined;
     if (entry.kind !== kind) {
-      throw new PairecError(
-        'ERR_ALGORITHM_KIND',
-        `request transformer of "${algorithmName}" is for ${entry.kind} algorithms, not ${kind}`,
-      );
+      throw new PairecError('ERR_ALGORITHM_KIND', `request transformer of "${algorithmName}" is for ${entry.kind} algorithms, not ${kind}`);
     }
     return entry.fn as unknown as RequestTransformer<K>;
   }

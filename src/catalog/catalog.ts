@@ -99,7 +99,8 @@ function catalogParts(data: CatalogData, signature: string): { rows: { rows: num
   const itemMaps = new Array<Readonly<Record<string, FeatureValue | Float32Array>>>(itemFeatures.length);
   const fillItems: RowWork = (from, to) => {
     for (let row = from; row < to; row++) items.set(itemIds[row] as string, row);
-    for (let row = from; row < Math.min(to, itemFeatures.length); row++) itemMaps[row] = Object.freeze(Object.assign({}, itemFeatures[row], { embedding: itemVector(row) }));
+    for (let row = from; row < Math.min(to, itemFeatures.length); row++)
+      itemMaps[row] = Object.freeze(Object.assign({}, itemFeatures[row], { embedding: itemVector(row) }));
   };
   const fillUsers: RowWork = (from, to) => {
     for (let row = from; row < to; row++) users.set(userIds[row] as string, row);
@@ -121,7 +122,13 @@ function catalogParts(data: CatalogData, signature: string): { rows: { rows: num
       itemFeatureMap,
     };
   };
-  return { rows: [{ rows: itemIds.length, fill: fillItems }, { rows: userIds.length, fill: fillUsers }], finish };
+  return {
+    rows: [
+      { rows: itemIds.length, fill: fillItems },
+      { rows: userIds.length, fill: fillUsers },
+    ],
+    finish,
+  };
 }
 
 /**

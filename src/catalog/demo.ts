@@ -78,8 +78,7 @@ export function generateDemo(params: DemoParams, progress?: Progress): DemoColum
     const w = 0.6 + 0.3 * rng.next();
     const base = u * dim;
     for (let d = 0; d < dim; d++) {
-      userEmbeddings[base + d] =
-        w * (centres[a * dim + d] ?? 0) + (1 - w) * (centres[b * dim + d] ?? 0) + userNoise * rng.gaussian();
+      userEmbeddings[base + d] = w * (centres[a * dim + d] ?? 0) + (1 - w) * (centres[b * dim + d] ?? 0) + userNoise * rng.gaussian();
     }
     normalizeInPlace(userEmbeddings, base, dim);
   }

@@ -61,7 +61,7 @@ export class ColumnsBuilder {
   constructor(spec: SideSpec) {
     this.#spec = spec;
     this.#dim = spec.dim;
-    this.#dimFrom = 'the items\' width';
+    this.#dimFrom = "the items' width";
   }
 
   /** Checks and appends one row; a bad one throws BadRowError or is counted as skipped. */
@@ -139,7 +139,8 @@ export class ColumnsBuilder {
     if (this.#dim !== undefined && vector.length !== this.#dim) return bad(`embedding has ${vector.length} values, expected ${this.#dim} (${this.#dimFrom})`);
     for (let i = 0; i < vector.length; i++) {
       const x = vector[i];
-      if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`embedding value ${i} is ${typeof x === 'number' ? String(x) : typeof x}, not a finite number`);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        return bad(`embedding value ${i} is ${typeof x === 'number' ? String(x) : typeof x}, not a finite number`);
       // A float64 beyond float32's range would become Infinity in the matrix.
       if (!Number.isFinite(Math.fround(x))) return bad(`embedding value ${i} overflows float32`);
     }

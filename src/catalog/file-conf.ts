@@ -33,7 +33,8 @@ export function checkCatalogFiles(config: Config, problems: PairecError[]): void
     }
     for (const k of want) if (s[k] === undefined) problems.push(problem(`${at}.${k}`, `required by Source "${source}"`));
     if (source === 'file') {
-      if (s.VersionField !== undefined) problems.push(problem(`${at}.VersionField`, 'only a table catalog has a version column (a file\'s identity is its version)'));
+      if (s.VersionField !== undefined)
+        problems.push(problem(`${at}.VersionField`, "only a table catalog has a version column (a file's identity is its version)"));
       if (s.Path === undefined) continue;
       try {
         formatOf(s.Path);
@@ -42,7 +43,8 @@ export function checkCatalogFiles(config: Config, problems: PairecError[]): void
       }
       continue;
     }
-    const [name, confs, confsKey] = source === 'hologres' ? [s.HologresName, config.HologresConfs, 'HologresConfs'] : [s.MysqlName, config.MysqlConfs, 'MysqlConfs'];
+    const [name, confs, confsKey] =
+      source === 'hologres' ? [s.HologresName, config.HologresConfs, 'HologresConfs'] : [s.MysqlName, config.MysqlConfs, 'MysqlConfs'];
     if (name !== undefined && !Object.hasOwn(confs, name)) problems.push(problem(`${at}.${want[0]}`, `no entry "${name}" in ${confsKey}`));
   }
 }

@@ -20,7 +20,8 @@ import type { FieldColumn } from './typed-columns.js';
 
 /** A file side's Path (the config check makes Source "file" name one). */
 export function sidePath(side: FileSideConf): string {
-  if (side.Path === undefined) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf: Source "file" needs Items.Path (and Users.Path)', { path: '$.CatalogConf.Items.Path' });
+  if (side.Path === undefined)
+    throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf: Source "file" needs Items.Path (and Users.Path)', { path: '$.CatalogConf.Items.Path' });
   return side.Path;
 }
 
@@ -55,7 +56,8 @@ export interface FileCatalogColumns {
 /** Reads and checks the files of a `Source: "file"` catalog (on a worker thread: catalog/read-aside.ts). */
 export async function readFileCatalog(conf: CatalogConf, logger: Logger): Promise<FileCatalogColumns> {
   const items = conf.Items;
-  if (!items) throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
+  if (!items)
+    throw new PairecError('ERR_CONFIG_INVALID', 'CatalogConf.Items: Source "file" needs Items {Path, IdField, EmbeddingField}', { path: 'CatalogConf.Items' });
   const started = Date.now();
   const itemSide = await readSide(items, conf.MaxBadRows ?? 0, undefined);
   const userSide = conf.Users ? await readSide(conf.Users, conf.MaxBadRows ?? 0, itemSide.dim) : undefined;
@@ -78,7 +80,11 @@ export function catalogColumnsOf(
   const itemSide = items.side;
   // Models read an item's vector as `embedding`: a field of that name would be hidden by it.
   if (itemSide.fields.has('embedding')) {
-    throw new PairecError('ERR_DATA_INVALID', `${items.name}: field "embedding" is not the EmbeddingField ("${items.embeddingField}"): models read the item vector under that name; rename the column`, { path: 'embedding' });
+    throw new PairecError(
+      'ERR_DATA_INVALID',
+      `${items.name}: field "embedding" is not the EmbeddingField ("${items.embeddingField}"): models read the item vector under that name; rename the column`,
+      { path: 'embedding' },
+    );
   }
   logSkipped(log.logger, items.name, itemSide);
   if (users) logSkipped(log.logger, users.name, users.side);

@@ -134,7 +134,10 @@ export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, f
   if (conf.Source !== 'file' || root === undefined) return loadCatalog(conf, logger, opts);
   // A file catalog's sides name their Path (catalog/file-conf.ts checks it at load).
   const pathOf = (s: (typeof SIDES)[number]): string | undefined => conf[s]?.Path;
-  const paths = SIDES.flatMap((s) => { const p = pathOf(s); return p === undefined ? [] : [p]; });
+  const paths = SIDES.flatMap((s) => {
+    const p = pathOf(s);
+    return p === undefined ? [] : [p];
+  });
   // Before the read, as the catalog's signature: a file replaced meanwhile is not kept as this version.
   const loaded = paths.map((p) => fileIdentity(p));
   try {
@@ -145,7 +148,10 @@ export async function loadCatalogOrLastGood(conf: CatalogConf, logger: Logger, f
     return catalog;
   } catch (err) {
     if (!fallback) throw err;
-    const sides = SIDES.map((s) => { const p = pathOf(s); return [s, p === undefined ? undefined : intactCopy(root, p)] as const; });
+    const sides = SIDES.map((s) => {
+      const p = pathOf(s);
+      return [s, p === undefined ? undefined : intactCopy(root, p)] as const;
+    });
     if (!sides.some(([, copy]) => copy !== undefined)) throw err;
     const alt: CatalogConf = { ...conf };
     for (const [s, copy] of sides) if (copy !== undefined && conf[s]) alt[s] = { ...conf[s], Path: copy };

@@ -109,7 +109,11 @@ export async function currentCatalogSignature(conf: CatalogConf, databases: Cata
  * reload while the database is down still applies); with none, the apply fails with
  * the reason: a catalog is what every scene serves from, and there is none to serve.
  */
-export async function signatureToApply(config: { CatalogConf?: CatalogConf | undefined } & CatalogDatabases, serving: string | undefined, logger: Logger): Promise<string> {
+export async function signatureToApply(
+  config: { CatalogConf?: CatalogConf | undefined } & CatalogDatabases,
+  serving: string | undefined,
+  logger: Logger,
+): Promise<string> {
   const conf = config.CatalogConf;
   if (!conf) return '';
   try {
@@ -120,7 +124,11 @@ export async function signatureToApply(config: { CatalogConf?: CatalogConf | und
       logger.warn({ err: err.message }, 'catalog database unreachable: the serving catalog is kept');
       return serving ?? '';
     }
-    throw new PairecError('ERR_BACKEND_UNAVAILABLE', `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`, { cause: err });
+    throw new PairecError(
+      'ERR_BACKEND_UNAVAILABLE',
+      `CatalogConf (Source "${conf.Source}"): cannot read the catalog's version, so there is no catalog to serve: ${err.message}`,
+      { cause: err },
+    );
   }
 }
 

@@ -14,7 +14,11 @@ const WORKER = new URL('./read-worker.js', import.meta.url);
  * columns come back transferred, not copied.
  */
 export function readFileCatalogAside(conf: CatalogConf, logger: Logger): Promise<FileCatalogColumns> {
-  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'file', conf } satisfies CatalogReadJob, { what: 'catalog read', failCode: 'ERR_DATA_INVALID', logger });
+  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'file', conf } satisfies CatalogReadJob, {
+    what: 'catalog read',
+    failCode: 'ERR_DATA_INVALID',
+    logger,
+  });
 }
 
 /**
@@ -23,5 +27,9 @@ export function readFileCatalogAside(conf: CatalogConf, logger: Logger): Promise
  * serving event loop.
  */
 export function readTableCatalogAside(tables: CatalogTables, logger: Logger): Promise<FileCatalogColumns> {
-  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'table', tables } satisfies CatalogReadJob, { what: 'table catalog read', failCode: 'ERR_BACKEND_UNAVAILABLE', logger });
+  return runInWorker<FileCatalogColumns>(WORKER, { kind: 'table', tables } satisfies CatalogReadJob, {
+    what: 'table catalog read',
+    failCode: 'ERR_BACKEND_UNAVAILABLE',
+    logger,
+  });
 }

@@ -26,11 +26,17 @@ export const tableLabel = (t: CatalogTable): string => `${t.adapter} "${t.databa
  */
 export function layoutProblems(t: CatalogTable, columns: ReadonlySet<string>, side: 'items' | 'users'): PairecError[] {
   const d = dialectOf(t.adapter);
-  if (columns.size === 0) return [new PairecError('ERR_CONFIG_INVALID', `${t.path}: table "${t.table}" does not exist in ${t.adapter} "${t.database}" (catalog ${side})`, { path: t.path })];
+  if (columns.size === 0)
+    return [
+      new PairecError('ERR_CONFIG_INVALID', `${t.path}: table "${t.table}" does not exist in ${t.adapter} "${t.database}" (catalog ${side})`, { path: t.path }),
+    ];
   const need = [t.idField, t.embeddingField, ...(t.versionField ? [t.versionField] : [])].map((c) => d.fold(c));
   return need
     .filter((c) => !columns.has(c))
-    .map((c) => new PairecError('ERR_CONFIG_INVALID', `${t.path}: table "${t.table}" has no column "${c}" (catalog ${side} read ${need.join(', ')})`, { path: t.path }));
+    .map(
+      (c) =>
+        new PairecError('ERR_CONFIG_INVALID', `${t.path}: table "${t.table}" has no column "${c}" (catalog ${side} read ${need.join(', ')})`, { path: t.path }),
+    );
 }
 
 async function readTable(t: CatalogTable, side: 'items' | 'users', maxBadRows: number, dim: number | undefined): Promise<SideColumns> {
@@ -76,7 +82,10 @@ export async function readTableCatalog(tables: CatalogTables, logger: Logger): P
  */
 export async function tablesVersion(tables: CatalogTables): Promise<string> {
   const versions: string[] = [];
-  for (const [t, side] of [[tables.items, 'items'], [tables.users, 'users']] as const) {
+  for (const [t, side] of [
+    [tables.items, 'items'],
+    [tables.users, 'users'],
+  ] as const) {
     if (!t) continue;
     const conn = await openTable(t);
     try {

@@ -40,21 +40,26 @@ export const isTableSource = (source: CatalogConf['Source']): source is CatalogA
 /** The tables of a table catalog; a missing key or database entry is a config error naming its path. */
 export function catalogTables(conf: CatalogConf, dbs: CatalogDatabases | undefined): CatalogTables {
   const adapter = conf.Source;
-  if (!isTableSource(adapter)) throw new PairecError('ERR_CONFIG_INVALID', `$.CatalogConf.Source: "${adapter}" is not a table source`, { path: '$.CatalogConf.Source' });
-  if (!conf.Items) throw new PairecError('ERR_CONFIG_INVALID', `$.CatalogConf.Items: Source "${adapter}" needs Items with its table`, { path: '$.CatalogConf.Items' });
+  if (!isTableSource(adapter))
+    throw new PairecError('ERR_CONFIG_INVALID', `$.CatalogConf.Source: "${adapter}" is not a table source`, { path: '$.CatalogConf.Source' });
+  if (!conf.Items)
+    throw new PairecError('ERR_CONFIG_INVALID', `$.CatalogConf.Items: Source "${adapter}" needs Items with its table`, { path: '$.CatalogConf.Items' });
   const items = tableOf(adapter, conf.Items, 'Items', dbs);
   const users = conf.Users ? tableOf(adapter, conf.Users, 'Users', dbs) : undefined;
   return { items, users, maxBadRows: conf.MaxBadRows ?? 0 };
 }
 
 function tableOf(adapter: CatalogAdapter, side: FileSideConf, key: 'Items' | 'Users', dbs: CatalogDatabases | undefined): CatalogTable {
-  const [nameKey, tableKey, confs] = adapter === 'mysql' ? (['MysqlName', 'MysqlTable', 'MysqlConfs'] as const) : (['HologresName', 'HologresTableName', 'HologresConfs'] as const);
+  const [nameKey, tableKey, confs] =
+    adapter === 'mysql' ? (['MysqlName', 'MysqlTable', 'MysqlConfs'] as const) : (['HologresName', 'HologresTableName', 'HologresConfs'] as const);
   const at = `$.CatalogConf.${key}`;
   const name = side[nameKey];
   const table = side[tableKey];
   const conf = name === undefined ? undefined : dbs?.[confs][name];
   if (name === undefined || table === undefined) {
-    throw new PairecError('ERR_CONFIG_INVALID', `${at}: Source "${adapter}" needs ${nameKey} and ${tableKey}`, { path: `${at}.${name === undefined ? nameKey : tableKey}` });
+    throw new PairecError('ERR_CONFIG_INVALID', `${at}: Source "${adapter}" needs ${nameKey} and ${tableKey}`, {
+      path: `${at}.${name === undefined ? nameKey : tableKey}`,
+    });
   }
   if (!conf) throw new PairecError('ERR_CONFIG_INVALID', `${at}.${nameKey}: no entry "${name}" in ${confs}`, { path: `${at}.${nameKey}` });
   return {

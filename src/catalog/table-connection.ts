@@ -32,7 +32,9 @@ export interface TableConnection {
 }
 
 const unreachable = (t: CatalogTable, err: unknown): PairecError =>
-  new PairecError('ERR_BACKEND_UNAVAILABLE', `${t.adapter} "${t.database}" (table "${t.table}"): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  new PairecError('ERR_BACKEND_UNAVAILABLE', `${t.adapter} "${t.database}" (table "${t.table}"): ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
 
 /** Opens a connection (within the entry's ConnectTimeout); fails with ERR_BACKEND_UNAVAILABLE naming the entry, never the DSN. */
 export async function openTable(t: CatalogTable): Promise<TableConnection> {
@@ -111,7 +113,9 @@ async function openMysql(t: CatalogTable): Promise<TableConnection> {
   const p = conn.promise();
   const wrap = async <T>(q: Promise<T>): Promise<T> => q.catch((err: unknown) => Promise.reject(unreachable(t, err)));
   // Bounds each statement on the server (MariaDB; MySQL's name for it is tried next).
-  await p.query(`SET SESSION max_statement_time = ${CATALOG_STATEMENT_MS / 1000}`).catch(() => p.query(`SET SESSION max_execution_time = ${CATALOG_STATEMENT_MS}`).catch(() => undefined));
+  await p
+    .query(`SET SESSION max_statement_time = ${CATALOG_STATEMENT_MS / 1000}`)
+    .catch(() => p.query(`SET SESSION max_execution_time = ${CATALOG_STATEMENT_MS}`).catch(() => undefined));
   const table = d.quote(t.table);
   return {
     columns: async () => {

@@ -70,8 +70,7 @@ export function typedColumn(values: readonly RawScalar[], textual: boolean): Fie
       const v = values[i];
       if (v === undefined || v === null) {
         if (missing) missing[i] = 1;
-      }
-      else out[i] = typeof v === 'number' ? v : Number(v);
+      } else out[i] = typeof v === 'number' ? v : Number(v);
     }
     return { kind: 'number', values: out, missing };
   }
@@ -81,8 +80,7 @@ export function typedColumn(values: readonly RawScalar[], textual: boolean): Fie
       const v = values[i];
       if (v === undefined || v === null) {
         if (missing) missing[i] = 1;
-      }
-      else out[i] = v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true') ? 1 : 0;
+      } else out[i] = v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true') ? 1 : 0;
     }
     return { kind: 'boolean', values: out, missing };
   }

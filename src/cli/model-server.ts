@@ -40,7 +40,8 @@ function withRefDefaults(input: unknown): void {
 
 /** The spec given by flags, or undefined when none is (then the default is used if it fits the model). */
 async function specFrom(file: string | undefined, user: string | undefined, item: string | undefined): Promise<ServedSpec | undefined> {
-  if (!file) return user === undefined && item === undefined ? undefined : { User: refs('user', user ?? 'embedding:64'), Item: refs('item', item ?? 'embedding:64') };
+  if (!file)
+    return user === undefined && item === undefined ? undefined : { User: refs('user', user ?? 'embedding:64'), Item: refs('item', item ?? 'embedding:64') };
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));

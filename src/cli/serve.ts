@@ -44,7 +44,9 @@ async function startCluster(configPath: string, workersFlag: string | undefined,
   // Bound before any process is forked: a port in use fails the command here, at once.
   const listener = await bindListener(listenPort, host).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`cannot listen on ${host}:${listenPort}: ${code === 'EADDRINUSE' ? 'the address is already in use' : err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `cannot listen on ${host}:${listenPort}: ${code === 'EADDRINUSE' ? 'the address is already in use' : err instanceof Error ? err.message : String(err)}`,
+    );
   });
   // The exposure store's bounds follow a serving process's heap (sizing/sizing.ts).
   const heapBytes = plan.heapMb === undefined ? undefined : plan.heapMb * 2 ** 20;

@@ -12,15 +12,23 @@ const problemLine = (p: CheckProblem): string => `  ${p.code} ${p.path === undef
 export function formatReport(r: ConfigReport): string {
   const out: string[] = [];
   if (r.problems.length > 0) out.push(`problems (${r.problems.length}):`, ...r.problems.map(problemLine));
-  if (r.warnings.length > 0) out.push(`warnings (${r.warnings.length}):`, ...r.warnings.map((w) => `  [${w.kind}] ${w.path === undefined ? '' : `${w.path}: `}${w.message}`));
+  if (r.warnings.length > 0)
+    out.push(`warnings (${r.warnings.length}):`, ...r.warnings.map((w) => `  [${w.kind}] ${w.path === undefined ? '' : `${w.path}: `}${w.message}`));
   if (r.backends) {
     out.push(`backends (${r.backends.length}):`);
     for (const b of r.backends) out.push(`  ${b.ok ? 'ok  ' : 'DOWN'} ${b.kind} "${b.name}" ${b.target} (${b.path}): ${b.detail}, ${b.ms} ms`);
   }
   if (r.read.length > 0) out.push(`read: ${r.read.join(', ')}`);
   const down = (r.backends ?? []).filter((b) => !b.ok).length;
-  const why = [r.problems.length > 0 ? `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` : '', down > 0 ? `${down} backend${down === 1 ? '' : 's'} down` : ''].filter((s) => s !== '');
-  out.push(r.valid ? `config ${r.file} is valid${r.warnings.length > 0 ? ` (${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'})` : ''}` : `config ${r.file} is NOT valid: ${why.join(', ')}`);
+  const why = [
+    r.problems.length > 0 ? `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` : '',
+    down > 0 ? `${down} backend${down === 1 ? '' : 's'} down` : '',
+  ].filter((s) => s !== '');
+  out.push(
+    r.valid
+      ? `config ${r.file} is valid${r.warnings.length > 0 ? ` (${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'})` : ''}`
+      : `config ${r.file} is NOT valid: ${why.join(', ')}`,
+  );
   return `${out.join('\n')}\n`;
 }
 

@@ -28,7 +28,12 @@ export interface VectorSource {
  * file is recorded just before it is read, so a change that lands during a load is seen
  * by the next poll.
  */
-export async function vectorSource(data: string | undefined, catalogConfig: string | undefined, cacheDir: string | undefined, spec: IndexSpec): Promise<VectorSource> {
+export async function vectorSource(
+  data: string | undefined,
+  catalogConfig: string | undefined,
+  cacheDir: string | undefined,
+  spec: IndexSpec,
+): Promise<VectorSource> {
   const record = new ReadRecord();
   if (data) {
     const file = resolve(data);

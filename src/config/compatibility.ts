@@ -23,7 +23,7 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
   },
   {
     key: 'Region',
-    why: "PaiRec reads the cloud region for its Alibaba Cloud clients; no setting here depends on a region (each backend is addressed by its own URL or DSN)",
+    why: 'PaiRec reads the cloud region for its Alibaba Cloud clients; no setting here depends on a region (each backend is addressed by its own URL or DSN)',
   },
   {
     key: 'LogConf.RetensionDays',
@@ -109,9 +109,15 @@ export function ignoredKeysIn(raw: unknown): string[] {
 export function warnIgnoredKeys(raw: unknown, logger: Pick<Logger, 'warn'>, stage: StageKeys): void {
   const empty = emptyPaiRecBlocksIn(raw, stage);
   if (empty.length > 0) {
-    logger.warn({ emptyBlocks: empty }, `PaiRec blocks and keys of features not supported here, left empty and ignored: ${empty.join(', ')} (docs/configuration.md, "PaiRec configs")`);
+    logger.warn(
+      { emptyBlocks: empty },
+      `PaiRec blocks and keys of features not supported here, left empty and ignored: ${empty.join(', ')} (docs/configuration.md, "PaiRec configs")`,
+    );
   }
   const keys = ignoredKeysIn(raw);
   if (keys.length === 0) return;
-  logger.warn({ ignoredKeys: keys }, `config keys accepted for compatibility and ignored: ${keys.join(', ')} (docs/reference/config.md, "Accepted and ignored")`);
+  logger.warn(
+    { ignoredKeys: keys },
+    `config keys accepted for compatibility and ignored: ${keys.join(', ')} (docs/reference/config.md, "Accepted and ignored")`,
+  );
 }

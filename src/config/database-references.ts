@@ -11,7 +11,13 @@ const problem = (path: string, message: string): PairecError => new PairecError(
 export function checkDatabaseReferences(config: Config, problems: PairecError[]): void {
   const holo = new Set(Object.keys(config.HologresConfs));
   const my = new Set(Object.keys(config.MysqlConfs));
-  type Dao = { AdapterType?: string; HologresName?: string | undefined; HologresTableName?: string | undefined; MysqlName?: string | undefined; MysqlTable?: string | undefined };
+  type Dao = {
+    AdapterType?: string;
+    HologresName?: string | undefined;
+    HologresTableName?: string | undefined;
+    MysqlName?: string | undefined;
+    MysqlTable?: string | undefined;
+  };
   const needHolo = (at: string, dao: Dao): void => {
     if (dao.AdapterType === 'mysql') {
       if (dao.MysqlName === undefined) problems.push(problem(`${at}.MysqlName`, 'required: the name of a MysqlConfs entry'));

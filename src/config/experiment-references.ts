@@ -32,7 +32,8 @@ function moved(err: PairecError, scene: string, merged: MergedParams, combinatio
     [`$.SortNames.${scene}`, 'SortNames'],
   ];
   const detail = err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
-  const tail = (prefix: string): string | undefined => (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`) ? path.slice(prefix.length) : undefined);
+  const tail = (prefix: string): string | undefined =>
+    path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`) ? path.slice(prefix.length) : undefined;
   for (const [prefix, key] of rules) {
     const rest = tail(prefix);
     const from = merged.from[key];
@@ -68,7 +69,11 @@ export function checkExperiments(config: Config, vocab: ConfigVocabulary, proble
       g.Experiments.forEach((e, ei) => experiments.push({ id: e.ExperimentId, path: `${gp}.Experiments[${ei}].ExperimentId` }));
     });
   });
-  unique(conf.Layers.map((l, i) => ({ id: l.LayerId, path: `$.ABTestConf.Layers[${i}].LayerId` })), 'LayerId', layout);
+  unique(
+    conf.Layers.map((l, i) => ({ id: l.LayerId, path: `$.ABTestConf.Layers[${i}].LayerId` })),
+    'LayerId',
+    layout,
+  );
   unique(groups, 'ExpGroupId', layout);
   unique(experiments, 'ExperimentId', layout);
   for (const p of layout) problems.push(problem(p.path, p.message));

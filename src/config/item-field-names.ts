@@ -10,11 +10,7 @@ const DEMO_ITEM_FEATURES: readonly string[] = ['popularity', 'category'];
  * item features and fields a conf declares. Known at config load, before any catalog is
  * built, so a misspelt field fails the load instead of silently matching nothing.
  */
-export function knownItemFields(
-  catalog: CatalogConf | undefined,
-  declared: readonly string[] = [],
-  fileFields?: readonly string[],
-): (name: string) => boolean {
+export function knownItemFields(catalog: CatalogConf | undefined, declared: readonly string[] = [], fileFields?: readonly string[]): (name: string) => boolean {
   // A file catalog's fields are its files' columns, known only once they are read: every name
   // passes the parse, and the check runs again with `fileFields` once the files are loaded.
   if (catalog?.Source === 'file' && fileFields === undefined) return () => true;

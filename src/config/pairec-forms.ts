@@ -70,7 +70,7 @@ export function normalisePaiRecForms(config: Record<string, unknown>, stage: Sta
       problems.push(
         new PairecError(
           'ERR_CONFIG_NOT_SUPPORTED',
-          '$.ABTestConf.Host: PaiRec\'s A/B platform is not supported; experiments are ABTestConf.Layers, or ABTestConf.Remote.Url for a served set (docs/experiments.md)',
+          "$.ABTestConf.Host: PaiRec's A/B platform is not supported; experiments are ABTestConf.Layers, or ABTestConf.Remote.Url for a served set (docs/experiments.md)",
           { path: '$.ABTestConf.Host' },
         ),
       );

@@ -80,9 +80,17 @@ function conditionForms(node: Node, path: Segment[], schema: Node | undefined, d
   if (Object.hasOwn(node, 'Domain') && !Object.hasOwn(props, 'Domain')) {
     const at = pathFromSegments([...path, 'Domain']);
     if (node.Domain === 'user' && domain === 'item') {
-      problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: a condition on the user's features is not supported; conditions here test item properties (a per-user rule: an experiment or scene of its own, or User2ItemCustomFilter)`, { path: at }));
+      problems.push(
+        new PairecError(
+          'ERR_CONFIG_NOT_SUPPORTED',
+          `${at}: a condition on the user's features is not supported; conditions here test item properties (a per-user rule: an experiment or scene of its own, or User2ItemCustomFilter)`,
+          { path: at },
+        ),
+      );
     } else if (node.Domain === 'item' && domain === 'user') {
-      problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: these conditions test the user's features; "item" is not supported here`, { path: at }));
+      problems.push(
+        new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: these conditions test the user's features; "item" is not supported here`, { path: at }),
+      );
     } else if (node.Domain !== 'item' && node.Domain !== 'user' && node.Domain !== '') {
       problems.push(new PairecError('ERR_CONFIG_INVALID', `${at}: must be "item" or "user"`, { path: at }));
     }
@@ -120,7 +128,11 @@ function adapterForm(node: Node, path: Segment[], props: Node, block: PaiRecBloc
   const allowed = literals(props.AdapterType);
   if (typeof adapter !== 'string' || !PAIREC_ADAPTERS.includes(adapter) || allowed === undefined || allowed.includes(adapter)) return;
   const at = pathFromSegments([...path, 'AdapterType']);
-  problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: PaiRec's "${adapter}" data source is not supported here (${allowed.join(', ')}); ${block.instead}`, { path: at }));
+  problems.push(
+    new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: PaiRec's "${adapter}" data source is not supported here (${allowed.join(', ')}); ${block.instead}`, {
+      path: at,
+    }),
+  );
 }
 
 function blockForms(config: Node, block: PaiRecBlock, stage: StageKeys, out: NestedForms): void {
@@ -136,7 +148,9 @@ function blockForms(config: Node, block: PaiRecBlock, stage: StageKeys, out: Nes
       if (isZeroValue(node[key])) out.empty.push(at.slice(2));
       else {
         const instead = block.insteadOf?.[key] ?? block.instead;
-        out.problems.push(new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: PaiRec key "${key}" (${block.struct}) is not supported here; ${instead}`, { path: at }));
+        out.problems.push(
+          new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${at}: PaiRec key "${key}" (${block.struct}) is not supported here; ${instead}`, { path: at }),
+        );
       }
       delete node[key];
     }
@@ -162,7 +176,10 @@ export function nestedKeyRows(ignored: ReadonlySet<string>, stage: StageKeys): {
       const path = `${block.at}.${key}`;
       let here: string;
       if (block.struct === 'FilterParamConfig' && (key === 'Domain' || key === 'Type') && !(isRecord(props) && Object.hasOwn(props, key))) {
-        here = key === 'Domain' ? 'honoured for `"item"` (what a condition tests here); `"user"` not supported' : 'honoured: the `Value` is read as that type (`string`, `int`, `int64`, `float`, `float64`)';
+        here =
+          key === 'Domain'
+            ? 'honoured for `"item"` (what a condition tests here); `"user"` not supported'
+            : 'honoured: the `Value` is read as that type (`string`, `int`, `int64`, `float`, `float64`)';
       } else if (ignored.has(path)) here = 'accepted and ignored (one warning)';
       else if (isRecord(props) && Object.hasOwn(props, key)) here = 'honoured';
       else here = `not supported where set: ${block.insteadOf?.[key] ?? block.instead}`;

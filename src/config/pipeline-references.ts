@@ -69,7 +69,13 @@ export function checkPipelineReferences(
   const base = {
     skip: unsound,
     recalls: new Set(config.RecallConfs.map((r) => r.Name)),
-    sorts: new Set([...config.SortConfs.map((s) => s.Name), ...vocab.sortTypes.types().filter((t) => requiredKeys(t).length === 0).map((t) => t.type)]),
+    sorts: new Set([
+      ...config.SortConfs.map((s) => s.Name),
+      ...vocab.sortTypes
+        .types()
+        .filter((t) => requiredKeys(t).length === 0)
+        .map((t) => t.type),
+    ]),
     redis: new Set(Object.keys(config.RedisConfs)),
     hologres: new Set(Object.keys(config.HologresConfs)),
     mysql: new Set(Object.keys(config.MysqlConfs)),
@@ -84,7 +90,8 @@ export function checkPipelineReferences(
     for (const [scene, names] of Object.entries(config[block])) {
       names.forEach((n, i) => {
         const def = defined.has(n) ? undefined : types.get(n);
-        if (def && requiredKeys(def).length > 0) problems.push(problem(`$.${block}.${scene}[${i}]`, `${n} needs an entry with its keys, not the bare type name`));
+        if (def && requiredKeys(def).length > 0)
+          problems.push(problem(`$.${block}.${scene}[${i}]`, `${n} needs an entry with its keys, not the bare type name`));
       });
     }
   };
@@ -114,7 +121,9 @@ function circles<C extends { readonly Name: string }>(
   const done = new Set<string>();
   const walk = (name: string, path: readonly string[]): boolean => {
     if (path.includes(name)) {
-      problems.push(problem(`$.${block}[${entries.findIndex((c) => c.Name === name)}]`, `runs itself through ${[...path.slice(path.indexOf(name)), name].join(' → ')}`));
+      problems.push(
+        problem(`$.${block}[${entries.findIndex((c) => c.Name === name)}]`, `runs itself through ${[...path.slice(path.indexOf(name)), name].join(' → ')}`),
+      );
       return true;
     }
     if (done.has(name)) return false;

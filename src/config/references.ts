@@ -24,12 +24,7 @@ function unique(names: readonly string[], at: string, problems: PairecError[]): 
   });
 }
 
-function typeProblem(
-  path: string,
-  kind: string,
-  value: string,
-  pairecTypes: readonly string[],
-): PairecError {
+function typeProblem(path: string, kind: string, value: string, pairecTypes: readonly string[]): PairecError {
   return pairecTypes.includes(value)
     ? problem(path, `PaiRec ${kind} "${value}" is not supported yet`, 'ERR_CONFIG_NOT_SUPPORTED')
     : problem(path, `"${value}" is not a known ${kind}`);
@@ -37,10 +32,26 @@ function typeProblem(
 
 /** Cross-references: every name the config uses is defined, of the right kind, once. */
 export function checkReferences(config: Config, vocab: ConfigVocabulary, problems: PairecError[], unsound?: WeakSet<object>): void {
-  unique(config.AlgoConfs.map((a) => a.Name), '$.AlgoConfs', problems);
-  unique(config.RecallConfs.map((r) => r.Name), '$.RecallConfs', problems);
-  unique(config.SortConfs.map((s) => s.Name), '$.SortConfs', problems);
-  unique(config.FilterConfs.map((f) => f.Name), '$.FilterConfs', problems);
+  unique(
+    config.AlgoConfs.map((a) => a.Name),
+    '$.AlgoConfs',
+    problems,
+  );
+  unique(
+    config.RecallConfs.map((r) => r.Name),
+    '$.RecallConfs',
+    problems,
+  );
+  unique(
+    config.SortConfs.map((s) => s.Name),
+    '$.SortConfs',
+    problems,
+  );
+  unique(
+    config.FilterConfs.map((f) => f.Name),
+    '$.FilterConfs',
+    problems,
+  );
   config.FilterConfs.forEach((f, i) => {
     if (!vocab.filterTypes.has(f.FilterType)) {
       problems.push(typeProblem(`$.FilterConfs[${i}].FilterType`, 'filter type', f.FilterType, PAIREC_FILTER_TYPES));
@@ -148,7 +159,8 @@ function checkRedisReferences(config: Config, sceneKey: (block: string, scene: s
     conf.FeatureLoadConfs.forEach((l, i) => {
       const at = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf`;
       if (l.FeatureDaoConf.AdapterType === 'redis') needRedis(`${at}.RedisName`, l.FeatureDaoConf.RedisName);
-      else if (l.FeatureDaoConf.AdapterType === 'file' && l.FeatureDaoConf.FilePath === undefined) problems.push(problem(`${at}.FilePath`, 'required by AdapterType "file"'));
+      else if (l.FeatureDaoConf.AdapterType === 'file' && l.FeatureDaoConf.FilePath === undefined)
+        problems.push(problem(`${at}.FilePath`, 'required by AdapterType "file"'));
     });
   }
 }

@@ -15,8 +15,7 @@ export type { FileSideConf } from './catalog-schema.js';
  */
 const strict = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
-const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T) =>
-  Type.Object(props, { ...strict, default: {} });
+const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { ...strict, default: {} });
 
 export const ListenConfSchema = Obj({
   HttpAddr: Type.String({ default: '0.0.0.0' }),
@@ -64,8 +63,13 @@ export const LogConfSchema = Obj({
   /** Any case: PaiRec writes glog's "INFO" (config/pairec-forms.ts). */
   LogLevel: Type.Union(
     [
-      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-      Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
     ],
     { default: 'info' },
   ),
@@ -142,13 +146,10 @@ export const RedisConfSchema = Type.Object(
     ReadTimeout: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
     WriteTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
     Cluster: Type.Optional(
-      Type.Array(
-        Type.Object(
-          { Host: Type.String({ minLength: 1, maxLength: 255 }), Port: Type.Integer({ minimum: 1, maximum: 65535 }) },
-          strict,
-        ),
-        { minItems: 1, maxItems: 64 },
-      ),
+      Type.Array(Type.Object({ Host: Type.String({ minLength: 1, maxLength: 255 }), Port: Type.Integer({ minimum: 1, maximum: 65535 }) }, strict), {
+        minItems: 1,
+        maxItems: 64,
+      }),
     ),
   },
   strict,
@@ -337,8 +338,7 @@ export const OptimizationSchema = Obj({
   max_in_flight_per_backend: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1000 }),
 });
 
-const SceneMap = <T extends TSchema>(value: T, minProperties = 0) =>
-  Type.Record(Name, value, { default: {}, additionalProperties: false, minProperties });
+const SceneMap = <T extends TSchema>(value: T, minProperties = 0) => Type.Record(Name, value, { default: {}, additionalProperties: false, minProperties });
 
 export const ConfigSchema = Type.Object(
   {

@@ -70,7 +70,11 @@ export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, b
       problem =
         base === '' && e.instancePath === '' && PAIREC_UNSUPPORTED_KEYS.includes(key)
           ? new PairecError('ERR_CONFIG_NOT_SUPPORTED', `${path}: PaiRec key "${key}" is not supported yet`, { path })
-          : new PairecError('ERR_CONFIG_INVALID', `${path}: ${unknownKey(key, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`, { path });
+          : new PairecError(
+              'ERR_CONFIG_INVALID',
+              `${path}: ${unknownKey(key, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`,
+              { path },
+            );
     } else {
       path = pathFromPointer(base + e.instancePath);
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
@@ -112,7 +116,10 @@ function checkAlgoConfs(config: Config, vocab: ConfigVocabulary, unused: Readonl
       const empty = value !== null && typeof value === 'object' && Object.keys(value).length === 0;
       if ((PAIREC_ALGO_CONF_KEYS.includes(key) || confKeys.has(key)) && empty) continue; // PaiRec writes empty confs of other types
       const path = `${at}.${key}`;
-      const why = confKeys.has(key) || PAIREC_ALGO_CONF_KEYS.includes(key) ? `does not apply to Type ${algo.Type}` : unknownKey(key, ['Name', 'Type', 'BatchConf', def.confKey]);
+      const why =
+        confKeys.has(key) || PAIREC_ALGO_CONF_KEYS.includes(key)
+          ? `does not apply to Type ${algo.Type}`
+          : unknownKey(key, ['Name', 'Type', 'BatchConf', def.confKey]);
       problems.push(new PairecError('ERR_CONFIG_INVALID', `${path}: ${why}`, { path }));
     }
     record[def.confKey] ??= {};
@@ -179,7 +186,8 @@ export function parseConfig(raw: unknown, vocab: ConfigVocabulary): Config {
   const problems: PairecError[] = [...forms, ...(sound ? [] : ajvProblems(validateTop.errors).filter((p) => !named.has(p.path)))];
   // Blocks the schema found sound are checked further even when others are not, so one
   // report lists every problem at once (`pairec validate`); cross-references need them all.
-  const brokenAt = (block: string): boolean => !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
+  const brokenAt = (block: string): boolean =>
+    !sound && (validateTop.errors ?? []).some((e) => e.instancePath === `/${block}` || e.instancePath.startsWith(`/${block}/`));
   if (!brokenAt('AlgoConfs') && Array.isArray(config.AlgoConfs)) checkAlgoConfs(config, vocab, namedNowhereElse(raw, 'AlgoConfs'), problems);
   // An entry refused for its own keys is left out of its type's reference check; the rest of the config is still checked.
   const stage: PairecError[] = [];

@@ -130,7 +130,9 @@ export async function probeBackends(config: Config, registry: AlgorithmRegistry,
   for (const [name, conf] of Object.entries(config.RedisConfs)) {
     const target = conf.Cluster ? conf.Cluster.map((n) => `${n.Host}:${n.Port}`).join(',') : `${conf.Host}:${conf.Port}`;
     const base = { kind: 'redis' as const, name, path: pathFromSegments(['RedisConfs', name]), target };
-    probes.push(timed(base, () => pingRedis(createRedisClient(name, { ...conf, ConnectTimeout: Math.min(conf.ConnectTimeout, timeoutMs) }, logger), timeoutMs)));
+    probes.push(
+      timed(base, () => pingRedis(createRedisClient(name, { ...conf, ConnectTimeout: Math.min(conf.ConnectTimeout, timeoutMs) }, logger), timeoutMs)),
+    );
   }
   const databases = new Databases(logger, createMetrics(undefined, { defaultMetrics: false }));
   const staged = databases.stage(config);
@@ -168,7 +170,11 @@ export async function probeBackends(config: Config, registry: AlgorithmRegistry,
   const problems: PairecError[] = [];
   try {
     // Only databases that answered are checked (checkTableLayouts skips the others).
-    await checkTableLayouts(config, (adapter, name) => (backends.some((b) => b.kind === adapter && b.name === name && b.ok) ? staged.client(adapter, name) : undefined), logger);
+    await checkTableLayouts(
+      config,
+      (adapter, name) => (backends.some((b) => b.kind === adapter && b.name === name && b.ok) ? staged.client(adapter, name) : undefined),
+      logger,
+    );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);

@@ -6,7 +6,11 @@ import type { Config } from '../config/schema.js';
  * The cache folders of a new snapshot, by algorithm: those its builds just reported, and
  * for algorithms kept from the previous snapshot (not rebuilt), the folder they had.
  */
-export function keptFolders(config: Config, previous: ReadonlyMap<string, string> | undefined, built: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+export function keptFolders(
+  config: Config,
+  previous: ReadonlyMap<string, string> | undefined,
+  built: ReadonlyMap<string, string>,
+): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   for (const { Name } of config.AlgoConfs) {
     const folder = built.get(Name) ?? previous?.get(Name);

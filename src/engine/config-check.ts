@@ -87,7 +87,12 @@ async function readCatalog(config: Config, logger: Logger, problems: CheckProble
   } catch (err) {
     // A reader's error names the file (its `path` is the field at fault, when set): the
     // report's path is the key that names that file.
-    const pathOf = (message: string): string => (conf.Users?.Path !== undefined && message.startsWith(conf.Users.Path) ? '$.CatalogConf.Users.Path' : conf.Items?.Path !== undefined && message.startsWith(conf.Items.Path) ? '$.CatalogConf.Items.Path' : '$.CatalogConf');
+    const pathOf = (message: string): string =>
+      conf.Users?.Path !== undefined && message.startsWith(conf.Users.Path)
+        ? '$.CatalogConf.Users.Path'
+        : conf.Items?.Path !== undefined && message.startsWith(conf.Items.Path)
+          ? '$.CatalogConf.Items.Path'
+          : '$.CatalogConf';
     problems.push(...problemsOf(err).map((p) => (p.path?.startsWith('$') ? p : { ...p, path: pathOf(p.message) })));
     return undefined;
   }
@@ -107,7 +112,11 @@ async function checkAlgorithmFiles(config: Config, registry: AlgorithmRegistry, 
       read.push(file);
       const path = pathFromSegments(['AlgoConfs', i, def.confKey, key]);
       await access(file, constants.R_OK).catch((err: unknown) =>
-        problems.push({ code: 'ERR_CONFIG_INVALID', path, message: `${path}: ${a.Type} "${a.Name}" cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }),
+        problems.push({
+          code: 'ERR_CONFIG_INVALID',
+          path,
+          message: `${path}: ${a.Type} "${a.Name}" cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        }),
       );
     }
   }
@@ -115,7 +124,11 @@ async function checkAlgorithmFiles(config: Config, registry: AlgorithmRegistry, 
 
 /** Files the feature loaders read (AdapterType "file"). */
 const featureFiles = (config: Config): string[] =>
-  Object.values(config.FeatureConfs).flatMap((c) => c.FeatureLoadConfs.map((l) => l.FeatureDaoConf).filter((d) => d.AdapterType === 'file' && d.FilePath !== undefined).map((d) => d.FilePath ?? ''));
+  Object.values(config.FeatureConfs).flatMap((c) =>
+    c.FeatureLoadConfs.map((l) => l.FeatureDaoConf)
+      .filter((d) => d.AdapterType === 'file' && d.FilePath !== undefined)
+      .map((d) => d.FilePath ?? ''),
+  );
 
 /**
  * Checks a config file as `pairec serve` loads it, without serving: the same parse

@@ -282,7 +282,9 @@ export class Engine {
     let catalog = previous?.catalog;
     if (catalog?.signature !== catSig) {
       // With no catalog serving yet (a start), files that fail to load give way to their last good copies.
-      catalog = config.CatalogConf ? await loadCatalogOrLastGood(config.CatalogConf, logger, previous?.catalog === undefined, { databases: config, signature: catSig }) : undefined;
+      catalog = config.CatalogConf
+        ? await loadCatalogOrLastGood(config.CatalogConf, logger, previous?.catalog === undefined, { databases: config, signature: catSig })
+        : undefined;
     }
     const deps = {
       logger,
@@ -315,10 +317,23 @@ export class Engine {
       const dbs = this.#databases;
       const itemReadsOf = itemReadsLookup(config, this.#opts.registry);
       const userDimsOf = modelUserDims(specDims);
-      const sceneEnv = { types: this.pipelineTypes, catalog, exposures: this.#exposures, itemReadsOf, userDimsOf, ...storeParts.sceneEnv, redis: (n: string) => pool.get(n), sql: dbs.get.bind(dbs) };
+      const sceneEnv = {
+        types: this.pipelineTypes,
+        catalog,
+        exposures: this.#exposures,
+        itemReadsOf,
+        userDimsOf,
+        ...storeParts.sceneEnv,
+        redis: (n: string) => pool.get(n),
+        sql: dbs.get.bind(dbs),
+      };
       const own = compileScenes(config, sceneEnv, metrics);
       scenes = own;
-      experiments = buildExperiments(config, (s) => own.get(s), (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s));
+      experiments = buildExperiments(
+        config,
+        (s) => own.get(s),
+        (derived, s) => compileScenes(derived, sceneEnv, metrics).get(s),
+      );
       // New connections are made ready before they serve: the first requests do not fail on them.
       await Promise.all([redis.ready(), sql.ready()]);
       // A table without a column its use needs rejects the config, naming both.

@@ -37,7 +37,8 @@ async function collect(problems: PairecError[], check: () => unknown): Promise<v
 export async function checkLocalData(config: Config, vocab: ConfigVocabulary, catalog: Catalog | undefined): Promise<LocalData> {
   const problems: PairecError[] = [];
   // A file or table catalog's field names are known now: filters and sorts must name real ones.
-  if (config.CatalogConf !== undefined && config.CatalogConf.Source !== 'demo' && catalog) await collect(problems, () => checkFileCatalogFields(config, vocab, [...(catalog.itemColumns?.keys() ?? [])]));
+  if (config.CatalogConf !== undefined && config.CatalogConf.Source !== 'demo' && catalog)
+    await collect(problems, () => checkFileCatalogFields(config, vocab, [...(catalog.itemColumns?.keys() ?? [])]));
   // A declared vector length no model of its scene reads fails the load, not every row.
   const specDims = modelFeatureDims(config, vocab.algorithms);
   const dimProblems = vectorDimProblems(config, specDims);

@@ -115,7 +115,11 @@ export async function recommend(
     let onTime: (items: Candidate[]) => void = () => undefined;
     const atDeadline = new Promise<Candidate[]>((resolve) => (onTime = resolve));
     const fb = pipeline.fallback;
-    timer = setTimeout(() => (fb ? onTime(fb.serve(ctx, 'deadline', trace)) : stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`))), timeoutMs);
+    timer = setTimeout(
+      () =>
+        fb ? onTime(fb.serve(ctx, 'deadline', trace)) : stop(new PairecError('ERR_DEADLINE_EXCEEDED', `request exceeded request_timeout_ms (${timeoutMs} ms)`)),
+      timeoutMs,
+    );
     const run = pipeline.run(ctx, trace);
     running = run;
     const ended = (): void => {
@@ -126,7 +130,14 @@ export async function recommend(
     // FallbackConfig: a failed or late pipeline answers with the scene's popular list (pipeline/fallback.ts).
     const answer = pipeline.fallback ? pipeline.fallback.guard(run, ctx, trace) : run;
     const items = await Promise.race([answer, stopped, atDeadline]);
-    if (explain) return { sceneId: pipeline.scene, items, trace: request.debug ? trace : undefined, experimentId: routed?.experimentId ?? '', explain: explain.report(items, trace ?? []) };
+    if (explain)
+      return {
+        sceneId: pipeline.scene,
+        items,
+        trace: request.debug ? trace : undefined,
+        experimentId: routed?.experimentId ?? '',
+        explain: explain.report(items, trace ?? []),
+      };
     return { sceneId: pipeline.scene, items, trace, experimentId: routed?.experimentId ?? '' };
   } finally {
     clearTimeout(timer);

@@ -67,7 +67,11 @@ const toErrors = (problems: readonly LayoutProblem[]): PairecError[] =>
  * Combinations with the same parameters share one compiled scene. Undefined when the
  * config has no experiments or their kill switch (ABTestConf.Enabled) is off.
  */
-export function buildExperiments<C>(config: Config, base: (scene: string) => C | undefined, compile: (derived: Config, scene: string) => C | undefined): ExperimentSet<C> | undefined {
+export function buildExperiments<C>(
+  config: Config,
+  base: (scene: string) => C | undefined,
+  compile: (derived: Config, scene: string) => C | undefined,
+): ExperimentSet<C> | undefined {
   const conf = config.ABTestConf;
   if (!conf?.Enabled || conf.Layers.length === 0) return undefined;
   const problems: LayoutProblem[] = [];

@@ -57,10 +57,14 @@ function featureValue(request: RecommendRequest, name: string): Value {
 export function requestFields(request: RecommendRequest): Fields {
   return (name) => {
     switch (name) {
-      case 'uid': return request.uid;
-      case 'scene_id': return request.sceneId;
-      case 'category': return request.category;
-      default: return featureValue(request, name.slice(9));
+      case 'uid':
+        return request.uid;
+      case 'scene_id':
+        return request.sceneId;
+      case 'category':
+        return request.category;
+      default:
+        return featureValue(request, name.slice(9));
     }
   };
 }

@@ -61,7 +61,9 @@ export function sceneConfig(config: Config, scene: string, p: ExperimentParams):
     FilterNames: p.FilterNames ? { [scene]: p.FilterNames } : only(config.FilterNames),
     SortNames: p.SortNames ? { [scene]: p.SortNames } : only(config.SortNames),
     FeatureConfs: only(config.FeatureConfs),
-    RecallConfs: counts ? config.RecallConfs.map((r) => (counts[r.Name] === undefined ? r : { ...r, RecallCount: counts[r.Name] as number })) : config.RecallConfs,
+    RecallConfs: counts
+      ? config.RecallConfs.map((r) => (counts[r.Name] === undefined ? r : { ...r, RecallCount: counts[r.Name] as number }))
+      : config.RecallConfs,
   };
   // The derived config is one scene's: it has no experiments of its own.
   delete derived.ABTestConf;

@@ -89,7 +89,10 @@ export class RemoteExperiments {
       this.#lastResult = 'error';
       doc = JSON.parse(text);
     } catch (err) {
-      this.#logger.warn({ err: err instanceof Error ? err.message : String(err), url_host: hostOf(conf.Url) }, 'experiments fetch failed; the last good set keeps serving');
+      this.#logger.warn(
+        { err: err instanceof Error ? err.message : String(err), url_host: hostOf(conf.Url) },
+        'experiments fetch failed; the last good set keeps serving',
+      );
       return 'error';
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {

@@ -5,8 +5,7 @@
  */
 export type Value = number | string | boolean | null;
 
-export const truthy = (v: Value): boolean =>
-  typeof v === 'number' ? v !== 0 && !Number.isNaN(v) : typeof v === 'string' ? v.length > 0 : v === true;
+export const truthy = (v: Value): boolean => (typeof v === 'number' ? v !== 0 && !Number.isNaN(v) : typeof v === 'string' ? v.length > 0 : v === true);
 
 export const num = (v: Value): number => (typeof v === 'number' ? v : Number.NaN);
 

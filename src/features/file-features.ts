@@ -33,7 +33,10 @@ export interface VectorDecl {
  * The vectors a stored loader (Redis, SQL) parses: those FeatureDaoConf.Vectors declares,
  * plus those the models of its scene read (Dim > 1), as text unless declared otherwise.
  */
-export function vectorDecls(declared: Readonly<Record<string, VectorDecl>> | undefined, modelReads: readonly { feature: string; dim: number }[]): Readonly<Record<string, VectorDecl>> {
+export function vectorDecls(
+  declared: Readonly<Record<string, VectorDecl>> | undefined,
+  modelReads: readonly { feature: string; dim: number }[],
+): Readonly<Record<string, VectorDecl>> {
   const vectors: Record<string, VectorDecl> = {};
   for (const m of modelReads) vectors[m.feature] ??= { Dim: m.dim, Format: 'text' };
   return { ...vectors, ...declared };
@@ -57,8 +60,12 @@ function fileValue(key: string, v: unknown, decl: VectorDecl | undefined): numbe
   let r: VectorResult;
   if (Array.isArray(v)) r = vectorFromNumbers(v, decl.Dim);
   else if (typeof v === 'string' && decl.Format !== 'float32le') r = parseVectorText(v, decl.Dim);
-  else if (v === null) return undefined; // absent, as a missing key: the model's default, counted as missing
-  else throw new Error(`field "${key}": a vector of ${decl.Dim} must be a number array${decl.Format === 'float32le' ? '' : ' or a delimited string'}, not ${typeof v}`);
+  else if (v === null)
+    return undefined; // absent, as a missing key: the model's default, counted as missing
+  else
+    throw new Error(
+      `field "${key}": a vector of ${decl.Dim} must be a number array${decl.Format === 'float32le' ? '' : ' or a delimited string'}, not ${typeof v}`,
+    );
   if (!r.ok) throw new Error(`field "${key}": ${r.reason}: ${r.detail}`);
   return r.value;
 }

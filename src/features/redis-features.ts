@@ -79,7 +79,11 @@ export function decodeHash(
 }
 
 /** Fields read (or all of them), with declared defaults for those missing. */
-export function toFeatures(fields: readonly string[] | undefined, values: (string | null)[] | Record<string, string>, defaults: Readonly<Record<string, number | string>>): LoadedFeatures {
+export function toFeatures(
+  fields: readonly string[] | undefined,
+  values: (string | null)[] | Record<string, string>,
+  defaults: Readonly<Record<string, number | string>>,
+): LoadedFeatures {
   return decodeHash(fields, values, defaults).features;
 }
 
@@ -102,7 +106,12 @@ export class RedisFeatureLoader implements FeatureLoader {
   readonly #binary: boolean;
 
   /** `modelReads`: vectors the models of the loader's scene read (Dim > 1): parsed as text when not declared. */
-  constructor(conf: FeatureDaoConf, client: () => RedisClient | undefined, metrics: EngineMetrics, modelReads: readonly { feature: string; dim: number }[] = []) {
+  constructor(
+    conf: FeatureDaoConf,
+    client: () => RedisClient | undefined,
+    metrics: EngineMetrics,
+    modelReads: readonly { feature: string; dim: number }[] = [],
+  ) {
     this.#conf = conf;
     this.#client = client;
     this.#metrics = metrics;

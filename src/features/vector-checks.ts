@@ -127,7 +127,9 @@ export function modelFeatureDims(config: Config, registry: AlgorithmRegistry): (
 export function sceneModelDims(config: Config, dimsOf: (algoName: string) => SpecDims | undefined): ModelDims {
   return (scene, store) =>
     rankModels(config, scene).flatMap((model) =>
-      [...((store === 'user' ? dimsOf(model)?.user : dimsOf(model)?.item) ?? [])].filter(([, dim]) => dim > 1).map(([feature, dim]) => ({ feature, dim, model })),
+      [...((store === 'user' ? dimsOf(model)?.user : dimsOf(model)?.item) ?? [])]
+        .filter(([, dim]) => dim > 1)
+        .map(([feature, dim]) => ({ feature, dim, model })),
     );
 }
 
@@ -149,7 +151,13 @@ export function vectorDimProblems(config: Config, dimsOf: (algoName: string) => 
           if (dim === undefined || dim === length) continue;
           const where = `$.FeatureConfs.${scene}.FeatureLoadConfs[${i}].FeatureDaoConf.Vectors.${feature}.Dim`;
           const part = d.FeatureStore === 'user' ? 'User' : 'Item';
-          problems.push(new PairecError('ERR_CONFIG_INVALID', `${where}: "${feature}" is declared with Dim ${length}, but model "${algo}" reads it at Dim ${dim} (Features.${part})`, { path: where }));
+          problems.push(
+            new PairecError(
+              'ERR_CONFIG_INVALID',
+              `${where}: "${feature}" is declared with Dim ${length}, but model "${algo}" reads it at Dim ${dim} (Features.${part})`,
+              { path: where },
+            ),
+          );
         }
       }
     });

@@ -29,7 +29,12 @@ export function createCatalogMetrics(registers: Registry[]): CatalogMetrics {
   });
   for (const result of CATALOG_REFRESH_RESULTS) refreshes.labels(result).inc(0);
   return {
-    info: new Gauge({ name: 'pairec_catalog_info', help: 'Version (content signature) of the catalog being served (value 1)', labelNames: ['signature'], registers }),
+    info: new Gauge({
+      name: 'pairec_catalog_info',
+      help: 'Version (content signature) of the catalog being served (value 1)',
+      labelNames: ['signature'],
+      registers,
+    }),
     items: new Gauge({ name: 'pairec_catalog_items', help: 'Items in the catalog being served', registers, aggregator: 'max' }),
     loadedAt: new Gauge({
       name: 'pairec_catalog_last_refresh_timestamp_seconds',

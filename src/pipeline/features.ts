@@ -65,7 +65,12 @@ export function startUserFeatures(loaders: readonly FeatureLoader[], ctx: Pipeli
  * the other do, whichever answers first. The stage returns the new context because the
  * user's features are part of it.
  */
-export async function loadFeatures(loaders: readonly FeatureLoader[], cands: Candidate[], ctx: PipelineContext, started?: UserFeatureLoad): Promise<LoadedStage> {
+export async function loadFeatures(
+  loaders: readonly FeatureLoader[],
+  cands: Candidate[],
+  ctx: PipelineContext,
+  started?: UserFeatureLoad,
+): Promise<LoadedStage> {
   const { results: userResults, faults } = started ?? startUserFeatures(loaders, ctx);
   const itemSink = faults.sink('item');
   const ids = cands.map((c) => c.itemId);

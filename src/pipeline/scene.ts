@@ -75,8 +75,16 @@ export class ScenePipeline {
   constructor(
     scene: string,
     parts: {
-      recalls: TimedRecall[]; fallback?: Fallback | undefined; budget: StageBudget; filters: Filter[]; lateFilters?: Filter[];
-      rank: RankStage | undefined; sorts: Sort[]; features?: FeatureLoader[]; backfill?: Backfill | undefined; names?: StepNames;
+      recalls: TimedRecall[];
+      fallback?: Fallback | undefined;
+      budget: StageBudget;
+      filters: Filter[];
+      lateFilters?: Filter[];
+      rank: RankStage | undefined;
+      sorts: Sort[];
+      features?: FeatureLoader[];
+      backfill?: Backfill | undefined;
+      names?: StepNames;
       asynLoadFeature?: boolean;
     },
     metrics: EngineMetrics,
@@ -277,7 +285,12 @@ export function compileScenes(
       const backfill = backfillOf(conf.BackfillRecall === undefined ? undefined : sourceOf(conf.BackfillRecall).source, fallback, [...filters, ...lateFilters]);
       byCategory.set(
         category,
-        new ScenePipeline(scene, { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill, names, asynLoadFeature }, metrics, config.monitoring.enable_metrics),
+        new ScenePipeline(
+          scene,
+          { recalls, fallback, budget, filters, lateFilters, rank, sorts, features, backfill, names, asynLoadFeature },
+          metrics,
+          config.monitoring.enable_metrics,
+        ),
       );
     }
     scenes.set(scene, byCategory);

@@ -61,7 +61,11 @@ export async function profileAlgorithm(opts: ProfileOptions): Promise<ProfileRep
   const abort = new AbortController();
   const factory = new AlgorithmFactory({ registry, metrics, logger });
   const deps = {
-    logger, metrics, catalog, signal: abort.signal, optimization: config.optimization,
+    logger,
+    metrics,
+    catalog,
+    signal: abort.signal,
+    optimization: config.optimization,
     cacheDir: config.CatalogConf ? cacheRoot(config.CatalogConf) : undefined,
   };
   const pending = await factory.prepare([conf], deps, catalogSignature(config.CatalogConf), config.monitoring.enable_metrics);

@@ -110,9 +110,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new PairecError('ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),
-  );
+  app.setNotFoundHandler((req, reply) => sendError(reply, new PairecError('ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
 
   // While draining, every answer closes its connection: clients move to new connections
   // (served until the listener closes), so no idle keep-alive socket is left for a request
@@ -144,7 +142,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // Set only for a scene with experiment layers: ids and scene come from the config, never from the client.
     const experiment = req.pairecExperimentId;
     const scene = req.pairecRequest?.sceneId;
-    if (experiment !== undefined && scene !== undefined) observeExperiment(metrics, scene, experiment, statusClass(reply.statusCode), reply.elapsedTime / 1000, req.pairecResult);
+    if (experiment !== undefined && scene !== undefined)
+      observeExperiment(metrics, scene, experiment, statusClass(reply.statusCode), reply.elapsedTime / 1000, req.pairecResult);
     done();
   });
 

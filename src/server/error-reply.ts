@@ -62,7 +62,10 @@ export function sendError(reply: FastifyReply, err: PairecError, requestId?: str
   if (reply.request.pairecApiMode === 'pairec') {
     // PaiRec's answers always carry a request_id.
     const status = BODY_ERRORS.has(err.code) ? 200 : err.status;
-    return reply.code(status).type('application/json').send(errorBody(err, requestId ?? randomUUID()));
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(errorBody(err, requestId ?? randomUUID()));
   }
   return reply.code(err.status).type('application/json').send(errorBody(err, requestId));
 }

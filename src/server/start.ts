@@ -33,7 +33,9 @@ function reloadOutcome(trigger: string, result: ApplyResult | undefined, err?: u
   const at = new Date().toISOString();
   if (result) return { at, trigger, ok: true, signature: result.signature };
   const problems =
-    err instanceof ConfigError ? err.problems.slice(0, 20).map((p) => p.message) : [isPairecError(err) ? `${err.code}: ${err.message}` : 'failed; see the error log'];
+    err instanceof ConfigError
+      ? err.problems.slice(0, 20).map((p) => p.message)
+      : [isPairecError(err) ? `${err.code}: ${err.message}` : 'failed; see the error log'];
   return { at, trigger, ok: false, problems };
 }
 
@@ -88,13 +90,31 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   warnIgnoredKeys(raw, logger, stageKeysOf(builtinVocabulary(registry, new Map(), pipelineTypes)));
   // Tracing is set up once from the config the process starts with (a reload does not change it).
   const tracing = Tracing.create(config.monitoring);
-  const engine = new Engine({ registry, pipelineTypes, metrics, logger, middlewares: tracing ? [withTracing(tracing.tracer)] : [], exposureStore: opts.exposureStore });
+  const engine = new Engine({
+    registry,
+    pipelineTypes,
+    metrics,
+    logger,
+    middlewares: tracing ? [withTracing(tracing.tracer)] : [],
+    exposureStore: opts.exposureStore,
+  });
   observeExposureStore(metrics.registry, () => engine.localExposures);
   const state: ServerState = { draining: false, loadError: false };
   const listen = config.ListenConf;
   const timeouts = { requestMs: listen.RequestTimeoutMs, headersMs: listen.HeadersTimeoutMs, keepAliveMs: listen.KeepAliveTimeoutMs };
   const admission = defaultAdmission(engine, metrics);
-  const app = buildApp({ engine, metrics, logger, state, bodyLimit: listen.BodyLimit, timeouts, admission, tracing, bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders }, apiMode: listen.ApiMode });
+  const app = buildApp({
+    engine,
+    metrics,
+    logger,
+    state,
+    bodyLimit: listen.BodyLimit,
+    timeouts,
+    admission,
+    tracing,
+    bodyReading: { timeoutMs: listen.BodyTimeoutMs, maxReaders: listen.MaxBodyReaders },
+    apiMode: listen.ApiMode,
+  });
   const host = opts.host ?? config.ListenConf.HttpAddr;
   let handoff: Handoff | undefined;
   let accepting = true;

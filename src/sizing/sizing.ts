@@ -116,7 +116,10 @@ export function planSizing(
   const heapFor = (workers: number): number | undefined =>
     memoryLimitBytes === undefined
       ? undefined
-      : Math.floor(((memoryLimitBytes / 2 ** 20) * (RSS_SHARE - NATIVE_SHARE) - PRIMARY_RSS_MB - workers * YOUNG_SEMI_SPACES * semiSpaceMb) / (workers + EXPOSURE_HEAP_SHARE));
+      : Math.floor(
+          ((memoryLimitBytes / 2 ** 20) * (RSS_SHARE - NATIVE_SHARE) - PRIMARY_RSS_MB - workers * YOUNG_SEMI_SPACES * semiSpaceMb) /
+            (workers + EXPOSURE_HEAP_SHARE),
+        );
   let workers = w;
   // Many CPUs and little memory (32 CPUs under 1 GiB): processes past what the limit can
   // give a heap worth running would add their floors up past the limit, so the automatic

@@ -69,7 +69,12 @@ export class HologresClient implements SqlClient {
   }
 
   /** Rows of a parameterised query; throws (after counting) on failure, deadline or abort. */
-  async query<R extends QueryResultRow & Record<string, unknown>>(op: DatabaseOperation, text: string, values: readonly SqlValue[], scope?: QueryScope): Promise<R[]> {
+  async query<R extends QueryResultRow & Record<string, unknown>>(
+    op: DatabaseOperation,
+    text: string,
+    values: readonly SqlValue[],
+    scope?: QueryScope,
+  ): Promise<R[]> {
     const start = performance.now();
     let client: PoolClient | undefined;
     let broken = false;
@@ -80,7 +85,10 @@ export class HologresClient implements SqlClient {
         client = await bounded(connecting, budget, scope?.signal);
       } catch (err) {
         // A connection that arrives after the caller gave up goes back to the pool unused.
-        connecting.then((c) => c.release(), () => undefined);
+        connecting.then(
+          (c) => c.release(),
+          () => undefined,
+        );
         throw err;
       }
       const c = client;

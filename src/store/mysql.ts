@@ -92,14 +92,20 @@ export class MysqlClient implements SqlClient {
       try {
         conn = await bounded(connecting, budget, scope?.signal);
       } catch (err) {
-        connecting.then((c) => c.release(), () => undefined);
+        connecting.then(
+          (c) => c.release(),
+          () => undefined,
+        );
         throw err;
       } finally {
         this.#waiting--;
       }
       this.#active++;
       // Lists are spread into placeholders by the MySQL dialect: only scalars reach here.
-      const running = conn.execute(text, values.filter((v): v is string | number | boolean | null => !Array.isArray(v)));
+      const running = conn.execute(
+        text,
+        values.filter((v): v is string | number | boolean | null => !Array.isArray(v)),
+      );
       try {
         const [rows] = await bounded(running, budget - (performance.now() - start), scope?.signal);
         return rows as R[];

@@ -26,7 +26,10 @@ const split = (name: string): string[] => name.split('.');
 export const POSTGRES: SqlDialect = {
   family: 'hologres',
   fold: (name) => name.toLowerCase(),
-  quote: (name) => split(name).map((p) => pg.escapeIdentifier(p.toLowerCase())).join('.'),
+  quote: (name) =>
+    split(name)
+      .map((p) => pg.escapeIdentifier(p.toLowerCase()))
+      .join('.'),
   anyOf: (column, ids, first) => ({ sql: `${POSTGRES.quote(column)} = ANY($${first})`, values: [[...ids]] }),
   param: (n) => `$${n}`,
   columnsSql: 'SELECT column_name FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2',
@@ -36,7 +39,10 @@ export const POSTGRES: SqlDialect = {
 export const MYSQL: SqlDialect = {
   family: 'mysql',
   fold: (name) => name,
-  quote: (name) => split(name).map((p) => `\`${p.replace(/`/g, '``')}\``).join('.'),
+  quote: (name) =>
+    split(name)
+      .map((p) => `\`${p.replace(/`/g, '``')}\``)
+      .join('.'),
   anyOf: (column, ids) => ({ sql: `${MYSQL.quote(column)} IN (${ids.map(() => '?').join(', ')})`, values: [...ids] }),
   param: () => '?',
   columnsSql: 'SELECT column_name AS column_name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',

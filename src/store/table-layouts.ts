@@ -29,13 +29,27 @@ export function tableNeeds(config: Config): TableNeed[] {
     const t = f.DaoConf ? sqlTarget(f.DaoConf) : undefined;
     if (!t) return;
     const l = EXPOSURE_LAYOUTS[t.adapter];
-    out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: ['uid', l.item, l.time], path: `$.FilterConfs[${i}].DaoConf.${tableKey(t.adapter)}`, use: 'exposure table' });
+    out.push({
+      adapter: t.adapter,
+      database: t.name,
+      table: t.table,
+      columns: ['uid', l.item, l.time],
+      path: `$.FilterConfs[${i}].DaoConf.${tableKey(t.adapter)}`,
+      use: 'exposure table',
+    });
   });
   config.RecallConfs.forEach((r, i) => {
     const t = r.DaoConf ? sqlTarget(r.DaoConf) : undefined;
     if (!t) return;
     const key = r.RecallType === 'UserGroupHotRecall' ? 'trigger_id' : 'user_id';
-    out.push({ adapter: t.adapter, database: t.name, table: t.table, columns: [key, 'item_ids'], path: `$.RecallConfs[${i}].DaoConf.${tableKey(t.adapter)}`, use: `${r.RecallType} table` });
+    out.push({
+      adapter: t.adapter,
+      database: t.name,
+      table: t.table,
+      columns: [key, 'item_ids'],
+      path: `$.RecallConfs[${i}].DaoConf.${tableKey(t.adapter)}`,
+      use: `${r.RecallType} table`,
+    });
   });
   const cat = config.CatalogConf;
   const source = cat?.Source;
@@ -45,7 +59,14 @@ export function tableNeeds(config: Config): TableNeed[] {
       const t = s ? sqlTarget({ AdapterType: source, ...s }) : undefined;
       if (!s || !t) continue;
       const columns = [s.IdField, s.EmbeddingField, ...(s.VersionField === undefined ? [] : [s.VersionField])];
-      out.push({ adapter: t.adapter, database: t.name, table: t.table, columns, path: `$.CatalogConf.${side}.${tableKey(t.adapter)}`, use: `catalog ${side.toLowerCase()} table` });
+      out.push({
+        adapter: t.adapter,
+        database: t.name,
+        table: t.table,
+        columns,
+        path: `$.CatalogConf.${side}.${tableKey(t.adapter)}`,
+        use: `catalog ${side.toLowerCase()} table`,
+      });
     }
   }
   config.RecallConfs.forEach((r, i) => out.push(...collaborativeNeeds(r.RecallType, r as unknown as Readonly<Record<string, unknown>>, i)));
@@ -65,7 +86,13 @@ export function tableNeeds(config: Config): TableNeed[] {
 
 /** The DAO key and its tables of the collaborative-filter recalls (their keys are the type's own, so read by name). */
 const COLLABORATIVE_TABLES: Readonly<Record<string, readonly [string, readonly (readonly [string, keyof CollaborativeLayout])[]]>> = {
-  UserCollaborativeFilterRecall: ['UserCollaborativeDaoConf', [['User2ItemTable', 'user2item'], ['Item2ItemTable', 'item2item']]],
+  UserCollaborativeFilterRecall: [
+    'UserCollaborativeDaoConf',
+    [
+      ['User2ItemTable', 'user2item'],
+      ['Item2ItemTable', 'item2item'],
+    ],
+  ],
   ItemCollaborativeFilterRecall: ['ItemCollaborativeDaoConf', [['Item2ItemTable', 'itemRecall']]],
 };
 
@@ -87,7 +114,11 @@ function collaborativeNeeds(type: string, entry: Readonly<Record<string, unknown
  * database that cannot be reached is not checked (warned): like Redis down, it must not
  * keep a config from loading; its queries fail, counted, until it is back.
  */
-export async function checkTableLayouts(config: Config, client: (adapter: 'hologres' | 'mysql', name: string) => SqlClient | undefined, logger: Logger): Promise<void> {
+export async function checkTableLayouts(
+  config: Config,
+  client: (adapter: 'hologres' | 'mysql', name: string) => SqlClient | undefined,
+  logger: Logger,
+): Promise<void> {
   const needs = tableNeeds(config);
   if (needs.length === 0) return;
   const seen = new Map<string, Promise<Set<string> | undefined>>();
@@ -102,7 +133,10 @@ export async function checkTableLayouts(config: Config, client: (adapter: 'holog
         ? c.query<{ column_name: string }>('layout', d.columnsSql, [schema ?? null, table]).then(
             (rows) => new Set(rows.map((r) => r.column_name)),
             (err: unknown) => {
-              logger.warn({ [n.adapter]: n.database, table: n.table, err: err instanceof Error ? err.message : String(err) }, 'database unreachable: table layout not checked');
+              logger.warn(
+                { [n.adapter]: n.database, table: n.table, err: err instanceof Error ? err.message : String(err) },
+                'database unreachable: table layout not checked',
+              );
               return undefined;
             },
           )
@@ -117,12 +151,20 @@ export async function checkTableLayouts(config: Config, client: (adapter: 'holog
     const cols = await columnsOf(n);
     if (!cols) continue;
     if (cols.size === 0) {
-      problems.push(new PairecError('ERR_CONFIG_INVALID', `${n.path}: table "${n.table}" does not exist in ${n.adapter} "${n.database}" (${n.use})`, { path: n.path }));
+      problems.push(
+        new PairecError('ERR_CONFIG_INVALID', `${n.path}: table "${n.table}" does not exist in ${n.adapter} "${n.database}" (${n.use})`, { path: n.path }),
+      );
       continue;
     }
     for (const c of n.columns) {
       if (!cols.has(d.fold(c))) {
-        problems.push(new PairecError('ERR_CONFIG_INVALID', `${n.path}: table "${n.table}" has no column "${d.fold(c)}" (${n.use} needs ${n.columns.map(d.fold).join(', ')})`, { path: n.path }));
+        problems.push(
+          new PairecError(
+            'ERR_CONFIG_INVALID',
+            `${n.path}: table "${n.table}" has no column "${d.fold(c)}" (${n.use} needs ${n.columns.map(d.fold).join(', ')})`,
+            { path: n.path },
+          ),
+        );
       }
     }
   }

@@ -27,4 +27,3 @@ export interface RowSource {
   /** The row's features as a map: what `ScoreInput.items` would have held for it. */
   map(row: number): FeatureMap;
 }
-

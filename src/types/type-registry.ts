@@ -20,7 +20,10 @@ export class TypeRegistry<D extends NamedType> implements TypeLookup<D> {
   readonly #types = new Map<string, D>();
 
   /** `kind` names the registry in errors ("algorithm type", "filter type"). */
-  constructor(readonly kind: string, defs: Iterable<D> = []) {
+  constructor(
+    readonly kind: string,
+    defs: Iterable<D> = [],
+  ) {
     for (const d of defs) this.register(d);
   }
 

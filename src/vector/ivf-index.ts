@@ -31,7 +31,13 @@ const squaredNorm = (v: Float32Array): number => {
  */
 const SCORING: Record<Space, { mode: ScoreMode; weight: (v: Float32Array) => number }> = {
   ip: { mode: SCORE_MODE.dot, weight: () => 0 },
-  cosine: { mode: SCORE_MODE.scaled, weight: (v) => { const n = squaredNorm(v); return n > 0 ? 1 / Math.sqrt(n) : 0; } },
+  cosine: {
+    mode: SCORE_MODE.scaled,
+    weight: (v) => {
+      const n = squaredNorm(v);
+      return n > 0 ? 1 / Math.sqrt(n) : 0;
+    },
+  },
   l2: { mode: SCORE_MODE.l2, weight: squaredNorm },
 };
 

@@ -14,13 +14,7 @@ function ownBuffer(a: Float32Array): Float32Array {
 }
 
 /** Nearest centroid of each row, in batches with a yield between them. */
-export async function assignRows(
-  vectors: Float32Array,
-  dim: number,
-  centroids: Float32Array,
-  metric: MetricKind,
-  signal: AbortSignal,
-): Promise<Int32Array> {
+export async function assignRows(vectors: Float32Array, dim: number, centroids: Float32Array, metric: MetricKind, signal: AbortSignal): Promise<Int32Array> {
   const rows = vectors.length / dim;
   const out = new Int32Array(rows);
   const own = ownBuffer(centroids);

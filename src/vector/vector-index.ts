@@ -114,7 +114,15 @@ export async function loadOrBuildIndex(
   return buildOnce(dir, cached, () => buildAndPublish(spec, vectors, dim, dir, key, logger, signal), logger, signal);
 }
 
-async function buildAndPublish(spec: IndexSpec, vectors: Float32Array, dim: number, dir: string, key: string, logger: Logger, signal: AbortSignal): Promise<VectorIndex> {
+async function buildAndPublish(
+  spec: IndexSpec,
+  vectors: Float32Array,
+  dim: number,
+  dir: string,
+  key: string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<VectorIndex> {
   let writer: FolderWriter | undefined;
   try {
     writer = await FolderWriter.open(dir);

@@ -32,7 +32,11 @@ export function packBinary(header: Record<string, unknown>, sections: readonly B
  * Splits a body: the JSON header, and for each tensor entry of `listKey` ("inputs" or
  * "outputs") its binary section, by name. Throws on sizes that do not add up.
  */
-export function unpackBinary(body: Buffer, headerLength: number, listKey: 'inputs' | 'outputs'): { header: Record<string, unknown>; sections: Map<string, Buffer> } {
+export function unpackBinary(
+  body: Buffer,
+  headerLength: number,
+  listKey: 'inputs' | 'outputs',
+): { header: Record<string, unknown>; sections: Map<string, Buffer> } {
   if (!Number.isInteger(headerLength) || headerLength < 0 || headerLength > body.length) {
     throw new Error(`${HEADER_LENGTH} ${headerLength} does not fit a body of ${body.length} bytes`);
   }
@@ -56,7 +60,11 @@ export function unpackBinary(body: Buffer, headerLength: number, listKey: 'input
 }
 
 /** An infer request with the input rows as one binary section, asking for binary outputs. */
-export function encodeV2BinaryRequest(rows: { data: Float32Array; count: number; width: number }, inputName: string, outputName: string | undefined): { body: Buffer; headerLength: number } {
+export function encodeV2BinaryRequest(
+  rows: { data: Float32Array; count: number; width: number },
+  inputName: string,
+  outputName: string | undefined,
+): { body: Buffer; headerLength: number } {
   const data = float32Bytes(rows.data.subarray(0, rows.count * rows.width));
   const header = {
     inputs: [{ name: inputName, shape: [rows.count, rows.width], datatype: 'FP32', parameters: { binary_data_size: data.length } }],

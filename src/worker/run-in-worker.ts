@@ -17,7 +17,11 @@ export type WorkerReply<T> =
  * the parent, and posts its result (with `transfer`: buffers moved, not copied) or its
  * failure (code, message and path kept, so the parent rethrows the same catalog error).
  */
-export async function serveInWorker<T>(port: MessagePort, work: (logger: Logger) => Promise<T>, transfer: (result: T) => ArrayBuffer[] = () => []): Promise<void> {
+export async function serveInWorker<T>(
+  port: MessagePort,
+  work: (logger: Logger) => Promise<T>,
+  transfer: (result: T) => ArrayBuffer[] = () => [],
+): Promise<void> {
   idlePriority();
   try {
     const result = await work(parentLogger(port));

@@ -9,10 +9,7 @@ import { buildDeps } from '../helpers/context.js';
 import { nearestReference } from './reference.js';
 import { algorithmConformance } from './suite.js';
 
-const catalog = createCatalog(
-  demoCatalogData(generateDemo({ items: 1500, users: 20, dim: 16, clusters: 30, categories: 5, seed: 3 })),
-  'conformance',
-);
+const catalog = createCatalog(demoCatalogData(generateDemo({ items: 1500, users: 20, dim: 16, clusters: 30, categories: 5, seed: 3 })), 'conformance');
 
 const inputs = [
   { vectors: [catalog.userVector(0)], k: 10 },

@@ -52,7 +52,10 @@ export function nearestReference(corpus: Corpus, options: ReferenceOptions): (in
       got.ids.forEach((id, i) => {
         const score = exact.get(id);
         assert.ok(score !== undefined, `query ${q}: id ${id} is in the corpus`);
-        assert.ok(Math.abs((got.scores[i] ?? Number.NaN) - score) <= tol * Math.max(1, Math.abs(score)), `query ${q}: ${id} scores ${got.scores[i]}, exact ${score}`);
+        assert.ok(
+          Math.abs((got.scores[i] ?? Number.NaN) - score) <= tol * Math.max(1, Math.abs(score)),
+          `query ${q}: ${id} scores ${got.scores[i]}, exact ${score}`,
+        );
       });
       const top = new Set(want.map((w) => w.id));
       const hits = got.ids.filter((id) => top.has(id)).length;

@@ -20,7 +20,14 @@ const sample = {
 algorithmConformance({
   ...sample,
   def: easType,
-  conf: { Processor: 'EasyRec', Url: `${server.base}/api/predict/tiny`, Auth: 'secret', Timeout: 2000, Outputs: ['score', 'logit'], ResponseFuncName: 'easyrecMutValResponseFunc' },
+  conf: {
+    Processor: 'EasyRec',
+    Url: `${server.base}/api/predict/tiny`,
+    Auth: 'secret',
+    Timeout: 2000,
+    Outputs: ['score', 'logit'],
+    ResponseFuncName: 'easyrecMutValResponseFunc',
+  },
 });
 algorithmConformance({
   ...sample,

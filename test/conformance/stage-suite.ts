@@ -65,7 +65,13 @@ export function stageConformance(c: StageCase): void {
 
   describe(`conformance: ${c.kind} types`, () => {
     it('every registered type has a sample here', () => {
-      assert.deepEqual(c.types.types().map((t) => t.type).filter((t) => !Object.hasOwn(c.samples, t)), []);
+      assert.deepEqual(
+        c.types
+          .types()
+          .map((t) => t.type)
+          .filter((t) => !Object.hasOwn(c.samples, t)),
+        [],
+      );
     });
 
     for (const def of c.types.types()) {
@@ -75,11 +81,23 @@ export function stageConformance(c: StageCase): void {
         });
 
         it('keys of other types do not apply to it; a key of no type is unknown', () => {
-          const foreign = c.types.types().filter((o) => o !== def).flatMap((o) => Object.keys(o.keys ?? {}).filter((k) => !Object.hasOwn(def.keys ?? {}, k)).map((k) => [o.type, k] as const));
+          const foreign = c.types
+            .types()
+            .filter((o) => o !== def)
+            .flatMap((o) =>
+              Object.keys(o.keys ?? {})
+                .filter((k) => !Object.hasOwn(def.keys ?? {}, k))
+                .map((k) => [o.type, k] as const),
+            );
           for (const [other, key] of foreign) {
             const config = configWith(c.kind, entryOf(def.type, { [key]: structuredClone(c.samples[other]?.[key]) ?? 1 }));
             // A key the type once had says what to use instead, after the same words.
-            assert.ok(problemsOf(config).some((p) => p === `${at(config)}.${key}: does not apply to ${def.type}` || p.startsWith(`${at(config)}.${key}: does not apply to ${def.type}: `)), `${key} of ${other}`);
+            assert.ok(
+              problemsOf(config).some(
+                (p) => p === `${at(config)}.${key}: does not apply to ${def.type}` || p.startsWith(`${at(config)}.${key}: does not apply to ${def.type}: `),
+              ),
+              `${key} of ${other}`,
+            );
           }
           const config = configWith(c.kind, entryOf(def.type, { NoSuchKey: 1 }));
           assert.ok(problemsOf(config).includes(`${at(config)}.NoSuchKey: unknown key`));
@@ -96,7 +114,10 @@ export function stageConformance(c: StageCase): void {
 
         it('its name is registered once', () => {
           const again = new TypeRegistry<StageTypeInfo<never>>(`${c.kind} type`, c.types.types());
-          assert.throws(() => again.register(def), (e: unknown) => e instanceof PairecError && e.code === 'ERR_DUPLICATE_REGISTRATION');
+          assert.throws(
+            () => again.register(def),
+            (e: unknown) => e instanceof PairecError && e.code === 'ERR_DUPLICATE_REGISTRATION',
+          );
         });
 
         it(`what it builds keeps the ${c.kind} contract`, async () => {

@@ -11,7 +11,11 @@ const all = createDefaultPipelineTypes();
 const catalog = tinyCatalog(Array.from({ length: 12 }, (_, i) => ({ category: `c${i % 3}`, popularity: i / 12 })));
 /** Twelve catalog candidates from two recalls (the small config's), scores descending. */
 const input = (): Candidate[] =>
-  candidatesOf(catalog, 'vector_recall', Array.from({ length: 12 }, (_, i) => 1 - i / 12)).map((c, i) => ({ ...c, retrieveId: i % 2 === 0 ? 'vector_recall' : 'hot_recall' }));
+  candidatesOf(
+    catalog,
+    'vector_recall',
+    Array.from({ length: 12 }, (_, i) => 1 - i / 12),
+  ).map((c, i) => ({ ...c, retrieveId: i % 2 === 0 ? 'vector_recall' : 'hot_recall' }));
 const ids = (list: readonly Candidate[]): string[] => list.map((c) => c.itemId);
 
 stageConformance({
@@ -25,7 +29,12 @@ stageConformance({
     ConditionFilter: { FilterEvaluableExpression: 'popularity >= 0.25' },
     User2ItemCustomFilter: { UserBlacklist: { u1: ['1'], '*': ['2'] } },
     AdjustCountFilter: { RetainNum: 5 },
-    PriorityAdjustCountFilter: { AdjustCountConfs: [{ RecallName: 'vector_recall', Count: 3, Type: 'fix' }, { RecallName: 'hot_recall', Count: 2 }] },
+    PriorityAdjustCountFilter: {
+      AdjustCountConfs: [
+        { RecallName: 'vector_recall', Count: 3, Type: 'fix' },
+        { RecallName: 'hot_recall', Count: 2 },
+      ],
+    },
   },
   contract: async (type, entry, cands) => {
     const exposures = new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 });
@@ -33,7 +42,10 @@ stageConformance({
     assert.ok(filter);
     const before = new Set(cands);
     const out = await filter(cands.slice(), stageContext(catalog, 'u1'));
-    assert.ok(out.every((c) => before.has(c)), 'a filter only drops: every output is an input');
+    assert.ok(
+      out.every((c) => before.has(c)),
+      'a filter only drops: every output is an input',
+    );
     assert.equal(new Set(out).size, out.length, 'no candidate twice');
   },
 });

@@ -69,7 +69,7 @@ export function algorithmConformance<K extends AlgorithmKind>(c: ConformanceCase
   describe(`conformance: ${def.type}`, () => {
     it('declares a conf key and a strict schema', () => {
       assert.match(def.confKey, /^[A-Z][A-Za-z]*Conf$/);
-      const withUnknown = { ...Value.Default(def.schema, structuredClone(c.conf)) as object, NoSuchKey: 1 };
+      const withUnknown = { ...(Value.Default(def.schema, structuredClone(c.conf)) as object), NoSuchKey: 1 };
       assert.equal(Value.Check(def.schema, withUnknown), false, 'unknown conf keys are rejected');
     });
 
@@ -112,9 +112,7 @@ export function algorithmConformance<K extends AlgorithmKind>(c: ConformanceCase
       const algo = await build();
       const sequential = [];
       for (const input of c.inputs) sequential.push(await algo.run(input, runContext()));
-      const concurrent = await Promise.all(
-        Array.from({ length: 8 }, () => Promise.all(c.inputs.map((input) => algo.run(input, runContext())))),
-      );
+      const concurrent = await Promise.all(Array.from({ length: 8 }, () => Promise.all(c.inputs.map((input) => algo.run(input, runContext())))));
       for (const round of concurrent) assert.deepEqual(round, sequential);
       await algo.close();
     });

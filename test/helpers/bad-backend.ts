@@ -55,32 +55,38 @@ export class BadBackend {
   }
 }
 
-export const send = (status: number, body: string | Uint8Array, type = 'application/json'): Behaviour => (_req, _body, res) => {
-  res.writeHead(status, { 'content-type': type }).end(body);
-};
+export const send =
+  (status: number, body: string | Uint8Array, type = 'application/json'): Behaviour =>
+  (_req, _body, res) => {
+    res.writeHead(status, { 'content-type': type }).end(body);
+  };
 
 /** Declares the full length, sends half, then drops the connection. */
-export const truncated = (body: string | Uint8Array): Behaviour => (_req, _body, res) => {
-  const buf = Buffer.from(body);
-  res.writeHead(200, { 'content-length': String(buf.length) });
-  res.write(buf.subarray(0, buf.length >> 1));
-  setTimeout(() => res.socket?.destroy(), 5);
-};
+export const truncated =
+  (body: string | Uint8Array): Behaviour =>
+  (_req, _body, res) => {
+    const buf = Buffer.from(body);
+    res.writeHead(200, { 'content-length': String(buf.length) });
+    res.write(buf.subarray(0, buf.length >> 1));
+    setTimeout(() => res.socket?.destroy(), 5);
+  };
 
 /** A chunked reply (no content-length) of `bytes` bytes. */
-export const huge = (bytes: number): Behaviour => (_req, _body, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < bytes) {
-      sent += chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', pump);
-    }
-    res.end();
+export const huge =
+  (bytes: number): Behaviour =>
+  (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < bytes) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    res.on('error', () => undefined);
+    pump();
   };
-  res.on('error', () => undefined);
-  pump();
-};
 
 export const hang = (): Behaviour => () => undefined;

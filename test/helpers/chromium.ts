@@ -6,7 +6,10 @@ import type { Browser } from 'playwright-core';
 export const CHROMIUM = process.env.PAIREC_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function haveChromium(): Promise<boolean> {
-  return access(CHROMIUM, constants.X_OK).then(() => true, () => false);
+  return access(CHROMIUM, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -17,6 +20,15 @@ export async function haveChromium(): Promise<boolean> {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

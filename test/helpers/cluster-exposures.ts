@@ -56,7 +56,13 @@ export function servingPids(server: ServerProcess): number[] {
  * Recommends for `uid` on fresh connections until every pid of `pids` answered at least
  * `each` times; returns every item answered, by pid.
  */
-export async function recommendFromEach(server: ServerProcess, uid: string, pids: readonly number[], each = 2, maxRequests = 60): Promise<Map<number, string[][]>> {
+export async function recommendFromEach(
+  server: ServerProcess,
+  uid: string,
+  pids: readonly number[],
+  each = 2,
+  maxRequests = 60,
+): Promise<Map<number, string[][]>> {
   const by = new Map<number, string[][]>();
   let n = 0;
   while (pids.some((p) => (by.get(p)?.length ?? 0) < each)) {

@@ -52,7 +52,14 @@ export function bakedCacheDir(dockerfile: string, readJson: (repoPath: string) =
   const generated = posix.resolve(buildDir, conf.CatalogConf?.CacheDir ?? '.cache');
   const runtimeDir = workdir(runtime);
   for (const copy of runtime.instructions) {
-    if (!(copy instanceof Copy) || copy.getFlags().find((f) => f.getName() === 'from')?.getValue() !== build.name) continue;
+    if (
+      !(copy instanceof Copy) ||
+      copy
+        .getFlags()
+        .find((f) => f.getName() === 'from')
+        ?.getValue() !== build.name
+    )
+      continue;
     const [src, dest] = copy.getArguments().map((a) => a.getValue());
     if (src !== undefined && dest !== undefined && posix.resolve(buildDir, src) === generated) {
       return { bakedDir: posix.resolve(runtimeDir, dest), resolve: (cacheDir) => posix.resolve(runtimeDir, cacheDir) };

@@ -34,11 +34,18 @@ export function dockerStages(text: string): Stage[] {
 const args = (ins: Instruction): string[] => ins.getArguments().map((a) => a.getValue());
 // Flags (--from=, --chown=) are not among the parser's arguments.
 const flag = (ins: Instruction, name: string): string | undefined =>
-  ins instanceof Copy ? (ins.getFlags().find((f) => f.getName() === name)?.getValue() ?? undefined) : undefined;
+  ins instanceof Copy
+    ? (ins
+        .getFlags()
+        .find((f) => f.getName() === name)
+        ?.getValue() ?? undefined)
+    : undefined;
 
 /** The `node -e` script of the final stage's HEALTHCHECK (exec form), to run it outside Docker. */
 export function healthcheckScript(text: string): string {
-  const health = dockerStages(text).at(-1)?.instructions.find((i) => i.getKeyword() === 'HEALTHCHECK');
+  const health = dockerStages(text)
+    .at(-1)
+    ?.instructions.find((i) => i.getKeyword() === 'HEALTHCHECK');
   const cmd = /CMD\s+(\[.*\])\s*$/s.exec(health?.getArgumentsContent() ?? '')?.[1];
   const argv = cmd === undefined ? [] : (JSON.parse(cmd) as string[]);
   if (argv[0] !== 'node' || argv[1] !== '-e' || argv[2] === undefined) throw new Error(`HEALTHCHECK is not \`node -e SCRIPT\`: ${cmd ?? 'none'}`);
@@ -74,10 +81,18 @@ export function dockerfileProblems(text: string, repoRoot: string, dockerignore:
   const exposed = final.instructions.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args);
   if (!exposed.includes('8000')) problems.push(`runtime stage should EXPOSE 8000, exposes ${exposed.join(',') || 'nothing'}`);
 
-  const env = final.instructions.filter((i) => i.getKeyword() === 'ENV').map((i) => i.getArgumentsContent() ?? '').join(' ');
+  const env = final.instructions
+    .filter((i) => i.getKeyword() === 'ENV')
+    .map((i) => i.getArgumentsContent() ?? '')
+    .join(' ');
   if (!env.includes('PAIREC_WORKERS')) problems.push('runtime stage should set the sizing env (PAIREC_WORKERS)');
 
-  const ignored = new Set(dockerignore.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+  const ignored = new Set(
+    dockerignore
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#')),
+  );
   const stageNames = new Set(stages.map((s) => s.name).filter((n) => n !== undefined));
   for (const stage of stages) {
     for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD')) {
@@ -95,7 +110,8 @@ export function dockerfileProblems(text: string, repoRoot: string, dockerignore:
 
   const cmd = final.instructions.find((i) => i.getKeyword() === 'CMD')?.getArgumentsContent() ?? '';
   const configArg = /"--config",\s*"([^"]+)"/.exec(cmd)?.[1];
-  if (configArg === undefined || !existsSync(join(repoRoot, configArg))) problems.push(`CMD should serve a config that ships in the image, has ${configArg ?? 'none'}`);
+  if (configArg === undefined || !existsSync(join(repoRoot, configArg)))
+    problems.push(`CMD should serve a config that ships in the image, has ${configArg ?? 'none'}`);
 
   const npmrcCopied = build?.instructions.some((i) => i.getKeyword() === 'COPY' && args(i).includes('.npmrc'));
   const npmrc = existsSync(join(repoRoot, '.npmrc')) ? readFileSync(join(repoRoot, '.npmrc'), 'utf8') : '';

@@ -34,7 +34,11 @@ export function expectedFallbackIds(size: number): string[] {
     const v = data.itemFeatures[row]?.popularity;
     return typeof v === 'number' ? v : 0;
   };
-  return data.itemIds.map((_, row) => row).sort((a, b) => pop(b) - pop(a)).slice(0, size).map((row) => data.itemIds[row] ?? '');
+  return data.itemIds
+    .map((_, row) => row)
+    .sort((a, b) => pop(b) - pop(a))
+    .slice(0, size)
+    .map((row) => data.itemIds[row] ?? '');
 }
 
 export function faultConfig(url: string, opts: FaultServerOptions = {}): Record<string, unknown> {
@@ -99,10 +103,7 @@ function pageItems(status: number, text: string): Answer['items'] {
  * Open-loop load: `rate` requests per second for `durationMs` (or `count` requests),
  * each timed from send to the last byte of the reply, on a pool of keep-alive connections.
  */
-export async function offerLoad(
-  base: string,
-  opts: { rate: number; count: number; scene?: string; connections?: number },
-): Promise<Answer[]> {
+export async function offerLoad(base: string, opts: { rate: number; count: number; scene?: string; connections?: number }): Promise<Answer[]> {
   const pool = new Pool(base, { connections: opts.connections ?? 64, pipelining: 1 });
   const body = (i: number): string => JSON.stringify({ uid: String(1 + (i % 50)), size: 10, scene_id: opts.scene ?? 'default_scene' });
   const answers: Promise<Answer>[] = [];

@@ -13,7 +13,11 @@ const valid = fc
       uid: fc.string({ minLength: 1, maxLength: 12 }),
       size: fc.integer({ min: 1, max: 50 }),
       scene_id: scene,
-      features: fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), scalar, { maxKeys: 8 }),
+      features: fc.dictionary(
+        fc.string({ maxLength: 10 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)),
+        scalar,
+        { maxKeys: 8 },
+      ),
       debug: fc.boolean(),
     },
     { requiredKeys: ['uid'] },
@@ -35,9 +39,9 @@ const mistyped = fc
   .map((o) => JSON.stringify(o));
 
 /** Deeply nested values, in features or at the top. */
-const nested = fc.tuple(fc.integer({ min: 10, max: 4000 }), fc.boolean()).map(([depth, inFeatures]) =>
-  inFeatures ? `{"uid":"1","features":{"a":${nest(depth, '1')}}}` : nest(depth, '{"uid":"1"}'),
-);
+const nested = fc
+  .tuple(fc.integer({ min: 10, max: 4000 }), fc.boolean())
+  .map(([depth, inFeatures]) => (inFeatures ? `{"uid":"1","features":{"a":${nest(depth, '1')}}}` : nest(depth, '{"uid":"1"}')));
 
 /** Bodies just over the 64 KiB limit (how far over does not change the answer, only the test's time). */
 const huge = fc.integer({ min: 65 * 1024, max: 96 * 1024 }).map((n) => `{"uid":"${'x'.repeat(n)}"}`);
@@ -51,15 +55,23 @@ const pollution = fc
   .map(([key, where]) => {
     const payload = `{${key}:{"polluted":1,"prototype":{"polluted":1}}}`;
     switch (where) {
-      case 'top': return `{${key}:{"polluted":1},"uid":"1"}`;
-      case 'features': return `{"uid":"1","features":${payload}}`;
-      case 'array': return `{"uid":"1","features":{"a":[[${payload}]]}}`;
-      default: return `{"uid":"1","item_list":[{"item_id":"1",${key}:{"polluted":1}}]}`;
+      case 'top':
+        return `{${key}:{"polluted":1},"uid":"1"}`;
+      case 'features':
+        return `{"uid":"1","features":${payload}}`;
+      case 'array':
+        return `{"uid":"1","features":{"a":[[${payload}]]}}`;
+      default:
+        return `{"uid":"1","item_list":[{"item_id":"1",${key}:{"polluted":1}}]}`;
     }
   });
 
 /** Text that is not JSON at all, or JSON of the wrong shape. */
-const garbage = fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 4 }), fc.constantFrom('', '{', '{"uid":"1",}', 'null', '[]', '"x"', '{"uid":"1"}{"uid":"2"}'));
+const garbage = fc.oneof(
+  fc.string({ maxLength: 200 }),
+  fc.json({ maxDepth: 4 }),
+  fc.constantFrom('', '{', '{"uid":"1",}', 'null', '[]', '"x"', '{"uid":"1"}{"uid":"2"}'),
+);
 
 /** The mix of 10,000: valid, mistyped, nested, huge, pollution attempts, garbage. */
 export const hostileBody: fc.Arbitrary<string> = fc.oneof(

@@ -15,7 +15,10 @@ export interface Outcome {
 export class Load {
   readonly #pool: Pool;
 
-  constructor(readonly origin: string, connections = 256) {
+  constructor(
+    readonly origin: string,
+    connections = 256,
+  ) {
     this.#pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   }
 

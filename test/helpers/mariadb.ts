@@ -42,7 +42,10 @@ export class MariadbServer {
     const s = new MariadbServer(await freePort());
     try {
       const user = process.getuid?.() === 0 ? ['--user=nobody'] : [];
-      await run(INSTALL, ['--no-defaults', `--datadir=${join(s.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], { cwd: s.dir, ...serverUser() });
+      await run(INSTALL, ['--no-defaults', `--datadir=${join(s.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], {
+        cwd: s.dir,
+        ...serverUser(),
+      });
       await s.restart();
     } catch (err) {
       await s.stop();
@@ -58,15 +61,29 @@ export class MariadbServer {
 
   async restart(): Promise<void> {
     const args = [
-      '--no-defaults', `--datadir=${join(this.dir, 'data')}`, `--socket=${join(this.dir, 'sock')}`, `--port=${this.port}`,
-      '--bind-address=127.0.0.1', '--skip-log-bin', '--skip-name-resolve', '--innodb-buffer-pool-size=16M',
-      '--innodb-flush-log-at-trx-commit=2', '--innodb-log-file-size=8M', `--pid-file=${join(this.dir, 'pid')}`,
+      '--no-defaults',
+      `--datadir=${join(this.dir, 'data')}`,
+      `--socket=${join(this.dir, 'sock')}`,
+      `--port=${this.port}`,
+      '--bind-address=127.0.0.1',
+      '--skip-log-bin',
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=16M',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--innodb-log-file-size=8M',
+      `--pid-file=${join(this.dir, 'pid')}`,
     ];
     this.#proc = reap(spawn(SERVER, args, { stdio: 'ignore', cwd: this.dir, ...serverUser() }));
     const until = Date.now() + 30_000;
     for (;;) {
       if (this.#proc.exitCode !== null) throw new Error(`mariadbd exited with ${this.#proc.exitCode}`);
-      if (await this.sql('SELECT 1').then(() => true, () => false)) return;
+      if (
+        await this.sql('SELECT 1').then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (Date.now() > until) throw new Error(`mariadbd on ${this.port} did not start`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -88,4 +88,3 @@ commands.on('line', (line) => {
     process.stdout.write(`${JSON.stringify({ id, ok: false, error: String(err) })}\n`);
   }
 });
-

@@ -44,10 +44,12 @@ export class MilvusDoubleProcess {
 
   /** `port` 0 picks a free port; `env` may set MILVUS_DOUBLE_FAIL. */
   static async start(dataFile: string, options: { port?: number; env?: Record<string, string> } = {}): Promise<MilvusDoubleProcess> {
-    const proc = reap(spawn(process.execPath, [MAIN, '--port', String(options.port ?? 0), '--data', dataFile], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
-    }));
+    const proc = reap(
+      spawn(process.execPath, [MAIN, '--port', String(options.port ?? 0), '--data', dataFile], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env },
+      }),
+    );
     let stderr = '';
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();

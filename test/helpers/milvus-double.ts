@@ -59,7 +59,10 @@ export interface DoubleStats {
   readonly lastSearch: Readonly<Record<string, unknown>> | undefined;
 }
 
-interface KeyValue { key: string; value: string }
+interface KeyValue {
+  key: string;
+  value: string;
+}
 interface SearchRequest {
   collection_name: string;
   partition_names: string[];
@@ -225,7 +228,14 @@ export class MilvusDouble {
 
   #search(req: SearchRequest): unknown {
     const params = Object.fromEntries(req.search_params.map((kv) => [kv.key, kv.value]));
-    this.#lastSearch = { ...params, collection_name: req.collection_name, partition_names: req.partition_names, dsl: req.dsl, output_fields: req.output_fields, nq: req.nq };
+    this.#lastSearch = {
+      ...params,
+      collection_name: req.collection_name,
+      partition_names: req.partition_names,
+      dsl: req.dsl,
+      output_fields: req.output_fields,
+      nq: req.nq,
+    };
     const c = this.#collections.get(req.collection_name);
     if (!c) return { status: inband(100, `collection not found[collection=${req.collection_name}]`) };
     if (params.anns_field && params.anns_field !== c.vectorField) return { status: inband(1100, `field ${params.anns_field} is not a vector field`) };
@@ -249,8 +259,16 @@ export class MilvusDouble {
     const ids = c.idType === 'Int64' ? { int_id: { data: flat.map((r) => r.id) } } : { str_id: { data: flat.map((r) => String(r.id)) } };
     const fields = outputs.map((f) =>
       f === c.idField
-        ? scalarField(f, c.idType, flat.map((r) => r.id))
-        : scalarField(f, c.scalarTypes.get(f) ?? 'VarChar', flat.map((r) => r.scalars[f] ?? '')),
+        ? scalarField(
+            f,
+            c.idType,
+            flat.map((r) => r.id),
+          )
+        : scalarField(
+            f,
+            c.scalarTypes.get(f) ?? 'VarChar',
+            flat.map((r) => r.scalars[f] ?? ''),
+          ),
     );
     return {
       status: OK,

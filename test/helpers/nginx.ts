@@ -52,11 +52,11 @@ export class NginxProcess {
     chmodSync(dir, 0o755);
     const confPath = join(dir, 'nginx.conf');
     writeFileSync(confPath, localNginxConfig(readFileSync(NGINX_CONF, 'utf8'), { listenPort: port, upstreamPorts, dir }));
-    const proc = reap(spawn(
-      NGINX_BIN,
-      ['-p', `${dir}/`, '-c', confPath, '-e', join(dir, 'error.log'), '-g', `daemon off; master_process on; pid ${join(dir, 'nginx.pid')};`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    ));
+    const proc = reap(
+      spawn(NGINX_BIN, ['-p', `${dir}/`, '-c', confPath, '-e', join(dir, 'error.log'), '-g', `daemon off; master_process on; pid ${join(dir, 'nginx.pid')};`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
     const stderr = { text: '' };
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr.text += d));
     const nginx = new NginxProcess(proc, port, dir, stderr);

@@ -17,7 +17,9 @@ export function postgresBin(env: NodeJS.ProcessEnv = process.env): string | unde
   if (env.PAIREC_PG_BIN) return has(env.PAIREC_PG_BIN) ? env.PAIREC_PG_BIN : undefined;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.map((v) => join(root, v, 'bin')).find(has);
 }
 
@@ -75,16 +77,34 @@ export class PostgresServer {
   /** (Re)starts the server on its port and waits until it accepts queries. */
   async restart(): Promise<void> {
     const args = [
-      '-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off',
-      '-c', 'shared_buffers=16MB', '-c', 'max_connections=40', '-c', 'log_min_messages=fatal',
+      '-D',
+      join(this.dir, 'data'),
+      '-p',
+      String(this.port),
+      '-k',
+      this.dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=40',
+      '-c',
+      'log_min_messages=fatal',
     ];
     // Its own process group, so kill() reaches every backend, not only the postmaster.
     this.#proc = reap(spawn(join(this.#bin, 'postgres'), args, { stdio: 'ignore', detached: true, cwd: this.dir, ...serverUser() }));
     const until = Date.now() + 20_000;
     for (;;) {
       if (this.#proc.exitCode !== null) throw new Error(`postgres exited with ${this.#proc.exitCode}`);
-      const ok = await this.sql('SELECT 1').then(() => true, () => false);
+      const ok = await this.sql('SELECT 1').then(
+        () => true,
+        () => false,
+      );
       if (ok) return;
       if (Date.now() > until) throw new Error(`postgres on ${this.port} did not start`);
       await new Promise((r) => setTimeout(r, 100));

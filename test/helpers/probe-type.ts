@@ -36,9 +36,7 @@ class ProbeAlgorithm extends AlgorithmBase<'score'> {
 
   protected async execute(input: ScoreInput, ctx: RunContext): Promise<readonly AlgoResponse[]> {
     if (this.#log.gate) {
-      const aborted = new Promise<never>((_, reject) =>
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }),
-      );
+      const aborted = new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }));
       aborted.catch(() => undefined);
       await (this.#log.observeAbort ? Promise.race([this.#log.gate, aborted]) : this.#log.gate);
     }

@@ -18,11 +18,13 @@ export class LoggedProcess {
    * process's behaviour, and the cluster has tests of its own.
    */
   constructor(args: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = {}) {
-    this.proc = reap(spawn(process.execPath, [MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PAIREC_WORKERS: '1', ...env },
-      ...(cwd ? { cwd } : {}),
-    }));
+    this.proc = reap(
+      spawn(process.execPath, [MAIN, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PAIREC_WORKERS: '1', ...env },
+        ...(cwd ? { cwd } : {}),
+      }),
+    );
     let buf = '';
     this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;

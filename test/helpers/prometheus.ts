@@ -12,7 +12,10 @@ const run = promisify(execFile);
 
 /** True when Debian's prometheus is installed (.ci/run installs it). */
 export async function havePrometheus(): Promise<boolean> {
-  return run('prometheus', ['--version']).then(() => true, () => false);
+  return run('prometheus', ['--version']).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One sample of an instant-vector result of /api/v1/query. */
@@ -62,16 +65,18 @@ export class PrometheusServer {
       scrape_configs: [{ job_name: 'pairec', static_configs: [{ targets }] }],
     };
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
-    const proc = reap(spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    ));
+    const proc = reap(
+      spawn(
+        'prometheus',
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      ),
+    );
     const server = new PrometheusServer(port, dir, proc);
     try {
       await server.#waitReady();

@@ -47,7 +47,9 @@ export async function exchange(port: number, data: string | Buffer | (string | B
 /** A POST /api/recommend request as raw HTTP/1.1 text, with `headers` added. */
 export function rawPost(body: string | Buffer, headers: Record<string, string | number> = {}, path = '/api/recommend'): Buffer {
   const h = { host: '127.0.0.1', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers };
-  const head = `POST ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const head = `POST ${path} HTTP/1.1\r\n${Object.entries(h)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
 }
 

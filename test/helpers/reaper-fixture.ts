@@ -7,7 +7,8 @@ import { reap } from './reaper.js';
 
 const child = reap(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }));
 process.stdout.write(`${String(child.pid)}\n`);
-if (process.argv[2] === 'throw') setTimeout(() => {
-  throw new Error('a failing test file');
-}, 200);
+if (process.argv[2] === 'throw')
+  setTimeout(() => {
+    throw new Error('a failing test file');
+  }, 200);
 else setInterval(() => undefined, 1000);

@@ -60,4 +60,3 @@ export async function assertFeatureRanking(server: ServerProcess, hset: (key: st
   assert.equal(second.items[0]?.item_id, last);
   assert.equal(second.items[0]?.score, 100);
 }
-

@@ -13,14 +13,20 @@ const run = promisify(execFile);
 
 /** True when Debian's redis-server is installed (the tests need it; .ci/run installs it). */
 export async function haveRedis(): Promise<boolean> {
-  return run('redis-server', ['--version']).then(() => true, () => false);
+  return run('redis-server', ['--version']).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Waits until redis-server answers PING on the port. */
 async function waitReady(port: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await run('redis-cli', ['-p', String(port), 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
+    const ok = await run('redis-cli', ['-p', String(port), 'ping']).then(
+      (r) => r.stdout.trim() === 'PONG',
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > until) throw new Error(`redis-server on ${port} did not start`);
     await new Promise((r) => setTimeout(r, 50));

@@ -22,7 +22,12 @@ const PROBES: Record<Tool, { readonly present: () => Promise<boolean>; readonly 
 
 /** The tools PAIREC_ALLOW_SKIP names. */
 export function allowedSkips(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((env.PAIREC_ALLOW_SKIP ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  return new Set(
+    (env.PAIREC_ALLOW_SKIP ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
 }
 
 /**

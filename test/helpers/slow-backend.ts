@@ -8,7 +8,10 @@ const MAIN = fileURLToPath(new URL('./slow-backend-main.js', import.meta.url));
 
 /** The slow PMML backend (slow-backend-main.ts) as a child process. */
 export class SlowBackend {
-  private constructor(readonly proc: ChildProcess, readonly port: number) {}
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly port: number,
+  ) {}
 
   static async start(delayMs: number, workers: number): Promise<SlowBackend> {
     const proc = reap(spawn(process.execPath, [MAIN, String(delayMs), String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] }));

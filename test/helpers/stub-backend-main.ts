@@ -31,7 +31,8 @@ function rowsOf(body: Buffer): number {
   }
 }
 
-const v2 = (data: (number | null)[]): string => JSON.stringify({ model_name: 'm', outputs: [{ name: 'score', shape: [data.length, 1], datatype: 'FP32', data }] });
+const v2 = (data: (number | null)[]): string =>
+  JSON.stringify({ model_name: 'm', outputs: [{ name: 'score', shape: [data.length, 1], datatype: 'FP32', data }] });
 
 const HUGE = Buffer.alloc(5 * 1024 * 1024, 0x20);
 
@@ -66,7 +67,8 @@ const server = createServer((req, res) => {
       mode = next;
       return void res.writeHead(204).end();
     }
-    if (url === '/__stats') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ calls, open_sockets: sockets.size - 1 }));
+    if (url === '/__stats')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ calls, open_sockets: sockets.size - 1 }));
     if (url === '/__reset') {
       calls = 0;
       return void res.writeHead(204).end();

@@ -57,7 +57,9 @@ describe('admission slots when pipelining clients vanish (real process, raw sock
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const admitted = /pairec_request_duration_seconds_count\{route="\/api\/recommend",scene="default_scene",code="2xx"\} (\d+)/.exec(metrics)?.[1];
     const shed = /pairec_admission_shed_total\{reason="concurrency"\} (\d+)/.exec(metrics)?.[1];
-    t.diagnostic(`in_flight ${String(stuck)} when the last client vanished, ${String(last)} ${Date.now() - started} ms later; answered 200 (into closed sockets): ${admitted ?? 0}, shed: ${shed ?? 0}`);
+    t.diagnostic(
+      `in_flight ${String(stuck)} when the last client vanished, ${String(last)} ${Date.now() - started} ms later; answered 200 (into closed sockets): ${admitted ?? 0}, shed: ${shed ?? 0}`,
+    );
     assert.equal(last, 0, `pairec_admission_in_flight returns to 0 (stuck at ${String(last)} of ${LIMIT})`);
     const aborted = [...metrics.matchAll(/pairec_backend_failures_total\{[^}]*reason="aborted"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     t.diagnostic(`backend calls abandoned because their request's client was gone: ${aborted}`);
@@ -69,7 +71,11 @@ describe('admission slots when pipelining clients vanish (real process, raw sock
       statuses.push(res.status);
     }
     t.diagnostic(`a normal client afterwards: ${statuses.filter((s) => s === 200).length}/20 × 200`);
-    assert.deepEqual(statuses, Array.from({ length: 20 }, () => 200), 'a normal client is served, not shed');
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: 20 }, () => 200),
+      'a normal client is served, not shed',
+    );
     await assertNoProcessErrors(server.url);
   });
 });

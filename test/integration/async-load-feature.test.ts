@@ -30,7 +30,16 @@ function config(slowPort: number, fastPort: number): Record<string, unknown> {
     AsynLoadFeature: asyn,
     FeatureLoadConfs: [
       // HMGET (declared Fields): the test counts these calls as user loads.
-      { FeatureDaoConf: { ...slow, RedisPrefix: 'user:', FeatureStore: 'user', Fields: ['uvec', 'age'], Defaults: { age: -1 }, Vectors: { uvec: { Dim: DIM } } } },
+      {
+        FeatureDaoConf: {
+          ...slow,
+          RedisPrefix: 'user:',
+          FeatureStore: 'user',
+          Fields: ['uvec', 'age'],
+          Defaults: { age: -1 },
+          Vectors: { uvec: { Dim: DIM } },
+        },
+      },
       // HGETALL: item features, after recall and filters in both scenes.
       { FeatureDaoConf: { AdapterType: 'redis', RedisName: 'fast', CacheTime: 0, RedisPrefix: 'item:', FeatureStore: 'item', Defaults: { boost: 0 } } },
     ],
@@ -57,7 +66,15 @@ function config(slowPort: number, fastPort: number): Record<string, unknown> {
   };
 }
 
-const request = (uid: string, sceneId: string): RecommendRequest => ({ requestId: `r-${sceneId}-${uid}`, uid, size: 30, sceneId, category: 'default', features: {}, debug: false });
+const request = (uid: string, sceneId: string): RecommendRequest => ({
+  requestId: `r-${sceneId}-${uid}`,
+  uid,
+  size: 30,
+  sceneId,
+  category: 'default',
+  features: {},
+  debug: false,
+});
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 describe('FeatureConfs AsynLoadFeature: user features load beside recall (real redis-server behind a slow proxy)', { skip }, () => {
@@ -121,12 +138,21 @@ describe('FeatureConfs AsynLoadFeature: user features load beside recall (real r
         assert.deepEqual(b.items, a.items, `user ${uid}: the same items, sources and scores`);
         assert.deepEqual(b.rows, a.rows, `user ${uid}: the model sees the same user and item features`);
         assert.equal(a.items.length, 30);
-        assert.ok(a.items.some((s) => s.endsWith('/vector/1')), 'the vector recall found the loaded user vector');
-        assert.ok(a.rows.some((r) => r[DIM] === 20 + Number(uid)), 'the stored age reached the model');
-        assert.ok(a.rows.some((r) => (r[DIM + 1] ?? 0) > 0), 'item features loaded after recall reached the model');
+        assert.ok(
+          a.items.some((s) => s.endsWith('/vector/1')),
+          'the vector recall found the loaded user vector',
+        );
+        assert.ok(
+          a.rows.some((r) => r[DIM] === 20 + Number(uid)),
+          'the stored age reached the model',
+        );
+        assert.ok(
+          a.rows.some((r) => (r[DIM + 1] ?? 0) > 0),
+          'item features loaded after recall reached the model',
+        );
         // The vector recall's own read and the features stage's; with AsynLoadFeature they are one.
         assert.equal(a.reads, 2, 'AsynLoadFeature false: the recall and the features stage each read the user');
-        assert.equal(b.reads, 1, 'AsynLoadFeature true: the recall awaited the features stage\'s read');
+        assert.equal(b.reads, 1, "AsynLoadFeature true: the recall awaited the features stage's read");
         times.sync.push(a.ms);
         times.asyn.push(b.ms);
       }
@@ -143,12 +169,16 @@ describe('FeatureConfs AsynLoadFeature: user features load beside recall (real r
     const b = await run('nobody', 'asyn');
     assert.deepEqual(b.items, a.items);
     assert.deepEqual(b.rows, a.rows);
-    assert.ok(a.rows.every((r) => r[DIM] === -1), 'the declared default age');
+    assert.ok(
+      a.rows.every((r) => r[DIM] === -1),
+      'the declared default age',
+    );
     assert.ok(!a.items.some((s) => s.includes('/vector/')), 'no user vector, no vector recall');
   });
 
   it('the slow Redis down: defaults, counted, the same answers in both modes, and nothing left unhandled', async () => {
-    const failures = async (): Promise<number> => (await metrics.redisFailures.get()).values.filter((v) => v.labels.redis === 'slow').reduce((n, v) => n + v.value, 0);
+    const failures = async (): Promise<number> =>
+      (await metrics.redisFailures.get()).values.filter((v) => v.labels.redis === 'slow').reduce((n, v) => n + v.value, 0);
     // Closing the listener waits for its connections: they are dropped while it closes.
     const closing = proxy.setMode('refuse');
     proxy.dropAll();
@@ -159,8 +189,11 @@ describe('FeatureConfs AsynLoadFeature: user features load beside recall (real r
       const b = await run('2', 'asyn');
       assert.deepEqual(b.items, a.items);
       assert.deepEqual(b.rows, a.rows);
-      assert.ok(a.items.length > 0 && a.items.every((s) => s.includes('/hot/')), 'the catalog\'s hot items still serve');
-      assert.ok(a.rows.every((r) => r[DIM] === -1), 'user features fell back to the defaults');
+      assert.ok(a.items.length > 0 && a.items.every((s) => s.includes('/hot/')), "the catalog's hot items still serve");
+      assert.ok(
+        a.rows.every((r) => r[DIM] === -1),
+        'user features fell back to the defaults',
+      );
       assert.ok((await failures()) > before, 'the failed reads are counted');
     } finally {
       await proxy.setMode('pass');

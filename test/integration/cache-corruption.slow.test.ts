@@ -37,7 +37,14 @@ function recommend(port: number, uid: string, scene: string): Promise<{ status: 
   return new Promise((resolve, reject) => {
     const data = JSON.stringify({ uid, scene_id: scene, size: 20 });
     const req = request(
-      { host: '127.0.0.1', port, path: '/api/recommend', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/recommend',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (c: string) => (text += c));
@@ -158,7 +165,10 @@ describe('corrupt cache files against real processes (pairec serve --workers 2)'
       assert.deepEqual(await answers(s), clean);
       noCrash(s);
       const warned = lines(s, 'cache file corrupt; rebuilding the vector index');
-      assert.ok(warned.some((l) => String(l.file).includes('index-hnsw-')), 'the log names the damaged file');
+      assert.ok(
+        warned.some((l) => String(l.file).includes('index-hnsw-')),
+        'the log names the damaged file',
+      );
       assert.equal(statSync(indexFile(root, 'hnsw')).size, size);
       assert.deepEqual(temps(root), []);
     } finally {

@@ -42,7 +42,9 @@ describe('a damaged catalog export and a serving process restarted: the last goo
       }),
     );
     const server = await ServerProcess.start(config, ['--no-watch'], dir, { PAIREC_WORKERS: '2' });
-    const workerPids = (from = 0): number[] => [...new Set(server.since(from, (l) => typeof l.pid === 'number' && l.pid !== server.proc.pid).map((l) => Number(l.pid)))];
+    const workerPids = (from = 0): number[] => [
+      ...new Set(server.since(from, (l) => typeof l.pid === 'number' && l.pid !== server.proc.pid).map((l) => Number(l.pid))),
+    ];
     t.after(async () => {
       for (const pid of workerPids()) {
         try {
@@ -67,7 +69,12 @@ describe('a damaged catalog export and a serving process restarted: the last goo
       }
       assert.fail(`${what} within ${ms} ms`);
     };
-    const body = JSON.stringify({ uid: 'nobody', scene_id: 'home', size: SIZE, features: { embedding: Array.from({ length: DIM }, (_, i) => (i % 2 === 0 ? 1 : -0.5)) } });
+    const body = JSON.stringify({
+      uid: 'nobody',
+      scene_id: 'home',
+      size: SIZE,
+      features: { embedding: Array.from({ length: DIM }, (_, i) => (i % 2 === 0 ? 1 : -0.5)) },
+    });
     const ask = async (): Promise<string[]> => {
       const res = await server.post('/api/recommend', body, { 'content-type': 'application/json', connection: 'close' });
       assert.equal(res.status, 200);
@@ -76,7 +83,9 @@ describe('a damaged catalog export and a serving process restarted: the last goo
     await until('both processes serve', async () => workerPids().length === 2 && (await scrape()).includes('pairec_catalog_items 300'));
     const versionA = await ask();
     assert.equal(versionA.length, SIZE);
-    await until('the last good copy kept', () => Promise.resolve(readdirSync(join(cacheDir, 'catalog-last-good')).some((n) => n.endsWith('items.jsonl.identity'))));
+    await until('the last good copy kept', () =>
+      Promise.resolve(readdirSync(join(cacheDir, 'catalog-last-good')).some((n) => n.endsWith('items.jsonl.identity'))),
+    );
 
     // A truncated export lands by rename: both processes refuse it and keep version A.
     writeFileSync(`${items}.bad`, '{"id":"sku-00001","embedding":[1,2');
@@ -88,13 +97,18 @@ describe('a damaged catalog export and a serving process restarted: the last goo
     const mark = server.lines.length;
     process.kill(victim ?? 0, 'SIGKILL');
     // The replacement logs its start and its applied config under a new pid.
-    const replacement = await server.waitFor((l) => l.msg === 'config applied' && typeof l.pid === 'number' && l.pid !== victim && l.pid !== server.proc.pid && server.lines.indexOf(l) >= mark, 30_000);
+    const replacement = await server.waitFor(
+      (l) => l.msg === 'config applied' && typeof l.pid === 'number' && l.pid !== victim && l.pid !== server.proc.pid && server.lines.indexOf(l) >= mark,
+      30_000,
+    );
     const fallbackLog = server.since(mark, (l) => l.pid === replacement.pid && l.level === 50 && /last good copy/.test(l.msg ?? ''));
     assert.equal(fallbackLog.length, 1, 'one error line names the fallback');
     await until('the replacement is ready', async () => metric(await scrape(), 'pairec_catalog_serving_last_good') === 1);
     const text = await scrape();
     assert.equal(metric(text, 'pairec_catalog_fallback_total'), 1);
-    t.diagnostic(`replacement pid ${String(replacement.pid)} serves the last good copy; refreshes failed ${metric(text, 'pairec_catalog_refreshes_total', 'result="failed"')}`);
+    t.diagnostic(
+      `replacement pid ${String(replacement.pid)} serves the last good copy; refreshes failed ${metric(text, 'pairec_catalog_refreshes_total', 'result="failed"')}`,
+    );
     // Every answer, from either process, is version A: the replacement is not serving anything else.
     for (let i = 0; i < 12; i++) assert.deepEqual(await ask(), versionA);
     assert.ok(workerPids(mark).includes(Number(replacement.pid)));
@@ -102,12 +116,19 @@ describe('a damaged catalog export and a serving process restarted: the last goo
     // A good export lands: every process serves it, the last-good gauge drops to 0.
     writeJsonLines(`${items}.tmp`, all.slice(300, 600));
     renameSync(`${items}.tmp`, items);
-    await until('version B everywhere', async () => {
-      const m = await scrape();
-      return metric(m, 'pairec_catalog_serving_last_good') === 0 && metric(m, 'pairec_catalog_refreshes_total', 'result="success"') >= 4;
-    }, 30_000);
+    await until(
+      'version B everywhere',
+      async () => {
+        const m = await scrape();
+        return metric(m, 'pairec_catalog_serving_last_good') === 0 && metric(m, 'pairec_catalog_refreshes_total', 'result="success"') >= 4;
+      },
+      30_000,
+    );
     const versionB = await ask();
-    assert.ok(versionB.every((id) => Number(id.slice(4)) > 300), `version B served: ${versionB.join(',')}`);
+    assert.ok(
+      versionB.every((id) => Number(id.slice(4)) > 300),
+      `version B served: ${versionB.join(',')}`,
+    );
     // Counters of live processes: the survivor refused the damaged version once; the replacement never retried it.
     assert.equal(metric(await scrape(), 'pairec_catalog_refreshes_total', 'result="failed"'), 1);
   });

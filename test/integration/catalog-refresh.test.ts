@@ -91,14 +91,20 @@ describe('file catalog refresh: replaced by rename under load (RefreshSeconds)',
         assert.ok(answers.length > 50, `${answers.length} answers`);
         const failed = answers.filter((a) => a.status !== 200);
         assert.deepEqual(failed, [], 'every request answered 200');
-        assert.ok(answers.every((a) => a.ids.length === SIZE), 'every answer is full');
+        assert.ok(
+          answers.every((a) => a.ids.length === SIZE),
+          'every answer is full',
+        );
         const firstNew = answers.findIndex((a) => a.ids.some((id) => idNumber(id) > 1500));
         assert.ok(firstNew > 0, 'version B served');
         const swapMs = (answers[firstNew] as Answer).startedAt - replacedAt;
         t.diagnostic(`${format}: ${answers.length} answers; version B first served ${swapMs} ms after the rename`);
         // RefreshSeconds + the settle wait (1 s) + load and build of 2,000 rows, with room for a busy machine.
         assert.ok(swapMs < REFRESH_S * 1000 + 15_000, `swap took ${swapMs} ms`);
-        assert.ok(answers.slice(0, firstNew).every((a) => a.ids.every((id) => idNumber(id) <= 1500)), 'before the swap: version A only');
+        assert.ok(
+          answers.slice(0, firstNew).every((a) => a.ids.every((id) => idNumber(id) <= 1500)),
+          'before the swap: version A only',
+        );
         const after = answers.slice(firstNew);
         const removed = after.flatMap((a) => a.ids.filter((id) => idNumber(id) <= 500));
         assert.deepEqual(removed, [], 'no removed id after the swap');

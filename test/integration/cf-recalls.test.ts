@@ -54,12 +54,18 @@ function makeData(): Data {
   const users = new Map<string, string[]>();
   for (let u = 0; u < USERS; u++) {
     const n = Math.floor(r() * 12); // 0..11 entries: some users have none, some more than TRIGGERS
-    users.set(`u${u}`, Array.from({ length: n }, () => (r() < 0.2 ? item() : `${item()}:${1 + Math.floor(r() * 5)}`)));
+    users.set(
+      `u${u}`,
+      Array.from({ length: n }, () => (r() < 0.2 ? item() : `${item()}:${1 + Math.floor(r() * 5)}`)),
+    );
   }
   const i2i = new Map<string, string[]>();
   for (let i = 0; i < ITEMS; i++) {
     const n = Math.floor(r() * 16); // up to 15: longer than RECALL_COUNT, which bounds each list read
-    i2i.set(`i${i}`, Array.from({ length: n }, () => `${item()}:${r()}`));
+    i2i.set(
+      `i${i}`,
+      Array.from({ length: n }, () => `${item()}:${r()}`),
+    );
   }
   return { users, i2i };
 }
@@ -90,15 +96,29 @@ function reference(data: Data, uid: string, normalize: boolean): [string, number
 }
 
 const request = (uid: string, sceneId: string, itemId?: string): RecommendRequest => ({
-  requestId: 'r', uid, size: RECALL_COUNT, sceneId, category: 'default', features: {}, debug: true, ...(itemId === undefined ? {} : { itemId }),
+  requestId: 'r',
+  uid,
+  size: RECALL_COUNT,
+  sceneId,
+  category: 'default',
+  features: {},
+  debug: true,
+  ...(itemId === undefined ? {} : { itemId }),
 });
 
 /** The source's items by recall score, best first. */
 const fromSource = (items: readonly { itemId: string; retrieveId: string; recallScore: number }[], ...names: string[]): [string, number][] =>
-  items.filter((c) => names.includes(c.retrieveId)).map((c): [string, number] => [c.itemId, c.recallScore]).sort((a, b) => b[1] - a[1]);
+  items
+    .filter((c) => names.includes(c.retrieveId))
+    .map((c): [string, number] => [c.itemId, c.recallScore])
+    .sort((a, b) => b[1] - a[1]);
 
 function assertSameScores(got: readonly [string, number][], want: readonly [string, number][], what: string): void {
-  assert.deepEqual(got.map(([id]) => id), want.map(([id]) => id), what);
+  assert.deepEqual(
+    got.map(([id]) => id),
+    want.map(([id]) => id),
+    what,
+  );
   got.forEach(([, s], i) => assert.ok(Math.abs(s - (want[i]?.[1] ?? Number.NaN)) < 1e-9, `${what}: score ${i}`));
 }
 
@@ -114,14 +134,36 @@ function engineConfig(redisPort: number, pgUrl: string, mysqlDsn: string, i2iTab
     HologresConfs: { holo: { DSN: pgUrl, QueryTimeout: 1000, ConnectTimeout: 500 } },
     MysqlConfs: { db: { DSN: mysqlDsn, QueryTimeout: 1000, ConnectTimeout: 500 } },
     RecallConfs: [
-      { Name: 'ucf_redis', RecallType: 'UserCollaborativeFilterRecall', RecallCount: RECALL_COUNT, UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', TriggerCount: TRIGGERS } },
-      { Name: 'ucf_holo', RecallType: 'UserCollaborativeFilterRecall', RecallCount: RECALL_COUNT, UserCollaborativeDaoConf: { ...holo, User2ItemTable: 'u2i', Item2ItemTable: 'public.i2i', TriggerCount: TRIGGERS, Normalization: 'on' } },
-      { Name: 'ucf_mysql', RecallType: 'UserCollaborativeFilterRecall', RecallCount: RECALL_COUNT, UserCollaborativeDaoConf: { ...my, User2ItemTable: 'u2i', Item2ItemTable: 'i2i', TriggerCount: TRIGGERS, Normalization: 'off' } },
-      { Name: 'icf_redis', RecallType: 'ItemCollaborativeFilterRecall', RecallCount: 2, ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'sim:' } },
+      {
+        Name: 'ucf_redis',
+        RecallType: 'UserCollaborativeFilterRecall',
+        RecallCount: RECALL_COUNT,
+        UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', TriggerCount: TRIGGERS },
+      },
+      {
+        Name: 'ucf_holo',
+        RecallType: 'UserCollaborativeFilterRecall',
+        RecallCount: RECALL_COUNT,
+        UserCollaborativeDaoConf: { ...holo, User2ItemTable: 'u2i', Item2ItemTable: 'public.i2i', TriggerCount: TRIGGERS, Normalization: 'on' },
+      },
+      {
+        Name: 'ucf_mysql',
+        RecallType: 'UserCollaborativeFilterRecall',
+        RecallCount: RECALL_COUNT,
+        UserCollaborativeDaoConf: { ...my, User2ItemTable: 'u2i', Item2ItemTable: 'i2i', TriggerCount: TRIGGERS, Normalization: 'off' },
+      },
+      {
+        Name: 'icf_redis',
+        RecallType: 'ItemCollaborativeFilterRecall',
+        RecallCount: 2,
+        ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'sim:' },
+      },
       { Name: 'icf_holo', RecallType: 'ItemCollaborativeFilterRecall', RecallCount: 2, ItemCollaborativeDaoConf: { ...holo, Item2ItemTable: i2iTable } },
       { Name: 'icf_mysql', RecallType: 'ItemCollaborativeFilterRecall', RecallCount: 2, ItemCollaborativeDaoConf: { ...my, Item2ItemTable: 'item_i2i' } },
     ],
-    SceneConfs: Object.fromEntries(['ucf_redis', 'ucf_holo', 'ucf_mysql', 'icf_redis', 'icf_holo', 'icf_mysql'].map((n) => [n, { default: { RecallNames: [n] } }])),
+    SceneConfs: Object.fromEntries(
+      ['ucf_redis', 'ucf_holo', 'ucf_mysql', 'icf_redis', 'icf_holo', 'icf_mysql'].map((n) => [n, { default: { RecallNames: [n] } }]),
+    ),
     performance: { request_timeout_ms: 3000 },
   };
 }
@@ -144,7 +186,9 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
     await p.exec();
     // PaiRec's layouts: Hologres u2i (user_id, item_ids), i2i (item_id, similar_item_ids), the
     // request-item table (item_id, item_ids); MySQL's u2i (user_id, article_ids), i2i (article_id, article_ids).
-    await pg.sql('CREATE TABLE u2i (user_id text, item_ids text); CREATE TABLE i2i (item_id text, similar_item_ids text); CREATE TABLE item_i2i (item_id text, item_ids text); CREATE TABLE i2i_bad (item_id text, items text)');
+    await pg.sql(
+      'CREATE TABLE u2i (user_id text, item_ids text); CREATE TABLE i2i (item_id text, similar_item_ids text); CREATE TABLE item_i2i (item_id text, item_ids text); CREATE TABLE i2i_bad (item_id text, items text)',
+    );
     await maria.sql('CREATE TABLE u2i (user_id varchar(64), article_ids text)');
     await maria.sql('CREATE TABLE i2i (article_id varchar(64), article_ids text)');
     await maria.sql('CREATE TABLE item_i2i (item_id varchar(64), item_ids text)');
@@ -170,7 +214,11 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
     assert.ok(engine);
     let nonEmpty = 0;
     for (const uid of data.users.keys()) {
-      for (const [scene, normalize] of [['ucf_redis', true], ['ucf_holo', true], ['ucf_mysql', false]] as const) {
+      for (const [scene, normalize] of [
+        ['ucf_redis', true],
+        ['ucf_holo', true],
+        ['ucf_mysql', false],
+      ] as const) {
         const res = await recommend(engine, request(uid, scene));
         assert.equal(res.trace?.[0]?.errors, undefined, `${scene} ${uid}: no source failed`);
         const want = reference(data, uid, normalize);
@@ -184,11 +232,21 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
   it("ItemCollaborativeFilterRecall lists the request's item_id; a request without one gets nothing from it, not an error", async () => {
     assert.ok(engine);
     const redisRes = await recommend(engine, request('u1', 'icf_redis', 'p1'));
-    assert.deepEqual(fromSource(redisRes.items, 'icf_redis'), [['p2', 0.9], ['p3', 0.5]]);
+    assert.deepEqual(fromSource(redisRes.items, 'icf_redis'), [
+      ['p2', 0.9],
+      ['p3', 0.5],
+    ]);
     for (const scene of ['icf_holo', 'icf_mysql']) {
       const res = await recommend(engine, request('u1', scene, 'p1'));
       // PaiRec's entries: an empty retrieve id is the recall's name, a given one is kept; RecallCount bounds the list.
-      assert.deepEqual(res.items.map((c) => [c.itemId, c.retrieveId, c.recallScore]).sort(), [['p2', scene, 0.9], ['p3', 'similar_job', 0.5]], scene);
+      assert.deepEqual(
+        res.items.map((c) => [c.itemId, c.retrieveId, c.recallScore]).sort(),
+        [
+          ['p2', scene, 0.9],
+          ['p3', 'similar_job', 0.5],
+        ],
+        scene,
+      );
     }
     for (const scene of ['icf_redis', 'icf_holo', 'icf_mysql']) {
       const none = await recommend(engine, request('u1', scene));
@@ -202,7 +260,10 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
 
   it('a request-item table without its list column is refused at load, naming the table, the column and the path', async () => {
     assert.ok(engine && redis && pg && maria);
-    const err = await engine.reload(engineConfig(redis.port, pg.url, maria.dsn, 'i2i_bad')).then(() => undefined, (e: unknown) => e);
+    const err = await engine.reload(engineConfig(redis.port, pg.url, maria.dsn, 'i2i_bad')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ConfigError, String(err));
     assert.match(err.message, /\$\.RecallConfs\[4\]\.ItemCollaborativeDaoConf\.Item2ItemTable: table "i2i_bad" has no column "item_ids"/);
   });
@@ -213,7 +274,14 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
       fastConfig({
         ListenConf: { HttpAddr: '127.0.0.1', HttpPort: 0, ApiMode: mode },
         RedisConfs: { main: { Port: redis?.port ?? 0, ReadTimeout: 1000 } },
-        RecallConfs: [{ Name: 'similar', RecallType: 'ItemCollaborativeFilterRecall', RecallCount: 10, ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'sim:' } }],
+        RecallConfs: [
+          {
+            Name: 'similar',
+            RecallType: 'ItemCollaborativeFilterRecall',
+            RecallCount: 10,
+            ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'sim:' },
+          },
+        ],
         SceneConfs: { item_page: { default: { RecallNames: ['similar'] } } },
         RankConf: {},
       });
@@ -222,13 +290,22 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
     try {
       server = await ServerProcess.start(path);
       await server.waitReady();
-      const ask = async (body: string): Promise<{ status: number; body: { code: number; items?: { item_id: string; retrieve_id: string }[]; error_code?: string } }> => {
+      const ask = async (
+        body: string,
+      ): Promise<{ status: number; body: { code: number; items?: { item_id: string; retrieve_id: string }[]; error_code?: string } }> => {
         const res = await (server as ServerProcess).post('/api/recommend', body);
         return { status: res.status, body: (await res.json()) as { code: number; items?: { item_id: string; retrieve_id: string }[] } };
       };
       const strict = await ask('{"uid":"u1","size":3,"scene_id":"item_page","item_id":"p1"}');
       assert.equal(strict.status, 200, JSON.stringify(strict.body));
-      assert.deepEqual(strict.body.items?.map((i) => [i.item_id, i.retrieve_id]), [['p2', 'similar'], ['p3', 'similar'], ['p4', 'similar']]);
+      assert.deepEqual(
+        strict.body.items?.map((i) => [i.item_id, i.retrieve_id]),
+        [
+          ['p2', 'similar'],
+          ['p3', 'similar'],
+          ['p4', 'similar'],
+        ],
+      );
       const without = await ask('{"uid":"u1","size":3,"scene_id":"item_page"}');
       assert.deepEqual([without.status, without.body.items], [200, []]);
       const wrong = await ask('{"uid":"u1","scene_id":"item_page","item_id":7}');
@@ -242,7 +319,13 @@ describe('collaborative-filter recalls (real Redis, PostgreSQL, MariaDB)', { ski
       assert.equal(res.status, 200, res.body);
       const pairec = JSON.parse(res.body) as { code: number; items?: { item_id: string; retrieve_id: string }[] };
       assert.equal(pairec.code, 200, res.body);
-      assert.deepEqual(pairec.items?.map((i) => [i.item_id, i.retrieve_id]), [['p2', 'similar'], ['p3', 'similar']]);
+      assert.deepEqual(
+        pairec.items?.map((i) => [i.item_id, i.retrieve_id]),
+        [
+          ['p2', 'similar'],
+          ['p3', 'similar'],
+        ],
+      );
     } finally {
       if (server && server.proc.exitCode === null) await server.stop('SIGKILL');
       rmSync(dirname(path), { recursive: true, force: true });

@@ -49,8 +49,14 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     const end = Date.now() + 90_000;
     while (Date.now() < end && firstStart.at(-1)?.ready !== 200) {
       // Before a serving process is up (seconds on a loaded machine) the primary holds the connection.
-      const health = await send(server.port, 'GET', '/health', undefined, 15_000).then((a) => a.status, () => 0);
-      const ready = await send(server.port, 'GET', '/ready', undefined, 15_000).then((a) => a.status, () => 0);
+      const health = await send(server.port, 'GET', '/health', undefined, 15_000).then(
+        (a) => a.status,
+        () => 0,
+      );
+      const ready = await send(server.port, 'GET', '/ready', undefined, 15_000).then(
+        (a) => a.status,
+        () => 0,
+      );
       firstStart.push({ health, ready });
       await sleep(50);
     }
@@ -64,10 +70,14 @@ describe('cluster: one serving process per worker slot behind one port', () => {
   });
 
   /** Serving processes that logged after line `from` (every line but the primary's). */
-  const workerPids = (from = 0): number[] => [...new Set(server.since(from, (l) => typeof l.pid === 'number' && l.pid !== server.proc.pid).map((l) => Number(l.pid)))];
+  const workerPids = (from = 0): number[] => [
+    ...new Set(server.since(from, (l) => typeof l.pid === 'number' && l.pid !== server.proc.pid).map((l) => Number(l.pid))),
+  ];
   /** The serving processes running now (logged, and not reported exited by the primary). */
   const livePids = (): number[] => {
-    const exited = new Set(server.since(0, (l) => typeof l.workerPid === 'number' && /exited|could not start/.test(l.msg ?? '')).map((l) => Number(l.workerPid)));
+    const exited = new Set(
+      server.since(0, (l) => typeof l.workerPid === 'number' && /exited|could not start/.test(l.msg ?? '')).map((l) => Number(l.workerPid)),
+    );
     return workerPids().filter((pid) => !exited.has(pid));
   };
   const metric = (text: string, name: string, labels = ''): number => {
@@ -100,7 +110,10 @@ describe('cluster: one serving process per worker slot behind one port', () => {
       firstStart.some((p) => p.health === 200 && p.ready === 503),
       JSON.stringify(firstStart.slice(0, 20)),
     );
-    assert.ok(firstStart.every((p) => p.health === 200), `a /health probe failed: ${JSON.stringify(firstStart.filter((p) => p.health !== 200))}`);
+    assert.ok(
+      firstStart.every((p) => p.health === 200),
+      `a /health probe failed: ${JSON.stringify(firstStart.filter((p) => p.health !== 200))}`,
+    );
   });
 
   it('an exposure recorded through one process is filtered by every process', async () => {
@@ -124,7 +137,8 @@ describe('cluster: one serving process per worker slot behind one port', () => {
   });
 
   it('/metrics counts the requests of every process', async () => {
-    const count = async (): Promise<number> => metric(await scrape(), 'pairec_request_duration_seconds_count', 'route="/api/recommend",scene="default_scene",code="2xx"');
+    const count = async (): Promise<number> =>
+      metric(await scrape(), 'pairec_request_duration_seconds_count', 'route="/api/recommend",scene="default_scene",code="2xx"');
     const before = await count();
     const n = 12;
     const served = new Map<number, number>();
@@ -161,12 +175,20 @@ describe('cluster: one serving process per worker slot behind one port', () => {
       }
     });
     const from = server.lines.length;
-    const answers = Array.from({ length: 6 }, (_, i) => recommendFrom({ uid: String(i + 1) }, 8000).then((a) => [a.status, a.pid] as const, (err: Error) => [err.message, 0] as const));
+    const answers = Array.from({ length: 6 }, (_, i) =>
+      recommendFrom({ uid: String(i + 1) }, 8000).then(
+        (a) => [a.status, a.pid] as const,
+        (err: Error) => [err.message, 0] as const,
+      ),
+    );
     await sleep(500);
     process.kill(victim, 'SIGKILL');
     const t0 = Date.now();
     const got = await Promise.all(answers);
-    assert.deepEqual(got.map(([status]) => status), [200, 200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      got.map(([status]) => status),
+      [200, 200, 200, 200, 200, 200],
+    );
     for (const [, pid] of got) assert.notEqual(pid, victim, 'answered by a live process, not the stopped one');
     t.diagnostic(`handoff race: all 6 answered ${Date.now() - t0} ms after the kill`);
     assert.ok(Date.now() - t0 < 5000);
@@ -198,13 +220,18 @@ describe('cluster: one serving process per worker slot behind one port', () => {
     }).finally(() => clearTimeout(killer));
     const failed = load.failures.length / load.sent;
     const notReady = load.failures.filter((f) => f.status === 503).length;
-    t.diagnostic(`kill -9 under load: ${load.sent} sent, ${load.failures.length} failed (${(failed * 100).toFixed(2)} %, ${notReady} of them 503), slowest ${load.slowestMs} ms ${JSON.stringify(load.failures.slice(0, 5))}`);
+    t.diagnostic(
+      `kill -9 under load: ${load.sent} sent, ${load.failures.length} failed (${(failed * 100).toFixed(2)} %, ${notReady} of them 503), slowest ${load.slowestMs} ms ${JSON.stringify(load.failures.slice(0, 5))}`,
+    );
     assert.ok(load.sent > 1000, `only ${load.sent} requests sent`);
     assert.ok(failed < 0.01, `${load.failures.length} of ${load.sent} failed: ${JSON.stringify(load.failures.slice(0, 5))}`);
     assert.ok(load.slowestMs < 5000, `a request waited ${load.slowestMs} ms`);
     assert.equal(notReady, 0, 'the replacement took connections before it had loaded (503 ERR_NOT_READY)');
     assert.equal(server.since(from, (l) => l.msg === 'serving process exited; restarting').length, 1);
-    assert.ok(workerPids(from).some((pid) => pid !== victim && !livePidsBefore.includes(pid)), 'the process was not restarted');
+    assert.ok(
+      workerPids(from).some((pid) => pid !== victim && !livePidsBefore.includes(pid)),
+      'the process was not restarted',
+    );
     await server.waitReady(60_000);
   });
 

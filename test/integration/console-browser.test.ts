@@ -16,9 +16,10 @@ import type { ConsoleOverview } from '../../src/server/console/overview.js';
  * Screenshots land in the docs, which link them (docs/operations/console.md), only when asked
  * (`PAIREC_UPDATE_SCREENSHOTS=1`): a test run never rewrites the checkout it tests.
  */
-const DOCS = process.env.PAIREC_UPDATE_SCREENSHOTS === '1'
-  ? fileURLToPath(new URL('../../../docs/operations/', import.meta.url))
-  : mkdtempSync(join(tmpdir(), 'pairec-console-shots-'));
+const DOCS =
+  process.env.PAIREC_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/operations/', import.meta.url))
+    : mkdtempSync(join(tmpdir(), 'pairec-console-shots-'));
 const TOKEN = 'console-browser-token-5f2a9c1e';
 const UID = '3';
 
@@ -100,14 +101,24 @@ describe('the console in a real browser (pairec serve + headless Chromium)', { s
     await page.click('#explain-button');
     await page.locator('#explain-result').waitFor({ state: 'visible' });
 
-    const answer = (await (await api('/api/recommend', { uid: UID, scene_id: 'default_scene', size: 10, features: {}, debug: true, explain: true })).json()) as Answer;
+    const answer = (await (
+      await api('/api/recommend', { uid: UID, scene_id: 'default_scene', size: 10, features: {}, debug: true, explain: true })
+    ).json()) as Answer;
     const ex = answer.explain;
 
     // Stages: the debug trace's names and counts (times differ run to run).
     const stages = await page.$$eval('#stages tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    assert.deepEqual(stages.map((r) => [r[0], Number(r[1]), Number(r[2])]), answer.debug.stages.map((s) => [s.stage, s.in, s.out]));
-    const filters = await page.$$eval('#filters tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')));
-    assert.deepEqual(filters, ex.filters.map((f) => [f.name, String(f.in), String(f.out)]));
+    assert.deepEqual(
+      stages.map((r) => [r[0], Number(r[1]), Number(r[2])]),
+      answer.debug.stages.map((s) => [s.stage, s.in, s.out]),
+    );
+    const filters = await page.$$eval('#filters tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')),
+    );
+    assert.deepEqual(
+      filters,
+      ex.filters.map((f) => [f.name, String(f.in), String(f.out)]),
+    );
 
     // Items, row by row against the API's explain and its answer.
     const rows = await page.$$eval('#items tbody tr', (trs) =>
@@ -115,26 +126,47 @@ describe('the console in a real browser (pairec serve + headless Chromium)', { s
         const cell = (cls: string): string => tr.querySelector(`td.${cls}`)?.textContent ?? '';
         const models: Record<string, string> = {};
         for (const td of tr.querySelectorAll('td.model')) models[td.getAttribute('data-model') ?? ''] = td.textContent ?? '';
-        return { id: tr.getAttribute('data-item-id'), pos: cell('pos'), sources: cell('sources'), models, rank: cell('rank-score'), final: cell('final-score'), moves: cell('moves'), outcome: cell('outcome') };
+        return {
+          id: tr.getAttribute('data-item-id'),
+          pos: cell('pos'),
+          sources: cell('sources'),
+          models,
+          rank: cell('rank-score'),
+          final: cell('final-score'),
+          moves: cell('moves'),
+          outcome: cell('outcome'),
+        };
       }),
     );
-    assert.deepEqual(rows.map((r) => r.id), ex.items.map((i) => i.item_id), 'the same items in the same order');
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ex.items.map((i) => i.item_id),
+      'the same items in the same order',
+    );
     ex.items.forEach((item, k) => {
       const row = rows[k];
       assert.ok(row);
       const what = `item ${item.item_id}`;
       assert.equal(row.pos, item.final_position === null ? '' : String(item.final_position + 1), what);
       const sources = row.sources.split(', ').map((s) => s.split(' '));
-      assert.deepEqual(sources.map((s) => s[0]), item.sources.map((s) => s.recall), what);
+      assert.deepEqual(
+        sources.map((s) => s[0]),
+        item.sources.map((s) => s.recall),
+        what,
+      );
       sources.forEach((s, i) => sameNumber(s[1] ?? '', item.sources[i]?.score, `${what} source ${i}`));
       for (const [model, value] of Object.entries(item.scores ?? {})) sameNumber(row.models[model] ?? '', value, `${what} ${model}`);
       sameNumber(row.rank, item.rank_score, `${what} rank score`);
       sameNumber(row.final, item.final_score, `${what} final score`);
       assert.equal(row.moves, item.moves.map((m) => `${m.sort} ${m.before + 1}→${m.after === null ? '✕' : m.after + 1}`).join(' · '), what);
-      if (item.dropped?.stage === 'filter') assert.equal(row.outcome, `dropped by filter ${item.dropped.by}${item.dropped.reason ? `: ${item.dropped.reason}` : ''}`, what);
+      if (item.dropped?.stage === 'filter')
+        assert.equal(row.outcome, `dropped by filter ${item.dropped.by}${item.dropped.reason ? `: ${item.dropped.reason}` : ''}`, what);
     });
     // The explained answer is the plain answer; the exposed items are dropped with the reason.
-    assert.deepEqual(rows.filter((r) => r.pos !== '').map((r) => r.id), answer.items.map((i) => i.item_id));
+    assert.deepEqual(
+      rows.filter((r) => r.pos !== '').map((r) => r.id),
+      answer.items.map((i) => i.item_id),
+    );
     for (const id of shown) assert.match(rows.find((r) => r.id === id)?.outcome ?? '', /^dropped by filter User2ItemExposureFilter: shown to this user/);
     assert.ok(rows.some((r) => r.outcome.startsWith('dropped by filter no_cat_1: FilterEvaluableExpression is false')));
     assert.ok(rows.some((r) => r.outcome === 'cut by size'));
@@ -168,8 +200,14 @@ describe('the console in a real browser (pairec serve + headless Chromium)', { s
     const catalog = await facts('#catalog-facts');
     assert.equal(catalog['items'], '2000');
     assert.equal(catalog['last refresh'], overview.catalog?.loaded_at);
-    const algorithms = await page.$$eval('#algorithms tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')));
-    assert.deepEqual(algorithms, [['item_ann', 'ANN', 'in process'], ['popularity_lookup', 'LOOKUP', 'in process'], ['similarity_lookup', 'LOOKUP', 'in process']]);
+    const algorithms = await page.$$eval('#algorithms tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')),
+    );
+    assert.deepEqual(algorithms, [
+      ['item_ann', 'ANN', 'in process'],
+      ['popularity_lookup', 'LOOKUP', 'in process'],
+      ['similarity_lookup', 'LOOKUP', 'in process'],
+    ]);
     const config = (await text('#config'))[0] ?? '';
     assert.ok(config.includes('"similarity_lookup"') && config.includes('"token": "***"') && !config.includes(TOKEN), 'the config shows, its token masked');
 

@@ -36,7 +36,10 @@ describe('examples/default.json from an empty cache', () => {
     const again = (await (await server.post('/api/recommend', '{"uid":"1","size":10}')).json()) as typeof body;
     assert.equal(again.items.length, 10);
     const shown = new Set(body.items.map((i) => i.item_id));
-    assert.deepEqual(again.items.filter((i) => shown.has(i.item_id)), []);
+    assert.deepEqual(
+      again.items.filter((i) => shown.has(i.item_id)),
+      [],
+    );
     assert.equal(await server.stop('SIGTERM'), 0);
   });
 });

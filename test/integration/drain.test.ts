@@ -22,19 +22,24 @@ interface Result {
 function once1(port: number, t0: number, agent: Agent): Promise<Result> {
   const sentAt = performance.now() - t0;
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/recommend', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        // fastify's own reply to a request that arrived after close() began: refused at the door, retryable.
-        const atDoor = res.statusCode === 503 && text.includes('"Service Unavailable"');
-        resolve({ sentAt, outcome: atDoor ? 'refused:503' : String(res.statusCode) });
-      });
-      res.on('error', (err) => resolve({ sentAt, outcome: `failed:${err.message}` }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/api/recommend', method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          // fastify's own reply to a request that arrived after close() began: refused at the door, retryable.
+          const atDoor = res.statusCode === 503 && text.includes('"Service Unavailable"');
+          resolve({ sentAt, outcome: atDoor ? 'refused:503' : String(res.statusCode) });
+        });
+        res.on('error', (err) => resolve({ sentAt, outcome: `failed:${err.message}` }));
+      },
+    );
     // No response at all: refused, or reset before the server read it (the server's own count tells which).
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ sentAt, outcome: err.code === 'ECONNREFUSED' ? 'refused' : `unanswered:${err.code ?? err.message}` }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ sentAt, outcome: err.code === 'ECONNREFUSED' ? 'refused' : `unanswered:${err.code ?? err.message}` }),
+    );
     req.end('{"uid":"1","size":10}');
   });
 }
@@ -92,7 +97,9 @@ describe('SIGTERM under load (real process)', () => {
     const ok = counts['200'] ?? 0;
     const closed = server.lines.find((l) => l.msg === 'listener closed; in-flight requests done');
     const beforeTerm = all.filter((r) => r.sentAt < termAt).length;
-    t.diagnostic(`offered ${RATE} req/s for 4 s, sent ${all.length} (${((beforeTerm * 1000) / termAt).toFixed(0)} req/s before SIGTERM), SIGTERM at ${termAt.toFixed(0)} ms: ${JSON.stringify(counts)}`);
+    t.diagnostic(
+      `offered ${RATE} req/s for 4 s, sent ${all.length} (${((beforeTerm * 1000) / termAt).toFixed(0)} req/s before SIGTERM), SIGTERM at ${termAt.toFixed(0)} ms: ${JSON.stringify(counts)}`,
+    );
     t.diagnostic(`${servedAfterTerm} served 200 after SIGTERM (drain delay); exit code ${String(code)} ${(exitAt - termAt).toFixed(0)} ms after SIGTERM`);
     t.diagnostic(`server: admitted ${String(closed?.admitted)} requests, ${String(closed?.in_flight)} in flight at close; client saw ${ok} answered 200`);
     assert.deepEqual(failed.slice(0, 5), [], 'every answer was 200 (or fastify’s 503 to a request that arrived as the listener closed)');

@@ -10,7 +10,22 @@ import { ServerProcess } from '../helpers/server-process.js';
 
 /** An experiments document: one layer, one experiment taking every bucket. */
 const layout = (experimentId: number, buckets = '0-99'): string =>
-  JSON.stringify({ Layers: [{ LayerId: 1, ExperimentGroups: [{ ExpGroupId: 1, Experiments: [{ ExperimentId: experimentId, Buckets: buckets, Params: {} }, ...(buckets === '0-99' ? [] : [{ ExperimentId: 99, Buckets: '0-99', Params: {} }])] }] }] });
+  JSON.stringify({
+    Layers: [
+      {
+        LayerId: 1,
+        ExperimentGroups: [
+          {
+            ExpGroupId: 1,
+            Experiments: [
+              { ExperimentId: experimentId, Buckets: buckets, Params: {} },
+              ...(buckets === '0-99' ? [] : [{ ExperimentId: 99, Buckets: '0-99', Params: {} }]),
+            ],
+          },
+        ],
+      },
+    ],
+  });
 
 describe('ABTestConf.Remote: experiments polled from a URL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pairec-exp-remote-'));
@@ -72,13 +87,21 @@ describe('ABTestConf.Remote: experiments polled from a URL', () => {
     await until('the second set', async () => (await id()) === 'ER1_L1#EG1#E2');
     assert.ok((await fetches('updated')) >= 2);
     // Down, then garbage, then a set that fails validation (overlapping buckets): E2 keeps serving.
-    for (const [bad, result] of [[{ kind: 'fail' }, 'error'], [{ kind: 'garbage' }, 'error'], [{ kind: 'doc', body: layout(3, '0-49'), etag: '"v3"' }, 'invalid']] as const) {
+    for (const [bad, result] of [
+      [{ kind: 'fail' }, 'error'],
+      [{ kind: 'garbage' }, 'error'],
+      [{ kind: 'doc', body: layout(3, '0-49'), etag: '"v3"' }, 'invalid'],
+    ] as const) {
       const before = await fetches(result);
       answer = bad;
       await until(`a counted ${result}`, async () => (await fetches(result)) >= before + 1);
       assert.equal(await id(), 'ER1_L1#EG1#E2');
     }
-    assert.ok(server.since(0, (l) => l.msg === 'config reload rejected; the running config keeps serving').some((l) => JSON.stringify(l).includes('ExperimentGroups[0].Experiments[1].Buckets')));
+    assert.ok(
+      server
+        .since(0, (l) => l.msg === 'config reload rejected; the running config keeps serving')
+        .some((l) => JSON.stringify(l).includes('ExperimentGroups[0].Experiments[1].Buckets')),
+    );
     // Back up with a good set.
     answer = { kind: 'doc', body: layout(4), etag: '"v4"' };
     await until('the fourth set', async () => (await id()) === 'ER1_L1#EG1#E4');

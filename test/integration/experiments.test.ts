@@ -79,7 +79,11 @@ describe('examples/experiments.json: a two-layer A/B test on the default demo', 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     for (const x of arms) {
       const id = idOf(x.l1, x.l2);
-      assert.match(metrics, new RegExp(`pairec_experiment_request_duration_seconds_count\\{scene="default_scene",experiment_id="${id}",code="2xx"\\} 1\\n`), id);
+      assert.match(
+        metrics,
+        new RegExp(`pairec_experiment_request_duration_seconds_count\\{scene="default_scene",experiment_id="${id}",code="2xx"\\} 1\\n`),
+        id,
+      );
       assert.match(metrics, new RegExp(`pairec_experiment_items_total\\{scene="default_scene",experiment_id="${id}"\\} 10\\n`), id);
     }
     assert.match(metrics, new RegExp(`pairec_experiment_exposures_total\\{experiment_id="${idOf(a.l1, a.l2)}"\\} 2\\n`));

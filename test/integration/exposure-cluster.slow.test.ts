@@ -118,7 +118,9 @@ describe('exposures in a two-process cluster survive process restarts', () => {
     const forkedAt = Number(exit.time) + Number(exit.restartInMs);
     const whileLoading = acked.filter((a) => a.at < readyAt).length;
     const afterFork = acked.filter((a) => a.at > forkedAt && a.at < readyAt).length;
-    console.log(`# loading sibling: ${acked.length}/${statuses.length} callbacks 200 (${whileLoading} sent before the restarted process had loaded, ${afterFork} of them after it was forked), slowest ${slowest.toFixed(0)} ms; not 200: ${statuses.filter((x) => x !== '200').join(', ') || 'none'}; ${hung} unanswered connections`);
+    console.log(
+      `# loading sibling: ${acked.length}/${statuses.length} callbacks 200 (${whileLoading} sent before the restarted process had loaded, ${afterFork} of them after it was forked), slowest ${slowest.toFixed(0)} ms; not 200: ${statuses.filter((x) => x !== '200').join(', ') || 'none'}; ${hung} unanswered connections`,
+    );
     // A process still loading may answer 503 ERR_NOT_READY itself (not acknowledged, so nothing is promised); never a 500.
     for (const s of statuses) assert.ok(s === '200' || s === '503 ERR_NOT_READY', `callback answered ${s}`);
     assert.ok(afterFork >= 1, `no callback was acknowledged between the sibling's start and its load (${whileLoading} before)`);
@@ -144,7 +146,10 @@ describe('exposures in a two-process cluster survive process restarts', () => {
       assert.equal(cb.status, 200);
       assert.ok(cb.ms < 3000, `the callback waited ${cb.ms.toFixed(0)} ms for a stopped sibling`);
       // The primary's log line may reach us just after the answer.
-      const warned = await server.waitFor((l) => l.msg === 'a serving process did not apply an exposure relay in time; acknowledged without it' && server.lines.indexOf(l) >= from, 5000);
+      const warned = await server.waitFor(
+        (l) => l.msg === 'a serving process did not apply an exposure relay in time; acknowledged without it' && server.lines.indexOf(l) >= from,
+        5000,
+      );
       assert.deepEqual(warned.late, [stopped]);
       process.kill(stopped, 'SIGCONT');
       stopped = undefined;
@@ -163,7 +168,7 @@ describe('exposures in a two-process cluster survive process restarts', () => {
     const shown = await showAndAck('restart-all');
     const pids = await killAndWait(servingPids(server));
     const n = await assertFiltered('restart-all', shown, pids, 2);
-    assert.equal(await assertFiltered('restart-1', [], pids, 1) > 0, true);
+    assert.equal((await assertFiltered('restart-1', [], pids, 1)) > 0, true);
     console.log(`# every process killed: ${n} answers from both replacements, none with an exposed item`);
   });
 });

@@ -39,6 +39,12 @@ describe('exposures saved to a file outlive a full restart of a two-process clus
     const loaded = second.since(0, (l) => l.msg === 'exposures loaded from file');
     assert.equal(loaded[0]?.users, 1);
     const answers = await recommendFromEach(second, uid, servingPids(second), 2);
-    for (const [pid, lists] of answers) for (const items of lists) assert.deepEqual(items.filter((i) => shown.includes(i)), [], `process ${pid} recommended exposed items`);
+    for (const [pid, lists] of answers)
+      for (const items of lists)
+        assert.deepEqual(
+          items.filter((i) => shown.includes(i)),
+          [],
+          `process ${pid} recommended exposed items`,
+        );
   });
 });

@@ -98,7 +98,11 @@ describe('a flood of large callbacks under PAIREC_MEMORY_LIMIT_BYTES=1 GiB', () 
       `# flood ${FLOOD_MS / 1000} s: ${acked} callbacks of 1,000 items acknowledged (${[...statuses].map(([s, n]) => `${s}: ${n}`).join(', ')}); ` +
         `RSS MB per process ${base.map(mb).join('/')} before, ${peak.map(mb).join('/')} at peak; store ${mb(bytes)} MB over both (bound ${mb(bound)} MB each); ${evictions} users evicted; ${exits.length} process exits`,
     );
-    assert.deepEqual(exits.map((l) => l.workerPid), [], 'a serving process died during the flood');
+    assert.deepEqual(
+      exits.map((l) => l.workerPid),
+      [],
+      'a serving process died during the flood',
+    );
     for (const p of pids) assert.ok(rss(p) !== undefined, `process ${p} is gone`);
     // Enough to matter: kept unbounded, the ids alone would be twice the store's bound.
     assert.ok(acked * 1000 * ID_CHARS > 2 * 16 * 2 ** 20, `only ${acked} callbacks were acknowledged: the flood was too small to test the bound`);

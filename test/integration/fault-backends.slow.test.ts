@@ -45,13 +45,18 @@ describe('retries against a backend answering 100 % 503', () => {
     const { calls } = await backend.stats();
     const spent = await metricValue(server.url, 'pairec_backend_rejections_total', { algorithm_name: 'ranker', reason: 'retry_budget' });
     const ratio = calls / n;
-    t.diagnostic(`${n} requests at 500 req/s offered (one rank call each): backend saw ${calls} calls (${ratio.toFixed(3)}×); retries refused by the budget: ${spent}; client statuses ${JSON.stringify(tally(answers))}`);
+    t.diagnostic(
+      `${n} requests at 500 req/s offered (one rank call each): backend saw ${calls} calls (${ratio.toFixed(3)}×); retries refused by the budget: ${spent}; client statuses ${JSON.stringify(tally(answers))}`,
+    );
     assert.ok(ratio > 1, 'some calls were retried');
     assert.ok(ratio <= 1.2, `backend load ${ratio.toFixed(3)}×`);
     assert.ok(spent > 0, 'the budget refused retries');
     // A request the overloaded machine could not even answer from the fallback in time gets
     // 504 at its deadline; none gets anything else.
-    assert.ok(answers.every((a) => (a.status === 200 && a.fallback) || a.status === 504), 'fallback list or deadline');
+    assert.ok(
+      answers.every((a) => (a.status === 200 && a.fallback) || a.status === 504),
+      'fallback list or deadline',
+    );
     assert.ok(answers.filter((a) => a.fallback).length >= 0.9 * n, 'the fallback list for (nearly) all');
   });
 });
@@ -94,10 +99,16 @@ describe('hostile backends under load', () => {
       const rejectedBefore = await metricValue(server.url, 'pairec_backend_rejections_total', { algorithm_name: 'ranker', reason: 'circuit_open' });
       const answers = await offerLoad(server.url, { rate: 100, count: 200 });
       const counted = (await metricValue(server.url, 'pairec_backend_failures_total', { algorithm_name: 'ranker', reason })) - before;
-      const rejected = (await metricValue(server.url, 'pairec_backend_rejections_total', { algorithm_name: 'ranker', reason: 'circuit_open' })) - rejectedBefore;
+      const rejected =
+        (await metricValue(server.url, 'pairec_backend_rejections_total', { algorithm_name: 'ranker', reason: 'circuit_open' })) - rejectedBefore;
       const fallbacks = answers.filter((a) => a.fallback).length;
-      t.diagnostic(`${what}: statuses ${JSON.stringify(tally(answers))}, fallback ${fallbacks}/200, failures{reason="${reason}"} +${counted}, breaker refusals +${rejected}`);
-      assert.ok(answers.every((a) => a.status === 200), `no 5xx: ${JSON.stringify(tally(answers))}`);
+      t.diagnostic(
+        `${what}: statuses ${JSON.stringify(tally(answers))}, fallback ${fallbacks}/200, failures{reason="${reason}"} +${counted}, breaker refusals +${rejected}`,
+      );
+      assert.ok(
+        answers.every((a) => a.status === 200),
+        `no 5xx: ${JSON.stringify(tally(answers))}`,
+      );
       assert.equal(fallbacks, 200, 'every answer is the fallback list');
       // Once ejected (the ejection grows phase after phase), only the trial calls reach the
       // backend; on a loaded machine a 5 MiB trial may also hit its 100 ms Timeout first.

@@ -63,7 +63,10 @@ async function openAfter(ms: number): Promise<number> {
 }
 
 describe('a backend that hangs forever', () => {
-  for (const [scene, expected] of [['default_scene', 200], ['no_fallback', 504]] as const) {
+  for (const [scene, expected] of [
+    ['default_scene', 200],
+    ['no_fallback', 504],
+  ] as const) {
     it(`${scene}: 200 requests all answered (${expected === 200 ? '200, the fallback list' : '504'}) within request_timeout_ms + ${MARGIN_MS} ms; outbound sockets closed`, async (t: TestContext) => {
       const want = expectedFallbackIds(10);
       let passed = false;
@@ -95,7 +98,10 @@ describe('a backend that hangs forever', () => {
         // as fallback) or a 504: nothing else, whatever the noise.
         const isFallback = (a: (typeof answers)[number]): boolean =>
           a.status === 200 && a.items.every((i) => i.retrieve_id === 'fallback') && JSON.stringify(a.items.map((i) => i.item_id)) === JSON.stringify(want);
-        assert.ok(answers.every((a) => isFallback(a) || a.status === 504), 'answered: the fallback list or 504');
+        assert.ok(
+          answers.every((a) => isFallback(a) || a.status === 504),
+          'answered: the fallback list or 504',
+        );
         if (expected === 200) assert.ok(answers.some(isFallback), 'the fallback list answers: no round is all 504');
         // The scene with a FallbackConfig answers every request of a round with the fallback
         // list (due at 90 % of the timeout, before the deadline's 504); the scene without one,
@@ -103,7 +109,10 @@ describe('a backend that hangs forever', () => {
         const all = expected === 200 ? answers.filter(isFallback).length : (statuses.get(504) ?? 0);
         passed = all === answers.length && max <= Math.min(TIMEOUT_MS + MARGIN_MS + 2 * stalls, 4 * TIMEOUT_MS);
       }
-      assert.ok(passed, `no round of ${ROUNDS} had all 200 answers ${expected === 200 ? 'from the fallback list' : '504'} and within ${TIMEOUT_MS + MARGIN_MS} ms plus twice the measured stalls`);
+      assert.ok(
+        passed,
+        `no round of ${ROUNDS} had all 200 answers ${expected === 200 ? 'from the fallback list' : '504'} and within ${TIMEOUT_MS + MARGIN_MS} ms plus twice the measured stalls`,
+      );
     });
   }
 });

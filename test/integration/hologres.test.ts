@@ -17,7 +17,13 @@ import { silentLogger, testMetrics } from '../helpers/context.js';
 const skip = await skipUnlessInstalled('postgres');
 
 const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest => ({
-  requestId: 'r', uid, size: 20, sceneId, category: 'default', features, debug: true,
+  requestId: 'r',
+  uid,
+  size: 20,
+  sceneId,
+  category: 'default',
+  features,
+  debug: true,
 });
 
 /** PaiRec's table layouts (module/*_hologres_dao.go), and a row or two each. */
@@ -60,8 +66,27 @@ function config(url: string): Record<string, unknown> {
     FeatureConfs: {
       s_feat: {
         FeatureLoadConfs: [
-          { FeatureDaoConf: { ...holo('item_feat'), FeatureKey: 'item:id', FeatureStore: 'item', ItemFeatureKeyName: 'item_id', ItemSelectFields: 'stock,price', Defaults: { stock: 1 }, CacheTime: 0 } },
-          { FeatureDaoConf: { ...holo('user_feat'), FeatureKey: 'user:uid', FeatureStore: 'user', UserFeatureKeyName: 'user_id', UserSelectFields: '*', CacheTime: 0 } },
+          {
+            FeatureDaoConf: {
+              ...holo('item_feat'),
+              FeatureKey: 'item:id',
+              FeatureStore: 'item',
+              ItemFeatureKeyName: 'item_id',
+              ItemSelectFields: 'stock,price',
+              Defaults: { stock: 1 },
+              CacheTime: 0,
+            },
+          },
+          {
+            FeatureDaoConf: {
+              ...holo('user_feat'),
+              FeatureKey: 'user:uid',
+              FeatureStore: 'user',
+              UserFeatureKeyName: 'user_id',
+              UserSelectFields: '*',
+              CacheTime: 0,
+            },
+          },
         ],
       },
     },
@@ -94,7 +119,11 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
 
   it("UserCustomRecall reads the user's row of PaiRec's u2i table: id, id:retrieve_id:score entries in stored order", async () => {
     const res = await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
-    assert.deepEqual(bySource(res.items, 'custom'), [['3', 'custom', 0.9], ['1', 'from_job', 0.5], ['x9', 'custom', 0]]);
+    assert.deepEqual(bySource(res.items, 'custom'), [
+      ['3', 'custom', 0.9],
+      ['1', 'from_job', 0.5],
+      ['x9', 'custom', 0],
+    ]);
     assert.equal(bySource(res.items, 'group_mem').length, 5, 'the other source still answers');
     const none = await recommend(engine, request('nobody', 's_custom', { category: 'cat_1' }));
     assert.deepEqual(bySource(none.items, 'custom'), []);
@@ -102,7 +131,14 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
 
   it("UserGroupHotRecall reads the rows of the user's groups in one query, each item once at its best score", async () => {
     const res = await recommend(engine, request('u2', 's_group', { category: 'cat_1,cat_2' }));
-    assert.deepEqual(res.items.map((c) => [c.itemId, c.recallScore]), [['6', 0.8], ['8', 0.5], ['5', 0.3]]);
+    assert.deepEqual(
+      res.items.map((c) => [c.itemId, c.recallScore]),
+      [
+        ['6', 0.8],
+        ['8', 0.5],
+        ['5', 0.3],
+      ],
+    );
   });
 
   it("the exposure filter reads PaiRec's exposure table and the callback writes it (uid, comma-joined items, seconds)", async () => {
@@ -113,7 +149,9 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     const fromGroup = (items: typeof res.items): string[] => bySource(items, 'group').map(([id]) => String(id));
     assert.deepEqual(fromGroup(res.items), ['8', '5']);
     await engine.exposures?.add('u3', ['8', '5'], Date.now());
-    const rows = await db.sql<{ item: string; create_time: number }>("SELECT item, create_time FROM t_exposure_history WHERE uid = 'u3' ORDER BY create_time DESC LIMIT 1");
+    const rows = await db.sql<{ item: string; create_time: number }>(
+      "SELECT item, create_time FROM t_exposure_history WHERE uid = 'u3' ORDER BY create_time DESC LIMIT 1",
+    );
     assert.equal(rows[0]?.item, '8,5');
     assert.ok(Math.abs((rows[0]?.create_time ?? 0) - Math.floor(Date.now() / 1000)) <= 5);
     const after = await recommend(engine, request('u3', 's_exp', { category: 'cat_1,cat_2' }));
@@ -133,9 +171,19 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     await staged.commit();
     try {
       const conf = {
-        AdapterType: 'hologres', HologresName: 'h', HologresTableName: 'user_feat', FeatureStore: 'user', FeatureKey: 'user:uid',
-        UserFeatureKeyName: 'user_id', UserSelectFields: 'age, city, emb', Defaults: { city: 'none' }, Vectors: { emb: { Dim: 2, Format: 'text' } },
-        RedisPrefix: '', KeyField: 'id', CacheSize: 10, CacheTime: 0,
+        AdapterType: 'hologres',
+        HologresName: 'h',
+        HologresTableName: 'user_feat',
+        FeatureStore: 'user',
+        FeatureKey: 'user:uid',
+        UserFeatureKeyName: 'user_id',
+        UserSelectFields: 'age, city, emb',
+        Defaults: { city: 'none' },
+        Vectors: { emb: { Dim: 2, Format: 'text' } },
+        RedisPrefix: '',
+        KeyField: 'id',
+        CacheSize: 10,
+        CacheTime: 0,
       } as FeatureDaoConf;
       const loader = new SqlFeatureLoader(conf, () => pool.get('h'), metrics);
       const [u1, nobody] = await loader.load(['u1', 'nobody']);
@@ -153,9 +201,19 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     await pool.stage({ h: { DSN: db.url, MaxConns: 2, ConnectTimeout: 1000, QueryTimeout: 1000, IdleTimeout: 1000 } }).commit();
     try {
       const conf = {
-        AdapterType: 'hologres', HologresName: 'h', HologresTableName: 'item_feat', FeatureStore: 'item', FeatureKey: 'item:id',
-        ItemFeatureKeyName: 'item_id', ItemSelectFields: 'stock, price AS item_price', Defaults: {}, Vectors: {},
-        RedisPrefix: '', KeyField: 'id', CacheSize: 10, CacheTime: 0,
+        AdapterType: 'hologres',
+        HologresName: 'h',
+        HologresTableName: 'item_feat',
+        FeatureStore: 'item',
+        FeatureKey: 'item:id',
+        ItemFeatureKeyName: 'item_id',
+        ItemSelectFields: 'stock, price AS item_price',
+        Defaults: {},
+        Vectors: {},
+        RedisPrefix: '',
+        KeyField: 'id',
+        CacheSize: 10,
+        CacheTime: 0,
       } as FeatureDaoConf;
       const [six] = await new SqlFeatureLoader(conf, () => pool.get('h'), metrics).load(['6']);
       assert.deepEqual(six, { stock: 0, item_price: 9.5 });
@@ -168,11 +226,20 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     const bad = config(db.url);
     (bad.RecallConfs as { DaoConf?: { HologresTableName: string } }[])[0]!.DaoConf!.HologresTableName = 'u2i_bad';
     (bad.FilterConfs as { DaoConf?: { HologresTableName: string } }[])[0]!.DaoConf!.HologresTableName = 'no_such_table';
-    const err = await engine.reload(bad).then(() => undefined, (e: unknown) => e);
+    const err = await engine.reload(bad).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ConfigError, String(err));
     const messages = err.problems.map((p) => p.message);
-    assert.ok(messages.some((m) => m.includes('$.RecallConfs[0].DaoConf.HologresTableName') && m.includes('"u2i_bad"') && m.includes('column "item_ids"')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.includes('"no_such_table" does not exist')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('$.RecallConfs[0].DaoConf.HologresTableName') && m.includes('"u2i_bad"') && m.includes('column "item_ids"')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.includes('"no_such_table" does not exist')),
+      messages.join('\n'),
+    );
     // The serving config is untouched.
     const res = await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
     assert.equal(bySource(res.items, 'custom').length, 3);
@@ -185,7 +252,10 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
       const client = pool.get('h');
       assert.ok(client);
       const t0 = performance.now();
-      const late = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: t0 + 150 }).then(() => undefined, (e: unknown) => e);
+      const late = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: t0 + 150 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(late instanceof PairecError && late.code === 'ERR_DEADLINE_EXCEEDED', String(late));
       assert.ok(performance.now() - t0 < 2000, 'answered long before the query would have');
       // The server stopped the statement too (a cancel request), long before its 3 s or statement_timeout.
@@ -198,7 +268,10 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
       }
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
-      const aborted = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: performance.now() + 5000, signal: ac.signal }).then(() => undefined, (e: unknown) => e);
+      const aborted = await client.query('recall', 'SELECT pg_sleep(3)', [], { deadline: performance.now() + 5000, signal: ac.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(aborted instanceof PairecError && aborted.code === 'ERR_ABORTED', String(aborted));
       const rows = await client.query<{ n: number }>('recall', 'SELECT $1::int + 1 AS n', [41]);
       assert.equal(rows[0]?.n, 42);
@@ -217,7 +290,10 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     (same.RecallConfs as { RecallCount?: number }[])[2]!.RecallCount = 4;
     await engine.reload(same);
     await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
-    assert.ok((await pids()).every((p) => before.includes(p)), 'no new connection');
+    assert.ok(
+      (await pids()).every((p) => before.includes(p)),
+      'no new connection',
+    );
     const changed = config(db.url);
     (changed.HologresConfs as { holo: { QueryTimeout: number } }).holo.QueryTimeout = 900;
     await engine.reload(changed);
@@ -239,7 +315,10 @@ describe('Hologres data sources (real PostgreSQL)', { skip }, () => {
     const load = async (): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const scene = ['s_custom', 's_feat', 's_exp', 's_exp_mem'][i % 4] ?? 's_custom';
-        await recommend(engine, request('u1', scene, { category: 'cat_1' })).then(() => served++, (e: unknown) => errors.push(e));
+        await recommend(engine, request('u1', scene, { category: 'cat_1' })).then(
+          () => served++,
+          (e: unknown) => errors.push(e),
+        );
         // Requests arrive as I/O: the loop lets timers and sockets run between them.
         await new Promise((r) => setImmediate(r));
       }

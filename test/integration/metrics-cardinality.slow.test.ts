@@ -41,25 +41,33 @@ const word = (rng: Rng, max = 24): string => {
 
 function request(shape: Shape, rng: Rng): Dispatcher.RequestOptions {
   const path =
-    shape.path === 'random' ? `/${word(rng)}/${word(rng)}`
-    : shape.path === 'random-under-api' ? `/api/${word(rng)}`
-    : shape.path === 'route-with-query' ? `/api/recommend?scene_id=${word(rng)}&${word(rng)}=${word(rng)}`
-    : shape.path;
+    shape.path === 'random'
+      ? `/${word(rng)}/${word(rng)}`
+      : shape.path === 'random-under-api'
+        ? `/api/${word(rng)}`
+        : shape.path === 'route-with-query'
+          ? `/api/recommend?scene_id=${word(rng)}&${word(rng)}=${word(rng)}`
+          : shape.path;
   // No body with GET or HEAD (as browsers and fetch do).
   if (shape.method === 'GET' || shape.method === 'HEAD' || shape.body === 'none') return { path, method: shape.method };
   const uid = decodeURIComponent(word(rng, 40));
   const scene = shape.body === 'scene:random' ? decodeURIComponent(word(rng)) : shape.body.slice('scene:'.length);
   const json =
-    shape.body === 'callback' ? { uid, scene_id: decodeURIComponent(word(rng)), item_list: [{ item_id: word(rng) }] }
-    : shape.body === 'scene:absent' ? { uid, size: 1 + rng.int(20) }
-    : { uid, size: 1 + rng.int(20), scene_id: scene };
+    shape.body === 'callback'
+      ? { uid, scene_id: decodeURIComponent(word(rng)), item_list: [{ item_id: word(rng) }] }
+      : shape.body === 'scene:absent'
+        ? { uid, size: 1 + rng.int(20) }
+        : { uid, size: 1 + rng.int(20), scene_id: scene };
   const text = shape.body === 'bad-json' ? `{"uid": "${uid}", ${word(rng)}` : JSON.stringify(json);
   return { path, method: shape.method, headers: { 'content-type': shape.body === 'text' ? 'text/plain' : 'application/json' }, body: text };
 }
 
 /** The series in a /metrics text, keyed by their full name and labels. */
 function series(text: string): string[] {
-  return text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' ')));
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.lastIndexOf(' ')));
 }
 
 /**
@@ -128,7 +136,9 @@ describe('metric label cardinality under random requests (live server)', { timeo
       assert.equal(stable(after10k).length, warmSet.size);
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`series after warm-up (${shapes.length} requests): ${warm.length}, after 10,000 more: ${after10k.length} (${warmSet.size} → ${stable(after10k).length} without the per-type active handle gauges); ${seconds.toFixed(1)} s; statuses ${JSON.stringify([...statuses])}`);
+    console.log(
+      `series after warm-up (${shapes.length} requests): ${warm.length}, after 10,000 more: ${after10k.length} (${warmSet.size} → ${stable(after10k).length} without the per-type active handle gauges); ${seconds.toFixed(1)} s; statuses ${JSON.stringify([...statuses])}`,
+    );
     assert.ok(statuses.size > 3, 'the random requests took several paths through the server');
 
     // Every request-derived label value is from its closed set.

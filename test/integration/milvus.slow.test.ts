@@ -63,7 +63,10 @@ function expected(metric: 'IP' | 'L2', q: Float32Array, k: number, keep: (i: num
 
 function assertMatches(got: MilvusNeighbours | undefined, want: ReturnType<typeof expected>): void {
   assert.ok(got);
-  assert.deepEqual(got.ids, want.map((w) => w.id));
+  assert.deepEqual(
+    got.ids,
+    want.map((w) => w.id),
+  );
   want.forEach((w, i) => {
     const s = got.scores[i] ?? Number.NaN;
     assert.ok(Math.abs(s - w.score) <= 1e-5 * Math.max(1, Math.abs(w.score)), `score ${i}: ${s} vs ${w.score}`);
@@ -124,11 +127,22 @@ describe('MILVUS search through the SDK (Milvus test double)', () => {
     });
     const q = queries[1] ?? new Float32Array();
     const [got] = (await algo.run({ vectors: [q], k: 15 }, runContext())) as readonly MilvusNeighbours[];
-    assertMatches(got, expected('IP', q, 15, (i) => i % 2 === 1 && i % 4 === 1));
+    assertMatches(
+      got,
+      expected('IP', q, 15, (i) => i % 2 === 1 && i % 4 === 1),
+    );
     assert.deepEqual(got?.fields?.[0], { category: 'c1', popularity: fixture.ids.indexOf(got?.ids[0] ?? '') + 0.5 });
     const sent = (await double.stats()).lastSearch;
     assert.deepEqual(
-      { ef: sent?.ef, nprobe: sent?.nprobe, metric: sent?.metric_type, anns: sent?.anns_field, dsl: sent?.dsl, parts: sent?.partition_names, out: sent?.output_fields },
+      {
+        ef: sent?.ef,
+        nprobe: sent?.nprobe,
+        metric: sent?.metric_type,
+        anns: sent?.anns_field,
+        dsl: sent?.dsl,
+        parts: sent?.partition_names,
+        out: sent?.output_fields,
+      },
       { ef: '64', nprobe: 'x', metric: 'IP', anns: 'vector', dsl: 'category == "c1"', parts: ['p1'], out: ['id', 'category', 'popularity'] },
     );
   });
@@ -166,7 +180,10 @@ describe('MILVUS retries (Milvus test double)', () => {
     assert.equal(error, undefined);
     assertMatches(value?.[0], expected('IP', q, 10));
     const searches = await double.searches();
-    assert.deepEqual(searches.map((s) => s.outcome), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
+    assert.deepEqual(
+      searches.map((s) => s.outcome),
+      ['UNAVAILABLE', 'UNAVAILABLE', 'OK'],
+    );
     const gaps = searches.slice(1).map((s, i) => s.at - (searches[i]?.at ?? 0));
     t.diagnostic(`gaps between attempts ${gaps.map((g) => g.toFixed(1)).join(', ')} ms (ceilings 100, 200); run ${ms.toFixed(1)} ms`);
     await base.assertWithin(gaps[0] ?? 0, 100, 'full jitter: the first backoff under 100 ms');
@@ -184,14 +201,20 @@ describe('MILVUS retries (Milvus test double)', () => {
     const algo = await build();
     await double.fail('Search', 1, 'INVALID_ARGUMENT');
     await assert.rejects(algo.run({ vectors: queries, k: 5 }, runContext()), isCode('ERR_BACKEND_UNAVAILABLE', 'after 1 attempt\\(s\\): INVALID_ARGUMENT'));
-    assert.deepEqual((await double.searches()).map((s) => s.outcome), ['INVALID_ARGUMENT']);
+    assert.deepEqual(
+      (await double.searches()).map((s) => s.outcome),
+      ['INVALID_ARGUMENT'],
+    );
   });
 
   it('retries an in-band status Milvus marks retriable (RateLimit), and no other', async () => {
     const algo = await build();
     await double.failInband('Search', 1, { error_code: 'RateLimit', code: 8, retriable: true });
     await algo.run({ vectors: queries, k: 5 }, runContext());
-    assert.deepEqual((await double.searches()).map((s) => s.outcome), ['inband:RateLimit', 'OK']);
+    assert.deepEqual(
+      (await double.searches()).map((s) => s.outcome),
+      ['inband:RateLimit', 'OK'],
+    );
     await double.reset();
     await double.failInband('Search', 1, { error_code: 'UnexpectedError', code: 1100, retriable: false });
     await assert.rejects(algo.run({ vectors: queries, k: 5 }, runContext()), isCode('ERR_BACKEND_UNAVAILABLE', 'UnexpectedError'));
@@ -210,7 +233,9 @@ describe('MILVUS retries (Milvus test double)', () => {
       times.push(ms);
     }
     const attempts = (await double.searches()).length;
-    t.diagnostic(`elapsed max ${Math.max(...times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b) / times.length).toFixed(1)} ms; ${attempts} attempts in 20 runs`);
+    t.diagnostic(
+      `elapsed max ${Math.max(...times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b) / times.length).toFixed(1)} ms; ${attempts} attempts in 20 runs`,
+    );
     await base.assertWithin(Math.max(...times), 150, 'the slowest run, deadline 150 ms');
     assert.ok(attempts > 20, 'runs did retry');
   });

@@ -12,14 +12,20 @@ import { inputModels } from '../helpers/tiny-input-models.js';
  */
 const models = inputModels();
 const ref = models.reference;
-const demo = JSON.parse(await readFile(new URL('../../../models/demo-mlp.reference.json', import.meta.url), 'utf8')) as { inputs: number[][]; scores: number[] };
+const demo = JSON.parse(await readFile(new URL('../../../models/demo-mlp.reference.json', import.meta.url), 'utf8')) as {
+  inputs: number[][];
+  scores: number[];
+};
 
 type Server = Awaited<ReturnType<typeof startModelServerProcess>>;
 const servers: Partial<Record<'concat' | 'three' | 'split', Server>> = {};
 before(async () => {
   // EasyRec and PMML requests carry feature maps: a spec in OnnxConf.Inputs' form feeds all three inputs.
   const spec = join(models.dir, 'three-spec.json');
-  await writeFile(spec, JSON.stringify({ Inputs: { user: { User: [{ Name: 'u_emb', Dim: 8 }] }, item: { Item: [{ Name: 'i_emb', Dim: 8 }] }, cat: { Item: [{ Name: 'cat' }] } } }));
+  await writeFile(
+    spec,
+    JSON.stringify({ Inputs: { user: { User: [{ Name: 'u_emb', Dim: 8 }] }, item: { Item: [{ Name: 'i_emb', Dim: 8 }] }, cat: { Item: [{ Name: 'cat' }] } } }),
+  );
   // Three processes started at once, shared by every case; each kept as it starts, so one that fails leaves none running.
   const started = await Promise.allSettled(
     (
@@ -51,7 +57,7 @@ const near = (got: readonly number[], want: readonly number[], what: string): vo
   assert.equal(got.length, want.length, what);
   got.forEach((s, i) => assert.ok(Math.abs(s - (want[i] ?? NaN)) < 1e-5, `${what} row ${i}: ${s} vs numpy ${want[i]}`));
 };
-const v2Scores = (json: Record<string, unknown>): number[] => ((json.outputs as { name: string; data: number[] }[]).find((o) => o.name === 'score')?.data ?? []);
+const v2Scores = (json: Record<string, unknown>): number[] => (json.outputs as { name: string; data: number[] }[]).find((o) => o.name === 'score')?.data ?? [];
 
 describe('pairec model-server serves a model by its own declared inputs', () => {
   it('KServe v2: a two-input model (concatenated in the graph) and a three-input one with an int64 input score as numpy does', async () => {
@@ -79,7 +85,11 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
 
   it('KServe v2 binary data: an INT64 section next to FP32 ones', async () => {
     const n = ref.items.length;
-    const sections = [Buffer.from(Float32Array.from(userRows.flat()).buffer), Buffer.from(Float32Array.from(ref.items.flat()).buffer), Buffer.from(BigInt64Array.from(ref.cats, BigInt).buffer)];
+    const sections = [
+      Buffer.from(Float32Array.from(userRows.flat()).buffer),
+      Buffer.from(Float32Array.from(ref.items.flat()).buffer),
+      Buffer.from(BigInt64Array.from(ref.cats, BigInt).buffer),
+    ];
     const head = JSON.stringify({
       inputs: [
         { name: 'user', shape: [n, 8], datatype: 'FP32', parameters: { binary_data_size: sections[0]?.length } },
@@ -100,13 +110,25 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
   it('TF Serving REST: named inputs, columnar and row format', async () => {
     const columnar = await post(`${base('three')}/v1/models/three:predict`, { inputs: { user: userRows, item: ref.items, cat: ref.cats } });
     assert.equal(columnar.status, 200, JSON.stringify(columnar.json));
-    near((columnar.json.outputs as number[][]).map((r) => r[0] ?? NaN), ref.three, 'columnar');
+    near(
+      (columnar.json.outputs as number[][]).map((r) => r[0] ?? NaN),
+      ref.three,
+      'columnar',
+    );
     const instances = ref.items.map((item, i) => ({ user: userRows[i], item, cat: ref.cats[i] }));
     const rows = await post(`${base('three')}/v1/models/three:predict`, { instances });
     assert.equal(rows.status, 200, JSON.stringify(rows.json));
-    near((rows.json.predictions as number[][]).map((r) => r[0] ?? NaN), ref.three, 'row format');
+    near(
+      (rows.json.predictions as number[][]).map((r) => r[0] ?? NaN),
+      ref.three,
+      'row format',
+    );
     const two = await post(`${base('concat')}/v1/models/concat:predict`, { inputs: { user: userRows, item: ref.items } });
-    near((two.json.outputs as number[][]).map((r) => r[0] ?? NaN), ref.concat, 'two inputs');
+    near(
+      (two.json.outputs as number[][]).map((r) => r[0] ?? NaN),
+      ref.concat,
+      'two inputs',
+    );
   });
 
   it('the shipped demo-mlp-split.onnx ([1, 64] user, [N, 64] items) starts without flags and scores like the reference', async () => {
@@ -127,7 +149,11 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
     const rows = ref.items.map((item, i) => ({ user_u_emb: userRows[i], i_emb: item, cat: ref.cats[i] }));
     const r = await post(`${base('three')}/api/predict/three_pmml`, rows);
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    near((r.json as unknown as { score: number }[]).map((x) => x.score), ref.three, 'PMML');
+    near(
+      (r.json as unknown as { score: number }[]).map((x) => x.score),
+      ref.three,
+      'PMML',
+    );
   });
 
   it('metadata lists the declared inputs with their types; a request missing, adding or misshaping an input is a 400 naming it', async () => {
@@ -142,7 +168,10 @@ describe('pairec model-server serves a model by its own declared inputs', () => 
     const cases: [unknown[], RegExp][] = [
       [[user, item], /input "cat" missing/],
       [[user, item, { name: 'cat', shape: [1], datatype: 'INT64', data: [1] }, { name: 'nope', shape: [1], datatype: 'FP32', data: [1] }], /no input "nope"/],
-      [[user, { ...item, shape: [1, 7], data: ref.items[0]?.slice(0, 7) }, { name: 'cat', shape: [1], datatype: 'INT64', data: [1] }], /input "item" has shape \[1, 7\], the model takes \[-1, 8\]/],
+      [
+        [user, { ...item, shape: [1, 7], data: ref.items[0]?.slice(0, 7) }, { name: 'cat', shape: [1], datatype: 'INT64', data: [1] }],
+        /input "item" has shape \[1, 7\], the model takes \[-1, 8\]/,
+      ],
       [[user, item, { name: 'cat', shape: [1], datatype: 'INT64', data: [1.5] }], /input "cat" takes int64; value 1.5 is not an integer/],
     ];
     for (const [inputs, message] of cases) {

@@ -39,7 +39,8 @@ function inferContinuously(base: string, loops: number) {
   });
 }
 
-const near = (got: readonly number[], want: readonly number[]): boolean => got.length === want.length && got.every((s, i) => Math.abs(s - (want[i] ?? 0)) < 1e-6);
+const near = (got: readonly number[], want: readonly number[]): boolean =>
+  got.length === want.length && got.every((s, i) => Math.abs(s - (want[i] ?? 0)) < 1e-6);
 
 describe('pairec model-server reloads its model and feature spec on SIGHUP', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,12 +69,20 @@ describe('pairec model-server reloads its model and feature spec on SIGHUP', () 
 
       const refusals: [string, () => void, RegExp][] = [
         // The spec is read again too: one that assembles 96 values cannot feed a 128-wide model.
-        ['a spec of another width', () => replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify({ ...TINY_SPEC, Item: [{ Name: 'embedding', Dim: 32 }] }))), /fill 96 values per row but input "features" takes 128/],
+        [
+          'a spec of another width',
+          () => replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify({ ...TINY_SPEC, Item: [{ Name: 'embedding', Dim: 32 }] }))),
+          /fill 96 values per row but input "features" takes 128/,
+        ],
         ['a spec that is not JSON', () => replace(specFile, (tmp) => writeFileSync(tmp, '{"User": [')), /spec\.json/],
-        ['a garbage model', () => {
-          replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify(TINY_SPEC)));
-          replace(file, (tmp) => writeFileSync(tmp, Buffer.alloc(4096, 0x5a)));
-        }, /not a loadable ONNX model/],
+        [
+          'a garbage model',
+          () => {
+            replace(specFile, (tmp) => writeFileSync(tmp, JSON.stringify(TINY_SPEC)));
+            replace(file, (tmp) => writeFileSync(tmp, Buffer.alloc(4096, 0x5a)));
+          },
+          /not a loadable ONNX model/,
+        ],
         ['a missing model', () => rmSync(file), /not a loadable ONNX model/],
       ];
       await expectRefusedReloads(server.proc, load, 'model reload failed; the served model keeps serving', refusals, 50);
@@ -93,7 +102,10 @@ describe('pairec model-server reloads its model and feature spec on SIGHUP', () 
         assert.ok(seenB, `client ${loop} saw the new model`);
       }
       const afterReload = load.answers.slice(atReload + 8);
-      assert.ok(afterReload.every((x) => near(x.scores, wantB)), 'after the reload, and after each refused one, the new model answers');
+      assert.ok(
+        afterReload.every((x) => near(x.scores, wantB)),
+        'after the reload, and after each refused one, the new model answers',
+      );
       t.diagnostic(`${load.answers.length} requests, 0 failed; model reload took ${String(line.ms)} ms`);
     } finally {
       await load.stop();

@@ -58,7 +58,10 @@ describe('pairec model-server answers plain JSON written from the protocol docum
   });
 
   it('KServe v2: nested (row-major) data is accepted too', async () => {
-    const { status, json } = await post('/v2/models/tiny/infer', JSON.stringify({ inputs: [{ name: 'features', shape: [2, 128], datatype: 'FP32', data: rows }] }));
+    const { status, json } = await post(
+      '/v2/models/tiny/infer',
+      JSON.stringify({ inputs: [{ name: 'features', shape: [2, 128], datatype: 'FP32', data: rows }] }),
+    );
     assert.equal(status, 200);
     const outputs = json.outputs as { name: string; shape: number[]; data: number[] }[];
     assert.equal(outputs.length, 2, 'every output when none is asked for');
@@ -74,7 +77,11 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     });
     const body = Buffer.concat([Buffer.from(head), Buffer.from(Float32Array.from(rows.flat()).buffer)]);
     const send = (b: Buffer, len: number) =>
-      fetch(`${server.base}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(len) }, body: b });
+      fetch(`${server.base}/v2/models/tiny/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(len) },
+        body: b,
+      });
     const res = await send(body, Buffer.byteLength(head));
     assert.equal(res.status, 200);
     const reply = Buffer.from(await res.arrayBuffer());
@@ -96,14 +103,22 @@ describe('pairec model-server answers plain JSON written from the protocol docum
     assert.ok(Array.isArray(p), 'predictions is a list');
     assert.equal(p.length, rows.length, 'one prediction per instance');
     p.forEach((row) => assert.equal(row.score.length, 1, 'one score per instance'));
-    assertScores(p.map((row) => row.score[0] ?? Number.NaN), want, 'TF Serving instances');
+    assertScores(
+      p.map((row) => row.score[0] ?? Number.NaN),
+      want,
+      'TF Serving instances',
+    );
     const r2 = await post('/v1/models/tiny:predict', JSON.stringify({ inputs: { features: rows } }));
     assert.equal(r2.status, 200);
     const o = r2.json.outputs as { score: number[][] };
     assert.ok(Array.isArray(o.score), 'outputs.score is a list');
     assert.equal(o.score.length, rows.length, 'one row of outputs per input row');
     o.score.forEach((row) => assert.equal(row.length, 1, 'one score per row'));
-    assertScores(o.score.map((row) => row[0] ?? Number.NaN), want, 'TF Serving inputs');
+    assertScores(
+      o.score.map((row) => row[0] ?? Number.NaN),
+      want,
+      'TF Serving inputs',
+    );
   });
 
   it('answers mistakes with the protocol error shape and keeps serving', async () => {

@@ -13,7 +13,13 @@ import { silentLogger, testMetrics } from '../helpers/context.js';
 const skip = await skipUnlessInstalled('mariadb');
 
 const request = (uid: string): RecommendRequest => ({
-  requestId: 'r', uid, size: 20, sceneId: 's_my', category: 'default', features: { category: 'cat_1' }, debug: true,
+  requestId: 'r',
+  uid,
+  size: 20,
+  sceneId: 's_my',
+  category: 'default',
+  features: { category: 'cat_1' },
+  debug: true,
 });
 
 /** PaiRec's MySQL layouts (module/*_mysql_dao.go). */
@@ -42,7 +48,21 @@ function config(dsn: string, u2i = 'u2i'): Record<string, unknown> {
     ],
     FilterNames: { s_my: ['exposure', 'in_stock'] },
     FeatureConfs: {
-      s_my: { FeatureLoadConfs: [{ FeatureDaoConf: { ...my('item_feat'), FeatureKey: 'item:id', FeatureStore: 'item', ItemFeatureKeyName: 'item_id', ItemSelectFields: 'stock,price', Defaults: { stock: 1 }, CacheTime: 0 } }] },
+      s_my: {
+        FeatureLoadConfs: [
+          {
+            FeatureDaoConf: {
+              ...my('item_feat'),
+              FeatureKey: 'item:id',
+              FeatureStore: 'item',
+              ItemFeatureKeyName: 'item_id',
+              ItemSelectFields: 'stock,price',
+              Defaults: { stock: 1 },
+              CacheTime: 0,
+            },
+          },
+        ],
+      },
     },
     performance: { request_timeout_ms: 3000 },
   };
@@ -72,10 +92,20 @@ describe('MySQL data sources (real MariaDB)', { skip }, () => {
   });
 
   it("one scene: u2i rows, PaiRec's exposure table (one row per item) and item features from MariaDB", async () => {
-    await db.sql('INSERT INTO exposure_history VALUES (?, ?, ?), (?, ?, ?)', ['u1', '7', Math.floor(Date.now() / 1000) - 5, 'u1', '3', Math.floor(Date.now() / 1000) - 7200]);
+    await db.sql('INSERT INTO exposure_history VALUES (?, ?, ?), (?, ?, ?)', [
+      'u1',
+      '7',
+      Math.floor(Date.now() / 1000) - 5,
+      'u1',
+      '3',
+      Math.floor(Date.now() / 1000) - 7200,
+    ]);
     const res = await recommend(engine, request('u1'));
     // 7 was shown 5 s ago; 8 has stock 0 (filtered); 3 was shown beyond TimeInterval and has no feature row (stock 1 by default).
-    assert.deepEqual(custom(res.items), [['3', 'custom', 0.9], ['1', 'from_job', 0.5]]);
+    assert.deepEqual(custom(res.items), [
+      ['3', 'custom', 0.9],
+      ['1', 'from_job', 0.5],
+    ]);
     await engine.exposures?.add('u1', ['3', '1'], Date.now());
     const rows = await db.sql<{ article_id: string }>("SELECT article_id FROM exposure_history WHERE uid = 'u1' ORDER BY add_time DESC, article_id LIMIT 2");
     assert.deepEqual(rows.map((r) => r.article_id).sort(), ['1', '3']);
@@ -83,7 +113,10 @@ describe('MySQL data sources (real MariaDB)', { skip }, () => {
   });
 
   it('a table without a column its use needs is refused at load, naming table, column and path', async () => {
-    const err = await engine.reload(config(db.dsn, 'u2i_bad')).then(() => undefined, (e: unknown) => e);
+    const err = await engine.reload(config(db.dsn, 'u2i_bad')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ConfigError, String(err));
     assert.match(err.message, /\$\.RecallConfs\[0\]\.DaoConf\.MysqlTable: table "u2i_bad" has no column "item_ids"/);
   });

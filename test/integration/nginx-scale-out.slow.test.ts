@@ -52,7 +52,10 @@ describe('nginx in front of 3 replicas: kill -9 one, drain another, under load',
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
     await startReplicas(configPath, 3, replicas);
-    nginx = await NginxProcess.start(replicas.map((r) => r.port), dir);
+    nginx = await NginxProcess.start(
+      replicas.map((r) => r.port),
+      dir,
+    );
   });
 
   after(async () => {
@@ -98,8 +101,7 @@ describe('nginx in front of 3 replicas: kill -9 one, drain another, under load',
     const phase2 = servedBy(entries, killedAt + SKEW_MS, termAt - SKEW_MS);
     const drainWindow = servedBy(entries, termAt + SKEW_MS, drainedExitAt - SKEW_MS);
     const phase3 = servedBy(entries, drainedExitAt + SKEW_MS, Infinity);
-    const fmt = (m: Map<string, number>): string =>
-      replicas.map((r, i) => `r${String(i + 1)}=${String(m.get(addr(r)) ?? 0)}`).join(' ');
+    const fmt = (m: Map<string, number>): string => replicas.map((r, i) => `r${String(i + 1)}=${String(m.get(addr(r)) ?? 0)}`).join(' ');
     t.diagnostic(
       `requests=${String(result.sent)} ok=${String(result.ok)} failures=${String(result.failures.length)} ` +
         `retried-by-nginx=${String(retried)} drain=${String(drainedExitAt - termAt)}ms`,

@@ -51,7 +51,13 @@ describe('logs: one line per recommend request, no secrets', { skip: await skipU
       ],
       RedisConfs: { main: { Host: '127.0.0.1', Port: redis.port, Password: REDIS_PASSWORD } },
       FilterConfs: [
-        { Name: 'redis_exposure', FilterType: 'User2ItemExposureFilter', TimeInterval: 3600, MaxItems: 500, DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'exp:' } },
+        {
+          Name: 'redis_exposure',
+          FilterType: 'User2ItemExposureFilter',
+          TimeInterval: 3600,
+          MaxItems: 500,
+          DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'exp:' },
+        },
       ],
       SceneConfs: {
         ...(base.SceneConfs as Record<string, unknown>),
@@ -119,7 +125,9 @@ describe('logs: one line per recommend request, no secrets', { skip: await skipU
     const wrong = await fetch(`${server.url}/debug/pprof/profile?seconds=1`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
     assert.equal(wrong.status, 403);
     const auth = { authorization: `Bearer ${PROFILING_TOKEN}` };
-    const load = Promise.all(Array.from({ length: 20 }, (_, i) => server.post('/api/recommend', JSON.stringify({ uid: `u${i}` })).then((r) => r.arrayBuffer())));
+    const load = Promise.all(
+      Array.from({ length: 20 }, (_, i) => server.post('/api/recommend', JSON.stringify({ uid: `u${i}` })).then((r) => r.arrayBuffer())),
+    );
     const res = await fetch(`${server.url}/debug/pprof/profile?seconds=1`, { headers: auth });
     await load;
     assert.equal(res.status, 200);
@@ -133,7 +141,11 @@ describe('logs: one line per recommend request, no secrets', { skip: await skipU
 
   it('never logs a secret: requests, error paths, profiling, reloads good and bad', async () => {
     // A reload that applies (a changed algorithm is rebuilt) ...
-    writeConfig({ ...config, ListenConf: { HttpAddr: '127.0.0.1', HttpPort: 0, MaxSize: 400 }, AlgoConfs: [...(config.AlgoConfs as unknown[]), { Name: 'x_lookup', Type: 'LOOKUP', LookupConf: { FieldName: 'x' } }] });
+    writeConfig({
+      ...config,
+      ListenConf: { HttpAddr: '127.0.0.1', HttpPort: 0, MaxSize: 400 },
+      AlgoConfs: [...(config.AlgoConfs as unknown[]), { Name: 'x_lookup', Type: 'LOOKUP', LookupConf: { FieldName: 'x' } }],
+    });
     await server.waitFor((l) => l.msg === 'config reloaded', 30_000);
     // ... one rejected by the schema with the secrets in it, one with a secret in the wrong place ...
     const from = server.lines.length;

@@ -68,7 +68,10 @@ describe('admission control under overload (real process, slow backend)', () => 
     const atLimit = async (): Promise<{ rate: number; within100: number }> => {
       const from = await (await fetch(`${server.url}/metrics`)).text();
       const base = await load.closed('/api/recommend', BODY, LIMIT, 3000);
-      assert.ok(base.every((o) => o.status === 200), `at the limit nothing is shed: ${JSON.stringify(summary(base))}`);
+      assert.ok(
+        base.every((o) => o.status === 200),
+        `at the limit nothing is shed: ${JSON.stringify(summary(base))}`,
+      );
       const to = await (await fetch(`${server.url}/metrics`)).text();
       const within = bucket(to, '0.1', 'default_scene', '2xx') - bucket(from, '0.1', 'default_scene', '2xx');
       const all = bucket(to, '+Inf', 'default_scene', '2xx') - bucket(from, '+Inf', 'default_scene', '2xx');
@@ -86,9 +89,18 @@ describe('admission control under overload (real process, slow backend)', () => 
     const ok = out.filter((o) => o.status === 200);
     const shed = out.filter((o) => o.status === 503 && o.errorCode === 'ERR_OVERLOADED');
     const goodput = perSecond(ok.length, 5000);
-    const p99 = percentile(ok.map((o) => o.ms), 99);
-    const shedP50 = percentile(shed.map((o) => o.ms), 50);
-    const shedP99 = percentile(shed.map((o) => o.ms), 99);
+    const p99 = percentile(
+      ok.map((o) => o.ms),
+      99,
+    );
+    const shedP50 = percentile(
+      shed.map((o) => o.ms),
+      50,
+    );
+    const shedP99 = percentile(
+      shed.map((o) => o.ms),
+      99,
+    );
     const calls = (await backend.calls()) - callsBefore;
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     // The same measure after: the machine is shared, and its load moves; the comparison is with its worse moment.
@@ -103,11 +115,22 @@ describe('admission control under overload (real process, slow backend)', () => 
     const okUnder100ms = bucket(metrics, '0.1', 'default_scene', '2xx') - bucket(metricsBefore, '0.1', 'default_scene', '2xx');
     const okServer = bucket(metrics, '+Inf', 'default_scene', '2xx') - bucket(metricsBefore, '+Inf', 'default_scene', '2xx');
 
-    t.diagnostic(`capacity (${LIMIT} callers, backend ${BACKEND_MS} ms): ${before.rate.toFixed(1)} req/s before, ${afterwards.rate.toFixed(1)} after; theoretical ${THEORETICAL} req/s`);
+    t.diagnostic(
+      `capacity (${LIMIT} callers, backend ${BACKEND_MS} ms): ${before.rate.toFixed(1)} req/s before, ${afterwards.rate.toFixed(1)} after; theoretical ${THEORETICAL} req/s`,
+    );
     t.diagnostic(`offered ${perSecond(out.length, 5000).toFixed(1)} req/s for 5 s: ${JSON.stringify(summary(out))}`);
-    t.diagnostic(`goodput ${goodput.toFixed(1)} req/s = ${(goodput / capacity).toFixed(3)} × capacity (${(goodput / THEORETICAL).toFixed(3)} × theoretical); admitted client round trip P50 ${percentile(ok.map((o) => o.ms), 50).toFixed(1)} ms, P99 ${p99.toFixed(1)} ms; server-side ${okUnder100ms}/${okServer} within 100 ms`);
-    t.diagnostic(`at the limit (no overload) ${(before.within100 * 100).toFixed(1)} % before, ${(afterwards.within100 * 100).toFixed(1)} % after answer within 100 ms server-side (the machine's noise floor)`);
-    t.diagnostic(`shed replies: client round trip P50 ${shedP50.toFixed(2)} ms, P99 ${shedP99.toFixed(2)} ms; server-side ${shedUnder5ms}/${shedServer} within 5 ms, ${shedUnder25ms} within 25 ms`);
+    t.diagnostic(
+      `goodput ${goodput.toFixed(1)} req/s = ${(goodput / capacity).toFixed(3)} × capacity (${(goodput / THEORETICAL).toFixed(3)} × theoretical); admitted client round trip P50 ${percentile(
+        ok.map((o) => o.ms),
+        50,
+      ).toFixed(1)} ms, P99 ${p99.toFixed(1)} ms; server-side ${okUnder100ms}/${okServer} within 100 ms`,
+    );
+    t.diagnostic(
+      `at the limit (no overload) ${(before.within100 * 100).toFixed(1)} % before, ${(afterwards.within100 * 100).toFixed(1)} % after answer within 100 ms server-side (the machine's noise floor)`,
+    );
+    t.diagnostic(
+      `shed replies: client round trip P50 ${shedP50.toFixed(2)} ms, P99 ${shedP99.toFixed(2)} ms; server-side ${shedUnder5ms}/${shedServer} within 5 ms, ${shedUnder25ms} within 25 ms`,
+    );
     t.diagnostic(`backend calls ${calls} for ${ok.length} admitted requests`);
 
     assert.equal(out.length - ok.length - shed.length, 0, `only 200 or 503 ERR_OVERLOADED: ${JSON.stringify(summary(out))}`);
@@ -120,9 +143,13 @@ describe('admission control under overload (real process, slow backend)', () => 
     assert.ok(okUnder100ms >= want * okServer, `admitted within 100 ms server-side: ${okUnder100ms}/${okServer}, want ≥ ${(want * 100).toFixed(1)} %`);
     // The load generator shares the busy machine and stalls at times (its P99 above): goodput is
     // judged over the seconds in which it did offer at least 2 × capacity.
-    const loaded = Array.from({ length: 5 }, (_, i) => out.filter((o) => o.sentAt >= i * 1000 && o.sentAt < (i + 1) * 1000)).filter((w) => w.length >= 2 * capacity);
+    const loaded = Array.from({ length: 5 }, (_, i) => out.filter((o) => o.sentAt >= i * 1000 && o.sentAt < (i + 1) * 1000)).filter(
+      (w) => w.length >= 2 * capacity,
+    );
     const loadedGoodput = loaded.length === 0 ? 0 : loaded.reduce((n, w) => n + w.filter((o) => o.status === 200).length, 0) / loaded.length;
-    t.diagnostic(`goodput over the ${loaded.length} seconds offered ≥ 2 × capacity: ${loadedGoodput.toFixed(1)} req/s = ${(loadedGoodput / capacity).toFixed(3)} × capacity`);
+    t.diagnostic(
+      `goodput over the ${loaded.length} seconds offered ≥ 2 × capacity: ${loadedGoodput.toFixed(1)} req/s = ${(loadedGoodput / capacity).toFixed(3)} × capacity`,
+    );
     assert.ok(loaded.length >= 2, 'overload was offered for at least 2 s');
     assert.ok(loadedGoodput >= 0.9 * capacity, `goodput ${loadedGoodput} ≥ 0.9 × ${capacity}`);
     assert.equal(calls, ok.length, 'one backend call per admitted request, none for a shed one');
@@ -137,13 +164,19 @@ describe('admission control under overload (real process, slow backend)', () => 
     assert.ok(capacity > 0, 'capacity measured by the previous test');
     const storm = await load.open('/api/recommend', BODY, 10 * THEORETICAL, 10_000);
     const after = await load.closed('/api/recommend', BODY, LIMIT, 6000);
-    const perSecondAfter = Array.from({ length: 6 }, (_, s) => after.filter((o) => o.status === 200 && o.sentAt >= s * 1000 && o.sentAt < (s + 1) * 1000).length);
+    const perSecondAfter = Array.from(
+      { length: 6 },
+      (_, s) => after.filter((o) => o.status === 200 && o.sentAt >= s * 1000 && o.sentAt < (s + 1) * 1000).length,
+    );
     const recovered = perSecondAfter.findIndex((n) => n >= 0.9 * capacity);
     t.diagnostic(`storm: offered ${perSecond(storm.length, 10_000).toFixed(1)} req/s for 10 s: ${JSON.stringify(summary(storm))}`);
     t.diagnostic(`after the storm (${LIMIT} callers), 200s per second: ${perSecondAfter.join(', ')}; full goodput from second ${recovered}`);
     // Admitted requests may still time out when the machine itself starves the process; the shed ones never wait.
     const other = storm.filter((o) => o.status !== 200 && !(o.status === 503 && o.errorCode === 'ERR_OVERLOADED'));
-    assert.ok(storm.every((o) => o.status !== 0), 'every request answered');
+    assert.ok(
+      storm.every((o) => o.status !== 0),
+      'every request answered',
+    );
     assert.ok(other.length <= 0.01 * storm.length, `at most 1 % neither 200 nor shed: ${JSON.stringify(summary(storm))}`);
     assert.equal(server.proc.exitCode, null, 'the server is still running');
     assert.ok(recovered >= 0 && recovered < 5, `full goodput within 5 s (from second ${recovered})`);

@@ -100,7 +100,11 @@ describe('examples/own-data: generated catalog and two-input ranker served by th
         assert.equal(byId.get(c.item_id)?.status, 'on_shelf', `${user.id}: ${c.item_id} is off shelf`);
         assert.equal(c.retrieve_id, 'vector_recall');
       }
-      assert.deepEqual(page.items.map((c) => c.item_id), expected.map((e) => e.item.id), user.id);
+      assert.deepEqual(
+        page.items.map((c) => c.item_id),
+        expected.map((e) => e.item.id),
+        user.id,
+      );
       page.items.forEach((c, k) => assert.ok(Math.abs(c.score - (expected[k]?.score ?? NaN)) < 1e-5, `${user.id} ${c.item_id}: ${c.score}`));
     }
   });
@@ -119,7 +123,10 @@ describe('examples/own-data: generated catalog and two-input ranker served by th
       assert.equal(byId.get(c.item_id)?.status, 'on_shelf');
       assert.equal(c.score, byId.get(c.item_id)?.popularity);
     }
-    assert.deepEqual(page.items.map((c) => c.score), popular);
+    assert.deepEqual(
+      page.items.map((c) => c.score),
+      popular,
+    );
   });
 
   it('the Parquet files serve the same pages as the JSON Lines ones', async () => {

@@ -133,11 +133,19 @@ describe('ListenConf.ApiMode "pairec" (real process, curl bytes)', () => {
     assert.equal(json(await post('/api/callback', callback)).code, 200);
     const next = json(await post('/api/recommend', '{"uid":"u-shown","size":10,"scene_id":"home_feed"}'));
     assert.equal(next.code, 200);
-    assert.deepEqual((next.items ?? []).filter((i) => shown.includes(i.item_id)), []);
+    assert.deepEqual(
+      (next.items ?? []).filter((i) => shown.includes(i.item_id)),
+      [],
+    );
   });
 
-  it("answers as PaiRec: size <= 0 is 10, unknown fields ignored, keys matched case-insensitively, 299 when short, an unknown scene empty", async () => {
-    const zero = json(await post('/api/recommend', '{"uid":"u1","size":0,"scene_id":"home_feed","item_id":"248791390","item_list":[{"item_id":"1111","score":1}],"complex_type_features":[{"name":"age","type":"int","values":20}],"whatever":{"x":[1]}}'));
+  it('answers as PaiRec: size <= 0 is 10, unknown fields ignored, keys matched case-insensitively, 299 when short, an unknown scene empty', async () => {
+    const zero = json(
+      await post(
+        '/api/recommend',
+        '{"uid":"u1","size":0,"scene_id":"home_feed","item_id":"248791390","item_list":[{"item_id":"1111","score":1}],"complex_type_features":[{"name":"age","type":"int","values":20}],"whatever":{"x":[1]}}',
+      ),
+    );
     assert.equal(zero.code, 200, JSON.stringify(zero));
     assert.equal(zero.items?.length, 10);
     const upper = json(await post('/api/recommend', '{"UID":"u1","Size":3,"Scene_Id":"home_feed"}'));

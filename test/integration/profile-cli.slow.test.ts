@@ -16,7 +16,24 @@ const fixture = (name: string): string => join(ROOT, 'test/fixtures/profile', na
 
 async function profile(algorithm: string, input: string, extra: string[] = []): Promise<{ report: ProfileReport; out: string }> {
   const out = mkdtempSync(join(tmpdir(), 'pairec-profile-'));
-  const args = [MAIN, 'profile', '--config', fixture('config.json'), '--algorithm', algorithm, '--input', fixture(input), '--iterations', '30', '--warmup', '3', '--out', out, '--json', ...extra];
+  const args = [
+    MAIN,
+    'profile',
+    '--config',
+    fixture('config.json'),
+    '--algorithm',
+    algorithm,
+    '--input',
+    fixture(input),
+    '--iterations',
+    '30',
+    '--warmup',
+    '3',
+    '--out',
+    out,
+    '--json',
+    ...extra,
+  ];
   const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 120_000 });
   return { report: JSON.parse(stdout) as ProfileReport, out };
 }
@@ -34,12 +51,17 @@ function checkFiles(report: ProfileReport, algorithm: string): void {
   const root = (cpu['nodes'] as { callFrame?: { functionName?: string } }[])[0];
   assert.equal(root?.callFrame?.functionName, '(root)');
 
-  const heap = JSON.parse(readFileSync(report.files.heapProfile, 'utf8')) as { head?: { callFrame?: unknown; children?: unknown[] }; samples?: { size: number }[] };
+  const heap = JSON.parse(readFileSync(report.files.heapProfile, 'utf8')) as {
+    head?: { callFrame?: unknown; children?: unknown[] };
+    samples?: { size: number }[];
+  };
   assert.ok(report.files.heapProfile.endsWith(`${algorithm}.heapprofile`));
   assert.ok(heap.head?.callFrame && Array.isArray(heap.head.children), 'heapprofile has a head node');
   assert.ok(Array.isArray(heap.samples) && heap.samples.length > 0, 'heapprofile has samples');
 
-  const trace = JSON.parse(readFileSync(report.files.trace, 'utf8')) as { traceEvents?: { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number }[] };
+  const trace = JSON.parse(readFileSync(report.files.trace, 'utf8')) as {
+    traceEvents?: { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number }[];
+  };
   assert.ok(report.files.trace.endsWith(`${algorithm}.trace.json`));
   const events = trace.traceEvents ?? [];
   const runs = events.filter((e) => e.ph === 'X' && e.name === algorithm && e.cat === 'timed');
@@ -78,7 +100,22 @@ test('pairec profile on the embedded ONNX model writes the three files', async (
 
 test('pairec profile prints the time per run in text form', async () => {
   const out = mkdtempSync(join(tmpdir(), 'pairec-profile-'));
-  const args = [MAIN, 'profile', '-c', fixture('config.json'), '-a', 'popularity_lookup', '-i', fixture('lookup-input.json'), '-n', '5', '--warmup', '0', '-o', out];
+  const args = [
+    MAIN,
+    'profile',
+    '-c',
+    fixture('config.json'),
+    '-a',
+    'popularity_lookup',
+    '-i',
+    fixture('lookup-input.json'),
+    '-n',
+    '5',
+    '--warmup',
+    '0',
+    '-o',
+    out,
+  ];
   const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 120_000 });
   assert.match(stdout, /time per run: mean [\d.]+ ms {2}p50 [\d.]+ ms {2}p99 [\d.]+ ms {2}[\d.]+ runs\/s {2}\(5 runs\)/);
   assert.match(stdout, /cpu profile: .*popularity_lookup\.cpuprofile/);

@@ -119,13 +119,17 @@ describe('profiling guard', () => {
 
   it('admits exactly the configured token', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 16, maxLength: 64 }).filter((t) => !/\s/.test(t)), fc.string({ maxLength: 80 }), (token, other) => {
-        const conf = { enabled: true, token };
-        assert.equal(checkProfilingAccess(conf, `Bearer ${token}`, '10.0.0.1', '/x'), undefined);
-        const denied = checkProfilingAccess(conf, `Bearer ${other}`, '127.0.0.1', '/x');
-        if (other === token) assert.equal(denied, undefined);
-        else assert.ok(denied && (denied.code === 'ERR_FORBIDDEN' || denied.code === 'ERR_UNAUTHORIZED'));
-      }),
+      fc.property(
+        fc.string({ minLength: 16, maxLength: 64 }).filter((t) => !/\s/.test(t)),
+        fc.string({ maxLength: 80 }),
+        (token, other) => {
+          const conf = { enabled: true, token };
+          assert.equal(checkProfilingAccess(conf, `Bearer ${token}`, '10.0.0.1', '/x'), undefined);
+          const denied = checkProfilingAccess(conf, `Bearer ${other}`, '127.0.0.1', '/x');
+          if (other === token) assert.equal(denied, undefined);
+          else assert.ok(denied && (denied.code === 'ERR_FORBIDDEN' || denied.code === 'ERR_UNAUTHORIZED'));
+        },
+      ),
     );
   });
 });

@@ -72,7 +72,7 @@ describe('live Prometheus scraping a pairec server', { skip, timeout: 60_000 }, 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the dashboard carries the guide\'s four queries', () => {
+  it("the dashboard carries the guide's four queries", () => {
     const exprs = dashboardQueries();
     for (const q of GUIDE_QUERIES) assert.ok(exprs.includes(q), `dashboard lacks ${q}`);
   });
@@ -116,6 +116,9 @@ describe('live Prometheus scraping a pairec server', { skip, timeout: 60_000 }, 
       if (alerts.length > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.deepEqual(alerts.map((a) => [a.labels.algorithm_name, a.state]), [['broken_eas', 'pending']]);
+    assert.deepEqual(
+      alerts.map((a) => [a.labels.algorithm_name, a.state]),
+      [['broken_eas', 'pending']],
+    );
   });
 });

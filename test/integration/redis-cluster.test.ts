@@ -58,19 +58,26 @@ describe('Redis Cluster (3 local nodes)', { skip }, () => {
     const where = await holders(keys);
     assert.equal(where.size, keys.length, 'each key is held by exactly one node');
     const perNode = cluster.nodes.map((_, i) => [...where.values()].filter((n) => n === i).length);
-    assert.ok(perNode.every((n) => n > 0), `keys on every node: ${JSON.stringify(perNode)}`);
+    assert.ok(
+      perNode.every((n) => n > 0),
+      `keys on every node: ${JSON.stringify(perNode)}`,
+    );
     const slots = new Set(await Promise.all(keys.map((k) => client.cluster('KEYSLOT', k))));
     assert.ok(slots.size > 3, `keys in ${slots.size} slots`);
 
     const ranked = (await recommend(server, 'u-feat', 'hot_scene', 20)).items;
-    assert.deepEqual(ranked.map((i) => i.item_id), [...page].reverse(), 'ordered by the boost read from each node');
+    assert.deepEqual(
+      ranked.map((i) => i.item_id),
+      [...page].reverse(),
+      'ordered by the boost read from each node',
+    );
     for (const item of ranked) assert.equal(item.score, boost.get(item.item_id), `${item.item_id}: its own boost`);
   });
 
   it('records and filters exposures through the cluster client', async () => {
     const shown = (await recommend(server, 'uc')).items.map((i) => i.item_id);
     await server.post('/api/callback', JSON.stringify({ uid: 'uc', item_list: shown.map((item_id) => ({ item_id })) }));
-    assert.equal((await client.zcard('exp:uc')), shown.length);
+    assert.equal(await client.zcard('exp:uc'), shown.length);
     const again = (await recommend(server, 'uc')).items.map((i) => i.item_id);
     for (const id of again) assert.ok(!shown.includes(id));
   });

@@ -18,7 +18,13 @@ import { stageContext } from '../helpers/pipeline.js';
 const skip = await skipUnlessInstalled('redis');
 
 const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest => ({
-  requestId: 'r', uid, size: 20, sceneId, category: 'default', features, debug: true,
+  requestId: 'r',
+  uid,
+  size: 20,
+  sceneId,
+  category: 'default',
+  features,
+  debug: true,
 });
 
 function config(port: number, deadPort: number): Record<string, unknown> {
@@ -29,7 +35,12 @@ function config(port: number, deadPort: number): Record<string, unknown> {
     RecallConfs: [
       { Name: 'custom', RecallType: 'UserCustomRecall', DaoConf: { ...redis('main'), RedisPrefix: 'u2i:' } },
       { Name: 'custom_dead', RecallType: 'UserCustomRecall', DaoConf: { ...redis('dead'), RedisPrefix: 'u2i:' } },
-      { Name: 'icf', RecallType: 'UserCollaborativeFilterRecall', Timeout: 200, UserCollaborativeDaoConf: { ...redis('main'), User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', Normalization: 'off' } },
+      {
+        Name: 'icf',
+        RecallType: 'UserCollaborativeFilterRecall',
+        Timeout: 200,
+        UserCollaborativeDaoConf: { ...redis('main'), User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', Normalization: 'off' },
+      },
       { Name: 'group', RecallType: 'UserGroupHotRecall', RecallCount: 5, DaoConf: { ...redis('main'), RedisPrefix: 'grp:', RedisDataType: 'zset' } },
       { Name: 'group_mem', RecallType: 'UserGroupHotRecall', RecallCount: 5 },
     ],
@@ -43,7 +54,9 @@ function config(port: number, deadPort: number): Record<string, unknown> {
     // Redis item features, and a condition over one of them: it runs after the features stage.
     FeatureConfs: {
       s_feat: {
-        FeatureLoadConfs: [{ FeatureDaoConf: { ...redis('main'), RedisPrefix: 'feat:', FeatureStore: 'item', Fields: ['stock'], Defaults: { stock: 1 }, CacheTime: 0 } }],
+        FeatureLoadConfs: [
+          { FeatureDaoConf: { ...redis('main'), RedisPrefix: 'feat:', FeatureStore: 'item', Fields: ['stock'], Defaults: { stock: 1 }, CacheTime: 0 } },
+        ],
       },
     },
     FilterConfs: [{ Name: 'in_stock', FilterType: 'ConditionFilter', FilterEvaluableExpression: 'stock > 0' }],
@@ -77,7 +90,11 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
   it('UserCustomRecall: the user\'s "item:score,…" string, in stored order; a user without a key adds nothing', async () => {
     await admin.set('u2i:u1', '3:0.9,1:0.5,x9');
     const res = await recommend(engine, request('u1', 's_custom', { category: 'cat_1' }));
-    assert.deepEqual(bySource(res.items, 'custom'), [['3', 0.9], ['1', 0.5], ['x9', 0]]);
+    assert.deepEqual(bySource(res.items, 'custom'), [
+      ['3', 0.9],
+      ['1', 0.5],
+      ['x9', 0],
+    ]);
     assert.equal(bySource(res.items, 'group_mem').length, 5, 'the other source still answers');
     const none = await recommend(engine, request('nobody', 's_custom', { category: 'cat_1' }));
     assert.deepEqual(bySource(none.items, 'custom'), []);
@@ -91,7 +108,10 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
     await admin.set('i2i:20', '12:0.4,13:0.1');
     const res = await recommend(engine, request('u2', 's_icf'));
     const got = bySource(res.items, 'icf');
-    assert.deepEqual(got.map(([id]) => id), ['12', '11', '13']);
+    assert.deepEqual(
+      got.map(([id]) => id),
+      ['12', '11', '13'],
+    );
     assert.ok(Math.abs(Number(got[0]?.[1]) - 1.3) < 1e-9 && Math.abs(Number(got[2]?.[1]) - 0.2) < 1e-9, JSON.stringify(got));
   });
 
@@ -117,15 +137,29 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
       const def = RECALL_TYPES.get('UserCollaborativeFilterRecall');
       assert.ok(def);
       const conf = {
-        Name: 'icf', RecallType: 'UserCollaborativeFilterRecall', RecallCount: 50,
-        UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'hist:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 20, Normalization: 'on' },
+        Name: 'icf',
+        RecallType: 'UserCollaborativeFilterRecall',
+        RecallCount: 50,
+        UserCollaborativeDaoConf: {
+          AdapterType: 'redis',
+          RedisName: 'main',
+          User2ItemTable: 'hist:',
+          Item2ItemTable: 'i2i:',
+          User2ItemDataType: 'list',
+          Item2ItemDataType: 'string',
+          TriggerCount: 20,
+          Normalization: 'on',
+        },
       } as RecallConf;
       const src = def.create(conf, { catalog: undefined, redis: () => client });
       const out = await src.recall(stageContext(undefined, 'u3'));
       assert.equal(out.length, 8);
       assert.deepEqual(calls.filter((c) => c === 'pipeline').length, 2);
       // The pipelines' commands go out together: one lrange, then eight gets in the second pipeline.
-      assert.deepEqual(calls.filter((c) => c !== 'pipeline'), ['lrange', ...history.map(() => 'get')]);
+      assert.deepEqual(
+        calls.filter((c) => c !== 'pipeline'),
+        ['lrange', ...history.map(() => 'get')],
+      );
     } finally {
       client.disconnect();
     }
@@ -134,7 +168,11 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
   it('UserGroupHotRecall from a Redis sorted set per group, highest score first', async () => {
     await admin.zadd('grp:cat_1', 5, '7', 3, '8', 9, '9');
     const res = await recommend(engine, request('u4', 's_group', { category: 'cat_1' }));
-    assert.deepEqual(bySource(res.items, 'group'), [['9', 9], ['7', 5], ['8', 3]]);
+    assert.deepEqual(bySource(res.items, 'group'), [
+      ['9', 9],
+      ['7', 5],
+      ['8', 3],
+    ]);
   });
 
   it('a ConditionFilter sees item features loaded from Redis (it runs after the features stage)', async () => {
@@ -143,8 +181,20 @@ describe('Redis recall sources (real redis-server)', { skip }, () => {
     const gone = first.items[0]?.itemId ?? '';
     await admin.hset(`feat:${gone}`, 'stock', '0');
     const second = await recommend(engine, request('u5', 's_feat', { category: 'cat_1' }));
-    assert.deepEqual(second.items.map((c) => c.itemId), first.items.slice(1).map((c) => c.itemId));
-    assert.deepEqual(second.trace?.map((s) => [s.stage, s.in, s.out]), [['recall', 1, 5], ['filter', 5, 5], ['features', 5, 5], ['filter', 5, 4], ['sort', 4, 4]]);
+    assert.deepEqual(
+      second.items.map((c) => c.itemId),
+      first.items.slice(1).map((c) => c.itemId),
+    );
+    assert.deepEqual(
+      second.trace?.map((s) => [s.stage, s.in, s.out]),
+      [
+        ['recall', 1, 5],
+        ['filter', 5, 5],
+        ['features', 5, 5],
+        ['filter', 5, 4],
+        ['sort', 4, 4],
+      ],
+    );
   });
 
   it('a source whose Redis is down fails alone: reported in debug and counted, the other source answers', async () => {

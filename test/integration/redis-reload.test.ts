@@ -18,7 +18,9 @@ const skip = await skipUnlessInstalled('redis');
 function config(redis: Record<string, { Port: number; ReadTimeout?: number }>, extra: Record<string, unknown> = {}, count = 10): Record<string, unknown> {
   return {
     RedisConfs: redis,
-    RecallConfs: [{ Name: 'custom', RecallType: 'UserCustomRecall', RecallCount: count, DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'u2i:' } }],
+    RecallConfs: [
+      { Name: 'custom', RecallType: 'UserCustomRecall', RecallCount: count, DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'u2i:' } },
+    ],
     SceneConfs: { s: { default: { RecallNames: ['custom'] } } },
     FilterConfs: [{ Name: 'exposed', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'exp:' } }],
     FilterNames: { s: ['exposed'] },
@@ -83,7 +85,11 @@ describe('Redis clients across reloads (real redis-server, counted with CLIENT L
     await adminA.set('u2i:u1', '1:3,2:2,3:1');
     // A reload makes its new clients ready before serving them: no request fails on a fresh connection.
     const res = await recommend(engine, { requestId: 'r', uid: 'u1', size: 5, sceneId: 's', category: 'default', features: {}, debug: false });
-    assert.deepEqual(res.items.map((c) => c.itemId), ['1', '2', '3'], 'the reloaded config reads through the kept client');
+    assert.deepEqual(
+      res.items.map((c) => c.itemId),
+      ['1', '2', '3'],
+      'the reloaded config reads through the kept client',
+    );
     await settle();
     assert.deepEqual(await connections(adminA), first, 'the same two connections: none closed, none opened');
 
@@ -101,7 +107,11 @@ describe('Redis clients across reloads (real redis-server, counted with CLIENT L
     for (let i = 0; i < 5; i++) {
       await engine.reload(config({ main: { Port: b.port, ReadTimeout: 300 + i } })); // changed: a new client each time
       const res = await recommend(engine, { requestId: 'r', uid: 'u9', size: 5, sceneId: 's', category: 'default', features: {}, debug: true });
-      assert.deepEqual(res.items.map((c) => c.itemId), ['5'], JSON.stringify(res.trace));
+      assert.deepEqual(
+        res.items.map((c) => c.itemId),
+        ['5'],
+        JSON.stringify(res.trace),
+      );
     }
     await until(adminB, (ids) => ids.length === 1, 'the replaced clients closed');
   });
@@ -127,7 +137,10 @@ describe('Redis clients across reloads (real redis-server, counted with CLIENT L
     // The serving config still reads and writes B.
     await adminB.set('u2i:u2', '7:1,8:0.5');
     const res = await recommend(engine, { requestId: 'r', uid: 'u2', size: 5, sceneId: 's', category: 'default', features: {}, debug: false });
-    assert.deepEqual(res.items.map((c) => c.itemId), ['7', '8']);
+    assert.deepEqual(
+      res.items.map((c) => c.itemId),
+      ['7', '8'],
+    );
     const exposures = engine.exposures;
     assert.ok(exposures);
     await exposures.add('u2', ['7'], Date.now());

@@ -51,13 +51,23 @@ function config(port: number): Record<string, unknown> {
           // model reads it at Dim 4, so it is parsed as text at that length.
           { FeatureDaoConf: { ...dao, RedisPrefix: 'item:', FeatureStore: 'item', Vectors: { ec: { Dim: 4 }, eb: { Dim: 4, Format: 'float32le' } } } },
           // HMGET of declared Fields, as buffers.
-          { FeatureDaoConf: { ...dao, RedisPrefix: 'user:', FeatureStore: 'user', Fields: ['uvec', 'age'], Vectors: { uvec: { Dim: 5, Format: 'float32le' } } } },
+          {
+            FeatureDaoConf: { ...dao, RedisPrefix: 'user:', FeatureStore: 'user', Fields: ['uvec', 'age'], Vectors: { uvec: { Dim: 5, Format: 'float32le' } } },
+          },
         ],
       },
       // The same item hashes through the local cache.
       cached: {
         FeatureLoadConfs: [
-          { FeatureDaoConf: { ...dao, CacheTime: 60, RedisPrefix: 'item:', FeatureStore: 'item', Vectors: { ec: { Dim: 4 }, es: { Dim: 4 }, eb: { Dim: 4, Format: 'float32le' } } } },
+          {
+            FeatureDaoConf: {
+              ...dao,
+              CacheTime: 60,
+              RedisPrefix: 'item:',
+              FeatureStore: 'item',
+              Vectors: { ec: { Dim: 4 }, es: { Dim: 4 }, eb: { Dim: 4, Format: 'float32le' } },
+            },
+          },
         ],
       },
     },

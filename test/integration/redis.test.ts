@@ -85,7 +85,13 @@ describe('Redis exposures and features (real redis-server)', { skip }, () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const failures = (op: string): number =>
       Number(new RegExp(`pairec_redis_failures_total\\{redis="main",operation="${op}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-    assert.ok(failures('exposure_seen') > 0, metrics.split('\n').filter((l) => l.includes('redis')).join('\n'));
+    assert.ok(
+      failures('exposure_seen') > 0,
+      metrics
+        .split('\n')
+        .filter((l) => l.includes('redis'))
+        .join('\n'),
+    );
     assert.ok(failures('features') > 0);
     t.diagnostic(
       `${statuses.length} requests, slowest ${Math.max(...latencies).toFixed(1)} ms; failures counted: ` +

@@ -29,13 +29,20 @@ type Kind = 'good' | 'invalid_json' | 'truncated' | 'proto' | 'unknown_type' | '
 function content(kind: Kind, n: number): string {
   const text = JSON.stringify(good(n));
   switch (kind) {
-    case 'good': return text;
-    case 'invalid_json': return text.replace('{', '{,');
-    case 'truncated': return text.slice(0, Math.floor(text.length / 2));
-    case 'proto': return text.replace('{', '{"__proto__":{"polluted":true},');
-    case 'unknown_type': return JSON.stringify({ ...good(n), AlgoConfs: [{ Name: 'popularity_lookup', Type: 'NOPE' }] });
-    case 'wrong_value': return JSON.stringify({ ...good(n), performance: { max_concurrent_requests: 'many' } });
-    default: return '';
+    case 'good':
+      return text;
+    case 'invalid_json':
+      return text.replace('{', '{,');
+    case 'truncated':
+      return text.slice(0, Math.floor(text.length / 2));
+    case 'proto':
+      return text.replace('{', '{"__proto__":{"polluted":true},');
+    case 'unknown_type':
+      return JSON.stringify({ ...good(n), AlgoConfs: [{ Name: 'popularity_lookup', Type: 'NOPE' }] });
+    case 'wrong_value':
+      return JSON.stringify({ ...good(n), performance: { max_concurrent_requests: 'many' } });
+    default:
+      return '';
   }
 }
 
@@ -75,7 +82,10 @@ describe('atomic reload under fire (real process)', () => {
       }
     })();
 
-    const kinds = fc.sample(fc.constantFrom<Kind>('good', 'good', 'good', 'invalid_json', 'truncated', 'proto', 'unknown_type', 'wrong_value', 'empty'), { numRuns: RELOADS, seed: 8 });
+    const kinds = fc.sample(fc.constantFrom<Kind>('good', 'good', 'good', 'invalid_json', 'truncated', 'proto', 'unknown_type', 'wrong_value', 'empty'), {
+      numRuns: RELOADS,
+      seed: 8,
+    });
     kinds[RELOADS - 1] = 'truncated'; // the last write is broken: the good one before it must keep serving
     let generation = 0;
     let lastGood = 0;

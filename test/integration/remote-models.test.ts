@@ -23,7 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), 'pairec-remote-models-'));
 const catalogConf = { Source: 'demo', Demo: { Items: 1500, Users: 40, Dim: 64, Clusters: 20, Categories: 4, Seed: 5 }, CacheDir: join(dir, 'cache') };
 const config = (ranker: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   CatalogConf: catalogConf,
-  AlgoConfs: [{ Name: 'item_ann', Type: 'ANN', AnnConf: { Index: 'flat' } }, { Name: 'ranker', ...ranker }],
+  AlgoConfs: [
+    { Name: 'item_ann', Type: 'ANN', AnnConf: { Index: 'flat' } },
+    { Name: 'ranker', ...ranker },
+  ],
   RecallConfs: [{ Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: 200, AlgoName: 'item_ann' }],
   SceneConfs: { default_scene: { default: { RecallNames: ['vector_recall'] } } },
   RankConf: { default_scene: { RankAlgoList: ['ranker'] } },
@@ -45,7 +48,13 @@ async function engineFor(ranker: Record<string, unknown>, extra?: Record<string,
 }
 
 const request = (uid: string): RecommendRequest => ({
-  requestId: uid, uid, size: 50, sceneId: 'default_scene', category: 'default', features: {}, debug: false,
+  requestId: uid,
+  uid,
+  size: 50,
+  sceneId: 'default_scene',
+  category: 'default',
+  features: {},
+  debug: false,
 });
 
 describe('rank backends are a config change', () => {
@@ -56,7 +65,10 @@ describe('rank backends are a config change', () => {
     const engines = {
       onnx: await engineFor({ Type: 'ONNX', OnnxConf: { ModelPath: MODEL, Features: SPEC } }),
       easyrec: await engineFor({ Type: 'EAS', EasConf: { Processor: 'EasyRec', ...eas } }),
-      easyrecGzip: await engineFor({ Type: 'EAS', EasConf: { Processor: 'EasyRec', ...eas } }, { optimization: { enable_compression: true, enable_keep_alive: false } }),
+      easyrecGzip: await engineFor(
+        { Type: 'EAS', EasConf: { Processor: 'EasyRec', ...eas } },
+        { optimization: { enable_compression: true, enable_keep_alive: false } },
+      ),
       eastf: await engineFor({ Type: 'EAS', EasConf: { Processor: 'TensorFlow', ...eas, Url: `${eas.Url}_tf`, Features: SPEC } }),
       pmml: await engineFor({ Type: 'EAS', EasConf: { Processor: 'PMML', ...eas, Url: `${eas.Url}_pmml` } }),
       tfserving: await engineFor({ Type: 'TFSERVING', TFservingConf: { Url: `${server.base}/v1/models/demo_mlp:predict`, Features: SPEC } }),
@@ -70,7 +82,11 @@ describe('rank backends are a config change', () => {
       for (const [name, engine] of Object.entries(engines)) {
         if (name === 'onnx') continue;
         const got = await recommend(engine, request(uid));
-        assert.deepEqual(got?.items.map((i) => i.itemId), ids, `uid ${uid}: ${name} ranks as ONNX`);
+        assert.deepEqual(
+          got?.items.map((i) => i.itemId),
+          ids,
+          `uid ${uid}: ${name} ranks as ONNX`,
+        );
         reference?.items.forEach((item, i) => {
           const delta = Math.abs((got?.items[i]?.score ?? Number.NaN) - item.score);
           assert.ok(delta < 1e-6, `uid ${uid}: ${name} score ${i} differs by ${delta}`);

@@ -57,7 +57,10 @@ describe('examples/remote-vector.json', () => {
       const [ra, rb] = await Promise.all([items(a, uid), items(b, uid)]);
       assert.equal(ra.status, 200);
       assert.equal(ra.items.length, 20);
-      assert.ok(ra.items.some((i) => i.retrieve_id === 'vector_recall'), 'the remote vector recall contributes');
+      assert.ok(
+        ra.items.some((i) => i.retrieve_id === 'vector_recall'),
+        'the remote vector recall contributes',
+      );
       assert.deepEqual(ra.items, rb.items, `uid ${uid}: remote and embedded exact agree`);
     }
   });
@@ -94,7 +97,7 @@ describe('FAISS backend killed under load', () => {
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const start = performance.now();
-        const r = await items(server, String((w * 31 + i) % 200 + 1));
+        const r = await items(server, String(((w * 31 + i) % 200) + 1));
         log.push({ at: start - t0, status: r.status, ms: performance.now() - start, vector: r.items.some((x) => x.retrieve_id === 'vector_recall') });
       }
     };
@@ -114,11 +117,20 @@ describe('FAISS backend killed under load', () => {
     await Promise.all(workers);
 
     const during = log.filter((l) => l.at > killedAt + 50 && l.at < restartAt);
-    assert.ok(log.every((l) => l.status === 200), `every request answered 200: ${JSON.stringify(log.filter((l) => l.status !== 200).slice(0, 3))}`);
+    assert.ok(
+      log.every((l) => l.status === 200),
+      `every request answered 200: ${JSON.stringify(log.filter((l) => l.status !== 200).slice(0, 3))}`,
+    );
     const slowest = Math.max(...log.map((l) => l.ms));
     assert.ok(slowest < 1000 + 200, `every request within the 1000 ms deadline (slowest ${slowest.toFixed(0)} ms)`);
     assert.ok(during.length > 10, `requests flowed while the server was down (${during.length})`);
-    assert.ok(during.every((l) => !l.vector), 'while down, items come from the other recall');
-    assert.ok(log.some((l) => l.at > restartAt && l.vector), 'the client reconnected and vector recall is back');
+    assert.ok(
+      during.every((l) => !l.vector),
+      'while down, items come from the other recall',
+    );
+    assert.ok(
+      log.some((l) => l.at > restartAt && l.vector),
+      'the client reconnected and vector recall is back',
+    );
   });
 });

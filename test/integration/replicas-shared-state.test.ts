@@ -33,7 +33,10 @@ describe('replicas that share state: 3 replicas behind nginx on one Redis', { sk
     const path = join(dir, 'config.json');
     writeFileSync(path, JSON.stringify(redisConfig({ Host: '127.0.0.1', Port: redis.port })));
     await startReplicas(path, 3, replicas);
-    nginx = await NginxProcess.start(replicas.map((r) => r.port), dir);
+    nginx = await NginxProcess.start(
+      replicas.map((r) => r.port),
+      dir,
+    );
   });
   after(async () => {
     await nginx?.stop();
@@ -49,7 +52,11 @@ describe('replicas that share state: 3 replicas behind nginx on one Redis', { sk
     const uid = 'u-shared';
     const before = await Promise.all(replicas.map((r) => recommend(r, uid)));
     // Every replica serves the same page before any exposure: the same catalog and config.
-    for (const page of before) assert.deepEqual(page.items.map((i) => i.item_id), (before[0] as Body).items.map((i) => i.item_id));
+    for (const page of before)
+      assert.deepEqual(
+        page.items.map((i) => i.item_id),
+        (before[0] as Body).items.map((i) => i.item_id),
+      );
     const shown = (before[0] as Body).items.map((i) => i.item_id);
     assert.equal(shown.length, 10);
 
@@ -68,7 +75,10 @@ describe('replicas that share state: 3 replicas behind nginx on one Redis', { sk
       const res = await viaNginx('/api/recommend', { uid, size: 10 });
       assert.equal(res.status, 200);
       const ids = ((await res.json()) as Body).items.map((it) => it.item_id);
-      assert.deepEqual(ids.filter((id) => shown.includes(id)), []);
+      assert.deepEqual(
+        ids.filter((id) => shown.includes(id)),
+        [],
+      );
     }
   });
 

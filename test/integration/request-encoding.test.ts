@@ -77,7 +77,9 @@ describe('request body codings (real process, raw sockets)', () => {
     const replies = await Promise.all(Array.from({ length: 8 }, () => exchange(port, rawPost(bomb, { 'content-encoding': 'gzip' }))));
     const ms = performance.now() - started;
     const after = await heap();
-    t.diagnostic(`8 bombs of ${bomb.length} bytes (64 MiB decoded) answered in ${ms.toFixed(0)} ms; heap used ${(before / 1e6).toFixed(1)} → ${(after / 1e6).toFixed(1)} MB`);
+    t.diagnostic(
+      `8 bombs of ${bomb.length} bytes (64 MiB decoded) answered in ${ms.toFixed(0)} ms; heap used ${(before / 1e6).toFixed(1)} → ${(after / 1e6).toFixed(1)} MB`,
+    );
     for (const reply of replies) {
       assert.deepEqual(reply.statuses, [413], reply.text);
       assert.equal(errorCode(reply.text), 'ERR_BODY_TOO_LARGE');

@@ -41,7 +41,10 @@ describe('request limits under 10,000 generated bodies', () => {
   });
 
   it('a live server answers every one 200, 400 or 413 (catalog body, no stack), heap growth < 50 MB', async (t) => {
-    const bodies = fc.sample(fc.tuple(hostileBody, fc.constantFrom('/api/recommend', '/api/recommend', '/api/recommend', '/api/callback')), { numRuns: N, seed: 20261126 });
+    const bodies = fc.sample(fc.tuple(hostileBody, fc.constantFrom('/api/recommend', '/api/recommend', '/api/recommend', '/api/callback')), {
+      numRuns: N,
+      seed: 20261126,
+    });
     const pool = new Pool(server.url, { connections: CONCURRENCY, pipelining: 1 });
     const warm = bodies.slice(0, 500);
     const send = async ([body, path]: [string, string]): Promise<{ status: number; text: string; body: string }> => {
@@ -74,9 +77,15 @@ describe('request limits under 10,000 generated bodies', () => {
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
     t.diagnostic(`${results.length} bodies in ${seconds.toFixed(1)} s: ${JSON.stringify(counts)}`);
-    t.diagnostic(`heap used ${(heapBefore / 2 ** 20).toFixed(1)} MB → ${(heapAfter / 2 ** 20).toFixed(1)} MB (growth ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MB)`);
+    t.diagnostic(
+      `heap used ${(heapBefore / 2 ** 20).toFixed(1)} MB → ${(heapAfter / 2 ** 20).toFixed(1)} MB (growth ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MB)`,
+    );
     const unexpected = results.filter((r) => ![200, 400, 413].includes(r.status));
-    assert.deepEqual(unexpected.slice(0, 5).map((r) => `${r.status} ${r.text.slice(0, 200)} ← ${r.body.slice(0, 120)}`), [], 'only 200, 400 or 413');
+    assert.deepEqual(
+      unexpected.slice(0, 5).map((r) => `${r.status} ${r.text.slice(0, 200)} ← ${r.body.slice(0, 120)}`),
+      [],
+      'only 200, 400 or 413',
+    );
     for (const r of results) {
       if (r.status === 200) continue;
       const body = JSON.parse(r.text) as { code: number; error_code: string };
@@ -108,6 +117,9 @@ describe('request limits under 10,000 generated bodies', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
     assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before, 'Object.prototype unchanged');
-    assert.ok(Object.keys(statuses).every((s) => /^(200|400|413)\b/.test(s)), JSON.stringify(statuses));
+    assert.ok(
+      Object.keys(statuses).every((s) => /^(200|400|413)\b/.test(s)),
+      JSON.stringify(statuses),
+    );
   });
 });

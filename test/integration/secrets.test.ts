@@ -48,22 +48,40 @@ describe('secrets never surface (real process)', () => {
 
     const bodies: string[] = [];
     for (let i = 0; i < 10; i++) {
-      for (const [route, body] of [['/api/recommend', '{"uid":"1"}'], ['/api/callback', '{"uid":"1","item_list":[{"item_id":"1"}]}']] as const) {
+      for (const [route, body] of [
+        ['/api/recommend', '{"uid":"1"}'],
+        ['/api/callback', '{"uid":"1","item_list":[{"item_id":"1"}]}'],
+      ] as const) {
         const res = await server.post(route, body);
         bodies.push(`${res.status} ${await res.text()}`);
       }
     }
-    assert.ok(backend.calls.some((c) => c.headers.authorization === EAS_TOKEN), 'the token was sent to the backend, which echoed it');
-    assert.ok(bodies.some((b) => /^50[23] /.test(b)), `the backend failures reached clients as errors: ${bodies[0] ?? ''}`);
+    assert.ok(
+      backend.calls.some((c) => c.headers.authorization === EAS_TOKEN),
+      'the token was sent to the backend, which echoed it',
+    );
+    assert.ok(
+      bodies.some((b) => /^50[23] /.test(b)),
+      `the backend failures reached clients as errors: ${bodies[0] ?? ''}`,
+    );
 
     // Rejected reloads whose problems sit right at the secrets.
     const rejected = (from: number) => server.waitFor((l) => server.lines.indexOf(l) >= from && String(l.msg).startsWith('config reload rejected'));
     const reloads = [
       JSON.stringify(good).replace(`"${EAS_TOKEN}"`, EAS_TOKEN), // unquoted: V8 quotes the text around it
-      JSON.stringify({ ...good, AlgoConfs: [{ Name: 'ranker', Type: 'EAS', EasConf: { Processor: 'PMML', Url: 'http://127.0.0.1:1/x', Auth: { token: EAS_TOKEN } } }] }),
+      JSON.stringify({
+        ...good,
+        AlgoConfs: [{ Name: 'ranker', Type: 'EAS', EasConf: { Processor: 'PMML', Url: 'http://127.0.0.1:1/x', Auth: { token: EAS_TOKEN } } }],
+      }),
       JSON.stringify({ ...good, RedisConfs: { main: { Host: '127.0.0.1', Password: REDIS_PASSWORD.repeat(60) } } }),
-      JSON.stringify({ ...good, RedisConfs: { main: { Host: '127.0.0.1', Password: REDIS_PASSWORD, [REDIS_PASSWORD]: 1 } } }).replace(`"${REDIS_PASSWORD}":1`, `"x":1`),
-      JSON.stringify({ ...good, AlgoConfs: [{ Name: 'ranker', Type: 'EAS', EasConf: { Processor: 'PMML', Url: `http://u:${EAS_TOKEN}@169.254.169.254/x`, Auth: EAS_TOKEN } }] }),
+      JSON.stringify({ ...good, RedisConfs: { main: { Host: '127.0.0.1', Password: REDIS_PASSWORD, [REDIS_PASSWORD]: 1 } } }).replace(
+        `"${REDIS_PASSWORD}":1`,
+        `"x":1`,
+      ),
+      JSON.stringify({
+        ...good,
+        AlgoConfs: [{ Name: 'ranker', Type: 'EAS', EasConf: { Processor: 'PMML', Url: `http://u:${EAS_TOKEN}@169.254.169.254/x`, Auth: EAS_TOKEN } }],
+      }),
     ];
     for (const text of reloads) {
       const from = server.lines.length;
@@ -76,11 +94,21 @@ describe('secrets never surface (real process)', () => {
     await assertNoProcessErrors(server.url);
 
     const logs = server.lines.map((l) => JSON.stringify(l));
-    t.diagnostic(`${bodies.length} replies (${[...new Set(bodies.map((b) => b.slice(0, 3)))].join(', ')}), ${logs.length} log lines, /metrics ${metrics.length} bytes, ${reloads.length} rejected reloads checked`);
-    assert.deepEqual(bodies.filter((b) => CANARY.test(b)), [], 'no error body');
+    t.diagnostic(
+      `${bodies.length} replies (${[...new Set(bodies.map((b) => b.slice(0, 3)))].join(', ')}), ${logs.length} log lines, /metrics ${metrics.length} bytes, ${reloads.length} rejected reloads checked`,
+    );
+    assert.deepEqual(
+      bodies.filter((b) => CANARY.test(b)),
+      [],
+      'no error body',
+    );
     assert.doesNotMatch(metrics, CANARY, '/metrics');
     assert.doesNotMatch(ready, CANARY, '/ready');
-    assert.deepEqual(logs.filter((l) => CANARY.test(l)).map((l) => l.slice(0, 300)), [], 'no log line');
+    assert.deepEqual(
+      logs.filter((l) => CANARY.test(l)).map((l) => l.slice(0, 300)),
+      [],
+      'no log line',
+    );
     assert.doesNotMatch(server.stderr, CANARY, 'stderr');
   });
 });

@@ -122,10 +122,7 @@ describe('pairec serve (real process)', () => {
   it('exposes the spec’s three algorithm metrics with their buckets and labels', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     for (const le of ALGORITHM_DURATION_BUCKETS) {
-      assert.ok(
-        text.includes(`pairec_algorithm_duration_seconds_bucket{le="${le}",algorithm_name="item_ann",algorithm_type="ANN"}`),
-        `duration bucket ${le}`,
-      );
+      assert.ok(text.includes(`pairec_algorithm_duration_seconds_bucket{le="${le}",algorithm_name="item_ann",algorithm_type="ANN"}`), `duration bucket ${le}`);
     }
     assert.match(text, /pairec_algorithm_requests_total\{algorithm_name="similarity_lookup",algorithm_type="LOOKUP",status="success"\} [1-9]/);
     assert.match(text, /pairec_algorithm_input_size_bucket\{le="16384",algorithm_name="item_ann"\} [1-9]/);
@@ -137,14 +134,23 @@ describe('pairec serve (real process)', () => {
     assert.equal(first.items.length, 10);
     const cb = await server.post(
       '/api/callback',
-      JSON.stringify({ uid: '77', scene_id: 'default_scene', request_id: first.request_id, item_list: first.items.map((i) => ({ item_id: i.item_id, score: i.score })) }),
+      JSON.stringify({
+        uid: '77',
+        scene_id: 'default_scene',
+        request_id: first.request_id,
+        item_list: first.items.map((i) => ({ item_id: i.item_id, score: i.score })),
+      }),
     );
     assert.equal(cb.status, 200);
     assert.equal(((await cb.json()) as { code: number }).code, 200);
     const second = (await (await server.post('/api/recommend', '{"uid":"77","size":10}')).json()) as RecommendBody;
     assert.equal(second.items.length, 10);
     const shown = new Set(first.items.map((i) => i.item_id));
-    assert.deepEqual(second.items.filter((i) => shown.has(i.item_id)), [], 'none of the exposed items comes back');
+    assert.deepEqual(
+      second.items.filter((i) => shown.has(i.item_id)),
+      [],
+      'none of the exposed items comes back',
+    );
     const bad = await server.post('/api/callback', '{"uid":"77","item_list":[{"score":1}]}');
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as ErrorBody).field, 'item_list.0.item_id');
@@ -214,9 +220,16 @@ describe('pairec serve (real process)', () => {
     assert.deepEqual(applied.built, ['similarity_lookup']);
     assert.deepEqual((applied.kept as string[]).sort(), ['item_ann', 'popularity_lookup']);
     assert.ok(countAtSwap > 0 && statuses.length > countAtSwap, 'requests flowed before and after the swap');
-    assert.ok(statuses.every((s) => s === 200), `all requests answered 200 during the reload: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 200),
+      `all requests answered 200 during the reload: ${statuses.join(',')}`,
+    );
     const after = ((await (await server.post('/api/recommend', '{"uid":"3","size":5}')).json()) as RecommendBody).items;
-    assert.notDeepEqual(after.map((i) => i.score), before.map((i) => i.score), 'the rebuilt algorithm serves');
+    assert.notDeepEqual(
+      after.map((i) => i.score),
+      before.map((i) => i.score),
+      'the rebuilt algorithm serves',
+    );
     writeConfig(config);
     await server.waitFor((l) => l.msg === 'config reloaded' && server.since(from, (x) => x.msg === 'config reloaded').length >= 2);
   });

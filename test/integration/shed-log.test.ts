@@ -56,7 +56,11 @@ describe('load shedding is logged as a warning, without a stack', () => {
       assert.equal(line.err, undefined, 'no error object');
       assert.doesNotMatch(JSON.stringify(line), /\bstack\b|\\n\s+at /, 'no stack');
     }
-    assert.deepEqual(server.since(from, (l) => Number(l.level) >= 50), [], 'nothing at error level');
+    assert.deepEqual(
+      server.since(from, (l) => Number(l.level) >= 50),
+      [],
+      'nothing at error level',
+    );
     t.diagnostic(`60 concurrent requests: ${shed} shed with ERR_QUEUE_FULL, each one warn line`);
   });
 });

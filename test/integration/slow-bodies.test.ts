@@ -49,9 +49,21 @@ describe('slow request bodies (real process, raw sockets)', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const cut = (reason: string): number => Number(new RegExp(`pairec_request_body_cut_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     const ok = outcomes.filter((o) => o.status === 200);
-    t.diagnostic(`normal client: ${ok.length}/${outcomes.length} × 200 during the attack, P50 ${percentile(outcomes.map((o) => o.ms), 50).toFixed(1)} ms, P99 ${percentile(outcomes.map((o) => o.ms), 99).toFixed(1)} ms; others: ${JSON.stringify(outcomes.filter((o) => o.status !== 200).map((o) => o.status))}`);
-    t.diagnostic(`attack: ${stats.opened} connections opened, ${stats.closedByServer} closed by the server, statuses ${JSON.stringify(stats.statuses)}, longest lived ${stats.longestClosedMs} ms before the server closed it, ${stats.longestOpenMs} ms among those open at the end`);
-    t.diagnostic(`server: ${cut('timeout')} cut at the body timeout, ${cut('crowded')} cut as the longest-reading over MaxBodyReaders; in_flight now ${String(metricValue(metrics, 'pairec_admission_in_flight'))}`);
+    t.diagnostic(
+      `normal client: ${ok.length}/${outcomes.length} × 200 during the attack, P50 ${percentile(
+        outcomes.map((o) => o.ms),
+        50,
+      ).toFixed(1)} ms, P99 ${percentile(
+        outcomes.map((o) => o.ms),
+        99,
+      ).toFixed(1)} ms; others: ${JSON.stringify(outcomes.filter((o) => o.status !== 200).map((o) => o.status))}`,
+    );
+    t.diagnostic(
+      `attack: ${stats.opened} connections opened, ${stats.closedByServer} closed by the server, statuses ${JSON.stringify(stats.statuses)}, longest lived ${stats.longestClosedMs} ms before the server closed it, ${stats.longestOpenMs} ms among those open at the end`,
+    );
+    t.diagnostic(
+      `server: ${cut('timeout')} cut at the body timeout, ${cut('crowded')} cut as the longest-reading over MaxBodyReaders; in_flight now ${String(metricValue(metrics, 'pairec_admission_in_flight'))}`,
+    );
 
     assert.ok(outcomes.length >= 20, `the normal client ran through the attack (${outcomes.length} requests)`);
     assert.equal(ok.length, outcomes.length, 'every normal request answered 200 during the attack');

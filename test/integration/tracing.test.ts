@@ -87,14 +87,21 @@ function config(port: number, sampleRate: number): Record<string, unknown> {
     ...base,
     AlgoConfs: [
       ...(base.AlgoConfs as unknown[]),
-      { Name: 'remote_rank', Type: 'KSERVE', KServeConf: { Url: `http://127.0.0.1:${port}`, ModelName: 'm', Features: { Item: [{ Name: 'popularity', Dim: 1 }] } } },
+      {
+        Name: 'remote_rank',
+        Type: 'KSERVE',
+        KServeConf: { Url: `http://127.0.0.1:${port}`, ModelName: 'm', Features: { Item: [{ Name: 'popularity', Dim: 1 }] } },
+      },
     ],
     RankConf: { default_scene: { RankAlgoList: ['remote_rank'], BatchCount: 1000 } },
     monitoring: { enable_tracing: true, sample_rate: sampleRate },
   };
 }
 
-async function tracedApp(port: number, sampleRate: number): Promise<{ app: FastifyInstance; exporter: InMemorySpanExporter; engine: Engine; tracing: Tracing }> {
+async function tracedApp(
+  port: number,
+  sampleRate: number,
+): Promise<{ app: FastifyInstance; exporter: InMemorySpanExporter; engine: Engine; tracing: Tracing }> {
   const exporter = new InMemorySpanExporter();
   const metrics = testMetrics();
   const probe = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
@@ -125,7 +132,11 @@ describe('tracing', () => {
 
   it('at sample_rate 1 records the request, each stage and each algorithm call under the right parent', async () => {
     const { app, exporter, engine, tracing } = await tracedApp(backend.port, 1);
-    cleanup.push(() => app.close(), () => engine.close(), () => tracing.shutdown());
+    cleanup.push(
+      () => app.close(),
+      () => engine.close(),
+      () => tracing.shutdown(),
+    );
     const seenBefore = backend.seen.length;
     const res = await app.inject({ method: 'POST', url: '/api/recommend', payload: { uid: '17', size: 5, request_id: 'rq-traced' } });
     assert.equal(res.statusCode, 200, res.body);
@@ -174,9 +185,18 @@ describe('tracing', () => {
 
   it("continues the caller's traceparent", async () => {
     const { app, exporter, engine, tracing } = await tracedApp(backend.port, 1);
-    cleanup.push(() => app.close(), () => engine.close(), () => tracing.shutdown());
+    cleanup.push(
+      () => app.close(),
+      () => engine.close(),
+      () => tracing.shutdown(),
+    );
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await app.inject({ method: 'POST', url: '/api/recommend', payload: { uid: 'u2' }, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/recommend',
+      payload: { uid: 'u2' },
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     assert.equal(res.statusCode, 200);
     const root = exporter.getFinishedSpans().find((s) => s.name === 'POST /api/recommend');
     assert.equal(root?.spanContext().traceId, traceId);
@@ -212,7 +232,11 @@ describe('tracing', () => {
 
   it('at sample_rate 0 records nothing and sends no traceparent', async () => {
     const { app, exporter, engine, tracing } = await tracedApp(backend.port, 0);
-    cleanup.push(() => app.close(), () => engine.close(), () => tracing.shutdown());
+    cleanup.push(
+      () => app.close(),
+      () => engine.close(),
+      () => tracing.shutdown(),
+    );
     const seenBefore = backend.seen.length;
     for (let i = 0; i < 5; i++) {
       const res = await app.inject({ method: 'POST', url: '/api/recommend', payload: { uid: `u${i}` } });
@@ -221,6 +245,9 @@ describe('tracing', () => {
     assert.equal(exporter.getFinishedSpans().length, 0);
     const sent = await backend.sentSince(seenBefore, 5);
     assert.equal(sent.length, 5);
-    assert.ok(sent.every((h) => h === null), JSON.stringify(sent));
+    assert.ok(
+      sent.every((h) => h === null),
+      JSON.stringify(sent),
+    );
   });
 });

@@ -105,7 +105,11 @@ describe('pairec validate (the real CLI, child processes)', () => {
     assert.match(guarded.stderr, new RegExp(`connect .*${closedPort}`));
     const online = await runs.online;
     assert.equal(online.code, 1, `${online.stdout}${online.stderr}`);
-    const report = JSON.parse(online.stdout) as { valid: boolean; problems: unknown[]; backends: { kind: string; name: string; target: string; ok: boolean; detail: string }[] };
+    const report = JSON.parse(online.stdout) as {
+      valid: boolean;
+      problems: unknown[];
+      backends: { kind: string; name: string; target: string; ok: boolean; detail: string }[];
+    };
     assert.equal(report.valid, false);
     assert.deepEqual(report.problems, []);
     assert.deepEqual(
@@ -118,7 +122,8 @@ describe('pairec validate (the real CLI, child processes)', () => {
   it('three separate problems (two blocks and an algorithm conf): exit 1, all three JSON paths printed', async () => {
     const bad = await runs.broken;
     assert.equal(bad.code, 1, `${bad.stdout}${bad.stderr}`);
-    for (const path of ['$.ListenConf.HttpPort', '$.AlgoConfs[0].AnnConf.M', '$.RecallConfs[0].RecallCount']) assert.ok(bad.stdout.includes(path), `${path} in:\n${bad.stdout}`);
+    for (const path of ['$.ListenConf.HttpPort', '$.AlgoConfs[0].AnnConf.M', '$.RecallConfs[0].RecallCount'])
+      assert.ok(bad.stdout.includes(path), `${path} in:\n${bad.stdout}`);
     assert.match(bad.stdout, /NOT valid: 3 problems/);
   });
 

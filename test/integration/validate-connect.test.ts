@@ -40,7 +40,11 @@ describe('pairec validate --connect (real redis-server and PostgreSQL)', { skip 
         HologresConfs: { holo: { DSN: `${db.url}?password=secret-in-dsn` } },
         MysqlConfs: { gone: { DSN: `root:secret@tcp(127.0.0.1:${closed})/pairec` } },
         FilterConfs: [
-          { Name: 'exp_holo', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 't_exposure' } },
+          {
+            Name: 'exp_holo',
+            FilterType: 'User2ItemExposureFilter',
+            DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 't_exposure' },
+          },
           { Name: 'exp_redis', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'redis', RedisName: 'main', RedisPrefix: 'exp:' } },
           { Name: 'exp_mysql', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'mysql', MysqlName: 'gone', MysqlTable: 't_exposure' } },
         ],

@@ -23,7 +23,10 @@ const demo = { Items: 800, Users: 30, Dim: 16, Clusters: 20, Categories: 4, Seed
 const catalogConf = { Source: 'demo', Demo: demo, CacheDir: join(dir, 'cache') };
 const base = (algo: Record<string, unknown>): Record<string, unknown> => ({
   CatalogConf: catalogConf,
-  AlgoConfs: [{ Name: 'item_vectors', ...algo }, { Name: 'similarity', Type: 'LOOKUP', LookupConf: { FieldName: 'recall_score' } }],
+  AlgoConfs: [
+    { Name: 'item_vectors', ...algo },
+    { Name: 'similarity', Type: 'LOOKUP', LookupConf: { FieldName: 'recall_score' } },
+  ],
   // Every backend holds the demo's own items: its user vectors are in their space (From "catalog").
   RecallConfs: [{ Name: 'vector_recall', RecallType: 'VectorRecall', RecallCount: 50, AlgoName: 'item_vectors', UserEmbedding: { From: 'catalog' } }],
   SceneConfs: { default_scene: { default: { RecallNames: ['vector_recall'] } } },
@@ -44,7 +47,13 @@ async function engineFor(algo: Record<string, unknown>): Promise<Engine> {
 }
 
 const request = (uid: string): RecommendRequest => ({
-  requestId: uid, uid, size: 20, sceneId: 'default_scene', category: 'default', features: {}, debug: false,
+  requestId: uid,
+  uid,
+  size: 20,
+  sceneId: 'default_scene',
+  category: 'default',
+  features: {},
+  debug: false,
 });
 
 describe('vector recall backends are a config change', () => {
@@ -64,7 +73,10 @@ describe('vector recall backends are a config change', () => {
     const engines = {
       embedded: await engineFor({ Type: 'ANN', AnnConf: { Index: 'flat' } }),
       faiss: await engineFor({ Type: 'FAISS', VectorConf: { ServerAddress: `127.0.0.1:${vs.port}`, Timeout: 2000 } }),
-      milvus: await engineFor({ Type: 'MILVUS', MilvusConf: { ServerAddress: milvus.address, Timeout: 2000, CollectionName: 'items', VectorField: 'vector', MetricType: 'IP' } }),
+      milvus: await engineFor({
+        Type: 'MILVUS',
+        MilvusConf: { ServerAddress: milvus.address, Timeout: 2000, CollectionName: 'items', VectorField: 'vector', MetricType: 'IP' },
+      }),
     };
     for (const uid of ['1', '2', '7', '30']) {
       const [e, f, m] = await Promise.all([engines.embedded, engines.faiss, engines.milvus].map((x) => recommend(x, request(uid))));

@@ -97,7 +97,17 @@ describe('pairec vector-server reloads its --data file when it is replaced (--re
     writeFileSync(file, svm('a', 2000, 1));
     const t0 = Date.now();
     const server = await startVectorServerProcess([
-      '--data', file, '--index', 'hnsw', '--no-cache', '--port', '0', '--metrics-port', '0', '--refresh-seconds', String(REFRESH_SECONDS),
+      '--data',
+      file,
+      '--index',
+      'hnsw',
+      '--no-cache',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--refresh-seconds',
+      String(REFRESH_SECONDS),
     ]);
     t.after(() => server.proc.stop('SIGKILL'));
     const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${server.metricsPort ?? 0}/metrics`)).text();
@@ -139,7 +149,10 @@ describe('pairec vector-server reloads its --data file when it is replaced (--re
       await load.stop();
 
       assert.deepEqual(load.errors, [], 'every search answered');
-      assert.ok(load.answers.every((a) => from('a')(a) || from('b')(a)), 'each answer from one data set, never a mixture');
+      assert.ok(
+        load.answers.every((a) => from('a')(a) || from('b')(a)),
+        'each answer from one data set, never a mixture',
+      );
       const afterSwap = load.answers.slice(firstB);
       assert.ok(afterSwap.every(from('b')), `an id only A has after the first answer from B (${afterSwap.filter((a) => !from('b')(a)).length} such answers)`);
       const text = await metrics();
@@ -150,7 +163,11 @@ describe('pairec vector-server reloads its --data file when it is replaced (--re
       assert.match(text, /\npairec_vector_server_last_reload_successful 0\n/);
       const swappedAt = Number(/\npairec_vector_server_last_reload_success_timestamp_seconds (\S+)\n/.exec(text)?.[1]);
       assert.ok(Math.abs(swappedAt * 1000 - replacedAt) < bound, 'the last successful reload is B’s');
-      assert.equal(server.proc.lines.filter((l) => l.msg === 'vector reload failed; the served index keeps serving').length, 1, 'one failure, not one per poll');
+      assert.equal(
+        server.proc.lines.filter((l) => l.msg === 'vector reload failed; the served index keeps serving').length,
+        1,
+        'one failure, not one per poll',
+      );
       assert.equal(server.proc.proc.exitCode, null);
       t.diagnostic(
         `start ${startMs} ms; ${load.answers.length} searches at ${load.rate().toFixed(1)}/s, 0 failed; B served ${tookMs} ms after the rename ` +

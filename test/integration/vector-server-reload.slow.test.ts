@@ -29,7 +29,10 @@ function bruteForce(data: Float32Array, q: Float32Array, k: number, labels?: rea
     for (let d = 0; d < DIM; d++) s += (q[d] ?? 0) * (data[r * DIM + d] ?? 0);
     scored.push({ row: r, score: s });
   }
-  return scored.sort((a, b) => b.score - a.score).slice(0, k).map((t) => labels?.[t.row] ?? String(t.row));
+  return scored
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k)
+    .map((t) => labels?.[t.row] ?? String(t.row));
 }
 
 /** Replaces a file the way an operator should: write beside it, rename into place. */
@@ -119,7 +122,10 @@ describe('pairec vector-server reloads its data on SIGHUP', () => {
       assert.equal(switched, 4);
       const after = load.answers.slice(atReload + 8);
       assert.ok(after.length >= 400);
-      assert.ok(after.every((x) => x.labels === truthB[x.query]), 'after the reload, and after each refused one, answers are B’s');
+      assert.ok(
+        after.every((x) => x.labels === truthB[x.query]),
+        'after the reload, and after each refused one, answers are B’s',
+      );
       const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort ?? 0}/metrics`)).text();
       assert.match(metrics, /\npairec_vector_server_index_size 400\n/);
       assert.match(metrics, /\npairec_vector_server_reloads_total\{result="success"\} 1\n/);
@@ -167,7 +173,8 @@ describe('pairec vector-server reloads its data on SIGHUP', () => {
     const client = createVectorRetrievalClient(`127.0.0.1:${server.port}`, {});
     t.after(() => client.close());
     const q = Float32Array.from({ length: DIM }, (_, d) => (d % 3) - 1);
-    const ask = async (): Promise<string[]> => (await client.search({ k: K, vector: Array.from(q) }, new Date(Date.now() + 5000), new AbortController().signal)).labels;
+    const ask = async (): Promise<string[]> =>
+      (await client.search({ k: K, vector: Array.from(q) }, new Date(Date.now() + 5000), new AbortController().signal)).labels;
     const [first, second] = [await loadCatalog(conf(1, 300), silentLogger), await loadCatalog(conf(2, 500), silentLogger)];
     const want1 = bruteForce(first.itemEmbeddings, q, K, first.itemIds);
     const want2 = bruteForce(second.itemEmbeddings, q, K, second.itemIds);

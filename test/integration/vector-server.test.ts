@@ -75,7 +75,11 @@ describe('pairec vector-server', () => {
 
   it('serves the same neighbours to the FAISS algorithm type, labels as ids', async () => {
     const metrics = testMetrics();
-    const algo = await faissType.create('remote', { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 2, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps({ metrics }));
+    const algo = await faissType.create(
+      'remote',
+      { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 2, Metric: 'ip', MaxReconnectBackoff: 1000 },
+      buildDeps({ metrics }),
+    );
     const queries = [0, 1, 2, 3].map((r) => svmData.slice(r * 8, r * 8 + 8));
     const running = algo.run({ vectors: queries, k: 5 }, runContext());
     // Scraped before any reply can arrive (a scrape only awaits microtasks): four calls in flight.
@@ -87,7 +91,10 @@ describe('pairec vector-server', () => {
     assert.equal(out.length, 4);
     out.forEach((n, i) => {
       const truth = bruteForce(svmData, 8, queries[i] as Float32Array, 5);
-      assert.deepEqual(n.ids, truth.map((t) => `item_${t.row}`));
+      assert.deepEqual(
+        n.ids,
+        truth.map((t) => `item_${t.row}`),
+      );
       truth.forEach((t, j) => assert.ok(Math.abs((n.scores[j] ?? 0) - t.score) < 1e-4));
     });
     await algo.close();
@@ -95,7 +102,11 @@ describe('pairec vector-server', () => {
   });
 
   it('rejects a wrong dimension or k with INVALID_ARGUMENT, surfaced as a typed error', async () => {
-    const algo = await faissType.create('remote', { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps());
+    const algo = await faissType.create(
+      'remote',
+      { ServerAddress: `127.0.0.1:${server.port}`, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 1000 },
+      buildDeps(),
+    );
     await assert.rejects(algo.run({ vectors: [new Float32Array(3)], k: 5 }, runContext()), /3 dimensions/);
     await algo.close();
   });
@@ -119,17 +130,27 @@ describe('pairec vector-server', () => {
     const first = await startVectorServerProcess(['--data', fvecs, '--index', 'hnsw', '--port', '0', '--metrics-port', 'none']);
     t.after(() => first.proc.stop('SIGKILL'));
     assert.ok(first.proc.lines.some((l) => l.msg === 'vector index built'));
-    const algo = await faissType.create('f', { ServerAddress: `127.0.0.1:${first.port}`, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 1000 }, buildDeps());
+    const algo = await faissType.create(
+      'f',
+      { ServerAddress: `127.0.0.1:${first.port}`, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 1000 },
+      buildDeps(),
+    );
     const q = data.slice(7 * 16, 8 * 16);
     const [hits] = await algo.run({ vectors: [q], k: 3 }, runContext());
-    assert.deepEqual(hits?.ids, bruteForce(data, 16, q, 3).map((t) => String(t.row)));
+    assert.deepEqual(
+      hits?.ids,
+      bruteForce(data, 16, q, 3).map((t) => String(t.row)),
+    );
     await algo.close();
     assert.equal(await first.proc.stop('SIGTERM'), 0);
     assert.ok(first.proc.lines.some((l) => l.msg === 'stopped'));
 
     const second = await startVectorServerProcess(['--data', fvecs, '--index', 'hnsw', '--port', '0', '--metrics-port', 'none']);
     t.after(() => second.proc.stop('SIGKILL'));
-    assert.ok(second.proc.lines.some((l) => l.msg === 'vector index loaded from cache'), 'a restart does not rebuild');
+    assert.ok(
+      second.proc.lines.some((l) => l.msg === 'vector index loaded from cache'),
+      'a restart does not rebuild',
+    );
     assert.ok(!second.proc.lines.some((l) => l.msg === 'vector index built'));
     await second.proc.stop('SIGTERM');
   });

@@ -9,15 +9,13 @@ const EVENTS = ['response-finish', 'response-close', 'request-close', 'socket-cl
 type SlotEvent = (typeof EVENTS)[number];
 
 /** Requests spread over sockets (their socket's index), and a random interleaving of their events. */
-const scenario = fc
-  .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 30 }))
-  .chain(([sockets, requests]) =>
-    fc.record({
-      sockets: fc.constant(sockets),
-      socketOf: fc.array(fc.nat({ max: sockets - 1 }), { minLength: requests, maxLength: requests }),
-      events: fc.array(fc.tuple(fc.nat({ max: requests - 1 }), fc.constantFrom(...EVENTS)), { maxLength: 120 }),
-    }),
-  );
+const scenario = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 30 })).chain(([sockets, requests]) =>
+  fc.record({
+    sockets: fc.constant(sockets),
+    socketOf: fc.array(fc.nat({ max: sockets - 1 }), { minLength: requests, maxLength: requests }),
+    events: fc.array(fc.tuple(fc.nat({ max: requests - 1 }), fc.constantFrom(...EVENTS)), { maxLength: 120 }),
+  }),
+);
 
 describe('admission slot ledger', () => {
   it('property: whatever the interleaving of response finish/close, request close and socket close, each slot is released exactly once, never below zero', () => {

@@ -38,7 +38,9 @@ describe('admission control', () => {
     const srv = await startProbeApp(probeConfig({ max_concurrent_requests: 4 }));
     let open!: () => void;
     srv.log.gate = new Promise((r) => (open = r));
-    const held = Array.from({ length: 4 }, () => fetch(`${srv.url}/api/recommend`, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } }));
+    const held = Array.from({ length: 4 }, () =>
+      fetch(`${srv.url}/api/recommend`, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } }),
+    );
     // The four are admitted and wait at the gate inside the pipeline (/metrics is exempt, so it can tell).
     for (let i = 0; i < 500 && !/pairec_admission_in_flight 4/.test(await (await fetch(`${srv.url}/metrics`)).text()); i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -113,11 +115,16 @@ describe('admission control', () => {
         const runs = reqs.map(([k, keepAlive]) => {
           const a = keepAlive ? agent : new Agent({ keepAlive: false });
           switch (k) {
-            case 'ok': return post(srv.url, BODY, a);
-            case 'abort-early': return post(srv.url, BODY, a, 0);
-            case 'abort-late': return post(srv.url, BODY, a, 15);
-            case 'invalid': return post(srv.url, '{"uid":5}', a);
-            default: return post(srv.url, '{"uid":', a);
+            case 'ok':
+              return post(srv.url, BODY, a);
+            case 'abort-early':
+              return post(srv.url, BODY, a, 0);
+            case 'abort-late':
+              return post(srv.url, BODY, a, 15);
+            case 'invalid':
+              return post(srv.url, '{"uid":5}', a);
+            default:
+              return post(srv.url, '{"uid":', a);
           }
         });
         if (gated) setTimeout(() => open(), 30);

@@ -32,7 +32,8 @@ async function guarded(metrics: EngineMetrics): Promise<Algorithm<'score'>> {
   return withBackendGuard(DEFAULT_BACKEND_GUARD, metrics)(raw);
 }
 
-const breakerState = async (metrics: EngineMetrics): Promise<number | undefined> => (await metrics.breakerState.get()).values.find((v) => v.labels.algorithm_name === 'remote')?.value;
+const breakerState = async (metrics: EngineMetrics): Promise<number | undefined> =>
+  (await metrics.breakerState.get()).values.find((v) => v.labels.algorithm_name === 'remote')?.value;
 
 /** Starts `n` runs against the hanging backend and aborts each with `reason` once it is in flight. */
 async function abandon(algo: Algorithm<'score'>, n: number, reason: () => PairecError): Promise<void> {

@@ -28,13 +28,22 @@ describe('batching middleware', () => {
   it('coalesces concurrent runs into one call and gives each caller its own scores and user', async () => {
     const echo = new Echo(() => Promise.resolve());
     const batching = new BatchingAlgorithm(echo, { batchSize: 100, batchTimeoutMs: 5, maxQueue: 100 });
-    const runs = [0, 1, 2].map((r) =>
-      batching.run({ items: [{ id: r * 10 }, { id: r * 10 + 1 }], user: { uid: r } }, runContext()),
-    );
+    const runs = [0, 1, 2].map((r) => batching.run({ items: [{ id: r * 10 }, { id: r * 10 + 1 }], user: { uid: r } }, runContext()));
     const out = await Promise.all(runs);
-    assert.deepEqual(out.map((o) => o.map((x) => x.score)), [[0, 1], [10, 11], [20, 21]]);
+    assert.deepEqual(
+      out.map((o) => o.map((x) => x.score)),
+      [
+        [0, 1],
+        [10, 11],
+        [20, 21],
+      ],
+    );
     assert.equal(echo.calls.length, 1, 'one backend call');
-    assert.deepEqual(echo.calls[0]?.users?.map((u) => u.uid), [0, 0, 1, 1, 2, 2], 'row-aligned users');
+    assert.deepEqual(
+      echo.calls[0]?.users?.map((u) => u.uid),
+      [0, 0, 1, 1, 2, 2],
+      'row-aligned users',
+    );
   });
 
   it('sends a batch as soon as it is full, without waiting for the timeout', async () => {
@@ -69,7 +78,10 @@ describe('batching middleware', () => {
     ctl.abort();
     await assert.rejects(a, (e: unknown) => e instanceof PairecError && e.code === 'ERR_ABORTED');
     open();
-    assert.deepEqual((await b).map((x) => x.score), [2]);
+    assert.deepEqual(
+      (await b).map((x) => x.score),
+      [2],
+    );
   });
 
   it('splits retrieval batches and trims each caller to its own k', async () => {
@@ -80,10 +92,12 @@ describe('batching middleware', () => {
       }
       protected execute(input: RetrievalInput): Promise<readonly Neighbours[]> {
         this.calls++;
-        return Promise.resolve(input.vectors.map((v) => ({
-          ids: Array.from({ length: input.k }, (_, i) => `${v[0] ?? 0}-${i}`),
-          scores: Float32Array.from({ length: input.k }, (_, i) => -i),
-        })));
+        return Promise.resolve(
+          input.vectors.map((v) => ({
+            ids: Array.from({ length: input.k }, (_, i) => `${v[0] ?? 0}-${i}`),
+            scores: Float32Array.from({ length: input.k }, (_, i) => -i),
+          })),
+        );
       }
     }
     const near = new Near();
@@ -93,8 +107,14 @@ describe('batching middleware', () => {
       batching.run({ vectors: [Float32Array.of(2), Float32Array.of(3)], k: 4 }, runContext()),
     ]);
     assert.equal(near.calls, 1);
-    assert.deepEqual(a.map((n) => n.ids), [['1-0', '1-1']]);
-    assert.deepEqual(b.map((n) => n.ids.length), [4, 4]);
+    assert.deepEqual(
+      a.map((n) => n.ids),
+      [['1-0', '1-1']],
+    );
+    assert.deepEqual(
+      b.map((n) => n.ids.length),
+      [4, 4],
+    );
     assert.equal(b[1]?.ids[0], '3-0');
   });
 
@@ -127,7 +147,11 @@ describe('batching middleware', () => {
           await tick(1);
         }
         assert.ok(finished, 'every caller settled');
-        assert.deepEqual(settled, runs.map(() => 1), 'each exactly once');
+        assert.deepEqual(
+          settled,
+          runs.map(() => 1),
+          'each exactly once',
+        );
         for (const call of echo.calls) {
           const n = call.items.length;
           assert.ok(n <= batchSize || runs.some((r) => r.ids.length === n), `a call of ${n} items respects batchSize ${batchSize}`);

@@ -7,7 +7,13 @@ const response = fc.record({
   status: fc.integer({ min: 100, max: 599 }),
   body: fc.string({ maxLength: 300 }),
   header: fc.constantFrom('content-length', 'Content-Length', 'CONTENT-LENGTH'),
-  extra: fc.array(fc.tuple(fc.constantFrom('x-a', 'date', 'keep-alive'), fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\r\n]/.test(s))), { maxLength: 3 }),
+  extra: fc.array(
+    fc.tuple(
+      fc.constantFrom('x-a', 'date', 'keep-alive'),
+      fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\r\n]/.test(s)),
+    ),
+    { maxLength: 3 },
+  ),
 });
 
 function encode(r: { status: number; body: string; header: string; extra: [string, string][] }): Buffer {
@@ -19,19 +25,26 @@ function encode(r: { status: number; body: string; header: string; extra: [strin
 describe('open-loop response reader', () => {
   it('property: a stream of responses cut anywhere yields each status once, in order', () => {
     fc.assert(
-      fc.property(fc.array(response, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 40 }), (rs, cuts) => {
-        const bytes = Buffer.concat(rs.map(encode));
-        const reader = new ResponseReader();
-        const got: number[] = [];
-        let at = 0;
-        for (let i = 0; at < bytes.length; i++) {
-          const n = cuts[i % cuts.length] as number;
-          got.push(...reader.push(bytes.subarray(at, at + n)));
-          at += n;
-        }
-        assert.deepEqual(got, rs.map((r) => r.status));
-        assert.equal(reader.broken, false);
-      }),
+      fc.property(
+        fc.array(response, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 40 }),
+        (rs, cuts) => {
+          const bytes = Buffer.concat(rs.map(encode));
+          const reader = new ResponseReader();
+          const got: number[] = [];
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const n = cuts[i % cuts.length] as number;
+            got.push(...reader.push(bytes.subarray(at, at + n)));
+            at += n;
+          }
+          assert.deepEqual(
+            got,
+            rs.map((r) => r.status),
+          );
+          assert.equal(reader.broken, false);
+        },
+      ),
     );
   });
 

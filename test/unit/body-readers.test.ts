@@ -36,7 +36,11 @@ describe('body readers (the bounds on requests reading a body)', () => {
     burst.forEach((k, i) => r.begin(k, i));
     assert.equal(cut.length, 0, 'fifty begun within one tick are all read');
     r.sweep();
-    assert.deepEqual(cut.map(([i]) => i), Array.from({ length: 48 }, (_, i) => i), 'a tick later, the oldest 48 are cut');
+    assert.deepEqual(
+      cut.map(([i]) => i),
+      Array.from({ length: 48 }, (_, i) => i),
+      'a tick later, the oldest 48 are cut',
+    );
     assert.ok(cut.every(([, reason]) => reason === 'crowded'));
     r.begin({}, 99);
     assert.deepEqual(cut.at(-1), [48, 'crowded'], 'a newcomer pushes out the longest-reading one, not itself');
@@ -44,7 +48,11 @@ describe('body readers (the bounds on requests reading a body)', () => {
   });
 
   it('property: at most maxReaders readers older than a tick; each cut once, only while reading', () => {
-    const op = fc.oneof(fc.constant({ kind: 'sweep' as const }), fc.record({ kind: fc.constant('begin' as const) }), fc.record({ kind: fc.constant('end' as const), which: fc.nat() }));
+    const op = fc.oneof(
+      fc.constant({ kind: 'sweep' as const }),
+      fc.record({ kind: fc.constant('begin' as const) }),
+      fc.record({ kind: fc.constant('end' as const), which: fc.nat() }),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 200 }), (max, ops) => {
         const { r, cut } = readers(max);
@@ -71,7 +79,10 @@ describe('body readers (the bounds on requests reading a body)', () => {
           assert.equal(r.size, reading.size);
           const old = [...reading.values()].filter((t) => t < tick).length;
           assert.ok(old <= max, `${old} readers older than a tick, max ${max}`);
-          assert.ok([...reading.values()].every((t) => tick - t <= 4), 'none left past the timeout');
+          assert.ok(
+            [...reading.values()].every((t) => tick - t <= 4),
+            'none left past the timeout',
+          );
         }
       }),
       { numRuns: 500 },

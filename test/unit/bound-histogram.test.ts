@@ -15,7 +15,14 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 type Op = { kind: 'observe'; set: number; value: number } | { kind: 'remove'; set: number } | { kind: 'reset' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('observe' as const), set: fc.nat(LABEL_SETS.length - 1), value: fc.oneof(fc.constantFrom(...BUCKETS, 0, -1, 11), fc.double({ min: -1, max: 20, noNaN: true })) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('observe' as const),
+      set: fc.nat(LABEL_SETS.length - 1),
+      value: fc.oneof(fc.constantFrom(...BUCKETS, 0, -1, 11), fc.double({ min: -1, max: 20, noNaN: true })),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), set: fc.nat(LABEL_SETS.length - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const) }) },
 );

@@ -37,7 +37,10 @@ describe('an index built on a worker thread', () => {
   it('an abort ends the wait at once with ERR_ABORTED, before or during the build', async () => {
     const aborted = new AbortController();
     aborted.abort();
-    await assert.rejects(buildIndexAside(spec, vectors, dim, join(dir, 'a.index'), pino({ level: 'silent' }), aborted.signal), (e: unknown) => e instanceof PairecError && e.code === 'ERR_ABORTED');
+    await assert.rejects(
+      buildIndexAside(spec, vectors, dim, join(dir, 'a.index'), pino({ level: 'silent' }), aborted.signal),
+      (e: unknown) => e instanceof PairecError && e.code === 'ERR_ABORTED',
+    );
     const later = new AbortController();
     const big = Float32Array.from({ length: 60_000 * dim }, (_, i) => Math.cos(i));
     const run = buildIndexAside({ ...spec, Nlist: 200 }, big, dim, join(dir, 'b.index'), pino({ level: 'silent' }), later.signal);

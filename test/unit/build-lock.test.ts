@@ -39,8 +39,26 @@ describe('buildOnce: one build per target across callers', () => {
   it('a failed build releases the lock: the next caller builds', async () => {
     const target = join(dir, 'b');
     const signal = new AbortController().signal;
-    await assert.rejects(buildOnce(target, () => Promise.resolve(undefined), () => Promise.reject(new Error('boom')), silentLogger, signal), /boom/);
-    assert.equal(await buildOnce(target, () => Promise.resolve(undefined), () => Promise.resolve('second'), silentLogger, signal), 'second');
+    await assert.rejects(
+      buildOnce(
+        target,
+        () => Promise.resolve(undefined),
+        () => Promise.reject(new Error('boom')),
+        silentLogger,
+        signal,
+      ),
+      /boom/,
+    );
+    assert.equal(
+      await buildOnce(
+        target,
+        () => Promise.resolve(undefined),
+        () => Promise.resolve('second'),
+        silentLogger,
+        signal,
+      ),
+      'second',
+    );
   });
 
   it('a lock left by a holder that died (not refreshed for longer than the stale time) is taken over', async () => {
@@ -56,10 +74,22 @@ describe('buildOnce: one build per target across callers', () => {
     const target = join(dir, 'd');
     const holder = new AbortController();
     let release: () => void = () => undefined;
-    const held = buildOnce(target, () => Promise.resolve(undefined), () => new Promise<string>((resolve) => (release = () => resolve('held'))), silentLogger, holder.signal);
+    const held = buildOnce(
+      target,
+      () => Promise.resolve(undefined),
+      () => new Promise<string>((resolve) => (release = () => resolve('held'))),
+      silentLogger,
+      holder.signal,
+    );
     await sleep(100);
     const waiter = new AbortController();
-    const waiting = buildOnce(target, () => Promise.resolve(undefined), () => Promise.resolve('waiter built'), silentLogger, waiter.signal);
+    const waiting = buildOnce(
+      target,
+      () => Promise.resolve(undefined),
+      () => Promise.resolve('waiter built'),
+      silentLogger,
+      waiter.signal,
+    );
     await sleep(300);
     waiter.abort();
     await assert.rejects(waiting, (err: { code?: string }) => err.code === 'ERR_ABORTED');

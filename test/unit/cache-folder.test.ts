@@ -13,7 +13,17 @@ import { firstNonFinite } from '../../src/vector/finite.js';
 async function write(target: string, key: string, files: readonly (readonly [string, Uint8Array])[]): Promise<boolean> {
   const w = await FolderWriter.open(target);
   for (const [name, data] of files) await w.put(name, data);
-  const res = await w.publish(key, async () => ((await checkFolder(target, key, files.map(([n]) => n))).status === 'ok' ? true : undefined));
+  const res = await w.publish(key, async () =>
+    (
+      await checkFolder(
+        target,
+        key,
+        files.map(([n]) => n),
+      )
+    ).status === 'ok'
+      ? true
+      : undefined,
+  );
   return res.published;
 }
 
@@ -66,7 +76,10 @@ describe('cache folders: checksummed files, published by rename', () => {
     try {
       const dir = join(root, 'x');
       assert.deepEqual(await checkFolder(dir, 'k', ['a']), { status: 'missing' });
-      await write(dir, 'k', [['a', new Uint8Array(100).fill(7)], ['b', new Uint8Array(10)]]);
+      await write(dir, 'k', [
+        ['a', new Uint8Array(100).fill(7)],
+        ['b', new Uint8Array(10)],
+      ]);
       assert.equal((await checkFolder(dir, 'other', ['a', 'b'])).status, 'corrupt');
       assert.equal((await checkFolder(dir, 'k', ['a'])).status, 'corrupt', 'a folder listing other files');
       await writeFile(join(dir, 'a'), new Uint8Array(99).fill(7));
@@ -128,12 +141,17 @@ describe('cache folders: checksummed files, published by rename', () => {
 
   it('finds the first non-finite float, and only those', () => {
     fc.assert(
-      fc.property(fc.float32Array({ noNaN: true, noDefaultInfinity: true, minLength: 1, maxLength: 200 }), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), (values, at, bad) => {
-        assert.equal(firstNonFinite(values), undefined);
-        const i = at % values.length;
-        values[i] = bad;
-        assert.deepEqual(firstNonFinite(values)?.index, i);
-      }),
+      fc.property(
+        fc.float32Array({ noNaN: true, noDefaultInfinity: true, minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.constantFrom(NaN, Infinity, -Infinity),
+        (values, at, bad) => {
+          assert.equal(firstNonFinite(values), undefined);
+          const i = at % values.length;
+          values[i] = bad;
+          assert.deepEqual(firstNonFinite(values)?.index, i);
+        },
+      ),
     );
   });
 });

@@ -28,7 +28,10 @@ describe('candidate order and dedup', () => {
         const want = reference(cands);
         const got = sortByScore(cands);
         assert.equal(got, cands, 'in place');
-        assert.deepEqual(got.map((c) => c.itemId), want.map((c) => c.itemId));
+        assert.deepEqual(
+          got.map((c) => c.itemId),
+          want.map((c) => c.itemId),
+        );
       }),
     );
   });
@@ -36,7 +39,10 @@ describe('candidate order and dedup', () => {
   it('property: UniqueFilter keeps the first candidate of each item id, catalog rows and unknown ids alike, pass after pass', () => {
     const catalog = tinyCatalog(Array.from({ length: 6 }, () => ({})));
     // Items 1..6 are catalog rows 0..5; "x1".."x3" are not in the catalog (row -1).
-    const pick = fc.oneof(fc.integer({ min: 0, max: 5 }).map((row) => candidate(String(row + 1), row, row)), fc.constantFrom('x1', 'x2', 'x3').map((id) => candidate(id, -1, 0)));
+    const pick = fc.oneof(
+      fc.integer({ min: 0, max: 5 }).map((row) => candidate(String(row + 1), row, row)),
+      fc.constantFrom('x1', 'x2', 'x3').map((id) => candidate(id, -1, 0)),
+    );
     fc.assert(
       fc.property(fc.array(fc.array(pick, { maxLength: 30 }), { minLength: 1, maxLength: 4 }), (passes) => {
         for (const cands of passes) {

@@ -57,53 +57,63 @@ describe('catalog refresh (CatalogRefresher over a real Engine and real files)',
       { weight: 3, arbitrary: fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 12 }) },
       { weight: 1, arbitrary: fc.constant('broken' as const) },
     );
-    const op: fc.Arbitrary<Op> = fc.oneof(version.map((v) => ({ write: v })), fc.constant({ check: true as const }));
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      version.map((v) => ({ write: v })),
+      fc.constant({ check: true as const }),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 12 }), fc.array(op, { maxLength: 10 }), async (first, ops) => {
-        const path = join(dir, `items-${run++}.jsonl`);
-        land(path, first);
-        const metrics = testMetrics();
-        const engine = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
-        try {
-          await engine.reload(config(path));
-          const refresher = refresherOf(engine, 0);
-          let onDisk: Version = first;
-          let serving: readonly number[] = first;
-          let loads = 1;
-          let failures = 0;
-          let failedSinceWrite = false;
-          let written = false;
-          for (const o of ops) {
-            if ('write' in o) {
-              land(path, o.write);
-              onDisk = o.write;
-              failedSinceWrite = false;
-              written = true;
-              continue;
-            }
-            const result = await refresher.check();
-            const landed: boolean = written;
-            written = false;
-            if (onDisk === 'broken') {
-              // A version that failed is not loaded again until the file changes.
-              assert.equal(result, failedSinceWrite ? 'unchanged' : 'failed');
-              if (!failedSinceWrite) failures++;
-              failedSinceWrite = true;
-            } else {
-              assert.equal(result, landed ? 'refreshed' : 'unchanged');
-              if (landed) {
-                serving = onDisk;
-                loads++;
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 12 }),
+        fc.array(op, { maxLength: 10 }),
+        async (first, ops) => {
+          const path = join(dir, `items-${run++}.jsonl`);
+          land(path, first);
+          const metrics = testMetrics();
+          const engine = new Engine({ registry: createDefaultRegistry(), metrics, logger: silentLogger });
+          try {
+            await engine.reload(config(path));
+            const refresher = refresherOf(engine, 0);
+            let onDisk: Version = first;
+            let serving: readonly number[] = first;
+            let loads = 1;
+            let failures = 0;
+            let failedSinceWrite = false;
+            let written = false;
+            for (const o of ops) {
+              if ('write' in o) {
+                land(path, o.write);
+                onDisk = o.write;
+                failedSinceWrite = false;
+                written = true;
+                continue;
               }
+              const result = await refresher.check();
+              const landed: boolean = written;
+              written = false;
+              if (onDisk === 'broken') {
+                // A version that failed is not loaded again until the file changes.
+                assert.equal(result, failedSinceWrite ? 'unchanged' : 'failed');
+                if (!failedSinceWrite) failures++;
+                failedSinceWrite = true;
+              } else {
+                assert.equal(result, landed ? 'refreshed' : 'unchanged');
+                if (landed) {
+                  serving = onDisk;
+                  loads++;
+                }
+              }
+              assert.deepEqual(
+                engine.current()?.catalog?.itemIds,
+                serving.map((n) => `sku-${n}`),
+              );
             }
-            assert.deepEqual(engine.current()?.catalog?.itemIds, serving.map((n) => `sku-${n}`));
+            assert.equal(await counted(metrics, 'success'), loads);
+            assert.equal(await counted(metrics, 'failed'), failures);
+          } finally {
+            await engine.close();
           }
-          assert.equal(await counted(metrics, 'success'), loads);
-          assert.equal(await counted(metrics, 'failed'), failures);
-        } finally {
-          await engine.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -17,7 +17,11 @@ const OPTS = { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 30
 function breaker(): { b: CircuitBreaker; clock: { t: number }; states: BreakerState[] } {
   const clock = { t: 1000 };
   const states: BreakerState[] = [];
-  const b = new CircuitBreaker(OPTS, () => clock.t, (s) => states.push(s));
+  const b = new CircuitBreaker(
+    OPTS,
+    () => clock.t,
+    (s) => states.push(s),
+  );
   return { b, clock, states };
 }
 
@@ -120,7 +124,8 @@ class Scripted extends AlgorithmBase<'score'> {
     this.calls++;
     if (this.outcome === 'fail') return Promise.reject(new PairecError('ERR_BACKEND_UNAVAILABLE', 'down'));
     if (this.outcome === 'input') return Promise.reject(new PairecError('ERR_ALGORITHM_INPUT', 'bad input'));
-    if (this.outcome === 'hang') return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new PairecError('ERR_ABORTED', 'aborted'))));
+    if (this.outcome === 'hang')
+      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new PairecError('ERR_ABORTED', 'aborted'))));
     return Promise.resolve(input.items.map(() => ({ score: 1 })));
   }
 }

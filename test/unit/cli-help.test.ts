@@ -16,7 +16,10 @@ async function cli(...argv: string[]): Promise<{ code: number | undefined; out: 
 
 describe('pairec command line', () => {
   it('every sub-command answers --help and -h: its usage, each option, exit 0', async () => {
-    assert.deepEqual(COMMANDS.map((c) => c.name), ['serve', 'validate', 'gen-demo', 'vector-server', 'model-server', 'profile']);
+    assert.deepEqual(
+      COMMANDS.map((c) => c.name),
+      ['serve', 'validate', 'gen-demo', 'vector-server', 'model-server', 'profile'],
+    );
     for (const c of COMMANDS) {
       for (const flag of ['--help', '-h']) {
         // Help wins over anything else on the line, even options the command would refuse.

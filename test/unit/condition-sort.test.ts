@@ -78,7 +78,10 @@ describe('ConditionSort at config load', () => {
   const route = (name: string, to: string[], fallback?: string) => ({
     Name: name,
     SortType: 'ConditionSort',
-    ConditionSortConfs: { SortConfs: to.map((SortName) => ({ Conditions: [{ Name: 'level', Operator: 'equal', Value: 'vip' }], SortName })), ...(fallback ? { DefaultSortName: fallback } : {}) },
+    ConditionSortConfs: {
+      SortConfs: to.map((SortName) => ({ Conditions: [{ Name: 'level', Operator: 'equal', Value: 'vip' }], SortName })),
+      ...(fallback ? { DefaultSortName: fallback } : {}),
+    },
   });
 
   it('accepts SortConfs names and bare sort types; names a missing sort, a bare type that needs keys, and a circle', () => {
@@ -88,19 +91,31 @@ describe('ConditionSort at config load', () => {
       '$.SortConfs[0].ConditionSortConfs.SortConfs[0].SortName: no sort named "nope" in SortConfs, and no sort type usable by that name',
       '$.SortConfs[0].ConditionSortConfs.DefaultSortName: no sort named "DiversityRuleSort" in SortConfs, and no sort type usable by that name',
     ]);
-    assert.deepEqual(problems(base([route('route', ['other']), route('other', ['ItemRankScore'], 'route')])), ['$.SortConfs[0]: runs itself through route → other → route']);
+    assert.deepEqual(problems(base([route('route', ['other']), route('other', ['ItemRankScore'], 'route')])), [
+      '$.SortConfs[0]: runs itself through route → other → route',
+    ]);
     assert.deepEqual(problems(base([route('route', ['route'])])), ['$.SortConfs[0]: runs itself through route → route']);
   });
 
-  it("reads PaiRec's form of the conditions: Domain \"user\" (what they test here) and Type converting the Value", () => {
+  it('reads PaiRec\'s form of the conditions: Domain "user" (what they test here) and Type converting the Value', () => {
     const pairec = route('route', ['ItemRankScore']);
-    pairec.ConditionSortConfs.SortConfs[0] = { Conditions: [{ Name: 'age', Domain: 'user', Operator: 'greater', Type: 'int', Value: '30' }], SortName: 'ItemRankScore' } as never;
+    pairec.ConditionSortConfs.SortConfs[0] = {
+      Conditions: [{ Name: 'age', Domain: 'user', Operator: 'greater', Type: 'int', Value: '30' }],
+      SortName: 'ItemRankScore',
+    } as never;
     assert.deepEqual(problems(base([pairec])), []);
-    const parsed = parseConfig(base([pairec]), builtinVocabulary(createDefaultRegistry())) as unknown as { SortConfs: { ConditionSortConfs: { SortConfs: { Conditions: unknown[] }[] } }[] };
+    const parsed = parseConfig(base([pairec]), builtinVocabulary(createDefaultRegistry())) as unknown as {
+      SortConfs: { ConditionSortConfs: { SortConfs: { Conditions: unknown[] }[] } }[];
+    };
     assert.deepEqual(parsed.SortConfs[0]?.ConditionSortConfs.SortConfs[0]?.Conditions, [{ Name: 'age', Operator: 'greater', Value: 30 }]);
     const item = route('route', ['ItemRankScore']);
-    item.ConditionSortConfs.SortConfs[0] = { Conditions: [{ Name: 'age', Domain: 'item', Operator: 'greater', Value: 30 }], SortName: 'ItemRankScore' } as never;
-    assert.deepEqual(problems(base([item])), ['$.SortConfs[0].ConditionSortConfs.SortConfs[0].Conditions[0].Domain: these conditions test the user\'s features; "item" is not supported here']);
+    item.ConditionSortConfs.SortConfs[0] = {
+      Conditions: [{ Name: 'age', Domain: 'item', Operator: 'greater', Value: 30 }],
+      SortName: 'ItemRankScore',
+    } as never;
+    assert.deepEqual(problems(base([item])), [
+      '$.SortConfs[0].ConditionSortConfs.SortConfs[0].Conditions[0].Domain: these conditions test the user\'s features; "item" is not supported here',
+    ]);
   });
 
   it('routes real requests by their features through an engine', async () => {
@@ -117,9 +132,16 @@ describe('ConditionSort at config load', () => {
       const vip = await scores({ level: 'vip' });
       const other = await scores({ level: 'normal' });
       assert.equal(vip.length, 5);
-      assert.deepEqual(vip, [...vip].sort((a, b) => b - a), 'the boost ran: scores negated, then by score');
+      assert.deepEqual(
+        vip,
+        [...vip].sort((a, b) => b - a),
+        'the boost ran: scores negated, then by score',
+      );
       assert.ok(vip.every((s) => s <= 0) && other.every((s) => s >= 0), 'vip scores were rewritten, the others were not');
-      assert.deepEqual(other, [...other].sort((a, b) => b - a));
+      assert.deepEqual(
+        other,
+        [...other].sort((a, b) => b - a),
+      );
     } finally {
       await engine.close();
     }

@@ -67,9 +67,18 @@ describe('item conditions', () => {
 
   it('property: any string compiles or fails with a typed config error, never anything else', () => {
     const alphabet = fc.constantFrom(...'ab_c()[]!=<>&|"\' ,.+-*/$ {}0123456789in'.split(''), 'constructor', '__proto__', 'category', 'in', '&&', '||');
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.array(alphabet, { maxLength: 40 }).map((a) => a.join(''))), (src) => void errorOf(src)), {
-      numRuns: 3000,
-    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')),
+        ),
+        (src) => void errorOf(src),
+      ),
+      {
+        numRuns: 3000,
+      },
+    );
   });
 
   it('property: printed random conditions evaluate like a reference evaluator', () => {
@@ -88,7 +97,10 @@ describe('item conditions', () => {
       c: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         fc.record({ cmp: fc.constantFrom('==' as const, '!=' as const, '<' as const, '<=' as const, '>' as const, '>=' as const), l: operand, r: operand }),
-        fc.record({ inList: operand, list: fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('cat_1', 'cat_2')), { minLength: 1, maxLength: 4 }) }),
+        fc.record({
+          inList: operand,
+          list: fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('cat_1', 'cat_2')), { minLength: 1, maxLength: 4 }),
+        }),
         tie('c').map((x) => ({ not: x })),
         fc.record({ op: fc.constantFrom('&&' as const, '||' as const), l: tie('c'), r: tie('c') }),
       ),

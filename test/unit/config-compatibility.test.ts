@@ -36,7 +36,12 @@ describe('config keys accepted for compatibility and ignored (src/config/compati
       monitoring: { metrics_interval_seconds: 30 },
       RedisConfs: { a: { Host: 'h', MaxIdle: 3 }, b: { WriteTimeout: 100 } },
     };
-    assert.deepEqual(ignoredKeysIn(raw), ['performance.enable_pooling', 'monitoring.metrics_interval_seconds', 'RedisConfs.a.MaxIdle', 'RedisConfs.b.WriteTimeout']);
+    assert.deepEqual(ignoredKeysIn(raw), [
+      'performance.enable_pooling',
+      'monitoring.metrics_interval_seconds',
+      'RedisConfs.a.MaxIdle',
+      'RedisConfs.b.WriteTimeout',
+    ]);
     assert.deepEqual(ignoredKeysIn({ performance: { worker_pool_size: 8 }, RedisConfs: { a: { Host: 'h' } } }), []);
   });
 

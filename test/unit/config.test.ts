@@ -27,8 +27,7 @@ function mutated(change: (c: Record<string, unknown>) => void): Record<string, u
   return c;
 }
 
-const algo = (c: Record<string, unknown>, i: number): Record<string, unknown> =>
-  (c.AlgoConfs as Record<string, unknown>[])[i] as Record<string, unknown>;
+const algo = (c: Record<string, unknown>, i: number): Record<string, unknown> => (c.AlgoConfs as Record<string, unknown>[])[i] as Record<string, unknown>;
 
 describe('config schema', () => {
   it('fills defaults of the spec production block and ListenConf', () => {

@@ -75,10 +75,7 @@ describe('console routes', () => {
     }
     const explain = await recommend(app, { uid: '1', size: 5, explain: true });
     assert.equal(explain.statusCode, 400);
-    assert.deepEqual(
-      [explain.json<{ error_code: string }>().error_code, explain.json<{ field: string }>().field],
-      ['ERR_INVALID_FIELD', 'explain'],
-    );
+    assert.deepEqual([explain.json<{ error_code: string }>().error_code, explain.json<{ field: string }>().field], ['ERR_INVALID_FIELD', 'explain']);
   });
 
   it('without a token serve loopback callers only, page and data', async () => {
@@ -119,7 +116,11 @@ describe('console routes', () => {
   });
 
   it('overview shows the config with secrets masked, its signature, last reload, algorithms and the catalog', async () => {
-    const state: ServerState = { draining: false, loadError: false, lastReload: { at: '2026-12-07T00:00:00.000Z', trigger: 'SIGHUP', ok: false, problems: ['AlgoConfs[0].Type: unknown'] } };
+    const state: ServerState = {
+      draining: false,
+      loadError: false,
+      lastReload: { at: '2026-12-07T00:00:00.000Z', trigger: 'SIGHUP', ok: false, problems: ['AlgoConfs[0].Type: unknown'] },
+    };
     const app = await appWith({ console: { enabled: true, token: TOKEN } }, state);
     apps.push(app);
     await recommend(app, { uid: '1', size: 5 });
@@ -129,7 +130,10 @@ describe('console routes', () => {
     assert.match(o.signature ?? '', /^[0-9a-f]{8,}/);
     assert.deepEqual(o.last_reload, state.lastReload);
     assert.deepEqual(o.scenes, ['default_scene']);
-    assert.deepEqual(o.algorithms.map((a) => [a.name, a.type]), [['pop', 'LOOKUP']]);
+    assert.deepEqual(
+      o.algorithms.map((a) => [a.name, a.type]),
+      [['pop', 'LOOKUP']],
+    );
     assert.ok((o.algorithms[0]?.requests ?? 0) >= 1);
     assert.equal(o.catalog?.items, 60);
     assert.ok(o.catalog?.loaded_at && Date.parse(o.catalog.loaded_at) > Date.now() - 600_000);
@@ -166,7 +170,8 @@ describe('console helpers', () => {
     });
     const text = JSON.stringify(masked);
     for (let i = 1; i <= 9; i++) assert.ok(!text.includes(`S${i}`), `S${i}`);
-    for (const kept of ['"Host":"h"', 'http://u:***@eas/api', '"Accept":"json"', '"Empty":""', '"Timeout":5', '"enabled":true']) assert.ok(text.includes(kept), kept);
+    for (const kept of ['"Host":"h"', 'http://u:***@eas/api', '"Accept":"json"', '"Empty":""', '"Timeout":5', '"enabled":true'])
+      assert.ok(text.includes(kept), kept);
   });
 
   it('read samples from the text format', () => {

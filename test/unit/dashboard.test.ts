@@ -19,7 +19,10 @@ describe('Grafana dashboard', () => {
     const dash = JSON.parse(await readFile(new URL('../../../deploy/grafana/dashboard.json', import.meta.url), 'utf8')) as Dashboard;
     const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr.replace(/\s+/g, ' ')));
     for (const q of GUIDE_QUERIES) assert.ok(exprs.includes(q), `panel for ${q}`);
-    assert.ok(exprs.some((e) => e.includes('pairec_stage_duration_seconds_bucket') && e.includes('stage')), 'per-stage latency');
+    assert.ok(
+      exprs.some((e) => e.includes('pairec_stage_duration_seconds_bucket') && e.includes('stage')),
+      'per-stage latency',
+    );
     assert.equal(new Set(dash.panels.map((p) => p.title)).size, dash.panels.length, 'distinct titles');
   });
 });

@@ -29,7 +29,9 @@ describe('the shipped default config: cold start', () => {
   const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/recommend', payload });
 
   before(async () => {
-    const config = JSON.parse(readFileSync(fileURLToPath(new URL('../../../examples/default.json', import.meta.url)), 'utf8')) as { CatalogConf: { Demo: Record<string, number>; CacheDir: string } };
+    const config = JSON.parse(readFileSync(fileURLToPath(new URL('../../../examples/default.json', import.meta.url)), 'utf8')) as {
+      CatalogConf: { Demo: Record<string, number>; CacheDir: string };
+    };
     config.CatalogConf.Demo = { ...config.CatalogConf.Demo, Items: 3000, Users: 200, Clusters: 30 };
     config.CatalogConf.CacheDir = cache;
     await engine.reload(config as unknown as Record<string, unknown>);
@@ -58,7 +60,10 @@ describe('the shipped default config: cold start', () => {
       assert.equal(res.statusCode, 200, res.body);
       const page = res.json<Page>();
       assert.equal(page.size, size);
-      assert.deepEqual(page.items.map((i) => i.item_id), popular(size));
+      assert.deepEqual(
+        page.items.map((i) => i.item_id),
+        popular(size),
+      );
       assert.ok(page.items.every((i) => i.retrieve_id === 'hot_recall'));
       const stages = page.debug?.stages ?? [];
       assert.match(stages.find((s) => s.stage === 'recall')?.errors?.join() ?? '', /vector_recall: no_user_vector/);
@@ -72,7 +77,10 @@ describe('the shipped default config: cold start', () => {
     const page = res.json<Page>();
     assert.equal(page.size, 10);
     assert.ok(page.items.every((i) => i.retrieve_id === 'vector_recall'));
-    assert.equal(page.debug?.stages.some((s) => s.stage === 'backfill'), false);
+    assert.equal(
+      page.debug?.stages.some((s) => s.stage === 'backfill'),
+      false,
+    );
   });
 
   it('a uid that exists nowhere, with its vector in the request, gets items recalled by it', async () => {

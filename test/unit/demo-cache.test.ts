@@ -50,7 +50,10 @@ describe('demo catalog cache', () => {
       assert.match(String(warn?.reason), /row 4 .*column 2.*NaN/);
       const third = await loadOrGenerateDemo(root, params, logger);
       assert.equal(third.cached, true, 'the replacement is valid');
-      assert.deepEqual((await readdir(root)).filter((n) => n.includes('.tmp-')), []);
+      assert.deepEqual(
+        (await readdir(root)).filter((n) => n.includes('.tmp-')),
+        [],
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -19,14 +19,17 @@ describe('deploy/docker/Dockerfile (static checks)', () => {
   it('is multi-stage: full node:20 to build, glibc slim to run, as a non-root user with a /health check', () => {
     assert.deepEqual(dockerfileProblems(DOCKERFILE, ROOT, IGNORE), []);
     const stages = dockerStages(DOCKERFILE);
-    assert.deepEqual(stages.map((s) => s.image), ['node:20-bookworm', 'node:20-bookworm-slim']);
+    assert.deepEqual(
+      stages.map((s) => s.image),
+      ['node:20-bookworm', 'node:20-bookworm-slim'],
+    );
   });
 
   it('documents the sizing contract next to its ENV', () => {
     for (const name of ['PAIREC_WORKERS', 'PAIREC_CPUS', 'PAIREC_MEMORY_LIMIT_BYTES']) assert.match(DOCKERFILE, new RegExp(name));
   });
 
-  it('HEALTHCHECK probes the port the server runs on: --port, else the config\'s HttpPort, else 8000', async (t) => {
+  it("HEALTHCHECK probes the port the server runs on: --port, else the config's HttpPort, else 8000", async (t) => {
     let status = 200;
     const server = createServer((req, res) => {
       res.statusCode = req.url === '/health' ? status : 404;
@@ -47,12 +50,14 @@ describe('deploy/docker/Dockerfile (static checks)', () => {
       writeFileSync(cmdline, `${['node', 'dist/src/cli/main.js', ...argv].join('\0')}\0`);
       const script = healthcheckScript(DOCKERFILE).replace('/proc/1/cmdline', cmdline);
       return new Promise((resolve) => {
-        execFile(process.execPath, ['-e', script], { cwd: dir, timeout: 20_000 }, (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1));
+        execFile(process.execPath, ['-e', script], { cwd: dir, timeout: 20_000 }, (err) =>
+          resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+        );
       });
     };
     assert.equal(await probe(['serve', '--config', 'config.json']), 0, 'port from the config file');
     assert.equal(await probe(['serve', '-c', join(dir, 'other.json'), '--port', String(port)]), 0, '--port wins over the config');
-    assert.equal(await probe(['serve', '--config', 'other.json']), 1, 'nothing on the config\'s port: unhealthy');
+    assert.equal(await probe(['serve', '--config', 'other.json']), 1, "nothing on the config's port: unhealthy");
     status = 503;
     assert.equal(await probe(['serve', '--config', 'config.json']), 1, '/health failing: unhealthy');
   });
@@ -65,7 +70,11 @@ describe('deploy/docker/Dockerfile (static checks)', () => {
     ['no USER at all', (t) => t.replace(/^USER node$/m, ''), /non-root USER/],
     ['a health check on another path', (t) => t.replace("/health'", "/'"), /HEALTHCHECK on \/health/],
     ['a health check with curl', (t) => t.replace(/CMD \["node", "-e", [^\n]+/, 'CMD curl -f http://127.0.0.1:$PORT/health'), /curl/],
-    ['a health check on a fixed port', (t) => t.replace("'http://127.0.0.1:' + String(port ?? 8000) + '/health'", "'http://127.0.0.1:8000/health'"), /hard-codes a port/],
+    [
+      'a health check on a fixed port',
+      (t) => t.replace("'http://127.0.0.1:' + String(port ?? 8000) + '/health'", "'http://127.0.0.1:8000/health'"),
+      /hard-codes a port/,
+    ],
     ['a COPY of a file that does not exist', (t) => t.replace('COPY protos ./protos', 'COPY proto ./protos'), /COPY proto: not in the repository/],
     ['a COPY from an unknown stage', (t) => t.replace('--from=build /app/dist/src', '--from=builder /app/dist/src'), /no such stage/],
     ['a COPY of something .dockerignore excludes', (t) => t.replace('COPY src ./src', 'COPY bench ./bench'), /excluded by .dockerignore/],
@@ -77,7 +86,10 @@ describe('deploy/docker/Dockerfile (static checks)', () => {
       const broken = mutate(DOCKERFILE);
       assert.notEqual(broken, DOCKERFILE, 'the mutation applied');
       const problems = dockerfileProblems(broken, ROOT, IGNORE);
-      assert.ok(problems.some((p) => expected.test(p)), `problems: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `problems: ${JSON.stringify(problems)}`,
+      );
     });
   }
 });

@@ -34,7 +34,10 @@ describe('docs match the code', () => {
         const known = labels.get(m[1] ?? '');
         if (!known) continue; // prom-client's default metrics and name patterns
         checked++;
-        for (const label of (m[2] ?? '').split(',').map((l) => l.trim().split(/[=!~]/)[0]?.trim() ?? '').filter((l) => l !== '')) {
+        for (const label of (m[2] ?? '')
+          .split(',')
+          .map((l) => l.trim().split(/[=!~]/)[0]?.trim() ?? '')
+          .filter((l) => l !== '')) {
           if (!known.has(label)) wrong.push(`${relative(ROOT, file)}: ${m[1] ?? ''}{${label}} (labels: ${[...known].join(', ')})`);
         }
       }
@@ -56,7 +59,8 @@ describe('docs match the code', () => {
       while (/\([^()]*\)/.test(cellText)) cellText = cellText.replace(/\([^()]*\)/g, '');
       const labels = [...cellText.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? '').sort();
       if (row[2] !== metric.type) wrong.push(`${metric.name}: type ${row[2] ?? ''}, defined ${metric.type}`);
-      if (labels.join(',') !== [...metric.labels].sort().join(',')) wrong.push(`${metric.name}: labels ${labels.join(',')}, defined ${[...metric.labels].sort().join(',')}`);
+      if (labels.join(',') !== [...metric.labels].sort().join(','))
+        wrong.push(`${metric.name}: labels ${labels.join(',')}, defined ${[...metric.labels].sort().join(',')}`);
     }
     assert.ok(checked > 20, `only ${String(checked)} rows checked`);
     assert.deepEqual(wrong, []);
@@ -77,8 +81,13 @@ describe('docs match the code', () => {
 
   it('no config key the code reads is documented as reserved', () => {
     const sources = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-    const code = sources(join(ROOT, 'src')).filter((f) => !f.endsWith(join('config', 'schema.ts'))).map((f) => readFileSync(f, 'utf8')).join('\n');
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const code = sources(join(ROOT, 'src'))
+      .filter((f) => !f.endsWith(join('config', 'schema.ts')))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     const reserved = [...read('docs/configuration.md').matchAll(/^\| `([^`]+)` \|[^\n]*\breserved\b[^\n]*$/gm)].map((m) => m[1] ?? '');
     for (const key of reserved) {
       const leaf = key.split('.').at(-1) ?? key;
@@ -87,15 +96,18 @@ describe('docs match the code', () => {
   });
 
   it('the ListenConf keys request handlers read per request are named as following reloads', () => {
-    const routes = readdirSync(join(ROOT, 'src/server/routes')).map((f) => read(`src/server/routes/${f}`)).join('\n');
+    const routes = readdirSync(join(ROOT, 'src/server/routes'))
+      .map((f) => read(`src/server/routes/${f}`))
+      .join('\n');
     const perRequest = [...new Set([...routes.matchAll(/ListenConf\.(\w+)/g)].map((m) => m[1] ?? ''))];
     assert.ok(perRequest.length > 0);
     const claim = /`ListenConf` \(except ([^)]*)\)[^.]*read at start only/.exec(read('docs/configuration.md').replace(/\s+/g, ' '));
     assert.ok(claim, 'configuration.md says which ListenConf keys are read at start');
-    for (const key of perRequest) assert.match(claim[1] ?? '', new RegExp(`\`${key}\``), `ListenConf.${key} is read per request (it follows reloads) but documented as read at start`);
+    for (const key of perRequest)
+      assert.match(claim[1] ?? '', new RegExp(`\`${key}\``), `ListenConf.${key} is read per request (it follows reloads) but documented as read at start`);
   });
 
-  it("the first log line running.md names is the one `pairec serve` writes first", async (t) => {
+  it('the first log line running.md names is the one `pairec serve` writes first', async (t) => {
     const named = /The first log line of `pairec serve` is `([^`]+)`/.exec(read('docs/operations/running.md').replace(/\s+/g, ' '))?.[1];
     assert.ok(named, 'running.md names the first log line');
     // A port in use stops `serve` right after its first lines, before any process is forked.

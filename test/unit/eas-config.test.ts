@@ -37,7 +37,11 @@ const PAIREC_ALGOS = [
       ModelName: '',
     },
   },
-  { Name: 'lr', Type: 'EAS', EasConf: { Processor: 'PMML', Url: 'http://pmml.example/api/predict/lr', Auth: 'a', Timeout: 100, ResponseFuncName: 'pssmartResponseFunc' } },
+  {
+    Name: 'lr',
+    Type: 'EAS',
+    EasConf: { Processor: 'PMML', Url: 'http://pmml.example/api/predict/lr', Auth: 'a', Timeout: 100, ResponseFuncName: 'pssmartResponseFunc' },
+  },
 ];
 
 describe('EasConf', () => {
@@ -86,7 +90,9 @@ describe('EasConf', () => {
     };
     assert.throws(
       () => engine.parse(used),
-      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.code === 'ERR_CONFIG_NOT_SUPPORTED' && p.path === '$.AlgoConfs[0].EasConf.Processor' && /ALINK_FM/.test(p.message)),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.some((p) => p.code === 'ERR_CONFIG_NOT_SUPPORTED' && p.path === '$.AlgoConfs[0].EasConf.Processor' && /ALINK_FM/.test(p.message)),
     );
     await assert.rejects(
       easType.create('fm', fm.EasConf as never, buildDeps()),

@@ -30,7 +30,10 @@ describe('engine', () => {
   it('personalises: two users get different lists', async () => {
     const a = await recommend(engine, request({ uid: '1', sceneId: 'default_scene' }));
     const b = await recommend(engine, request({ uid: '2', sceneId: 'default_scene' }));
-    assert.notDeepEqual(a.items.map((i) => i.itemId), b.items.map((i) => i.itemId));
+    assert.notDeepEqual(
+      a.items.map((i) => i.itemId),
+      b.items.map((i) => i.itemId),
+    );
   });
 
   it('falls back to the scene’s other recalls for a user with no embedding', async () => {
@@ -41,7 +44,10 @@ describe('engine', () => {
 
   it('traces stages in debug mode', async () => {
     const { trace } = await recommend(engine, request({ debug: true }));
-    assert.deepEqual(trace?.map((t) => t.stage), ['recall', 'filter', 'rank', 'sort']);
+    assert.deepEqual(
+      trace?.map((t) => t.stage),
+      ['recall', 'filter', 'rank', 'sort'],
+    );
     assert.equal(trace?.[0]?.out, 150);
   });
 

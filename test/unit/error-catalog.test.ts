@@ -15,11 +15,29 @@ describe('error catalog', () => {
   });
 
   it('uses client statuses only for client mistakes', () => {
-    const client = Object.entries(ERROR_CATALOG).filter(([, v]) => v.status < 500).map(([k]) => k);
+    const client = Object.entries(ERROR_CATALOG)
+      .filter(([, v]) => v.status < 500)
+      .map(([k]) => k);
     assert.deepEqual(client.sort(), [
-      'ERR_BAD_REQUEST', 'ERR_BODY_TIMEOUT', 'ERR_BODY_TOO_LARGE', 'ERR_CALLER_GONE', 'ERR_FORBIDDEN', 'ERR_FORBIDDEN_KEY', 'ERR_HEADERS_TOO_LARGE', 'ERR_INVALID_FIELD', 'ERR_MALFORMED_JSON',
-      'ERR_MISSING_FIELD', 'ERR_NOT_FOUND', 'ERR_PROFILER_BUSY', 'ERR_REQUEST_TIMEOUT', 'ERR_UNAUTHORIZED', 'ERR_UNKNOWN_FIELD', 'ERR_UNKNOWN_SCENE',
-      'ERR_UNSUPPORTED_CONTENT_ENCODING', 'ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_UNSUPPORTED_TRANSFER_ENCODING',
+      'ERR_BAD_REQUEST',
+      'ERR_BODY_TIMEOUT',
+      'ERR_BODY_TOO_LARGE',
+      'ERR_CALLER_GONE',
+      'ERR_FORBIDDEN',
+      'ERR_FORBIDDEN_KEY',
+      'ERR_HEADERS_TOO_LARGE',
+      'ERR_INVALID_FIELD',
+      'ERR_MALFORMED_JSON',
+      'ERR_MISSING_FIELD',
+      'ERR_NOT_FOUND',
+      'ERR_PROFILER_BUSY',
+      'ERR_REQUEST_TIMEOUT',
+      'ERR_UNAUTHORIZED',
+      'ERR_UNKNOWN_FIELD',
+      'ERR_UNKNOWN_SCENE',
+      'ERR_UNSUPPORTED_CONTENT_ENCODING',
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      'ERR_UNSUPPORTED_TRANSFER_ENCODING',
     ]);
   });
 

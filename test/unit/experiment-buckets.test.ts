@@ -16,7 +16,13 @@ const UIDS: readonly string[] = (() => {
 })();
 
 const request = (uid: string, features: Record<string, string> = {}): RecommendRequest => ({
-  requestId: 'r', uid, size: 10, sceneId: 'home', category: 'default', features, debug: false,
+  requestId: 'r',
+  uid,
+  size: 10,
+  sceneId: 'home',
+  category: 'default',
+  features,
+  debug: false,
 });
 
 describe('experiment bucketing', () => {
@@ -56,12 +62,20 @@ describe('experiment bucketing', () => {
   });
 
   it('is independent across layers: bucket correlation near 0, and an arm of one layer splits evenly in the other', () => {
-    let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+    let sx = 0,
+      sy = 0,
+      sxy = 0,
+      sxx = 0,
+      syy = 0;
     const joint = [0, 0, 0, 0];
     for (const uid of UIDS) {
       const x = bucketOf('L1', uid, 100);
       const y = bucketOf('L2', uid, 100);
-      sx += x; sy += y; sxy += x * y; sxx += x * x; syy += y * y;
+      sx += x;
+      sy += y;
+      sxy += x * y;
+      sxx += x * x;
+      syy += y * y;
       joint[(x < 50 ? 0 : 2) + (y < 50 ? 0 : 1)]! += 1;
     }
     const r = (sxy / N - (sx / N) * (sy / N)) / Math.sqrt((sxx / N - (sx / N) ** 2) * (syy / N - (sy / N) ** 2));
@@ -103,17 +117,27 @@ describe('experiment layers', () => {
     fc.assert(
       fc.property(layerConf, fc.array(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 50 }), (layer, uids) => {
         const conf: ABTestConf = {
-          Enabled: true, ExpRoomId: 1, BucketCount: 20,
-          Layers: [{
-            LayerId: 1, HashField: 'uid',
-            ExperimentGroups: layer.groups.map((g) => ({
-              ExpGroupId: id++, Params: {}, ...(g.filter ? { Filter: g.filter } : {}),
-              Experiments: g.experiments.map((e) => ({
-                ExperimentId: id++, Params: {}, Status: e.stopped ? 'stopped' as const : 'running' as const, DebugUsers: [...new Set(e.debug)],
-                Buckets: e.ranges.map(([a, n]) => `${a}-${Math.min(19, a + n)}`).join(','),
+          Enabled: true,
+          ExpRoomId: 1,
+          BucketCount: 20,
+          Layers: [
+            {
+              LayerId: 1,
+              HashField: 'uid',
+              ExperimentGroups: layer.groups.map((g) => ({
+                ExpGroupId: id++,
+                Params: {},
+                ...(g.filter ? { Filter: g.filter } : {}),
+                Experiments: g.experiments.map((e) => ({
+                  ExperimentId: id++,
+                  Params: {},
+                  Status: e.stopped ? ('stopped' as const) : ('running' as const),
+                  DebugUsers: [...new Set(e.debug)],
+                  Buckets: e.ranges.map(([a, n]) => `${a}-${Math.min(19, a + n)}`).join(','),
+                })),
               })),
-            })),
-          }],
+            },
+          ],
         };
         const problems: LayoutProblem[] = [];
         const [compiled] = compileLayout(conf, problems);

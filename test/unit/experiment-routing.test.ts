@@ -19,7 +19,7 @@ const newEngine = (): Engine => new Engine({ registry: createDefaultRegistry(), 
 function uidIn(l1: 'A' | 'B', l2: 'A' | 'B'): string {
   for (let i = 1; i <= 200; i++) {
     const uid = String(i);
-    if ((bucketOf('L1', uid, 100) < 50) === (l1 === 'A') && (bucketOf('L2', uid, 100) < 50) === (l2 === 'A')) return uid;
+    if (bucketOf('L1', uid, 100) < 50 === (l1 === 'A') && bucketOf('L2', uid, 100) < 50 === (l2 === 'A')) return uid;
   }
   throw new Error('no such uid');
 }

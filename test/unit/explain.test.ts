@@ -33,7 +33,14 @@ const CONFIG = {
 };
 
 const request = (uid: string, explain: boolean): RecommendRequest => ({
-  requestId: `r-${uid}`, uid, size: 10, sceneId: 'default_scene', category: 'default', features: {}, debug: false, ...(explain ? { explain: true } : {}),
+  requestId: `r-${uid}`,
+  uid,
+  size: 10,
+  sceneId: 'default_scene',
+  category: 'default',
+  features: {},
+  debug: false,
+  ...(explain ? { explain: true } : {}),
 });
 
 describe('explain: per-item decisions of one request', () => {
@@ -52,11 +59,20 @@ describe('explain: per-item decisions of one request', () => {
       assert.equal(plain.trace, undefined, 'no trace without debug');
       const ex = explained.explain;
       assert.ok(ex);
-      assert.deepEqual(explained.items.map((c) => [c.itemId, c.score]), plain.items.map((c) => [c.itemId, c.score]));
+      assert.deepEqual(
+        explained.items.map((c) => [c.itemId, c.score]),
+        plain.items.map((c) => [c.itemId, c.score]),
+      );
       const answered = ex.items.filter((i) => i.final_position !== null);
-      assert.deepEqual(answered.map((i) => [i.item_id, i.final_position, i.final_score, i.retrieve_id]), plain.items.map((c, k) => [c.itemId, k, c.score, c.retrieveId]));
+      assert.deepEqual(
+        answered.map((i) => [i.item_id, i.final_position, i.final_score, i.retrieve_id]),
+        plain.items.map((c, k) => [c.itemId, k, c.score, c.retrieveId]),
+      );
       assert.equal(ex.served, 'pipeline');
-      assert.deepEqual(ex.stages.map((s) => s.stage), ['recall', 'filter', 'rank', 'sort']);
+      assert.deepEqual(
+        ex.stages.map((s) => s.stage),
+        ['recall', 'filter', 'rank', 'sort'],
+      );
     }
   });
 
@@ -64,7 +80,11 @@ describe('explain: per-item decisions of one request', () => {
     const { explain } = await recommend(engine, request('4', true));
     assert.ok(explain);
     const recalled = explain.stages[0]?.out ?? 0;
-    assert.equal(explain.items.reduce((n, i) => n + i.sources.length, 0), recalled, 'every recalled copy is listed once');
+    assert.equal(
+      explain.items.reduce((n, i) => n + i.sources.length, 0),
+      recalled,
+      'every recalled copy is listed once',
+    );
     const both = explain.items.filter((i) => i.sources.length === 2);
     assert.ok(both.length > 0, 'some items are found by both sources');
     for (const i of both) assert.deepEqual(i.sources.map((s) => s.recall).sort(), ['hot_recall', 'vector_recall']);
@@ -78,7 +98,8 @@ describe('explain: per-item decisions of one request', () => {
     const { explain } = await recommend(engine, request('5', true));
     assert.ok(explain);
     const items = byId(explain);
-    for (const id of shown) assert.deepEqual(items.get(id)?.dropped, { by: 'seen', stage: 'filter', reason: 'shown to this user within TimeInterval (3600 s)' });
+    for (const id of shown)
+      assert.deepEqual(items.get(id)?.dropped, { by: 'seen', stage: 'filter', reason: 'shown to this user within TimeInterval (3600 s)' });
     const dropped = explain.items.filter((i) => i.dropped?.stage === 'filter');
     const cat1 = dropped.filter((i) => i.dropped?.by === 'no_cat_1');
     const cat2 = dropped.filter((i) => i.dropped?.by === 'not_cat_2');
@@ -90,7 +111,10 @@ describe('explain: per-item decisions of one request', () => {
       if (step.name === 'UniqueFilter') continue;
       assert.equal(dropped.filter((i) => i.dropped?.by === step.name).length, step.in - step.out, step.name);
     }
-    assert.deepEqual(explain.filters.map((f) => f.name), ['UniqueFilter', 'seen', 'no_cat_1', 'not_cat_2']);
+    assert.deepEqual(
+      explain.filters.map((f) => f.name),
+      ['UniqueFilter', 'seen', 'no_cat_1', 'not_cat_2'],
+    );
     // A dropped item has no score and no place.
     for (const i of dropped) assert.deepEqual([i.final_position, i.rank_score, i.moves.length], [null, undefined, 0]);
   });
@@ -103,7 +127,10 @@ describe('explain: per-item decisions of one request', () => {
     for (const i of ranked) {
       assert.deepEqual(Object.keys(i.scores ?? {}).sort(), ['pop', 'sim']);
       assert.equal(i.rank_score, i.scores?.['sim'], 'the first model gives the score');
-      assert.deepEqual(i.moves.map((m) => m.sort), ['ItemRankScore', 'diverse']);
+      assert.deepEqual(
+        i.moves.map((m) => m.sort),
+        ['ItemRankScore', 'diverse'],
+      );
       // One sort's place after is the next one's place before.
       assert.equal(i.moves[0]?.after, i.moves[1]?.before);
     }
@@ -116,6 +143,9 @@ describe('explain: per-item decisions of one request', () => {
       if (last < items.length) assert.equal(i.final_position, last, i.item_id);
       else assert.deepEqual([i.final_position, i.dropped?.stage], [null, 'size']);
     }
-    assert.deepEqual(explain.sorts.map((s) => s.name), ['ItemRankScore', 'diverse']);
+    assert.deepEqual(
+      explain.sorts.map((s) => s.name),
+      ['ItemRankScore', 'diverse'],
+    );
   });
 });

@@ -24,7 +24,14 @@ describe('exposure file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pairec-exposure-file-'));
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.array(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 5 }), fc.integer({ min: 1, max: 1e12 })), { maxLength: 30 }),
+        fc.array(
+          fc.tuple(
+            fc.string({ minLength: 1, maxLength: 8 }),
+            fc.array(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 5 }),
+            fc.integer({ min: 1, max: 1e12 }),
+          ),
+          { maxLength: 30 },
+        ),
         fc.boolean(),
         async (writes, sync) => {
           const store = new MemoryExposureStore(BOUNDS);

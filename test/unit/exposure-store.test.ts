@@ -31,14 +31,20 @@ class Model {
   }
 
   seen(uid: string, since: number): string[] {
-    return [...(this.users.get(uid) ?? [])].filter(([, t]) => t > since).map(([id]) => id).sort();
+    return [...(this.users.get(uid) ?? [])]
+      .filter(([, t]) => t > since)
+      .map(([id]) => id)
+      .sort();
   }
 }
 
 /** A write: a user of 8, up to 12 items of 40 (ids of varied length), times from a small range (ties and reorderings). */
 const writeArb = fc.record({
   uid: fc.integer({ min: 0, max: 7 }).map((u) => `user-${u}`),
-  items: fc.array(fc.integer({ min: 0, max: 40 }).map((i) => `item-${'x'.repeat(i % 5)}${i}`), { maxLength: 12 }),
+  items: fc.array(
+    fc.integer({ min: 0, max: 40 }).map((i) => `item-${'x'.repeat(i % 5)}${i}`),
+    { maxLength: 12 },
+  ),
   times: fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 12, maxLength: 12 }),
 });
 type Write = { uid: string; items: string[]; times: number[] };
@@ -82,27 +88,32 @@ describe('in-memory exposure store', () => {
 
   it('property: seen() equals the reference model; users evicted are the least recently shown; bytes never pass the bound', () => {
     fc.assert(
-      fc.property(fc.array(writeArb, { maxLength: 80 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 400, max: 12_000 }), (writes, maxItems, maxBytes) => {
-        const store = new MemoryExposureStore({ maxItemsPerUser: maxItems, maxUsers: 5, maxBytes });
-        const model = new Model(maxItems);
-        for (const w of writes as Write[]) {
-          store.merge(w.uid, w.items, w.times);
-          model.merge(w.uid, w.items, w.times);
-          assert.ok(store.bytes <= maxBytes, `bytes ${store.bytes} > bound ${maxBytes}`);
-          // Whatever the store dropped is the model's least recently shown users (a prefix).
-          const order = [...model.users.keys()];
-          const dropped = order.filter((u) => !store.has(u));
-          assert.deepEqual(dropped, order.slice(0, dropped.length), 'evicted users are the least recently shown');
-          for (const u of dropped) model.users.delete(u);
-          assert.ok(store.users <= 5);
-        }
-        for (const u of model.users.keys()) {
-          for (const since of [0, 10, 25, 49]) assert.deepEqual(seenSorted(store, u, since), model.seen(u, since), `user ${u} since ${since}`);
-        }
-        // The interning table holds exactly the ids some kept entry refers to: no leak.
-        const live = new Set([...model.users.values()].flatMap((m) => [...m.keys()]));
-        assert.equal(store.internedItems, live.size);
-      }),
+      fc.property(
+        fc.array(writeArb, { maxLength: 80 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 400, max: 12_000 }),
+        (writes, maxItems, maxBytes) => {
+          const store = new MemoryExposureStore({ maxItemsPerUser: maxItems, maxUsers: 5, maxBytes });
+          const model = new Model(maxItems);
+          for (const w of writes as Write[]) {
+            store.merge(w.uid, w.items, w.times);
+            model.merge(w.uid, w.items, w.times);
+            assert.ok(store.bytes <= maxBytes, `bytes ${store.bytes} > bound ${maxBytes}`);
+            // Whatever the store dropped is the model's least recently shown users (a prefix).
+            const order = [...model.users.keys()];
+            const dropped = order.filter((u) => !store.has(u));
+            assert.deepEqual(dropped, order.slice(0, dropped.length), 'evicted users are the least recently shown');
+            for (const u of dropped) model.users.delete(u);
+            assert.ok(store.users <= 5);
+          }
+          for (const u of model.users.keys()) {
+            for (const since of [0, 10, 25, 49]) assert.deepEqual(seenSorted(store, u, since), model.seen(u, since), `user ${u} since ${since}`);
+          }
+          // The interning table holds exactly the ids some kept entry refers to: no leak.
+          const live = new Set([...model.users.values()].flatMap((m) => [...m.keys()]));
+          assert.equal(store.internedItems, live.size);
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -45,7 +45,9 @@ const print = (x: Arith): string =>
   'n' in x
     ? String(x.n)
     : 'v' in x
-      ? (x.v === 'a' ? 'a' : `\${${x.v}}`)
+      ? x.v === 'a'
+        ? 'a'
+        : `\${${x.v}}`
       : 'neg' in x
         ? `-(${print(x.neg)})`
         : 'fn' in x
@@ -90,7 +92,12 @@ describe('one expression language: arithmetic in scores and in conditions', () =
 
   it('holds the same limits and whitelist in both', () => {
     const both = (src: string, cond: string): [string, string] => [refusal(() => score(src)), refusal(() => holds(cond))];
-    for (const [open, close] of [['(', ')'], ['abs(', ')'], ['-', ''], ['2 ^ ', '']] as const) {
+    for (const [open, close] of [
+      ['(', ')'],
+      ['abs(', ')'],
+      ['-', ''],
+      ['2 ^ ', ''],
+    ] as const) {
       const deep = `${open.repeat(33)}1${close.repeat(33)}`;
       for (const m of both(deep, deep)) assert.match(m, /nested deeper than 32/, open);
       const ok = `${open.repeat(32)}1${close.repeat(32)}`;
@@ -98,7 +105,10 @@ describe('one expression language: arithmetic in scores and in conditions', () =
     }
     for (const m of both(`a${' '.repeat(2048)}`, `a${' '.repeat(2048)}`)) assert.match(m, /longer than 2048/);
     for (const m of both('pow(a)', 'pow(a) == 1')) assert.match(m, /pow takes 2–2 arguments/);
-    for (const m of both('max(a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)', 'max(a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0')) {
+    for (const m of both(
+      'max(a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)',
+      'max(a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0',
+    )) {
       assert.match(m, /max takes 1–16 arguments/);
     }
     for (const m of both('${a', '${a')) assert.match(m, /expected \$\{name\} at position 0/);
@@ -107,23 +117,55 @@ describe('one expression language: arithmetic in scores and in conditions', () =
   it('refuses a forbidden name in a score even where every name is allowed', () => {
     // Boosts over a file catalog compile with every name allowed until the files are read.
     for (const name of ['constructor', '__proto__', 'prototype', 'm.constructor']) {
-      assert.match(refusal(() => compileExpression(`score * ${name}`, () => true)), new RegExp(`unknown name "${name}"`), name);
-      assert.match(refusal(() => compileCondition(`${name} == 1`, () => true)), new RegExp(`forbidden name "${name}"`), name);
+      assert.match(
+        refusal(() => compileExpression(`score * ${name}`, () => true)),
+        new RegExp(`unknown name "${name}"`),
+        name,
+      );
+      assert.match(
+        refusal(() => compileCondition(`${name} == 1`, () => true)),
+        new RegExp(`forbidden name "${name}"`),
+        name,
+      );
     }
   });
 
   it('names the source in its errors, cut to 80 characters', () => {
     const long = `a + ${'1 + '.repeat(30)}`;
-    assert.equal(refusal(() => score(long)), `expression "${long.slice(0, 80)}": unexpected end at position ${long.length}`);
-    assert.equal(refusal(() => holds(long)), `condition "${long.slice(0, 80)}": unexpected end at position ${long.length}`);
+    assert.equal(
+      refusal(() => score(long)),
+      `expression "${long.slice(0, 80)}": unexpected end at position ${long.length}`,
+    );
+    assert.equal(
+      refusal(() => holds(long)),
+      `condition "${long.slice(0, 80)}": unexpected end at position ${long.length}`,
+    );
   });
 
   it('keeps what is not a number out of score arithmetic', () => {
-    assert.match(refusal(() => score('a * "2"')), /a string is not a number at position 4/);
-    assert.match(refusal(() => score('true + 1')), /unexpected "true" at position 0/);
-    assert.match(refusal(() => score('a > 1')), /trailing input at position 2/);
-    assert.match(refusal(() => score('!a')), /unexpected "!"/);
-    assert.match(refusal(() => score('(a > 1) * 2')), /expected "\)" at position 3/);
-    assert.match(refusal(() => score('abs(a == 1)')), /expected "\)"/);
+    assert.match(
+      refusal(() => score('a * "2"')),
+      /a string is not a number at position 4/,
+    );
+    assert.match(
+      refusal(() => score('true + 1')),
+      /unexpected "true" at position 0/,
+    );
+    assert.match(
+      refusal(() => score('a > 1')),
+      /trailing input at position 2/,
+    );
+    assert.match(
+      refusal(() => score('!a')),
+      /unexpected "!"/,
+    );
+    assert.match(
+      refusal(() => score('(a > 1) * 2')),
+      /expected "\)" at position 3/,
+    );
+    assert.match(
+      refusal(() => score('abs(a == 1)')),
+      /expected "\)"/,
+    );
   });
 });

@@ -112,7 +112,12 @@ describe('score expressions', () => {
     assert.match(errorOf(`min(${Array.from({ length: 17 }, () => 1).join(',')})`), /min takes 1–16 arguments/);
     assert.ok(Math.abs(evaluate('sigmoid(2)') - 1 / (1 + Math.exp(-2))) < 1e-12);
     assert.equal(evaluate('1.5e-1 * 10 + 10e+1 + 12 + .25 * 4 + 1E2'), 1.5 + 100 + 12 + 1 + 100);
-    const nestings: [string, string][] = [['(', ')'], ['abs(', ')'], ['-', ''], ['2 ^ ', '']];
+    const nestings: [string, string][] = [
+      ['(', ')'],
+      ['abs(', ')'],
+      ['-', ''],
+      ['2 ^ ', ''],
+    ];
     for (const [open, close] of nestings) {
       assert.equal(errorOf(`${open.repeat(32)}1${close.repeat(32)}`), 'OK', `32 × ${open}`);
       assert.match(errorOf(`${open.repeat(33)}1${close.repeat(33)}`), /deeper than 32/, `33 × ${open}`);

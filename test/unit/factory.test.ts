@@ -20,8 +20,7 @@ function setup(): { factory: AlgorithmFactory; log: ProbeLog; registry: Algorith
   return { factory: new AlgorithmFactory({ registry, metrics, logger: silentLogger }), log, registry, metrics };
 }
 
-const probe = (name: string, value: number, fail = false): AlgoConf =>
-  ({ Name: name, Type: 'PROBE', ProbeConf: { Value: value, Fail: fail } }) as AlgoConf;
+const probe = (name: string, value: number, fail = false): AlgoConf => ({ Name: name, Type: 'PROBE', ProbeConf: { Value: value, Fail: fail } }) as AlgoConf;
 
 async function apply(factory: AlgorithmFactory, confs: AlgoConf[]) {
   const pending = await factory.prepare(confs, buildDeps(), '');
@@ -30,7 +29,10 @@ async function apply(factory: AlgorithmFactory, confs: AlgoConf[]) {
 }
 
 async function score(factory: AlgorithmFactory, name: string): Promise<number | undefined> {
-  const out = await factory.current().get(name, 'score').run({ items: [{}] }, runContext());
+  const out = await factory
+    .current()
+    .get(name, 'score')
+    .run({ items: [{}] }, runContext());
   return out[0]?.score;
 }
 
@@ -64,7 +66,10 @@ describe('algorithm factory', () => {
     assert.deepEqual(report.removed, ['b']);
     await flush();
     assert.ok(log.events.includes('close b#2'));
-    assert.throws(() => factory.current().get('b', 'score'), (e: unknown) => e instanceof PairecError && e.code === 'ERR_UNKNOWN_ALGORITHM');
+    assert.throws(
+      () => factory.current().get('b', 'score'),
+      (e: unknown) => e instanceof PairecError && e.code === 'ERR_UNKNOWN_ALGORITHM',
+    );
   });
 
   it('keeps the old instance serving when a build fails, counts and reports it', async () => {
@@ -95,7 +100,11 @@ describe('algorithm factory', () => {
     log.gate = undefined;
     open();
     const results = await Promise.all(inflight);
-    assert.deepEqual(results.map((r) => r[0]?.score), [1, 1, 1, 1, 1], 'in-flight runs answer from the old instance');
+    assert.deepEqual(
+      results.map((r) => r[0]?.score),
+      [1, 1, 1, 1, 1],
+      'in-flight runs answer from the old instance',
+    );
     release();
     await flush();
     assert.ok(log.events.includes('close a#1'), 'closed once the last lease is released');
@@ -105,15 +114,24 @@ describe('algorithm factory', () => {
   it('answers an unknown name or the wrong kind with a typed error', async () => {
     const { factory } = setup();
     await apply(factory, [probe('a', 1)]);
-    assert.throws(() => factory.current().get('zzz', 'score'), (e: unknown) => e instanceof PairecError && e.code === 'ERR_UNKNOWN_ALGORITHM');
-    assert.throws(() => factory.current().get('a', 'retrieval'), (e: unknown) => e instanceof PairecError && e.code === 'ERR_ALGORITHM_KIND');
+    assert.throws(
+      () => factory.current().get('zzz', 'score'),
+      (e: unknown) => e instanceof PairecError && e.code === 'ERR_UNKNOWN_ALGORITHM',
+    );
+    assert.throws(
+      () => factory.current().get('a', 'retrieval'),
+      (e: unknown) => e instanceof PairecError && e.code === 'ERR_ALGORITHM_KIND',
+    );
   });
 
   it('serves instances registered in code across reloads (RegisterAlgorithm)', async () => {
     const { factory } = setup();
     factory.registerInstance(new LookupAlgorithm('custom', { FieldName: 'x', DefaultScore: 0.5 }, () => undefined));
     await apply(factory, [probe('a', 1)]);
-    const out = await factory.current().get('custom', 'score').run({ items: [{ x: 4 }] }, runContext());
+    const out = await factory
+      .current()
+      .get('custom', 'score')
+      .run({ items: [{ x: 4 }] }, runContext());
     assert.equal(out[0]?.score, 4);
     assert.throws(
       () => factory.registerInstance(new LookupAlgorithm('custom', { FieldName: 'x', DefaultScore: 0.5 }, () => undefined)),
@@ -126,10 +144,16 @@ describe('algorithm factory', () => {
     const { factory, registry } = setup();
     factory.registerInstance(new LookupAlgorithm('l', { FieldName: 'x', DefaultScore: 0.5 }, () => undefined));
     registry.registerRequestTransformer('l', 'score', (input) => ({ items: input.items.map((i) => ({ ...i, x: 7 })) }));
-    const out = await factory.current().get('l', 'score').run({ items: [{ x: 1 }] }, runContext());
+    const out = await factory
+      .current()
+      .get('l', 'score')
+      .run({ items: [{ x: 1 }] }, runContext());
     assert.equal(out[0]?.score, 7);
     registry.unregisterRequestTransformer('l');
-    const again = await factory.current().get('l', 'score').run({ items: [{ x: 1 }] }, runContext());
+    const again = await factory
+      .current()
+      .get('l', 'score')
+      .run({ items: [{ x: 1 }] }, runContext());
     assert.equal(again[0]?.score, 1);
   });
 
@@ -139,14 +163,24 @@ describe('algorithm factory', () => {
     await apply(factory, [conf]);
     const algo = factory.current().get('a', 'score');
     const out = await Promise.all([1, 2, 3].map((n) => algo.run({ items: Array.from({ length: n }, () => ({})) }, runContext())));
-    assert.deepEqual(out.map((o) => o.length), [1, 2, 3]);
-    assert.deepEqual(log.events.filter((e) => e.startsWith('run ')), ['run a#1 6'], 'one backend call of 6 items');
+    assert.deepEqual(
+      out.map((o) => o.length),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      log.events.filter((e) => e.startsWith('run ')),
+      ['run a#1 6'],
+      'one backend call of 6 items',
+    );
   });
 
   it('records the spec’s three metrics for every run', async () => {
     const { factory, metrics } = setup();
     await apply(factory, [probe('a', 1)]);
-    await factory.current().get('a', 'score').run({ items: [{}, {}, {}] }, runContext());
+    await factory
+      .current()
+      .get('a', 'score')
+      .run({ items: [{}, {}, {}] }, runContext());
     const text = await metrics.registry.metrics();
     assert.match(text, /pairec_algorithm_duration_seconds_bucket\{le="0.001",algorithm_name="a",algorithm_type="PROBE"\} 1/);
     assert.match(text, /pairec_algorithm_requests_total\{algorithm_name="a",algorithm_type="PROBE",status="success"\} 1/);
@@ -169,7 +203,10 @@ describe('algorithm factory', () => {
             await apply(factory, list);
             serving = new Map([...confs.values()].map((c) => [c.name, c.value]));
           } catch {
-            assert.ok([...confs.values()].some((c) => c.fail), 'only a failing build rejects');
+            assert.ok(
+              [...confs.values()].some((c) => c.fail),
+              'only a failing build rejects',
+            );
           }
           for (const [name, value] of serving) assert.equal(await score(factory, name), value);
           assert.equal(factory.current().entries().length, serving.size);

@@ -40,7 +40,14 @@ before(async () => {
 });
 after(() => server.forceShutdown());
 
-const conf = (over: Partial<VectorConf> = {}): VectorConf => ({ ServerAddress: address, Timeout: 2000, PoolSize: 1, Metric: 'ip', MaxReconnectBackoff: 200, ...over });
+const conf = (over: Partial<VectorConf> = {}): VectorConf => ({
+  ServerAddress: address,
+  Timeout: 2000,
+  PoolSize: 1,
+  Metric: 'ip',
+  MaxReconnectBackoff: 200,
+  ...over,
+});
 const client = (over: Partial<VectorConf> = {}): FaissAlgorithm => {
   const c = conf(over);
   return new FaissAlgorithm('f', c, new ChannelPool(c.ServerAddress, c.PoolSize, c.MaxReconnectBackoff), undefined, { percent: 100, minConcurrency: 10 });
@@ -60,10 +67,13 @@ describe('FAISS client', () => {
         { ids: ['item_4', 'item_1'], scores: [0.75, Math.fround(0.1)] },
       ],
     );
-    assert.deepEqual(seen.map((r) => ({ k: r.k, vector: r.vector })).sort((a, b) => (a.vector[0] ?? 0) - (b.vector[0] ?? 0)), [
-      { k: 2, vector: [Math.fround(0.1), 2] },
-      { k: 2, vector: [0.5, -1.25] },
-    ]);
+    assert.deepEqual(
+      seen.map((r) => ({ k: r.k, vector: r.vector })).sort((a, b) => (a.vector[0] ?? 0) - (b.vector[0] ?? 0)),
+      [
+        { k: 2, vector: [Math.fround(0.1), 2] },
+        { k: 2, vector: [0.5, -1.25] },
+      ],
+    );
     await algo.close();
   });
 
@@ -100,7 +110,10 @@ describe('FAISS client', () => {
     const algo = client({ Timeout: 300 });
     seen.length = 0;
     answer = () => ({ code: grpc.status.UNAVAILABLE });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), code('ERR_BACKEND_UNAVAILABLE', /^FAISS "f" failed: .*scripted UNAVAILABLE/));
+    await assert.rejects(
+      algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)),
+      code('ERR_BACKEND_UNAVAILABLE', /^FAISS "f" failed: .*scripted UNAVAILABLE/),
+    );
     assert.equal(seen.length, 3);
     seen.length = 0;
     let calls = 0;
@@ -109,15 +122,24 @@ describe('FAISS client', () => {
     assert.equal(seen.length, 2);
     seen.length = 0;
     answer = () => ({ code: grpc.status.INVALID_ARGUMENT });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
-      code('ERR_BACKEND_UNAVAILABLE', /scripted INVALID_ARGUMENT/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.INVALID_ARGUMENT);
+    await assert.rejects(
+      algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)),
+      (e: unknown) =>
+        code('ERR_BACKEND_UNAVAILABLE', /scripted INVALID_ARGUMENT/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.INVALID_ARGUMENT,
+    );
     assert.equal(seen.length, 1);
     answer = () => ({ code: grpc.status.CANCELLED });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
-      code('ERR_ABORTED', /^FAISS "f" call cancelled$/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.CANCELLED);
+    await assert.rejects(
+      algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)),
+      (e: unknown) => code('ERR_ABORTED', /^FAISS "f" call cancelled$/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.CANCELLED,
+    );
     answer = () => ({ never: true });
-    await assert.rejects(algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)), (e: unknown) =>
-      code('ERR_DEADLINE_EXCEEDED', /^FAISS "f" did not answer within 300 ms$/)(e) && (e as { cause?: { code?: number } }).cause?.code === grpc.status.DEADLINE_EXCEEDED);
+    await assert.rejects(
+      algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000)),
+      (e: unknown) =>
+        code('ERR_DEADLINE_EXCEEDED', /^FAISS "f" did not answer within 300 ms$/)(e) &&
+        (e as { cause?: { code?: number } }).cause?.code === grpc.status.DEADLINE_EXCEEDED,
+    );
     const ac = new AbortController();
     const run = algo.run({ k: 1, vectors: [Float32Array.of(1)] }, runContext(5000, ac.signal));
     setTimeout(() => ac.abort(), 20);
@@ -139,7 +161,11 @@ describe('FAISS client', () => {
     await assert.rejects(call, (e: unknown) => (e as { code?: number }).code === grpc.status.CANCELLED);
     assert.ok(Date.now() - t0 < 10_000, 'cancelled, not left to its 20 s deadline');
     answer = () => ({ reply: { retval: [1], scores: [0.5], labels: ['a'] } });
-    assert.deepEqual(await c.search({ k: 1, vector: [1] }, new Date(Date.now() + 5000), new AbortController().signal), { retval: [1], scores: [0.5], labels: ['a'] });
+    assert.deepEqual(await c.search({ k: 1, vector: [1] }, new Date(Date.now() + 5000), new AbortController().signal), {
+      retval: [1],
+      scores: [0.5],
+      labels: ['a'],
+    });
     assert.equal(c.state(), 'ready');
     c.close();
     assert.equal(c.state(), 'shutdown');

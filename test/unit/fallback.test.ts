@@ -33,7 +33,13 @@ describe('Fallback', () => {
     const out = f.serve(request(1000, 2), 'rank_failed', trace);
     assert.deepEqual(ids(out), ['2', '4']);
     // retrieve_id "fallback": the client sees the page did not come from the pipeline.
-    assert.deepEqual(out.map((c) => [c.retrieveId, c.score]), [['fallback', 0.9], ['fallback', 0.7]]);
+    assert.deepEqual(
+      out.map((c) => [c.retrieveId, c.score]),
+      [
+        ['fallback', 0.9],
+        ['fallback', 0.7],
+      ],
+    );
     assert.equal(FALLBACK_RETRIEVE_ID, 'fallback');
     assert.deepEqual(trace, [{ stage: 'fallback', in: 0, out: 2, ms: 0, errors: ['rank_failed'] }]);
     assert.equal(await count(m, 'rank_failed'), 1);

@@ -14,7 +14,10 @@ function catalogOf(n: number, dim: number) {
   const itemEmbeddings = new Float32Array(n * dim);
   for (let i = 0; i < itemEmbeddings.length; i++) itemEmbeddings[i] = 0.5 * Math.floor(i / dim) + (i % dim);
   const itemFeatures: Features[] = Array.from({ length: n }, (_, row) => ({ pop: row * 1.25, cat: `c${row % 3}`, ...(row % 2 === 0 ? { part: row } : {}) }));
-  return createCatalog({ dim, itemIds: itemFeatures.map((_, i) => String(i + 1)), itemEmbeddings, itemFeatures, userIds: [], userEmbeddings: new Float32Array(0) }, 't');
+  return createCatalog(
+    { dim, itemIds: itemFeatures.map((_, i) => String(i + 1)), itemEmbeddings, itemFeatures, userIds: [], userEmbeddings: new Float32Array(0) },
+    't',
+  );
 }
 
 describe('model rows from catalog rows', () => {
@@ -54,26 +57,38 @@ describe('model rows from catalog rows', () => {
 
   it('property: an embedding layout (the same vectors in another order) gives the same model rows', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 2, 3), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), fc.integer(), (n, dim, picks, seed) => {
-        const plain = catalogOf(n, dim);
-        const laid = catalogOf(n, dim);
-        // A seeded permutation: row r stored at position at[r].
-        const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => Math.sin(seed + x) - Math.sin(seed + y));
-        const at = new Int32Array(n);
-        const data = new Float32Array(n * dim);
-        order.forEach((row, p) => {
-          at[row] = p;
-          data.set(laid.itemEmbeddings.subarray(row * dim, (row + 1) * dim), p * dim);
-        });
-        laid.useEmbeddingLayout({ dim, data, at });
-        const spec: FeatureSpec = { User: [], Item: [{ Name: 'embedding', Dim: dim, Default: 0 }, { Name: 'pop', Dim: 1, Default: 0 }] };
-        const rows = Int32Array.from(picks, (p) => p % n);
-        const want = new Float32Array(rows.length * specWidth(spec));
-        const got = new Float32Array(rows.length * specWidth(spec));
-        assembleRows(spec, undefined, { rows, source: plain.rowSource }, want);
-        assembleRows(spec, undefined, { rows, source: laid.rowSource }, got);
-        assert.deepEqual(got, want);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(1, 2, 3),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        fc.integer(),
+        (n, dim, picks, seed) => {
+          const plain = catalogOf(n, dim);
+          const laid = catalogOf(n, dim);
+          // A seeded permutation: row r stored at position at[r].
+          const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => Math.sin(seed + x) - Math.sin(seed + y));
+          const at = new Int32Array(n);
+          const data = new Float32Array(n * dim);
+          order.forEach((row, p) => {
+            at[row] = p;
+            data.set(laid.itemEmbeddings.subarray(row * dim, (row + 1) * dim), p * dim);
+          });
+          laid.useEmbeddingLayout({ dim, data, at });
+          const spec: FeatureSpec = {
+            User: [],
+            Item: [
+              { Name: 'embedding', Dim: dim, Default: 0 },
+              { Name: 'pop', Dim: 1, Default: 0 },
+            ],
+          };
+          const rows = Int32Array.from(picks, (p) => p % n);
+          const want = new Float32Array(rows.length * specWidth(spec));
+          const got = new Float32Array(rows.length * specWidth(spec));
+          assembleRows(spec, undefined, { rows, source: plain.rowSource }, want);
+          assembleRows(spec, undefined, { rows, source: laid.rowSource }, got);
+          assert.deepEqual(got, want);
+        },
+      ),
     );
   });
 

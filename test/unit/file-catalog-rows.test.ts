@@ -22,10 +22,11 @@ const rowArb = fc.record({
   price: fc.double({ noNaN: true, noDefaultInfinity: true }).map(plain),
   category: fc.string({ maxLength: 8 }).map((s) => `c${s}`), // a prefix: never empty, never read as a number
 });
-const rowsOf = (minLength: number) => fc
-  .uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,10}$/), { minLength, maxLength: 12 })
-  .chain((ids) => fc.tuple(fc.constant(ids), fc.array(rowArb, { minLength: ids.length, maxLength: ids.length })))
-  .map(([ids, rows]) => rows.map((r, i) => ({ id: ids[i] ?? '', ...r })));
+const rowsOf = (minLength: number) =>
+  fc
+    .uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,10}$/), { minLength, maxLength: 12 })
+    .chain((ids) => fc.tuple(fc.constant(ids), fc.array(rowArb, { minLength: ids.length, maxLength: ids.length })))
+    .map(([ids, rows]) => rows.map((r, i) => ({ id: ids[i] ?? '', ...r })));
 
 type Row = Record<string, unknown>;
 const FORMATS = {
@@ -70,13 +71,25 @@ describe('file catalog rows (JSON Lines and CSV)', () => {
           const path = join(dir, `ok-${serial++}.${format}`);
           write(path, rows);
           const got = await readSide(side(path), 0, undefined);
-          assert.deepEqual(got.ids, rows.map((r) => r.id));
-          assert.deepEqual(Array.from(got.embeddings), rows.flatMap((r) => r.embedding));
+          assert.deepEqual(
+            got.ids,
+            rows.map((r) => r.id),
+          );
+          assert.deepEqual(
+            Array.from(got.embeddings),
+            rows.flatMap((r) => r.embedding),
+          );
           const price = got.fields.get('price');
           assert.equal(price?.kind, 'number');
-          assert.deepEqual(price.kind === 'number' ? Array.from(price.values) : [], rows.map((r) => r.price));
+          assert.deepEqual(
+            price.kind === 'number' ? Array.from(price.values) : [],
+            rows.map((r) => r.price),
+          );
           const category = got.fields.get('category');
-          assert.deepEqual(category?.kind === 'string' ? Array.from(category.ids, (i) => category.keys[i]) : [], rows.map((r) => r.category));
+          assert.deepEqual(
+            category?.kind === 'string' ? Array.from(category.ids, (i) => category.keys[i]) : [],
+            rows.map((r) => r.category),
+          );
         }),
         { numRuns: 40 },
       );
@@ -137,7 +150,10 @@ describe('file catalog rows (Parquet)', () => {
   it('JSON Lines: a number beyond a double and a "__proto__" field are refused by line and field', async () => {
     const path = join(dir, `raw-${serial++}.jsonl`);
     writeFileSync(path, '{"id":"a","embedding":[1,2],"price":1}\n\n{"id":"b","embedding":[1,2],"price":1e999}\n');
-    await assert.rejects(readSide(side(path), 0, undefined), (err: unknown) => err instanceof PairecError && err.message === `${path}: line 3: field "price": Infinity is not a finite number`);
+    await assert.rejects(
+      readSide(side(path), 0, undefined),
+      (err: unknown) => err instanceof PairecError && err.message === `${path}: line 3: field "price": Infinity is not a finite number`,
+    );
     writeFileSync(path, '{"id":"a","embedding":[1,2],"__proto__":null}\n');
     await assert.rejects(readSide(side(path), 0, undefined), /line 1: field "__proto__": forbidden field name/);
   });
@@ -145,7 +161,12 @@ describe('file catalog rows (Parquet)', () => {
   it('an items column named "embedding" beside another EmbeddingField is refused', async () => {
     const path = join(dir, `clash-${serial++}.jsonl`);
     writeFileSync(path, '{"id":"a","vec":[1,2],"embedding":"x"}\n');
-    const conf = { Source: 'file' as const, Demo: { Items: 10, Users: 1, Dim: 2, Clusters: 1, Categories: 1, Seed: 1 }, Items: { Path: path, IdField: 'id', EmbeddingField: 'vec' }, CacheDir: '' };
+    const conf = {
+      Source: 'file' as const,
+      Demo: { Items: 10, Users: 1, Dim: 2, Clusters: 1, Categories: 1, Seed: 1 },
+      Items: { Path: path, IdField: 'id', EmbeddingField: 'vec' },
+      CacheDir: '',
+    };
     await assert.rejects(loadFileCatalog(conf, silentLogger), /field "embedding" is not the EmbeddingField \("vec"\)/);
   });
 

@@ -50,7 +50,11 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
     assert.deepEqual(ref.itemFeatures[0], { category: data.items[0]?.category, price: data.items[0]?.price, status: data.items[0]?.status });
     assert.deepEqual(
       [...(ref.itemColumns ?? new Map())].map(([n, c]) => [n, c.kind]),
-      [['category', 'string'], ['price', 'number'], ['status', 'string']],
+      [
+        ['category', 'string'],
+        ['price', 'number'],
+        ['status', 'string'],
+      ],
     );
     for (const format of ['csv', 'parquet'] as const) {
       const other = await load(format);
@@ -62,7 +66,10 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
       assert.deepEqual(other.userEmbeddings, ref.userEmbeddings, format);
     }
     // Numeric fields serve as dense model columns, string fields as key columns.
-    assert.deepEqual(Array.from(ref.rowSource.column('price')?.data ?? []).slice(0, 3), data.items.slice(0, 3).map((r) => Math.fround(r.price)));
+    assert.deepEqual(
+      Array.from(ref.rowSource.column('price')?.data ?? []).slice(0, 3),
+      data.items.slice(0, 3).map((r) => Math.fround(r.price)),
+    );
     const status = ref.keyColumn('status');
     assert.equal(status.keys[status.ids[0] ?? -1], data.items[0]?.status);
   });
@@ -100,7 +107,11 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
             .sort((a, b) => b.s - a.s)
             .slice(0, 20)
             .map((r) => r.id);
-          assert.deepEqual(items.map((c) => c.itemId), expected, user.id);
+          assert.deepEqual(
+            items.map((c) => c.itemId),
+            expected,
+            user.id,
+          );
         }
       } finally {
         await engine.close();
@@ -134,7 +145,10 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
         assert.ok((row?.price ?? Infinity) < 500);
         assert.equal(c.score, row?.price);
       }
-      assert.deepEqual(items.map((c) => c.score), items.map((c) => c.score).sort((a, b) => b - a));
+      assert.deepEqual(
+        items.map((c) => c.score),
+        items.map((c) => c.score).sort((a, b) => b - a),
+      );
     } finally {
       await engine.close();
     }
@@ -182,10 +196,16 @@ describe('file catalogs: JSON Lines, CSV and Parquet', () => {
     mkdirSync(join(sub, 'data'), { recursive: true });
     writeJsonLines(join(sub, 'data', 'items.jsonl'), data.items.slice(0, 30));
     const file = join(sub, 'pairec.json');
-    writeFileSync(file, JSON.stringify({ CatalogConf: { Source: 'file', Items: { Path: 'data/items.jsonl', IdField: 'id', EmbeddingField: 'embedding' }, CacheDir: '' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ CatalogConf: { Source: 'file', Items: { Path: 'data/items.jsonl', IdField: 'id', EmbeddingField: 'embedding' }, CacheDir: '' } }),
+    );
     const raw = (await readConfigFile(file)) as { CatalogConf: CatalogConf };
     assert.equal(raw.CatalogConf.Items?.Path, join(sub, 'data', 'items.jsonl'));
-    const catalog = await loadCatalog({ ...conf(''), Items: { Path: raw.CatalogConf.Items?.Path ?? '', IdField: 'id', EmbeddingField: 'embedding' } }, silentLogger);
+    const catalog = await loadCatalog(
+      { ...conf(''), Items: { Path: raw.CatalogConf.Items?.Path ?? '', IdField: 'id', EmbeddingField: 'embedding' } },
+      silentLogger,
+    );
     assert.equal(catalog.itemIds.length, 30);
   });
 });

@@ -51,16 +51,37 @@ const scalar = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('a', 'b
 
 describe('FilterParams', () => {
   it('each operator at its boundary, numbers and strings', () => {
-    const holds = (op: FilterParam['Operator'], field: Value, value: Value | Value[]): boolean => compileParams([{ Name: 'x', Operator: op, Value: value }])(() => field);
+    const holds = (op: FilterParam['Operator'], field: Value, value: Value | Value[]): boolean =>
+      compileParams([{ Name: 'x', Operator: op, Value: value }])(() => field);
     const table: [FilterParam['Operator'], Value, Value, boolean][] = [
-      ['greater', 2, 1, true], ['greater', 1, 1, false], ['greater', 0, 1, false],
-      ['greaterThan', 2, 1, true], ['greaterThan', 1, 1, true], ['greaterThan', 0, 1, false],
-      ['less', 0, 1, true], ['less', 1, 1, false], ['less', 2, 1, false],
-      ['lessThan', 0, 1, true], ['lessThan', 1, 1, true], ['lessThan', 2, 1, false],
-      ['greater', 'b', 'a', true], ['greater', 'a', 'a', false], ['less', 'a', 'b', true], ['lessThan', 'a', 'a', true],
-      ['greater', '2', 1, false], ['less', '0', 1, false], ['greaterThan', null, 0, false], ['lessThan', null, 0, false],
-      ['equal', 1, 1, true], ['equal', '1', 1, false], ['not_equal', '1', 1, true], ['not_equal', 1, 1, false],
-      ['is_null', null, null, true], ['is_null', 0, null, false], ['is_not_null', 0, null, true], ['is_not_null', null, null, false],
+      ['greater', 2, 1, true],
+      ['greater', 1, 1, false],
+      ['greater', 0, 1, false],
+      ['greaterThan', 2, 1, true],
+      ['greaterThan', 1, 1, true],
+      ['greaterThan', 0, 1, false],
+      ['less', 0, 1, true],
+      ['less', 1, 1, false],
+      ['less', 2, 1, false],
+      ['lessThan', 0, 1, true],
+      ['lessThan', 1, 1, true],
+      ['lessThan', 2, 1, false],
+      ['greater', 'b', 'a', true],
+      ['greater', 'a', 'a', false],
+      ['less', 'a', 'b', true],
+      ['lessThan', 'a', 'a', true],
+      ['greater', '2', 1, false],
+      ['less', '0', 1, false],
+      ['greaterThan', null, 0, false],
+      ['lessThan', null, 0, false],
+      ['equal', 1, 1, true],
+      ['equal', '1', 1, false],
+      ['not_equal', '1', 1, true],
+      ['not_equal', 1, 1, false],
+      ['is_null', null, null, true],
+      ['is_null', 0, null, false],
+      ['is_not_null', 0, null, true],
+      ['is_not_null', null, null, false],
     ];
     for (const [op, field, value, want] of table) assert.equal(holds(op, field, value), want, `${String(field)} ${op} ${String(value)}`);
     assert.equal(holds('in', 2, [1, 2]), true);
@@ -72,11 +93,26 @@ describe('FilterParams', () => {
     assert.equal(holds('greater', 2, [1, 5]), true);
     assert.equal(holds('equal', null, []), true);
     // No params: everything holds; several: all must.
-    assert.equal(compileParams([])(() => null), true);
-    const both = compileParams([{ Name: 'a', Operator: 'greater', Value: 0 }, { Name: 'b', Operator: 'equal', Value: 'x' }]);
-    assert.equal(both((n) => (n === 'a' ? 1 : 'x')), true);
-    assert.equal(both((n) => (n === 'a' ? 1 : 'y')), false);
-    assert.equal(both((n) => (n === 'a' ? 0 : 'x')), false);
+    assert.equal(
+      compileParams([])(() => null),
+      true,
+    );
+    const both = compileParams([
+      { Name: 'a', Operator: 'greater', Value: 0 },
+      { Name: 'b', Operator: 'equal', Value: 'x' },
+    ]);
+    assert.equal(
+      both((n) => (n === 'a' ? 1 : 'x')),
+      true,
+    );
+    assert.equal(
+      both((n) => (n === 'a' ? 1 : 'y')),
+      false,
+    );
+    assert.equal(
+      both((n) => (n === 'a' ? 0 : 'x')),
+      false,
+    );
   });
 
   it('property: every operator agrees with the reference on any field and value', () => {
@@ -102,7 +138,10 @@ describe('FilterParams', () => {
     assert.equal(paramProblem({ Name: 'k', Operator: 'is_not_null' }, known), undefined);
     assert.equal(paramProblem({ Name: 'k', Operator: 'less', Value: 3 }, known), undefined);
     // An operator the schema would refuse matches nothing.
-    assert.equal(compileParams([{ Name: 'k', Operator: 'bogus' as FilterParam['Operator'], Value: 1 }])(() => 1), false);
+    assert.equal(
+      compileParams([{ Name: 'k', Operator: 'bogus' as FilterParam['Operator'], Value: 1 }])(() => 1),
+      false,
+    );
   });
 });
 
@@ -111,7 +150,10 @@ const cand = (itemId: string, row = -1): Candidate => ({ itemId, row, retrieveId
 describe('filters without a catalog', () => {
   it('UniqueFilter keeps the first of each id; User2ItemExposureFilter drops what the user saw within TimeInterval', async () => {
     const unique = await uniqueFilter([cand('a'), cand('b'), cand('a'), cand('c'), cand('b')], stageContext(undefined));
-    assert.deepEqual(unique.map((c) => c.itemId), ['a', 'b', 'c']);
+    assert.deepEqual(
+      unique.map((c) => c.itemId),
+      ['a', 'b', 'c'],
+    );
     const exposures = new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 });
     const def = FILTER_TYPES.get('User2ItemExposureFilter');
     assert.ok(def);
@@ -121,8 +163,14 @@ describe('filters without a catalog', () => {
     await exposures.add('u1', ['b'], Date.now() - 30_000);
     await exposures.add('u1', ['c'], Date.now() - 90_000);
     await exposures.add('u2', ['a'], Date.now());
-    assert.deepEqual((await f(three, stageContext(undefined, 'u1'))).map((c) => c.itemId), ['a', 'c']);
-    assert.deepEqual((await f(three, stageContext(undefined, 'u2'))).map((c) => c.itemId), ['b', 'c']);
+    assert.deepEqual(
+      (await f(three, stageContext(undefined, 'u1'))).map((c) => c.itemId),
+      ['a', 'c'],
+    );
+    assert.deepEqual(
+      (await f(three, stageContext(undefined, 'u2'))).map((c) => c.itemId),
+      ['b', 'c'],
+    );
   });
 
   it('User2ItemCustomFilter: the user’s list, everyone’s, both, or neither', async () => {
@@ -131,7 +179,12 @@ describe('filters without a catalog', () => {
     const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
     const list = [cand('1'), cand('2'), cand('3')];
     const ids = async (bl: Record<string, string[]> | undefined, uid: string): Promise<string[]> =>
-      (await def.create({ Name: 'b', FilterType: 'User2ItemCustomFilter', UserBlacklist: bl } as unknown as FilterConf, env)(list, stageContext(undefined, uid))).map((c) => c.itemId);
+      (
+        await def.create({ Name: 'b', FilterType: 'User2ItemCustomFilter', UserBlacklist: bl } as unknown as FilterConf, env)(
+          list,
+          stageContext(undefined, uid),
+        )
+      ).map((c) => c.itemId);
     assert.deepEqual(await ids({ u1: ['2'] }, 'u1'), ['1', '3']);
     assert.deepEqual(await ids({ u1: ['2'] }, 'u2'), ['1', '2', '3']);
     assert.deepEqual(await ids({ '*': ['3'] }, 'u2'), ['1', '2']);
@@ -143,25 +196,40 @@ describe('filters without a catalog', () => {
     const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
     const unique = FILTER_TYPES.get('UniqueFilter')?.create({ Name: 'UniqueFilter', FilterType: 'UniqueFilter' } as unknown as FilterConf, env);
     assert.ok(unique);
-    assert.deepEqual((await unique([cand('a'), cand('a')], stageContext(undefined))).map((c) => c.itemId), ['a']);
     assert.deepEqual(
-      [...FILTER_TYPES.values()].filter((d) => d.readsItemFields === true).map((d) => d.type).sort(),
+      (await unique([cand('a'), cand('a')], stageContext(undefined))).map((c) => c.itemId),
+      ['a'],
+    );
+    assert.deepEqual(
+      [...FILTER_TYPES.values()]
+        .filter((d) => d.readsItemFields === true)
+        .map((d) => d.type)
+        .sort(),
       ['ConditionFilter', 'ItemStateFilter'],
     );
   });
 
   it('ItemStateFilter drops an item with no known state even when every parameter would hold for it', async () => {
     const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
-    const f = FILTER_TYPES.get('ItemStateFilter')?.create({ Name: 's', FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'is_null' }] } as unknown as FilterConf, env);
+    const f = FILTER_TYPES.get('ItemStateFilter')?.create(
+      { Name: 's', FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'is_null' }] } as unknown as FilterConf,
+      env,
+    );
     assert.ok(f);
     const known = { ...cand('k'), features: { other: 1 } };
-    assert.deepEqual((await f([cand('ghost'), known], stageContext(undefined))).map((c) => c.itemId), ['k']);
+    assert.deepEqual(
+      (await f([cand('ghost'), known], stageContext(undefined))).map((c) => c.itemId),
+      ['k'],
+    );
   });
 
   it('unvalidated confs are refused when built', () => {
     const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 1, maxUsers: 1, maxBytes: 1 << 20 }) };
     for (const type of ['ItemStateFilter', 'ConditionFilter']) {
-      assert.throws(() => FILTER_TYPES.get(type)?.create({ Name: 'n', FilterType: type } as unknown as FilterConf, env), (e: unknown) => (e as { code?: string }).code === 'ERR_INTERNAL' && /unvalidated .* "n"/.test((e as Error).message));
+      assert.throws(
+        () => FILTER_TYPES.get(type)?.create({ Name: 'n', FilterType: type } as unknown as FilterConf, env),
+        (e: unknown) => (e as { code?: string }).code === 'ERR_INTERNAL' && /unvalidated .* "n"/.test((e as Error).message),
+      );
     }
   });
 });

@@ -33,33 +33,82 @@ function problemsOf(change: (c: Record<string, unknown>) => void): string[] {
 const holo = (c: Record<string, unknown>): void => {
   c.HologresConfs = { holo: { DSN: 'postgres://u@127.0.0.1:5432/db' } };
 };
-const withRecall = (dao: Record<string, unknown>, type = 'UserCustomRecall') => (c: Record<string, unknown>): void => {
-  holo(c);
-  c.RecallConfs = [...(c.RecallConfs as unknown[]), { Name: 'u2i', RecallType: type, DaoConf: dao }];
-};
-const withFeature = (dao: Record<string, unknown>) => (c: Record<string, unknown>): void => {
-  holo(c);
-  c.FeatureConfs = { default_scene: { FeatureLoadConfs: [{ FeatureDaoConf: dao }] } };
-};
+const withRecall =
+  (dao: Record<string, unknown>, type = 'UserCustomRecall') =>
+  (c: Record<string, unknown>): void => {
+    holo(c);
+    c.RecallConfs = [...(c.RecallConfs as unknown[]), { Name: 'u2i', RecallType: type, DaoConf: dao }];
+  };
+const withFeature =
+  (dao: Record<string, unknown>) =>
+  (c: Record<string, unknown>): void => {
+    holo(c);
+    c.FeatureConfs = { default_scene: { FeatureLoadConfs: [{ FeatureDaoConf: dao }] } };
+  };
 
 describe('Hologres keys at config load', () => {
   it("loads PaiRec's Hologres keys: HologresConfs, recall, exposure and feature DAOs", () => {
-    assert.deepEqual(problemsOf((c) => {
-      withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'public.u2i' })(c);
-      c.FilterConfs = [{ Name: 'exp', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 't_exposure_history' } }];
-      c.FeatureConfs = { default_scene: { FeatureLoadConfs: [
-        { FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'user_f', FeatureKey: 'user:uid', FeatureStore: 'user', UserFeatureKeyName: 'user_id', UserSelectFields: '*' } },
-        { FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'item_f', FeatureKey: 'item:id', FeatureStore: 'item', ItemFeatureKeyName: 'item_id', ItemSelectFields: 'a, b,c' } },
-      ] } };
-    }), []);
-    assert.deepEqual(problemsOf((c) => { c.HologresConfs = {}; }), [], 'an empty block loads');
+    assert.deepEqual(
+      problemsOf((c) => {
+        withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'public.u2i' })(c);
+        c.FilterConfs = [
+          {
+            Name: 'exp',
+            FilterType: 'User2ItemExposureFilter',
+            DaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 't_exposure_history' },
+          },
+        ];
+        c.FeatureConfs = {
+          default_scene: {
+            FeatureLoadConfs: [
+              {
+                FeatureDaoConf: {
+                  AdapterType: 'hologres',
+                  HologresName: 'holo',
+                  HologresTableName: 'user_f',
+                  FeatureKey: 'user:uid',
+                  FeatureStore: 'user',
+                  UserFeatureKeyName: 'user_id',
+                  UserSelectFields: '*',
+                },
+              },
+              {
+                FeatureDaoConf: {
+                  AdapterType: 'hologres',
+                  HologresName: 'holo',
+                  HologresTableName: 'item_f',
+                  FeatureKey: 'item:id',
+                  FeatureStore: 'item',
+                  ItemFeatureKeyName: 'item_id',
+                  ItemSelectFields: 'a, b,c',
+                },
+              },
+            ],
+          },
+        };
+      }),
+      [],
+    );
+    assert.deepEqual(
+      problemsOf((c) => {
+        c.HologresConfs = {};
+      }),
+      [],
+      'an empty block loads',
+    );
   });
 
   it('names the path of a missing or unknown HologresName, a missing table or key column, a FeatureKey of the wrong store', () => {
     const p = problemsOf((c) => {
       withRecall({ AdapterType: 'hologres', HologresName: 'nope' })(c);
       c.FilterConfs = [{ Name: 'exp', FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'hologres', HologresTableName: 't' } }];
-      c.FeatureConfs = { default_scene: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'f', FeatureKey: 'item:id', FeatureStore: 'user' } }] } };
+      c.FeatureConfs = {
+        default_scene: {
+          FeatureLoadConfs: [
+            { FeatureDaoConf: { AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'f', FeatureKey: 'item:id', FeatureStore: 'user' } },
+          ],
+        },
+      };
     });
     const has = (s: string): boolean => p.some((m) => m.includes(s));
     assert.ok(has('RecallConfs[2].DaoConf.HologresName: no Hologres named "nope"'), p.join('\n'));
@@ -71,15 +120,33 @@ describe('Hologres keys at config load', () => {
 
   it('a Redis recall DAO still needs its RedisName; a table or column name that is not an identifier is refused', () => {
     assert.ok(problemsOf(withRecall({ AdapterType: 'redis' })).some((m) => m.includes('DaoConf.RedisName: required')));
-    assert.ok(problemsOf(withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'u2i; DROP TABLE x' })).some((m) => m.includes('HologresTableName')));
-    assert.ok(problemsOf(withFeature({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'f', FeatureStore: 'user', UserFeatureKeyName: 'id', UserSelectFields: 'a,"b"' })).some((m) => m.includes('UserSelectFields')));
+    assert.ok(
+      problemsOf(withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'u2i; DROP TABLE x' })).some((m) =>
+        m.includes('HologresTableName'),
+      ),
+    );
+    assert.ok(
+      problemsOf(
+        withFeature({
+          AdapterType: 'hologres',
+          HologresName: 'holo',
+          HologresTableName: 'f',
+          FeatureStore: 'user',
+          UserFeatureKeyName: 'id',
+          UserSelectFields: 'a,"b"',
+        }),
+      ).some((m) => m.includes('UserSelectFields')),
+    );
   });
 
   it('lists the columns each table needs (what the load-time check asks information_schema for)', () => {
     const c = smallConfig('/tmp/unused');
     withRecall({ AdapterType: 'hologres', HologresName: 'holo', HologresTableName: 'grp' }, 'UserGroupHotRecall')(c);
     const needs = tableNeeds(parseConfig(c, vocab));
-    assert.deepEqual(needs.map((n) => [n.table, n.columns]), [['grp', ['trigger_id', 'item_ids']]]);
+    assert.deepEqual(
+      needs.map((n) => [n.table, n.columns]),
+      [['grp', ['trigger_id', 'item_ids']]],
+    );
   });
 });
 
@@ -96,7 +163,12 @@ describe('Hologres values', () => {
   it("takes a URL DSN or lib/pq's key=value form (quoted values, sslmode)", () => {
     assert.deepEqual(dsnSettings('postgres://u:p@h:80/db'), { connectionString: 'postgres://u:p@h:80/db' });
     assert.deepEqual(dsnSettings("host=hg.example port=80 user=ak password='p w\\'x' dbname=db sslmode=require connect_timeout=3"), {
-      host: 'hg.example', port: 80, user: 'ak', password: "p w'x", database: 'db', ssl: { rejectUnauthorized: false },
+      host: 'hg.example',
+      port: 80,
+      user: 'ak',
+      password: "p w'x",
+      database: 'db',
+      ssl: { rejectUnauthorized: false },
     });
   });
 
@@ -107,7 +179,13 @@ describe('Hologres values', () => {
   });
 
   it("takes Go's MySQL DSN (user:password@tcp(host:port)/db?params) or a mysql:// URL", () => {
-    assert.deepEqual(mysqlSettings('root:p@ss@tcp(10.0.0.1:3306)/rec?charset=utf8mb4'), { user: 'root', password: 'p@ss', host: '10.0.0.1', port: 3306, database: 'rec' });
+    assert.deepEqual(mysqlSettings('root:p@ss@tcp(10.0.0.1:3306)/rec?charset=utf8mb4'), {
+      user: 'root',
+      password: 'p@ss',
+      host: '10.0.0.1',
+      port: 3306,
+      database: 'rec',
+    });
     assert.deepEqual(mysqlSettings('mysql://u:p@h:3306/db'), { uri: 'mysql://u:p@h:3306/db' });
   });
 });
@@ -129,7 +207,15 @@ describe('a database down when the config loads', () => {
       });
       const layout = (await metrics.databases.failures.get()).values.find((v) => v.labels.operation === 'layout');
       assert.equal(layout?.value, 1);
-      const res = await recommend(engine, { requestId: 'r', uid: 'u1', size: 5, sceneId: 's', category: 'default', features: { category: 'cat_1' }, debug: false });
+      const res = await recommend(engine, {
+        requestId: 'r',
+        uid: 'u1',
+        size: 5,
+        sceneId: 's',
+        category: 'default',
+        features: { category: 'cat_1' },
+        debug: false,
+      });
       assert.equal(res.items.length, 5, 'the other source serves');
     } finally {
       await engine.close();

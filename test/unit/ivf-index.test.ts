@@ -122,12 +122,18 @@ describe('IVF index', () => {
 
   it('rejects a query of the wrong width, answers k beyond the rows with every row, and stops an aborted build', async () => {
     const ivf = await buildIndex(spec('ivf', 'ip', 10), demo.itemEmbeddings.subarray(0, 50 * dim), dim, logger, live());
-    assert.throws(() => ivf.search(new Float32Array(3), 5, 2), (err) => err instanceof PairecError && err.code === 'ERR_ALGORITHM_INPUT');
+    assert.throws(
+      () => ivf.search(new Float32Array(3), 5, 2),
+      (err) => err instanceof PairecError && err.code === 'ERR_ALGORITHM_INPUT',
+    );
     assert.equal(ivf.search(userQuery(0), 500, 10).rows.length, 50);
     assert.equal(ivf.search(userQuery(0), 0, 10).rows.length, 0);
     const abort = new AbortController();
     abort.abort();
-    await assert.rejects(buildIndex(spec('ivf', 'ip'), demo.itemEmbeddings, dim, logger, abort.signal), (err) => err instanceof PairecError && err.code === 'ERR_ABORTED');
+    await assert.rejects(
+      buildIndex(spec('ivf', 'ip'), demo.itemEmbeddings, dim, logger, abort.signal),
+      (err) => err instanceof PairecError && err.code === 'ERR_ABORTED',
+    );
   });
 });
 
@@ -144,7 +150,7 @@ describe('IVF index opened in slices', () => {
       const whole = new IvfIndex(s, d, vectors, centroids, assign);
       const sliced = await IvfIndex.inSlices(s, d, vectors, centroids, assign);
       for (let q = 0; q < 20; q++) {
-        const query = vectors.slice((q * 997) * d, (q * 997 + 1) * d);
+        const query = vectors.slice(q * 997 * d, (q * 997 + 1) * d);
         assert.deepEqual(sliced.search(query, 50, nlist), whole.search(query, 50, nlist), `${space}, query ${q}`);
       }
       assert.deepEqual(sliced.layout()?.at, whole.layout()?.at);

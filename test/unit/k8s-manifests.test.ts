@@ -13,7 +13,9 @@ import type { Manifest } from '../helpers/k8s-validate.js';
 import { bakedCacheDir, nginxUpstreamHosts, quantity } from '../helpers/deploy-facts.js';
 
 const DIR = fileURLToPath(new URL('../../../deploy/k8s/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+  .sort();
 const ALL = FILES.flatMap((f) => readManifests(`${DIR}${f}`).map((doc) => ({ file: f, doc })));
 /** The engine's manifest of a kind (named `pairec`; redis.yaml adds its own Deployment and Service). */
 const byKind = (kind: string, name = kind === 'ConfigMap' ? 'pairec-config' : 'pairec'): Manifest => {
@@ -49,7 +51,15 @@ const env = (name: string): unknown => list(at(container, 'env')).find((e) => at
 
 describe('deploy/k8s manifests', () => {
   it('each validates against the Kubernetes schema of its kind', () => {
-    assert.deepEqual(ALL.map((m) => m.doc.kind).sort(), ['ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'Service']);
+    assert.deepEqual(ALL.map((m) => m.doc.kind).sort(), [
+      'ConfigMap',
+      'Deployment',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Service',
+      'Service',
+    ]);
     for (const { file, doc } of ALL) assert.deepEqual(manifestProblems(doc), [], file);
   });
 
@@ -63,10 +73,22 @@ describe('deploy/k8s manifests', () => {
     ['replicas as a word', mutated(deployment, ['spec', 'replicas'], 'three'), /replicas must be integer/],
     ['a container without a name', mutated(deployment, ['spec', 'template', 'spec', 'containers', 0, 'name'], undefined), /required property name/],
     ['no pod template', mutated(deployment, ['spec', 'template'], undefined), /required property template/],
-    ['a resourceFieldRef without its resource', mutated(deployment, ['spec', 'template', 'spec', 'containers', 0, 'env', 1, 'valueFrom', 'resourceFieldRef', 'resource'], undefined), /required property resource/],
-    ['a probe port that is neither number nor name', mutated(deployment, ['spec', 'template', 'spec', 'containers', 0, 'livenessProbe', 'httpGet', 'port'], { n: 8000 }), /httpGet\/port must/],
+    [
+      'a resourceFieldRef without its resource',
+      mutated(deployment, ['spec', 'template', 'spec', 'containers', 0, 'env', 1, 'valueFrom', 'resourceFieldRef', 'resource'], undefined),
+      /required property resource/,
+    ],
+    [
+      'a probe port that is neither number nor name',
+      mutated(deployment, ['spec', 'template', 'spec', 'containers', 0, 'livenessProbe', 'httpGet', 'port'], { n: 8000 }),
+      /httpGet\/port must/,
+    ],
     ['an HPA without maxReplicas', mutated(byKind('HorizontalPodAutoscaler'), ['spec', 'maxReplicas'], undefined), /required property maxReplicas/],
-    ['an HPA metric with a string utilisation', mutated(byKind('HorizontalPodAutoscaler'), ['spec', 'metrics', 0, 'resource', 'target', 'averageUtilization'], '70%'), /averageUtilization/],
+    [
+      'an HPA metric with a string utilisation',
+      mutated(byKind('HorizontalPodAutoscaler'), ['spec', 'metrics', 0, 'resource', 'target', 'averageUtilization'], '70%'),
+      /averageUtilization/,
+    ],
     ['a Service port as text', mutated(byKind('Service'), ['spec', 'ports', 0, 'port'], 'eighty'), /port/],
     ['a ConfigMap value that is not a string', mutated(byKind('ConfigMap'), ['data', 'config.json'], { nested: true }), /config\.json|string/],
     ['an unknown kind', { ...deployment, kind: 'Deploymnet' }, /no schema/],
@@ -74,7 +96,10 @@ describe('deploy/k8s manifests', () => {
   for (const [what, doc, expected] of broken) {
     it(`rejects ${what}`, () => {
       const problems = manifestProblems(doc);
-      assert.ok(problems.some((p) => expected.test(p)), `problems: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `problems: ${JSON.stringify(problems)}`,
+      );
     });
   }
 
@@ -117,18 +142,26 @@ describe('deploy/k8s manifests', () => {
     const limitBytes = quantity(String(at(container, 'resources', 'limits', 'memory')));
     const cpus = quantity(String(at(container, 'resources', 'limits', 'cpu')));
     // What `pairec serve` plans from the env the Deployment gives it (resourceFieldRef of the limits).
-    const plan = planSizing({ workers: String(at(env('PAIREC_WORKERS'), 'value')), cpus: String(Math.ceil(cpus)), memoryLimitBytes: String(limitBytes) }, config.performance.gc_percent, {
-      cpus: () => undefined,
-      memory: () => undefined,
-      machineCpus: 64,
-    });
+    const plan = planSizing(
+      { workers: String(at(env('PAIREC_WORKERS'), 'value')), cpus: String(Math.ceil(cpus)), memoryLimitBytes: String(limitBytes) },
+      config.performance.gc_percent,
+      {
+        cpus: () => undefined,
+        memory: () => undefined,
+        machineCpus: 64,
+      },
+    );
     const rss = plannedRssBytes(plan);
     assert.ok(rss !== undefined && plan.heapMb !== undefined);
     // The plan counts the serving processes' old space and young generation, and more (the primary, native memory).
     assert.ok(rss > plan.workers * (plan.heapMb + 2 * plan.semiSpaceMb) * 2 ** 20);
     const memoryTarget = list(at(byKind('HorizontalPodAutoscaler'), 'spec', 'metrics')).find((m) => at(m, 'resource', 'name') === 'memory');
-    const targetBytes = (Number(at(memoryTarget, 'resource', 'target', 'averageUtilization')) / 100) * quantity(String(at(container, 'resources', 'requests', 'memory')));
-    assert.ok(rss < targetBytes, `planned RSS ${String(Math.round(rss / 2 ** 20))} MiB ≥ HPA memory target ${String(Math.round(targetBytes / 2 ** 20))} MiB: the HPA would scale out on idle pods`);
+    const targetBytes =
+      (Number(at(memoryTarget, 'resource', 'target', 'averageUtilization')) / 100) * quantity(String(at(container, 'resources', 'requests', 'memory')));
+    assert.ok(
+      rss < targetBytes,
+      `planned RSS ${String(Math.round(rss / 2 ** 20))} MiB ≥ HPA memory target ${String(Math.round(targetBytes / 2 ** 20))} MiB: the HPA would scale out on idle pods`,
+    );
     assert.ok(rss < limitBytes);
   });
 
@@ -137,7 +170,9 @@ describe('deploy/k8s manifests', () => {
     assert.equal(typeof text, 'string');
     const config = parseConfig(JSON.parse(text as string), builtinVocabulary(createDefaultRegistry()));
     assert.equal(config.ListenConf.HttpPort, at(container, 'ports', 0, 'containerPort'));
-    const volume = list(at(deployment, 'spec', 'template', 'spec', 'volumes')).find((v) => at(v, 'configMap', 'name') === at(byKind('ConfigMap'), 'metadata', 'name'));
+    const volume = list(at(deployment, 'spec', 'template', 'spec', 'volumes')).find(
+      (v) => at(v, 'configMap', 'name') === at(byKind('ConfigMap'), 'metadata', 'name'),
+    );
     const mount = list(at(container, 'volumeMounts')).find((m) => at(m, 'name') === at(volume, 'name'));
     const args = list(at(container, 'args')).map(String);
     assert.equal(args[args.indexOf('--config') + 1], `${String(at(mount, 'mountPath'))}/config.json`);
@@ -155,7 +190,10 @@ describe('deploy/k8s manifests', () => {
     assert.equal(catalogSignature(mappedConf), catalogSignature(bakedConf));
     // The folder a pod reads (CacheDir from the runtime WORKDIR) is the one the image copied
     // the build's cache into.
-    const image = bakedCacheDir(readFileSync(`${ROOT}deploy/docker/Dockerfile`, 'utf8'), (path) => JSON.parse(readFileSync(`${ROOT}${path}`, 'utf8')) as unknown);
+    const image = bakedCacheDir(
+      readFileSync(`${ROOT}deploy/docker/Dockerfile`, 'utf8'),
+      (path) => JSON.parse(readFileSync(`${ROOT}${path}`, 'utf8')) as unknown,
+    );
     assert.equal(image.resolve(mappedConf.CacheDir), image.bakedDir);
   });
 
@@ -174,10 +212,15 @@ describe('deploy/k8s manifests', () => {
       assert.ok(redis, `${name}: RedisName ${String(conf.DaoConf.RedisName)} is not in RedisConfs`);
       const service = ALL.find((m) => m.doc.kind === 'Service' && at(m.doc, 'metadata', 'name') === redis.Host.split('.')[0]);
       assert.ok(service, `${name}: Redis host ${redis.Host} is no Service in deploy/k8s`);
-      assert.ok(list(at(service.doc, 'spec', 'ports')).some((p) => at(p, 'port') === redis.Port), `${name}: port ${String(redis.Port)} not on Service ${redis.Host}`);
+      assert.ok(
+        list(at(service.doc, 'spec', 'ports')).some((p) => at(p, 'port') === redis.Port),
+        `${name}: port ${String(redis.Port)} not on Service ${redis.Host}`,
+      );
       // ... and the Service selects pods some Deployment runs.
       const selector = at(service.doc, 'spec', 'selector');
-      assert.ok(ALL.some((m) => m.doc.kind === 'Deployment' && JSON.stringify(at(m.doc, 'spec', 'template', 'metadata', 'labels')) === JSON.stringify(selector)));
+      assert.ok(
+        ALL.some((m) => m.doc.kind === 'Deployment' && JSON.stringify(at(m.doc, 'spec', 'template', 'metadata', 'labels')) === JSON.stringify(selector)),
+      );
     }
   });
 
@@ -189,7 +232,11 @@ describe('deploy/k8s manifests', () => {
     if (foreign.length === 0) return;
     // Static host names cannot follow the HPA: the file must say it is for bare hosts, and
     // no manifest may claim nginx sits in front of the pods.
-    assert.match(readFileSync(`${ROOT}deploy/nginx/nginx.conf`, 'utf8'), /for bare hosts only/i, `upstreams ${foreign.join(', ')} are not created by deploy/k8s`);
+    assert.match(
+      readFileSync(`${ROOT}deploy/nginx/nginx.conf`, 'utf8'),
+      /for bare hosts only/i,
+      `upstreams ${foreign.join(', ')} are not created by deploy/k8s`,
+    );
     for (const file of FILES) {
       const text = readFileSync(`${DIR}${file}`, 'utf8');
       for (const line of text.split('\n').filter((l) => /nginx/i.test(l))) assert.doesNotMatch(line, /in front/i, `${file}: ${line}`);
@@ -210,6 +257,9 @@ describe('deploy/k8s manifests', () => {
     // The primary's last resort (kill what is left and exit) must come before the kubelet's
     // SIGKILL, with a margin for a loaded node: otherwise the engine never ends on its own terms.
     const marginS = graceS - preStopS - STOP_TIMEOUT_MS / 1000;
-    assert.ok(marginS >= 5, `grace ${String(graceS)} s leaves ${String(marginS)} s after preStop ${String(preStopS)} s + the primary's ${String(STOP_TIMEOUT_MS / 1000)} s`);
+    assert.ok(
+      marginS >= 5,
+      `grace ${String(graceS)} s leaves ${String(marginS)} s after preStop ${String(preStopS)} s + the primary's ${String(STOP_TIMEOUT_MS / 1000)} s`,
+    );
   });
 });

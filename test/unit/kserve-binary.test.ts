@@ -5,15 +5,7 @@ import { kserveType } from '../../src/algorithm/kserve/index.js';
 import { tfservingType } from '../../src/algorithm/tfserving/index.js';
 import type { Algorithm, ScoreInput } from '../../src/algorithm/contract.js';
 import type { AlgorithmTypeDef } from '../../src/algorithm/registry.js';
-import {
-  HEADER_LENGTH,
-  decodeV2BinaryOutput,
-  encodeV2BinaryRequest,
-  float32Bytes,
-  float32From,
-  packBinary,
-  unpackBinary,
-} from '../../src/wire/v2-binary.js';
+import { HEADER_LENGTH, decodeV2BinaryOutput, encodeV2BinaryRequest, float32Bytes, float32From, packBinary, unpackBinary } from '../../src/wire/v2-binary.js';
 import { BadBackend, send } from '../helpers/bad-backend.js';
 import type { Behaviour } from '../helpers/bad-backend.js';
 import { buildDeps, runContext } from '../helpers/context.js';
@@ -89,7 +81,8 @@ describe('v2 binary tensor data', () => {
   it('a request: one FP32 section of count × width values; binary outputs asked for', () => {
     const rows = { data: Float32Array.of(1, 2, 9), count: 1, width: 2 };
     const named = encodeV2BinaryRequest(rows, 'in', 'score');
-    const head = '{"inputs":[{"name":"in","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}}],"outputs":[{"name":"score","parameters":{"binary_data":true}}]}';
+    const head =
+      '{"inputs":[{"name":"in","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}}],"outputs":[{"name":"score","parameters":{"binary_data":true}}]}';
     assert.equal(named.headerLength, head.length);
     assert.equal(hex(named.body), Buffer.from(head).toString('hex') + '0000803f00000040');
     const first = encodeV2BinaryRequest(rows, 'in', undefined);
@@ -124,7 +117,13 @@ describe('v2 binary tensor data', () => {
 });
 
 const SPEC = { User: [{ Name: 'age' }], Item: [{ Name: 'p' }] };
-const input: ScoreInput = { user: { age: 3 }, items: [{ item_id: 'a', p: 1 }, { item_id: 'b', p: 2 }] };
+const input: ScoreInput = {
+  user: { age: 3 },
+  items: [
+    { item_id: 'a', p: 1 },
+    { item_id: 'b', p: 2 },
+  ],
+};
 
 let backend: BadBackend;
 before(async () => (backend = await BadBackend.start()));
@@ -140,8 +139,21 @@ describe('KSERVE and TFSERVING over HTTP', () => {
   it('KSERVE JSON: /v2/models/<m>/versions/<v>/infer under the base path, rows as FP32 data', async () => {
     const algo = await build(kserveType, { Url: `${backend.base}/base/`, ModelName: 'm/x', ModelVersion: '2 b', Features: SPEC, OutputName: 'y' });
     assert.equal(algo.type, 'KSERVE');
-    backend.script(send(200, JSON.stringify({ outputs: [{ name: 'z', data: [0, 0] }, { name: 'y', data: [0.5, 0.25] }] })));
-    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.5, 0.25]);
+    backend.script(
+      send(
+        200,
+        JSON.stringify({
+          outputs: [
+            { name: 'z', data: [0, 0] },
+            { name: 'y', data: [0.5, 0.25] },
+          ],
+        }),
+      ),
+    );
+    assert.deepEqual(
+      (await algo.run(input, runContext(2000))).map((r) => r.score),
+      [0.5, 0.25],
+    );
     const call = backend.calls[0];
     assert.equal(call?.url, '/base/v2/models/m%2Fx/versions/2%20b/infer');
     assert.equal(call?.headers['content-type'], 'application/json');
@@ -154,10 +166,15 @@ describe('KSERVE and TFSERVING over HTTP', () => {
 
   it('KSERVE binary: the header length header, raw float32 rows, binary scores read back', async () => {
     const algo = await build(kserveType, { Url: backend.base, ModelName: 'm', Features: SPEC, BinaryData: true });
-    const reply = packBinary({ outputs: [{ name: 's', datatype: 'FP32', shape: [2, 1], parameters: { binary_data_size: 8 } }] }, [float32Bytes(Float32Array.of(0.5, 0.25))]);
+    const reply = packBinary({ outputs: [{ name: 's', datatype: 'FP32', shape: [2, 1], parameters: { binary_data_size: 8 } }] }, [
+      float32Bytes(Float32Array.of(0.5, 0.25)),
+    ]);
     const answer: Behaviour = (_req, _body, res) => void res.writeHead(200, { [HEADER_LENGTH]: String(reply.headerLength) }).end(reply.body);
     backend.script(answer);
-    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.5, 0.25]);
+    assert.deepEqual(
+      (await algo.run(input, runContext(2000))).map((r) => r.score),
+      [0.5, 0.25],
+    );
     const call = backend.calls[0];
     assert.equal(call?.url, '/v2/models/m/infer');
     assert.equal(call?.headers['content-type'], 'application/octet-stream');
@@ -167,19 +184,39 @@ describe('KSERVE and TFSERVING over HTTP', () => {
     assert.deepEqual(sent.header.parameters, { binary_data_output: true });
     // A reply without the header is plain JSON.
     backend.script(send(200, JSON.stringify({ outputs: [{ name: 's', data: [[0.75], [0.125]] }] })));
-    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.75, 0.125]);
+    assert.deepEqual(
+      (await algo.run(input, runContext(2000))).map((r) => r.score),
+      [0.75, 0.125],
+    );
     await algo.close();
   });
 
   it('TFSERVING: the predict URL as configured, rows as instances of the input, the first Output read', async () => {
-    const algo = await build(tfservingType, { Url: `${backend.base}/v1/models/m:predict?x=1`, Features: SPEC, SignatureName: 'sig', Outputs: ['b'], InputName: 'in' });
+    const algo = await build(tfservingType, {
+      Url: `${backend.base}/v1/models/m:predict?x=1`,
+      Features: SPEC,
+      SignatureName: 'sig',
+      Outputs: ['b'],
+      InputName: 'in',
+    });
     assert.equal(algo.type, 'TFSERVING');
     backend.script(send(200, JSON.stringify({ outputs: { a: [9, 9], b: [[0.5], [0.25]] } })));
-    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [0.5, 0.25]);
+    assert.deepEqual(
+      (await algo.run(input, runContext(2000))).map((r) => r.score),
+      [0.5, 0.25],
+    );
     const call = backend.calls[0];
     assert.equal(call?.url, '/v1/models/m:predict?x=1');
     assert.equal(call?.headers['content-type'], 'application/json');
-    assert.deepEqual(JSON.parse(call?.body.toString() ?? ''), { signature_name: 'sig', inputs: { in: [[3, 1], [3, 2]] } });
+    assert.deepEqual(JSON.parse(call?.body.toString() ?? ''), {
+      signature_name: 'sig',
+      inputs: {
+        in: [
+          [3, 1],
+          [3, 2],
+        ],
+      },
+    });
     await algo.close();
   });
 
@@ -200,7 +237,14 @@ describe('KSERVE and TFSERVING over HTTP', () => {
     backend.script(send(200, JSON.stringify({ predictions: [1, 2] })));
     await tf.run(rowsRun, runContext(2000));
     assert.equal(backend.calls.length, 1);
-    assert.deepEqual(JSON.parse(backend.calls[0]?.body.toString() ?? ''), { inputs: { features: [[5, 1], [7, 2]] } });
+    assert.deepEqual(JSON.parse(backend.calls[0]?.body.toString() ?? ''), {
+      inputs: {
+        features: [
+          [5, 1],
+          [7, 2],
+        ],
+      },
+    });
     await tf.close();
   });
 

@@ -104,10 +104,16 @@ describe('request and reload lifecycle', () => {
     engine.registerAlgorithm(new LookupAlgorithm('custom', { FieldName: 'x', DefaultScore: 0.5 }, () => undefined));
     open();
     await reloading;
-    const out = await engine.current()?.algorithms.get('custom', 'score').run({ items: [{ x: 9 }] }, {
-      deadline: performance.now() + 1000,
-      signal: new AbortController().signal,
-    });
+    const out = await engine
+      .current()
+      ?.algorithms.get('custom', 'score')
+      .run(
+        { items: [{ x: 9 }] },
+        {
+          deadline: performance.now() + 1000,
+          signal: new AbortController().signal,
+        },
+      );
     assert.equal(out?.[0]?.score, 9, 'the instance registered during the reload is served, open');
     await engine.close();
   });

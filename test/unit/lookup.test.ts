@@ -9,7 +9,10 @@ describe('LOOKUP', () => {
     let invalid = 0;
     const algo = new LookupAlgorithm('l', { FieldName: 'ctr', DefaultScore: 0.5 }, (n) => (invalid += n));
     const out = await algo.run({ items: [{ ctr: 0.25 }, { other: 1 }, { ctr: -3 }, { ctr: 0 }] }, runContext());
-    assert.deepEqual(out.map((r) => r.score), [0.25, 0.5, -3, 0]);
+    assert.deepEqual(
+      out.map((r) => r.score),
+      [0.25, 0.5, -3, 0],
+    );
     assert.equal(invalid, 0, 'a missing feature is not an invalid value');
   });
 
@@ -18,7 +21,10 @@ describe('LOOKUP', () => {
     const algo = new LookupAlgorithm('l', { FieldName: 'ctr', DefaultScore: 0.5 }, (n) => (invalid += n));
     const items = [{ ctr: '0.7' }, { ctr: true }, { ctr: Number.NaN }, { ctr: Number.POSITIVE_INFINITY }, { ctr: null }, { ctr: 0.1 }];
     const out = await algo.run({ items }, runContext());
-    assert.deepEqual(out.map((r) => r.score), [0.5, 0.5, 0.5, 0.5, 0.5, 0.1]);
+    assert.deepEqual(
+      out.map((r) => r.score),
+      [0.5, 0.5, 0.5, 0.5, 0.5, 0.1],
+    );
     assert.equal(invalid, 4, 'string, boolean, NaN and Infinity are counted; null is missing');
   });
 

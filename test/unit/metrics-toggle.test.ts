@@ -32,7 +32,12 @@ describe('monitoring.enable_metrics', () => {
     assert.equal(res.statusCode, 200, res.body);
   };
   /** Series and summed values of the per-request metrics (histograms by their _count). */
-  const PER_REQUEST = ['pairec_algorithm_requests_total', 'pairec_algorithm_duration_seconds_count', 'pairec_stage_duration_seconds_count', 'pairec_request_duration_seconds_count'];
+  const PER_REQUEST = [
+    'pairec_algorithm_requests_total',
+    'pairec_algorithm_duration_seconds_count',
+    'pairec_stage_duration_seconds_count',
+    'pairec_request_duration_seconds_count',
+  ];
   const recorded = async (): Promise<Record<string, { series: number; total: number }>> => {
     const lines = (await metrics.registry.metrics()).split('\n');
     return Object.fromEntries(

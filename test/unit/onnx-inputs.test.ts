@@ -73,7 +73,14 @@ describe('ONNX inputs by name', () => {
   it('scores catalog rows (ScoreInput.rows) of a three-input model as numpy does', async () => {
     const n = ref.items.length;
     const catalog = createCatalog(
-      { dim: 8, itemIds: ref.items.map((_, i) => `sku-${i}`), itemEmbeddings: Float32Array.from(ref.items.flat()), itemFeatures: ref.cats.map((cat) => ({ cat })), userIds: [], userEmbeddings: new Float32Array(0) },
+      {
+        dim: 8,
+        itemIds: ref.items.map((_, i) => `sku-${i}`),
+        itemEmbeddings: Float32Array.from(ref.items.flat()),
+        itemFeatures: ref.cats.map((cat) => ({ cat })),
+        userIds: [],
+        userEmbeddings: new Float32Array(0),
+      },
       'inputs',
     );
     const inputs = { user: TWO.user, item: { Item: [{ Name: 'embedding', Dim: 8 }] }, cat: { Item: [{ Name: 'cat' }] } };
@@ -82,7 +89,11 @@ describe('ONNX inputs by name', () => {
       // User 0's rows, in reverse order.
       const rows = Int32Array.from(rows0(n)).reverse();
       const out = await algo.run({ items: [], rows: { rows, source: catalog.rowSource }, user: userOf(0) }, runContext());
-      close(out.map((r) => r.score), Array.from(rows, (r) => ref.three[r] ?? NaN), 'catalog rows');
+      close(
+        out.map((r) => r.score),
+        Array.from(rows, (r) => ref.three[r] ?? NaN),
+        'catalog rows',
+      );
     } finally {
       await algo.close();
     }
@@ -118,14 +129,38 @@ describe('ONNX layout refused at config load', () => {
     }
   };
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['an input the model does not have', { ModelPath: models.three, Inputs: { ...THREE, nope: TWO.item } }, /\$\.AlgoConfs\[\?\(@\.Name=="ranker"\)\]\.OnnxConf\.Inputs\["nope"\]: the model has no input "nope"/],
+    [
+      'an input the model does not have',
+      { ModelPath: models.three, Inputs: { ...THREE, nope: TWO.item } },
+      /\$\.AlgoConfs\[\?\(@\.Name=="ranker"\)\]\.OnnxConf\.Inputs\["nope"\]: the model has no input "nope"/,
+    ],
     ['a model input left unfed', { ModelPath: models.three, Inputs: TWO }, /OnnxConf\.Inputs: model input "cat" is not fed/],
-    ['a width the declared input does not take', { ModelPath: models.three, Inputs: { ...THREE, item: { Item: [{ Name: 'i_emb', Dim: 7 }] } } }, /OnnxConf\.Inputs\["item"\]: the features fill 7 values per row but input "item" takes 8/],
-    ['an input type that cannot be fed', { ModelPath: models.double, Inputs: { x: { Item: [{ Name: 'x' }] } } }, /OnnxConf\.Inputs\["x"\]: input "x" takes float64/],
-    ['a width only a run shows (symbolic dimensions)', { ModelPath: models.symbolic, Inputs: { ...TWO, user: { User: [{ Name: 'u_emb', Dim: 4 }] } } }, /does not run on the configured layout \("user" float32\[2, 4\], "item" float32\[2, 8\]\)/],
-    ['Inputs and Features both', { ModelPath: models.concat, Inputs: TWO, Features: { User: [], Item: TWO.item.Item } }, /OnnxConf\.Inputs replaces Features, InputName and UserInputName/],
+    [
+      'a width the declared input does not take',
+      { ModelPath: models.three, Inputs: { ...THREE, item: { Item: [{ Name: 'i_emb', Dim: 7 }] } } },
+      /OnnxConf\.Inputs\["item"\]: the features fill 7 values per row but input "item" takes 8/,
+    ],
+    [
+      'an input type that cannot be fed',
+      { ModelPath: models.double, Inputs: { x: { Item: [{ Name: 'x' }] } } },
+      /OnnxConf\.Inputs\["x"\]: input "x" takes float64/,
+    ],
+    [
+      'a width only a run shows (symbolic dimensions)',
+      { ModelPath: models.symbolic, Inputs: { ...TWO, user: { User: [{ Name: 'u_emb', Dim: 4 }] } } },
+      /does not run on the configured layout \("user" float32\[2, 4\], "item" float32\[2, 8\]\)/,
+    ],
+    [
+      'Inputs and Features both',
+      { ModelPath: models.concat, Inputs: TWO, Features: { User: [], Item: TWO.item.Item } },
+      /OnnxConf\.Inputs replaces Features, InputName and UserInputName/,
+    ],
     // Built before (its one input's width fits), then failed every request.
-    ['a one-input Features config on a three-input model', { ModelPath: models.three, Features: { User: [], Item: TWO.item.Item }, InputName: 'item' }, /model input "user" is not fed/],
+    [
+      'a one-input Features config on a three-input model',
+      { ModelPath: models.three, Features: { User: [], Item: TWO.item.Item }, InputName: 'item' },
+      /model input "user" is not fed/,
+    ],
   ];
   for (const [what, onnx, message] of cases) {
     it(`refuses ${what}, naming the input`, async () => {

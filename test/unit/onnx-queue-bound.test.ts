@@ -79,7 +79,11 @@ describe('ONNX MaxQueue is derived from admission', () => {
       // On a loaded 2-core machine the last of 1,000 simultaneous requests may run out of
       // time (request_timeout_ms 5 s): that is the deadline's doing, never the queue's.
       const other = failed.filter((r) => !(r.reason instanceof PairecError && r.reason.code === 'ERR_DEADLINE_EXCEEDED'));
-      assert.deepEqual(other.map((r) => String(r.reason)), [], 'no failure but the deadline');
+      assert.deepEqual(
+        other.map((r) => String(r.reason)),
+        [],
+        'no failure but the deadline',
+      );
       const served = results.filter((r) => r.status === 'fulfilled');
       assert.ok(served.length > limit / 2, 'most are answered');
       t.diagnostic(`${limit} requests at once: ${served.length} answered, ${failed.length} past the deadline, 0 ERR_QUEUE_FULL`);

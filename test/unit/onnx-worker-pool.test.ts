@@ -20,7 +20,14 @@ async function twoAtOnce(engine: Engine): Promise<string[]> {
   const algo = engine.current()?.algorithms.get('pooled', 'score');
   assert.ok(algo);
   const runs = [algo.run(input, runContext()), algo.run(input, runContext())];
-  return Promise.all(runs.map((r) => r.then(() => 'ok', (err: unknown) => (err instanceof PairecError ? err.code : String(err)))));
+  return Promise.all(
+    runs.map((r) =>
+      r.then(
+        () => 'ok',
+        (err: unknown) => (err instanceof PairecError ? err.code : String(err)),
+      ),
+    ),
+  );
 }
 
 describe('performance.worker_pool_size', () => {

@@ -59,9 +59,15 @@ describe('ONNX type', () => {
 
   it('fails the build of a user-once model whose user part or item part does not fit its inputs', async () => {
     const wrongUser = { User: [{ Name: 'embedding', Dim: 32, Default: 0 }], Item: features.Item.map((r) => ({ ...r, Default: 0 })) };
-    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user', Features: wrongUser }), buildDeps()), /fill 32 values per row but input "user" takes 64/);
+    await assert.rejects(
+      onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'user', Features: wrongUser }), buildDeps()),
+      /fill 32 values per row but input "user" takes 64/,
+    );
     await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp-split.onnx', UserInputName: 'nope' }), buildDeps()), /no input "nope"/);
-    await assert.rejects(onnxType.create('m', conf({ ModelPath: 'models/demo-mlp.onnx', UserInputName: 'features' }), buildDeps()), code('ERR_ALGORITHM_BUILD'));
+    await assert.rejects(
+      onnxType.create('m', conf({ ModelPath: 'models/demo-mlp.onnx', UserInputName: 'features' }), buildDeps()),
+      code('ERR_ALGORITHM_BUILD'),
+    );
   });
 
   it('gives a higher score to an item closer to the user (the model means something)', () => {
@@ -87,7 +93,17 @@ describe('ONNX type', () => {
     const inputs = referenceInputs();
     const itemEmbeddings = new Float32Array(inputs.length * 64);
     inputs.forEach((x, i) => itemEmbeddings.set(x.items[0]?.embedding as Float32Array, i * 64));
-    const catalog = createCatalog({ dim: 64, itemIds: inputs.map((_, i) => String(i)), itemEmbeddings, itemFeatures: inputs.map(() => ({})), userIds: [], userEmbeddings: new Float32Array(0) }, 'ref');
+    const catalog = createCatalog(
+      {
+        dim: 64,
+        itemIds: inputs.map((_, i) => String(i)),
+        itemEmbeddings,
+        itemFeatures: inputs.map(() => ({})),
+        userIds: [],
+        userEmbeddings: new Float32Array(0),
+      },
+      'ref',
+    );
     const rows = Int32Array.from(inputs.keys()).reverse();
     const user = inputs[0]?.user;
     const byRows = await algo.run({ items: [], rows: { rows, source: catalog.rowSource }, user }, runContext());
@@ -100,7 +116,10 @@ describe('ONNX type', () => {
   it('counts unusable feature values and scores the row with defaults', async () => {
     const metrics = testMetrics();
     const algo = await onnxType.create('inv', conf(), buildDeps({ metrics }));
-    const out = await algo.run({ user: { embedding: new Float32Array(64) }, items: [{ embedding: new Float32Array(5) }, { embedding: 'x' }, {}] }, runContext());
+    const out = await algo.run(
+      { user: { embedding: new Float32Array(64) }, items: [{ embedding: new Float32Array(5) }, { embedding: 'x' }, {}] },
+      runContext(),
+    );
     assert.equal(out.length, 3);
     const counted = (await metrics.invalidValues.get()).values.find((v) => v.labels.algorithm_name === 'inv');
     assert.equal(counted?.value, 2, 'a wrong length and a string; an absent feature is not invalid');

@@ -24,21 +24,55 @@ const eas = (url: string): Record<string, unknown> => ({ AlgoConfs: [{ Name: 'm'
 
 describe('outbound calls refuse cloud metadata addresses', () => {
   const blocked = [
-    '169.254.169.254', '169.254.170.2', '100.100.100.200', '2852039166', '0xa9fea9fe', '0251.0376.0251.0376', '0xA9.0xFE.0xA9.0xFE',
-    '169.254.169.254.', '1684301000', '[::ffff:169.254.169.254]', '::ffff:a9fe:a9fe', 'fd00:ec2::254', '[fe80::1]', 'metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.',
+    '169.254.169.254',
+    '169.254.170.2',
+    '100.100.100.200',
+    '2852039166',
+    '0xa9fea9fe',
+    '0251.0376.0251.0376',
+    '0xA9.0xFE.0xA9.0xFE',
+    '169.254.169.254.',
+    '1684301000',
+    '[::ffff:169.254.169.254]',
+    '::ffff:a9fe:a9fe',
+    'fd00:ec2::254',
+    '[fe80::1]',
+    'metadata.google.internal',
+    'METADATA.GOOGLE.INTERNAL.',
   ];
   const allowed = ['127.0.0.1', '10.0.0.8', '100.100.100.201', '::1', 'localhost', 'example.com', 'metadata-store.internal', '2130706433'];
   for (const host of blocked) it(`refuses ${host}`, () => assert.equal(isMetadataHost(host), true));
   for (const host of allowed) it(`allows ${host}`, () => assert.equal(isMetadataHost(host), false));
 
   it('at config load: ERR_CONFIG_INVALID with the JSON path, for URLs, hosts and host:port, and no credentials echoed', () => {
-    assert.deepEqual(problemsOf(eas('http://169.254.169.254/latest/meta-data/')).map((p) => `${p.code} ${p.path ?? ''}`), ['ERR_CONFIG_INVALID $.AlgoConfs[0].EasConf.Url']);
-    assert.deepEqual(problemsOf(eas('http://2852039166:80/x')).map((p) => p.path), ['$.AlgoConfs[0].EasConf.Url']);
+    assert.deepEqual(
+      problemsOf(eas('http://169.254.169.254/latest/meta-data/')).map((p) => `${p.code} ${p.path ?? ''}`),
+      ['ERR_CONFIG_INVALID $.AlgoConfs[0].EasConf.Url'],
+    );
+    assert.deepEqual(
+      problemsOf(eas('http://2852039166:80/x')).map((p) => p.path),
+      ['$.AlgoConfs[0].EasConf.Url'],
+    );
     const withSecret = problemsOf(eas('http://user:CANARY-9f3e@100.100.100.200/api'));
     assert.equal(withSecret[0]?.path, '$.AlgoConfs[0].EasConf.Url');
     assert.doesNotMatch(withSecret[0]?.message ?? '', /CANARY/);
-    assert.deepEqual(problemsOf({ RedisConfs: { r: { Host: '100.100.100.200' } } }).map((p) => p.path), ['$.RedisConfs.r.Host']);
-    assert.deepEqual(problemsOf({ RedisConfs: { r: { Cluster: [{ Host: '127.0.0.1', Port: 7000 }, { Host: '[fd00:ec2::254]', Port: 7001 }] } } }).map((p) => p.path), ['$.RedisConfs.r.Cluster[1].Host']);
+    assert.deepEqual(
+      problemsOf({ RedisConfs: { r: { Host: '100.100.100.200' } } }).map((p) => p.path),
+      ['$.RedisConfs.r.Host'],
+    );
+    assert.deepEqual(
+      problemsOf({
+        RedisConfs: {
+          r: {
+            Cluster: [
+              { Host: '127.0.0.1', Port: 7000 },
+              { Host: '[fd00:ec2::254]', Port: 7001 },
+            ],
+          },
+        },
+      }).map((p) => p.path),
+      ['$.RedisConfs.r.Cluster[1].Host'],
+    );
     assert.deepEqual(
       problemsOf({ AlgoConfs: [{ Name: 'v', Type: 'FAISS', VectorConf: { ServerAddress: '169.254.169.254:50051' } }] }).map((p) => p.path),
       ['$.AlgoConfs[0].VectorConf.ServerAddress'],
@@ -52,7 +86,10 @@ describe('outbound calls refuse cloud metadata addresses', () => {
     backend.script(send(200, '{}'));
     // 127.0.0.1 stands in for a metadata address: a name resolving to 169.254.169.254 cannot be served here.
     const pool = new Pool(backend.base, { connect: guardedConnector({}, (a) => a === '127.0.0.1') });
-    await assert.rejects(pool.request({ path: '/', method: 'GET' }), (err: Error) => err instanceof ForbiddenAddressError && /a cloud metadata address/.test(err.message));
+    await assert.rejects(
+      pool.request({ path: '/', method: 'GET' }),
+      (err: Error) => err instanceof ForbiddenAddressError && /a cloud metadata address/.test(err.message),
+    );
     await pool.close();
     assert.equal(backend.calls.length, 0, 'the backend received nothing');
     assert.equal(isMetadataAddress('169.254.169.254'), true);

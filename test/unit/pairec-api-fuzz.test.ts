@@ -20,10 +20,21 @@ const config = {
   RankConf: { default_scene: { RankAlgoList: ['popularity_lookup'] } },
 };
 
-const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('', 'home_feed', 'no_scene', '__proto__'));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('', 'home_feed', 'no_scene', '__proto__'),
+);
 const value = fc.oneof(scalar, fc.jsonValue({ maxDepth: 3 }), fc.array(fc.double(), { maxLength: 5 }));
 const complexEntry = fc.record(
-  { name: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'age'), value), type: fc.constantFrom('int', 'int64', 'float', 'double', 'string', 'list<float>', 'list<int>', 'list<string>', 'map<string,int>', 'nope'), values: value },
+  {
+    name: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'age'), value),
+    type: fc.constantFrom('int', 'int64', 'float', 'double', 'string', 'list<float>', 'list<int>', 'list<string>', 'map<string,int>', 'nope'),
+    values: value,
+  },
   { requiredKeys: [] },
 );
 /** Mostly a well-typed value (so that later fields get read too), sometimes anything. */
@@ -41,7 +52,12 @@ const pairecBody = fc
       features: mostly(fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 6 })),
       complex_type_features: mostly(fc.array(fc.oneof(complexEntry, complexEntry, value, fc.constant(null)), { maxLength: 4 })),
       item_id: mostly(fc.string({ maxLength: 6 })),
-      item_list: mostly(fc.array(fc.oneof(fc.record({ item_id: mostly(fc.oneof(fc.string({ maxLength: 6 }), fc.integer())) }, { requiredKeys: [] }), value, fc.constant(null)), { maxLength: 4 })),
+      item_list: mostly(
+        fc.array(
+          fc.oneof(fc.record({ item_id: mostly(fc.oneof(fc.string({ maxLength: 6 }), fc.integer())) }, { requiredKeys: [] }), value, fc.constant(null)),
+          { maxLength: 4 },
+        ),
+      ),
       experiment_id: mostly(fc.string({ maxLength: 6 })),
       request_info: mostly(fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: 3 })),
     },
@@ -53,9 +69,30 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 64 }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"uid":"1"}{"uid":"2"}', 'uid=1&size=10', '{"UID":"1","Scene_ID":"home_feed","SIZE":2}', '{"uid":"1","__proto__":{"a":1}}', '{"uid":"1","a":' + '['.repeat(40) + ']'.repeat(40) + '}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '{',
+      '[]',
+      'null',
+      '{"uid":"1"}{"uid":"2"}',
+      'uid=1&size=10',
+      '{"UID":"1","Scene_ID":"home_feed","SIZE":2}',
+      '{"uid":"1","__proto__":{"a":1}}',
+      '{"uid":"1","a":' + '['.repeat(40) + ']'.repeat(40) + '}',
+    ),
+  },
 );
-const contentType = fc.constantFrom(undefined, 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'garbage/+;;', 'application/json; charset=latin1');
+const contentType = fc.constantFrom(
+  undefined,
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'garbage/+;;',
+  'application/json; charset=latin1',
+);
 const route = fc.constantFrom('/api/recommend', '/api/rec/feed', '/api/callback');
 
 describe('ListenConf.ApiMode "pairec": any body (fast-check)', () => {
@@ -93,7 +130,10 @@ describe('ListenConf.ApiMode "pairec": any body (fast-check)', () => {
     );
     assert.equal(answered, 600);
     const inFlight = await probe?.metrics.registry.getSingleMetric('pairec_admission_in_flight')?.get();
-    assert.deepEqual(inFlight?.values.map((v) => v.value), [0]);
+    assert.deepEqual(
+      inFlight?.values.map((v) => v.value),
+      [0],
+    );
   });
 });
 
@@ -110,7 +150,11 @@ describe('ListenConf.ApiMode "strict" (the default) keeps its answers', () => {
     const app = probe?.app;
     assert.ok(app);
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    const send = async (url: string, payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<[number, string | undefined]> => {
+    const send = async (
+      url: string,
+      payload: string,
+      headers: Record<string, string> = { 'content-type': 'application/json' },
+    ): Promise<[number, string | undefined]> => {
       const res = await app.inject({ method: 'POST', url, payload, headers });
       return [res.statusCode, (JSON.parse(res.body) as { error_code?: string }).error_code];
     };

@@ -38,10 +38,13 @@ describe('PaiRec config forms', () => {
     assert.equal(config.ABTestConf, undefined, 'an A/B block holding only an empty Host and Token is no experiment block');
     const lines: Record<string, unknown>[] = [];
     warnIgnoredKeys(template(), pino({}, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }), stageKeysOf(vocab));
-    assert.deepEqual(lines.map((l) => l.emptyBlocks ?? l.ignoredKeys), [
-      ['KafkaConfs', 'ABTestConf.Host', 'ABTestConf.Token'],
-      ['RunMode', 'LogConf.RetensionDays', 'LogConf.DiskSize'],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => l.emptyBlocks ?? l.ignoredKeys),
+      [
+        ['KafkaConfs', 'ABTestConf.Host', 'ABTestConf.Token'],
+        ['RunMode', 'LogConf.RetensionDays', 'LogConf.DiskSize'],
+      ],
+    );
   });
 
   it('the template serves its scene in process (MockRecall, the default filters and sorts)', async () => {
@@ -51,7 +54,11 @@ describe('PaiRec config forms', () => {
       const { items } = await recommend(engine, recommendRequest({ uid: 'u1', sceneId: 'home_feed', size: 10 }));
       assert.equal(items.length, 10);
       assert.ok(items.every((c) => c.retrieveId === 'mock_recall'));
-      assert.deepEqual(items.map((c) => c.score), items.map((c) => c.score).sort((a, b) => b - a), 'ItemRankScore from SortNames.default');
+      assert.deepEqual(
+        items.map((c) => c.score),
+        items.map((c) => c.score).sort((a, b) => b - a),
+        'ItemRankScore from SortNames.default',
+      );
     } finally {
       await engine.close();
     }
@@ -87,7 +94,10 @@ describe('PaiRec top-level keys', () => {
     for (const key of PAIREC_TOP_LEVEL_KEYS) {
       const emptyForm = key === 'RunMode' || key === 'Region' ? '' : LISTS.has(key) ? [] : {};
       const empty = problemsOf({ ...template(), [key]: emptyForm });
-      assert.ok(empty.every((p) => p.path !== `$.${key}`), `${key} empty: ${JSON.stringify(empty)}`);
+      assert.ok(
+        empty.every((p) => p.path !== `$.${key}`),
+        `${key} empty: ${JSON.stringify(empty)}`,
+      );
       const used = problemsOf({ ...template(), [key]: key === 'RunMode' || key === 'Region' ? 'product' : LISTS.has(key) ? [{ x: 1 }] : { x: { y: 1 } } });
       assert.ok(!used.some((p) => p.path === `$.${key}` && p.code !== 'ERR_CONFIG_NOT_SUPPORTED'), `${key}: ${JSON.stringify(used)}`);
     }

@@ -54,7 +54,10 @@ describe('AdjustCountFilter', () => {
     await fc.assert(
       fc.asyncProperty(candidatesArb, fc.integer({ min: 1, max: 80 }), async (cands, keep) => {
         const out = await run({ FilterType: 'AdjustCountFilter', RetainNum: keep, ShuffleItem: false }, cands);
-        assert.deepEqual(out.map((c) => c.itemId), cands.slice(0, keep).map((c) => c.itemId));
+        assert.deepEqual(
+          out.map((c) => c.itemId),
+          cands.slice(0, keep).map((c) => c.itemId),
+        );
       }),
     );
   });
@@ -70,7 +73,11 @@ describe('AdjustCountFilter', () => {
     }
     // Each of 10 is kept with probability 0.3: 900 of 3000 draws, σ ≈ 25.
     for (const c of cands) assert.ok(Math.abs((seen.get(c.itemId) ?? 0) - 900) < 150, `${c.itemId}: ${seen.get(c.itemId) ?? 0}`);
-    assert.deepEqual(cands.map((c) => c.itemId), Array.from({ length: 10 }, (_, i) => `i${i}`), 'the input list is not reordered');
+    assert.deepEqual(
+      cands.map((c) => c.itemId),
+      Array.from({ length: 10 }, (_, i) => `i${i}`),
+      'the input list is not reordered',
+    );
   });
 });
 
@@ -86,7 +93,10 @@ describe('PriorityAdjustCountFilter', () => {
     await fc.assert(
       fc.asyncProperty(candidatesArb, entriesArb, async (cands, entries) => {
         const out = await run({ FilterType: 'PriorityAdjustCountFilter', AdjustCountConfs: entries }, cands);
-        assert.deepEqual(out.map((c) => c.itemId), reference(cands, entries));
+        assert.deepEqual(
+          out.map((c) => c.itemId),
+          reference(cands, entries),
+        );
       }),
       { numRuns: 300 },
     );
@@ -105,7 +115,10 @@ describe('PriorityAdjustCountFilter', () => {
       { RecallName: 'b', Count: 4, Type: 'accumulator' },
     ];
     const out = await run({ FilterType: 'PriorityAdjustCountFilter', AdjustCountConfs: entries }, cands);
-    assert.deepEqual(out.map((c) => c.itemId), ['c0', 'a0', 'a1', 'b0', 'b1']);
+    assert.deepEqual(
+      out.map((c) => c.itemId),
+      ['c0', 'a0', 'a1', 'b0', 'b1'],
+    );
   });
 });
 
@@ -124,23 +137,43 @@ describe('count filters at config load', () => {
 
   it('accepts PaiRec’s keys and names each problem by path', () => {
     assert.deepEqual(
-      pathsOf(withFilters([
-        { Name: 'keep', FilterType: 'AdjustCountFilter', RetainNum: 200, ShuffleItem: false },
-        { Name: 'prio', FilterType: 'PriorityAdjustCountFilter', AdjustCountConfs: [{ RecallName: 'vector_recall', Count: 50, Type: 'fix' }, { RecallName: 'hot_recall', Count: 100 }] },
-      ])),
+      pathsOf(
+        withFilters([
+          { Name: 'keep', FilterType: 'AdjustCountFilter', RetainNum: 200, ShuffleItem: false },
+          {
+            Name: 'prio',
+            FilterType: 'PriorityAdjustCountFilter',
+            AdjustCountConfs: [
+              { RecallName: 'vector_recall', Count: 50, Type: 'fix' },
+              { RecallName: 'hot_recall', Count: 100 },
+            ],
+          },
+        ]),
+      ),
       [],
     );
     assert.deepEqual(
-      pathsOf(withFilters([
-        { Name: 'keep', FilterType: 'AdjustCountFilter' },
-        {
-          Name: 'prio',
-          FilterType: 'PriorityAdjustCountFilter',
-          EnsureDiversity: true,
-          AdjustCountConfs: [{ RecallName: 'nope', Count: 5 }, { RecallName: 'hot_recall', Count: 5 }, { RecallName: 'hot_recall', Count: 5 }],
-        },
-      ])),
-      ['$.FilterConfs[0].RetainNum', '$.FilterConfs[1].EnsureDiversity', '$.FilterConfs[1].AdjustCountConfs[0].RecallName', '$.FilterConfs[1].AdjustCountConfs[2].RecallName'],
+      pathsOf(
+        withFilters([
+          { Name: 'keep', FilterType: 'AdjustCountFilter' },
+          {
+            Name: 'prio',
+            FilterType: 'PriorityAdjustCountFilter',
+            EnsureDiversity: true,
+            AdjustCountConfs: [
+              { RecallName: 'nope', Count: 5 },
+              { RecallName: 'hot_recall', Count: 5 },
+              { RecallName: 'hot_recall', Count: 5 },
+            ],
+          },
+        ]),
+      ),
+      [
+        '$.FilterConfs[0].RetainNum',
+        '$.FilterConfs[1].EnsureDiversity',
+        '$.FilterConfs[1].AdjustCountConfs[0].RecallName',
+        '$.FilterConfs[1].AdjustCountConfs[2].RecallName',
+      ],
     );
   });
 });
@@ -154,7 +187,16 @@ describe('MockRecall through a scene', () => {
           { Name: 'mock_a', RecallType: 'MockRecall', RecallCount: 30 },
           { Name: 'mock_b', RecallType: 'MockRecall', RecallCount: 30 },
         ],
-        FilterConfs: [{ Name: 'quota', FilterType: 'PriorityAdjustCountFilter', AdjustCountConfs: [{ RecallName: 'mock_a', Count: 5, Type: 'fix' }, { RecallName: 'mock_b', Count: 8 }] }],
+        FilterConfs: [
+          {
+            Name: 'quota',
+            FilterType: 'PriorityAdjustCountFilter',
+            AdjustCountConfs: [
+              { RecallName: 'mock_a', Count: 5, Type: 'fix' },
+              { RecallName: 'mock_b', Count: 8 },
+            ],
+          },
+        ],
         FilterNames: { s: ['quota'] },
         SceneConfs: { s: { default: { RecallNames: ['mock_a', 'mock_b'] } } },
         SortNames: { s: ['ItemRankScore'] },

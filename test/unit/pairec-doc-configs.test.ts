@@ -67,9 +67,24 @@ describe('PaiRec documented configs load (test/fixtures/pairec)', () => {
     assert.deepEqual(problems(r), []);
     assert.equal(r.valid, true);
     assert.deepEqual(warned(r, EMPTY), [
-      'UserFeatureConfs', 'BeFilterConfs', 'GraphConfs', 'FeatureStoreConfs', 'KafkaConfs', 'SlsConfs', 'DatahubConfs', 'BEConfs',
-      'TableStoreConfs', 'CallBackConfs', 'GeneralRankConfs', 'ColdStartGeneralRankConfs', 'ColdStartRankConfs', 'DPPConf', 'DebugConfs',
-      'PipelineConfs', 'PrometheusConfig', 'UserDefineConfs',
+      'UserFeatureConfs',
+      'BeFilterConfs',
+      'GraphConfs',
+      'FeatureStoreConfs',
+      'KafkaConfs',
+      'SlsConfs',
+      'DatahubConfs',
+      'BEConfs',
+      'TableStoreConfs',
+      'CallBackConfs',
+      'GeneralRankConfs',
+      'ColdStartGeneralRankConfs',
+      'ColdStartRankConfs',
+      'DPPConf',
+      'DebugConfs',
+      'PipelineConfs',
+      'PrometheusConfig',
+      'UserDefineConfs',
     ]);
   });
 
@@ -79,8 +94,13 @@ describe('PaiRec documented configs load (test/fixtures/pairec)', () => {
     assert.deepEqual(problems(r), expected);
     assert.deepEqual(warned(r, EMPTY), ['RecallConfs[0].RecallAlgo', 'RecallConfs[0].ItemType']);
     assert.deepEqual(warned(r, IGNORED), [
-      'RunMode', 'LogConf.RetensionDays', 'LogConf.DiskSize',
-      'RecallConfs[0].CacheAdapter', 'RecallConfs[0].CacheConfig', 'RecallConfs[0].CachePrefix', 'RecallConfs[0].CacheTime',
+      'RunMode',
+      'LogConf.RetensionDays',
+      'LogConf.DiskSize',
+      'RecallConfs[0].CacheAdapter',
+      'RecallConfs[0].CacheConfig',
+      'RecallConfs[0].CachePrefix',
+      'RecallConfs[0].CacheTime',
     ]);
   });
 
@@ -91,15 +111,21 @@ describe('PaiRec documented configs load (test/fixtures/pairec)', () => {
     assert.deepEqual(warned(r, IGNORED), ['RunMode', 'RankConf.home_feed.Processor']);
     const config = parseConfig(fixture('fine-rank-eas.json'), vocab);
     // tf (TensorFlow, whose input PaiRec builds in application code) and fm (ALINK_FM) are not ranked with: left out, never built.
-    assert.deepEqual(config.AlgoConfs.map((a) => a.Name), ['room3_mt_v2', 'room3_mt_v2_torch', 'ps_smart']);
+    assert.deepEqual(
+      config.AlgoConfs.map((a) => a.Name),
+      ['room3_mt_v2', 'room3_mt_v2_torch', 'ps_smart'],
+    );
     assert.equal(config.RankConf.home_feed?.RankScore, '${room3_mt_v2.probs_ctr} * (${room3_mt_v2.probs_cvr} + 1)');
     // Ranked with, the ALINK_FM model is a named "not supported", at load, not a failed build after the port is open.
     const used = fixture('fine-rank-eas.json');
     used.RankConf = { home_feed: { RankAlgoList: ['fm', 'tf'] } };
-    assert.deepEqual(problemsOf(used), ['ERR_CONFIG_NOT_SUPPORTED $.AlgoConfs[2].EasConf.Features', 'ERR_CONFIG_NOT_SUPPORTED $.AlgoConfs[4].EasConf.Processor']);
+    assert.deepEqual(problemsOf(used), [
+      'ERR_CONFIG_NOT_SUPPORTED $.AlgoConfs[2].EasConf.Features',
+      'ERR_CONFIG_NOT_SUPPORTED $.AlgoConfs[4].EasConf.Processor',
+    ]);
   });
 
-  it('serve\'s load: an engine builds every example (its algorithms, scenes, data sources), as validate said it would', async () => {
+  it("serve's load: an engine builds every example (its algorithms, scenes, data sources), as validate said it would", async () => {
     for (const name of ['config-overview.json', 'fine-rank-eas.json', 'boost-sort.json', 'hologres-features.json']) {
       const engine = new Engine({ registry: createDefaultRegistry(), metrics: testMetrics(), logger: silentLogger });
       try {
@@ -122,13 +148,25 @@ describe('PaiRec documented configs load (test/fixtures/pairec)', () => {
         CatalogConf: { Demo: { Items: 200, Users: 5, Dim: 4, Clusters: 4, Categories: 2 }, CacheDir: '' },
         RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: 200 }],
         SceneConfs: { s: { default: { RecallNames: ['hot'] } } },
-        SortConfs: [{ Name: 'b', SortType: 'BoostScoreSort', Debug: true, BoostScoreConditions: [{ Conditions: [{ Name: 'popularity', Domain: 'item', Type: type, Value: value, Operator: 'greater' }], Expression: 'score + 1000' }] }],
+        SortConfs: [
+          {
+            Name: 'b',
+            SortType: 'BoostScoreSort',
+            Debug: true,
+            BoostScoreConditions: [
+              { Conditions: [{ Name: 'popularity', Domain: 'item', Type: type, Value: value, Operator: 'greater' }], Expression: 'score + 1000' },
+            ],
+          },
+        ],
         SortNames: { s: ['b'] },
       });
       await engine.reload(boost('float', '0'));
       const { items } = await recommend(engine, recommendRequest({ uid: 'u1', sceneId: 's', size: 20 }));
       assert.ok(items.length > 0);
-      assert.ok(items.every((c) => c.score >= 1000), '"0" read as the number 0: every item with a popularity above it boosted');
+      assert.ok(
+        items.every((c) => c.score >= 1000),
+        '"0" read as the number 0: every item with a popularity above it boosted',
+      );
     } finally {
       await engine.close();
     }
@@ -140,7 +178,7 @@ describe('PaiRec documented configs load (test/fixtures/pairec)', () => {
     assert.deepEqual(warned(r, EMPTY), ['FeatureConfs.scene_name.FeatureLoadConfs[0].Features', 'FeatureConfs.scene_name.FeatureLoadConfs[1].Features']);
   });
 
-  it('the generator\'s template still loads as before', async () => {
+  it("the generator's template still loads as before", async () => {
     const r = await check(join(FIXTURES, 'project-template.json'));
     assert.equal(r.valid, true, JSON.stringify(r.problems));
   });

@@ -63,7 +63,11 @@ describe('PaiRec recommend body', () => {
     assert.equal(f.city, '7');
     assert.deepEqual(Array.from(f.vec as Float32Array), [1, 2, 0]);
     for (const dropped of ['tags', 'nested', 'nothing', 'ids']) assert.equal(Object.hasOwn(f, dropped), false, dropped);
-    fails(() => parsePairecRecommendBody({ uid: 'u', complex_type_features: [{ name: '__proto__', type: 'int', values: 1 }] }, 500), 'ERR_FORBIDDEN_KEY', 'complex_type_features');
+    fails(
+      () => parsePairecRecommendBody({ uid: 'u', complex_type_features: [{ name: '__proto__', type: 'int', values: 1 }] }, 500),
+      'ERR_FORBIDDEN_KEY',
+      'complex_type_features',
+    );
     fails(() => parsePairecRecommendBody({ uid: 'u', features: 'x' }, 500), 'ERR_INVALID_FIELD', 'features');
   });
 });
@@ -72,11 +76,17 @@ describe('PaiRec callback body', () => {
   const base = { uid: 'u', request_id: 'r', scene_id: 's', item_list: [{ item_id: '1' }] };
 
   it("accepts PaiRec's fields, numeric item ids as strings", () => {
-    const c = parsePairecCallbackBody({ ...base, item_list: [{ item_id: 113939841 }, { item_id: 'x', score: 1 }], features: { age: 25 }, request_info: { recom_id: '1' }, debug: true });
+    const c = parsePairecCallbackBody({
+      ...base,
+      item_list: [{ item_id: 113939841 }, { item_id: 'x', score: 1 }],
+      features: { age: 25 },
+      request_info: { recom_id: '1' },
+      debug: true,
+    });
     assert.deepEqual([c.uid, c.requestId, c.sceneId, c.items], ['u', 'r', 's', ['113939841', 'x']]);
   });
 
-  it("requires what PaiRec requires: uid, request_id, scene_id, a non-empty item_list, an item_id per item", () => {
+  it('requires what PaiRec requires: uid, request_id, scene_id, a non-empty item_list, an item_id per item', () => {
     for (const field of ['uid', 'request_id', 'scene_id'] as const) fails(() => parsePairecCallbackBody({ ...base, [field]: '' }), 'ERR_MISSING_FIELD', field);
     fails(() => parsePairecCallbackBody({ ...base, item_list: [] }), 'ERR_MISSING_FIELD', 'item_list');
     fails(() => parsePairecCallbackBody({ ...base, item_list: [{ score: 1 }] }), 'ERR_MISSING_FIELD', 'item_list.0.item_id');

@@ -21,10 +21,12 @@ function problemsOf(change: (c: Record<string, unknown>) => void): string[] {
   return [];
 }
 
-const withFilter = (expr: string) => (c: Record<string, unknown>): void => {
-  c.FilterConfs = [{ Name: 'cond', FilterType: 'ConditionFilter', FilterEvaluableExpression: expr }];
-  c.FilterNames = { default_scene: ['cond'] };
-};
+const withFilter =
+  (expr: string) =>
+  (c: Record<string, unknown>): void => {
+    c.FilterConfs = [{ Name: 'cond', FilterType: 'ConditionFilter', FilterEvaluableExpression: expr }];
+    c.FilterNames = { default_scene: ['cond'] };
+  };
 
 describe('expression filter at config load', () => {
   it('accepts a condition over catalog fields and declared ones', () => {

@@ -50,11 +50,18 @@ describe('recall timeouts and fallback', () => {
     const { values } = await metrics[name].get();
     return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, string | number | undefined>)[k] === x))?.value ?? 0;
   };
-  const withHangingRecall = (timeout: number | undefined, requestMs: number) => (c: Record<string, unknown>): void => {
-    (c.RecallConfs as Record<string, unknown>[]).push({ Name: 'hang_recall', RecallType: 'VectorRecall', AlgoName: 'hang_ann', ...(timeout ? { Timeout: timeout } : {}) });
-    c.SceneConfs = { default_scene: { default: { RecallNames: ['vector_recall', 'hang_recall', 'hot_recall'] } } };
-    c.performance = { request_timeout_ms: requestMs };
-  };
+  const withHangingRecall =
+    (timeout: number | undefined, requestMs: number) =>
+    (c: Record<string, unknown>): void => {
+      (c.RecallConfs as Record<string, unknown>[]).push({
+        Name: 'hang_recall',
+        RecallType: 'VectorRecall',
+        AlgoName: 'hang_ann',
+        ...(timeout ? { Timeout: timeout } : {}),
+      });
+      c.SceneConfs = { default_scene: { default: { RecallNames: ['vector_recall', 'hang_recall', 'hot_recall'] } } };
+      c.performance = { request_timeout_ms: requestMs };
+    };
 
   before(() => {
     engine.registerAlgorithm(hanging);
@@ -94,7 +101,11 @@ describe('recall timeouts and fallback', () => {
     const catalog = engine.current()?.catalog;
     assert.ok(catalog);
     const pop = (row: number): number => Number(catalog.itemFeatures[row]?.popularity ?? 0);
-    return catalog.itemIds.map((_, i) => i).sort((a, b) => pop(b) - pop(a)).slice(0, n).map((i) => catalog.itemIds[i] ?? '');
+    return catalog.itemIds
+      .map((_, i) => i)
+      .sort((a, b) => pop(b) - pop(a))
+      .slice(0, n)
+      .map((i) => catalog.itemIds[i] ?? '');
   };
 
   it('rank throws: the fallback popular list is served, counted and marked in debug output', async () => {
@@ -105,7 +116,10 @@ describe('recall timeouts and fallback', () => {
       }),
     );
     const { items, trace } = await recommend(engine, request({ size: 5 }));
-    assert.deepEqual(items.map((i) => i.itemId), popular(5));
+    assert.deepEqual(
+      items.map((i) => i.itemId),
+      popular(5),
+    );
     assert.ok(items.every((i) => i.retrieveId === 'fallback'));
     assert.deepEqual(trace?.at(-1), { stage: 'fallback', in: 0, out: 5, ms: 0, errors: ['rank_failed'] });
     assert.equal(await counter('fallbacks', { scene: 'default_scene', reason: 'rank_failed' }), 1);
@@ -125,7 +139,10 @@ describe('recall timeouts and fallback', () => {
     const ms = performance.now() - t0;
     assert.ok(ms >= 140, `served in ${ms} ms: not before the fallback's 150 ms`);
     await base.assertWithin(ms, 150, 'served at the fallback Timeout of 150 ms, not at the 2000 ms deadline');
-    assert.deepEqual(items.map((i) => i.itemId), popular(3));
+    assert.deepEqual(
+      items.map((i) => i.itemId),
+      popular(3),
+    );
     assert.equal(await counter('fallbacks', { scene: 'default_scene', reason: 'timeout' }), 1);
   });
 

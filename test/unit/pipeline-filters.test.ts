@@ -14,7 +14,11 @@ const catalog = tinyCatalog([
 ]);
 const env = { exposures: new MemoryExposureStore({ maxItemsPerUser: 10, maxUsers: 10, maxBytes: 1 << 20 }) };
 
-async function run(conf: Partial<FilterConf> & { FilterType: string; readonly [key: string]: unknown }, cands: Candidate[] = candidatesOf(catalog), uid = 'u1'): Promise<string[]> {
+async function run(
+  conf: Partial<FilterConf> & { FilterType: string; readonly [key: string]: unknown },
+  cands: Candidate[] = candidatesOf(catalog),
+  uid = 'u1',
+): Promise<string[]> {
   const def = FILTER_TYPES.get(conf.FilterType);
   assert.ok(def, conf.FilterType);
   const filter = def.create({ Name: 'f', TimeInterval: 86400, ...conf } as FilterConf, env);
@@ -36,7 +40,10 @@ describe('ItemStateFilter', () => {
   it('supports in / not_in / lessThan / is_null, and drops items the catalog does not hold', async () => {
     const extra: Candidate = { itemId: 'ghost', row: -1, retrieveId: 'r1', recallScore: 0, score: 0 };
     assert.deepEqual(
-      await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'category', Operator: 'in', Value: ['hats', 'bags'] }] }, [...candidatesOf(catalog), extra]),
+      await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'category', Operator: 'in', Value: ['hats', 'bags'] }] }, [
+        ...candidatesOf(catalog),
+        extra,
+      ]),
       ['3', '4'],
     );
     assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'category', Operator: 'not_in', Value: ['shoes'] }] }), ['3', '4']);
@@ -47,15 +54,30 @@ describe('ItemStateFilter', () => {
   it('reads loaded features for items the catalog does not hold (and they win over the catalog)', async () => {
     const loaded = (itemId: string, status: string): Candidate => ({ itemId, row: -1, retrieveId: 'r1', recallScore: 0, score: 0, features: { status } });
     const relisted: Candidate = { ...candidatesOf(catalog)[2]!, features: { status: 'on_sale' } };
-    const cands = [loaded('sku-1', 'on_sale'), loaded('sku-2', 'off_shelf'), relisted, { itemId: 'ghost', row: -1, retrieveId: 'r1', recallScore: 0, score: 0 }];
-    assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'equal', Value: 'on_sale' }] }, cands), ['sku-1', '3']);
+    const cands = [
+      loaded('sku-1', 'on_sale'),
+      loaded('sku-2', 'off_shelf'),
+      relisted,
+      { itemId: 'ghost', row: -1, retrieveId: 'r1', recallScore: 0, score: 0 },
+    ];
+    assert.deepEqual(await run({ FilterType: 'ItemStateFilter', FilterParams: [{ Name: 'status', Operator: 'equal', Value: 'on_sale' }] }, cands), [
+      'sku-1',
+      '3',
+    ]);
   });
 });
 
 describe('ConditionFilter', () => {
   it('keeps the items for which FilterEvaluableExpression holds', async () => {
-    assert.deepEqual(await run({ FilterType: 'ConditionFilter', FilterEvaluableExpression: 'category == "shoes" && stock > 0 || item_id in ["3"]' }), ['1', '3']);
-    assert.deepEqual(await run({ FilterType: 'ConditionFilter', FilterEvaluableExpression: '!(status == "withdrawn") && retrieve_id == "r1"' }), ['1', '2', '4']);
+    assert.deepEqual(await run({ FilterType: 'ConditionFilter', FilterEvaluableExpression: 'category == "shoes" && stock > 0 || item_id in ["3"]' }), [
+      '1',
+      '3',
+    ]);
+    assert.deepEqual(await run({ FilterType: 'ConditionFilter', FilterEvaluableExpression: '!(status == "withdrawn") && retrieve_id == "r1"' }), [
+      '1',
+      '2',
+      '4',
+    ]);
   });
 });
 
@@ -76,8 +98,10 @@ describe('ConditionFilter over loaded features', () => {
     const cands = candidatesOf(catalog);
     cands.forEach((c, i) => (c.features = { stock: i % 2 }));
     const out = await f(cands, stageContext(catalog));
-    assert.deepEqual(out.map((c) => c.itemId), cands.filter((_, i) => i % 2 === 1).map((c) => c.itemId));
+    assert.deepEqual(
+      out.map((c) => c.itemId),
+      cands.filter((_, i) => i % 2 === 1).map((c) => c.itemId),
+    );
     assert.ok(out.length > 0);
   });
 });
-

@@ -33,12 +33,18 @@ describe('stored item lists (PaiRec u2i / i2i format)', () => {
     ]);
     assert.deepEqual(parseEntry('ns:item:2', 1), { id: 'ns:item', score: 2 });
     assert.equal(parseEntry('  ', 1), undefined);
-    assert.deepEqual(parseScoredList('a,b,c', 1, 2), [{ id: 'a', score: 1 }, { id: 'b', score: 1 }]);
+    assert.deepEqual(parseScoredList('a,b,c', 1, 2), [
+      { id: 'a', score: 1 },
+      { id: 'b', score: 1 },
+    ]);
   });
 
   it('reads GET / LRANGE / ZREVRANGE WITHSCORES replies; a missing key is empty', () => {
     assert.deepEqual(toScoredList('string', null, 0, 10), []);
-    assert.deepEqual(toScoredList('list', ['x:2', 'y'], 1, 10), [{ id: 'x', score: 2 }, { id: 'y', score: 1 }]);
+    assert.deepEqual(toScoredList('list', ['x:2', 'y'], 1, 10), [
+      { id: 'x', score: 2 },
+      { id: 'y', score: 1 },
+    ]);
     assert.deepEqual(toScoredList('zset', ['x', '3', 'y', '1.5'], 0, 1), [{ id: 'x', score: 3 }]);
   });
 
@@ -71,7 +77,11 @@ describe('UserGroupHotRecall triggers', () => {
       groupsOf([{ TriggerKey: 'category' }, { TriggerKey: 'age', Boundaries: [18, 30, 50] }], (k) => user[k], true),
       ['a_30-50', 'b_30-50'],
     );
-    assert.deepEqual(groupsOf([{ TriggerKey: 'category' }, { TriggerKey: 'gender' }], (k) => user[k], true), [], 'a trigger without a value: no group');
+    assert.deepEqual(
+      groupsOf([{ TriggerKey: 'category' }, { TriggerKey: 'gender' }], (k) => user[k], true),
+      [],
+      'a trigger without a value: no group',
+    );
     const many = Array.from({ length: 40 }, (_, i) => `c${i}`).join(',');
     assert.equal(groupsOf([{ TriggerKey: 'category' }], () => many, true).length, MAX_GROUPS);
   });
@@ -89,9 +99,18 @@ describe('UserGroupHotRecall from the catalog', () => {
   it("serves the user's category by popularity; several categories merge; retrieve_id is the recall's name", async () => {
     const src = recall({ Name: 'group_hot', RecallType: 'UserGroupHotRecall', RecallCount: 3 }, { catalog });
     const a = await src.recall(withUser(stageContext(catalog), { category: 'a' }));
-    assert.deepEqual(a.map((c) => [c.itemId, c.retrieveId, c.recallScore]), [['3', 'group_hot', 0.5], ['1', 'group_hot', 0.1]]);
+    assert.deepEqual(
+      a.map((c) => [c.itemId, c.retrieveId, c.recallScore]),
+      [
+        ['3', 'group_hot', 0.5],
+        ['1', 'group_hot', 0.1],
+      ],
+    );
     const ab = await src.recall(withUser(stageContext(catalog), { category: 'a,b' }));
-    assert.deepEqual(ab.map((c) => c.itemId), ['2', '3', '4']);
+    assert.deepEqual(
+      ab.map((c) => c.itemId),
+      ['2', '3', '4'],
+    );
     assert.deepEqual(await src.recall(stageContext(catalog)), [], 'no category, no default: nothing');
     // Each request gets its own copies: rank writes scores.
     const again = await src.recall(withUser(stageContext(catalog), { category: 'a' }));
@@ -100,26 +119,51 @@ describe('UserGroupHotRecall from the catalog', () => {
 
   it('uses a trigger DefaultValue for a user without the feature', async () => {
     const src = recall({ RecallType: 'UserGroupHotRecall', Triggers: [{ TriggerKey: 'category', DefaultValue: 'c' }] }, { catalog });
-    assert.deepEqual((await src.recall(stageContext(catalog))).map((c) => c.itemId), ['5']);
+    assert.deepEqual(
+      (await src.recall(stageContext(catalog))).map((c) => c.itemId),
+      ['5'],
+    );
   });
 });
 
 describe('UserCollaborativeFilterRecall aggregation', () => {
   it('normalizes by the best score as PaiRec does, and leaves a list without a positive score alone', () => {
-    assert.deepEqual(normalized([{ id: 'a', score: 4 }, { id: 'b', score: 1 }]), [{ id: 'a', score: 1 }, { id: 'b', score: 0.25 }]);
+    assert.deepEqual(
+      normalized([
+        { id: 'a', score: 4 },
+        { id: 'b', score: 1 },
+      ]),
+      [
+        { id: 'a', score: 1 },
+        { id: 'b', score: 0.25 },
+      ],
+    );
     assert.deepEqual(normalized([{ id: 'a', score: 0 }]), [{ id: 'a', score: 0 }]);
   });
 
   it('sums weight × similarity over history items, leaves the history out, best first', () => {
     const out = aggregateNeighbours(
-      [{ id: 'h1', score: 1 }, { id: 'h2', score: 2 }],
       [
-        [{ id: 'a', score: 0.9 }, { id: 'b', score: 0.5 }, { id: 'h2', score: 1 }],
-        [{ id: 'b', score: 0.4 }, { id: 'c', score: 0.1 }],
+        { id: 'h1', score: 1 },
+        { id: 'h2', score: 2 },
+      ],
+      [
+        [
+          { id: 'a', score: 0.9 },
+          { id: 'b', score: 0.5 },
+          { id: 'h2', score: 1 },
+        ],
+        [
+          { id: 'b', score: 0.4 },
+          { id: 'c', score: 0.1 },
+        ],
       ],
       10,
     );
-    assert.deepEqual(out.map((e) => e.id), ['b', 'a', 'c']);
+    assert.deepEqual(
+      out.map((e) => e.id),
+      ['b', 'a', 'c'],
+    );
     assert.ok(Math.abs((out[0]?.score ?? 0) - 1.3) < 1e-9);
   });
 
@@ -127,17 +171,22 @@ describe('UserCollaborativeFilterRecall aggregation', () => {
     const id = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
     const scored = fc.record({ id, score: fc.integer({ min: 0, max: 10 }) });
     fc.assert(
-      fc.property(fc.uniqueArray(scored, { selector: (s) => s.id, maxLength: 4 }), fc.array(fc.array(scored, { maxLength: 6 }), { maxLength: 4 }), fc.integer({ min: 0, max: 8 }), (history, nbrs, count) => {
-        const out = aggregateNeighbours(history, nbrs, count);
-        assert.ok(out.length <= count);
-        assert.equal(new Set(out.map((o) => o.id)).size, out.length);
-        for (const o of out) assert.ok(!history.some((h) => h.id === o.id));
-        for (let i = 1; i < out.length; i++) assert.ok((out[i - 1]?.score ?? 0) >= (out[i]?.score ?? 0));
-        for (const o of out) {
-          const want = history.reduce((s, h, i) => s + (nbrs[i] ?? []).filter((n) => n.id === o.id).reduce((t, n) => t + h.score * n.score, 0), 0);
-          assert.equal(o.score, want);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(scored, { selector: (s) => s.id, maxLength: 4 }),
+        fc.array(fc.array(scored, { maxLength: 6 }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 8 }),
+        (history, nbrs, count) => {
+          const out = aggregateNeighbours(history, nbrs, count);
+          assert.ok(out.length <= count);
+          assert.equal(new Set(out.map((o) => o.id)).size, out.length);
+          for (const o of out) assert.ok(!history.some((h) => h.id === o.id));
+          for (let i = 1; i < out.length; i++) assert.ok((out[i - 1]?.score ?? 0) >= (out[i]?.score ?? 0));
+          for (const o of out) {
+            const want = history.reduce((s, h, i) => s + (nbrs[i] ?? []).filter((n) => n.id === o.id).reduce((t, n) => t + h.score * n.score, 0), 0);
+            assert.equal(o.score, want);
+          }
+        },
+      ),
     );
   });
 });
@@ -152,7 +201,14 @@ describe('Redis-backed recall sources without a client', () => {
         {
           RecallType: 'UserCollaborativeFilterRecall',
           UserCollaborativeDaoConf: {
-            AdapterType: 'redis', RedisName: 'main', User2ItemTable: 'h:', Item2ItemTable: 'i2i:', User2ItemDataType: 'list', Item2ItemDataType: 'string', TriggerCount: 5, Normalization: 'on',
+            AdapterType: 'redis',
+            RedisName: 'main',
+            User2ItemTable: 'h:',
+            Item2ItemTable: 'i2i:',
+            User2ItemDataType: 'list',
+            Item2ItemDataType: 'string',
+            TriggerCount: 5,
+            Normalization: 'on',
           },
         },
         env,
@@ -160,7 +216,10 @@ describe('Redis-backed recall sources without a client', () => {
     ];
     for (const s of srcs) await assert.rejects(s.recall(stageContext(undefined)));
     const { values } = await metrics.redisFailures.get();
-    assert.deepEqual(values.map((v) => [v.labels.redis, v.labels.operation, v.value]), [['main', 'recall', 2]]);
+    assert.deepEqual(
+      values.map((v) => [v.labels.redis, v.labels.operation, v.value]),
+      [['main', 'recall', 2]],
+    );
   });
 });
 
@@ -184,8 +243,14 @@ describe('recall config checks', () => {
   it('accepts each new type with its keys', () => {
     const redis = { RedisConfs: { main: {} } };
     assert.deepEqual(problems(base({ RecallType: 'UserCustomRecall', DaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
-    assert.deepEqual(problems(base({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
-    assert.deepEqual(problems(base({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)), []);
+    assert.deepEqual(
+      problems(base({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)),
+      [],
+    );
+    assert.deepEqual(
+      problems(base({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, redis)),
+      [],
+    );
     const holo = { HologresConfs: { h: { DSN: 'postgres://x@127.0.0.1/db' } } };
     const u2i2i = { AdapterType: 'hologres', HologresName: 'h', User2ItemTable: 'public.u2i', Item2ItemTable: 'i2i' };
     assert.deepEqual(problems(base({ RecallType: 'UserCollaborativeFilterRecall', UserCollaborativeDaoConf: u2i2i }, holo)), []);
@@ -219,7 +284,10 @@ describe('collaborative-filter recalls: PaiRec meanings at load', () => {
   };
 
   it('ItemCollaborativeFilterRecall with the old UserCollaborativeDaoConf is refused, naming the path and UserCollaborativeFilterRecall', () => {
-    const out = problems({ RecallType: 'ItemCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } }, { RedisConfs: { main: {} } });
+    const out = problems(
+      { RecallType: 'ItemCollaborativeFilterRecall', UserCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main' } },
+      { RedisConfs: { main: {} } },
+    );
     const moved = out.find((m) => m.startsWith('$.RecallConfs[0].UserCollaborativeDaoConf: '));
     assert.ok(moved, out.join('\n'));
     assert.match(moved, /use RecallType "UserCollaborativeFilterRecall"/);
@@ -232,10 +300,13 @@ describe('collaborative-filter recalls: PaiRec meanings at load', () => {
       '$.RecallConfs[0].UserCollaborativeDaoConf.User2ItemTable: required by AdapterType "mysql": a table name (schema.table or table)',
       '$.RecallConfs[0].UserCollaborativeDaoConf.Item2ItemTable: required by AdapterType "mysql": a table name (schema.table or table)',
     ]);
-    assert.deepEqual(problems({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'hologres', Item2ItemTable: 'i2i; drop' } }), [
-      '$.RecallConfs[0].ItemCollaborativeDaoConf.HologresName: required: the name of a HologresConfs entry',
-      '$.RecallConfs[0].ItemCollaborativeDaoConf.Item2ItemTable: required by AdapterType "hologres": a table name (schema.table or table)',
-    ]);
+    assert.deepEqual(
+      problems({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'hologres', Item2ItemTable: 'i2i; drop' } }),
+      [
+        '$.RecallConfs[0].ItemCollaborativeDaoConf.HologresName: required: the name of a HologresConfs entry',
+        '$.RecallConfs[0].ItemCollaborativeDaoConf.Item2ItemTable: required by AdapterType "hologres": a table name (schema.table or table)',
+      ],
+    );
     assert.deepEqual(problems({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis' } }), [
       '$.RecallConfs[0].ItemCollaborativeDaoConf.RedisName: required: the name of a RedisConfs entry',
     ]);
@@ -243,7 +314,13 @@ describe('collaborative-filter recalls: PaiRec meanings at load', () => {
 
   it('a request without item_id gets nothing from ItemCollaborativeFilterRecall and touches no store', async () => {
     const env: RecallEnv = { catalog: undefined, redis: () => assert.fail('no Redis read without item_id') };
-    const src = recall({ RecallType: 'ItemCollaborativeFilterRecall', ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'i2i:', Item2ItemDataType: 'string' } }, env);
+    const src = recall(
+      {
+        RecallType: 'ItemCollaborativeFilterRecall',
+        ItemCollaborativeDaoConf: { AdapterType: 'redis', RedisName: 'main', Item2ItemTable: 'i2i:', Item2ItemDataType: 'string' },
+      },
+      env,
+    );
     assert.deepEqual(await src.recall(stageContext(undefined)), []);
   });
 });

@@ -9,7 +9,11 @@ import type { Candidate } from '../../src/pipeline/context.js';
 import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js';
 import { itemField } from '../../src/pipeline/item-fields.js';
 
-const sortWith = (conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown }, cands: Candidate[], catalog = tinyCatalog([])): Candidate[] => {
+const sortWith = (
+  conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown },
+  cands: Candidate[],
+  catalog = tinyCatalog([]),
+): Candidate[] => {
   const def = SORT_TYPES.get(conf.SortType);
   assert.ok(def, conf.SortType);
   return def.create({ Name: 's', ...conf } as SortConf)(cands, stageContext(catalog));
@@ -18,8 +22,15 @@ const sortWith = (conf: Partial<SortConf> & { SortType: string; readonly [key: s
 describe('DiversityRuleSort', () => {
   it('at most FrequencySize per category in any WindowSize in a row, best first', () => {
     const catalog = tinyCatalog(['a', 'a', 'a', 'b', 'b', 'c'].map((category) => ({ category })));
-    const out = sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] }, candidatesOf(catalog), catalog);
-    assert.deepEqual(out.map((c) => c.itemId), ['1', '4', '2', '5', '3', '6']);
+    const out = sortWith(
+      { SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] },
+      candidatesOf(catalog),
+      catalog,
+    );
+    assert.deepEqual(
+      out.map((c) => c.itemId),
+      ['1', '4', '2', '5', '3', '6'],
+    );
   });
 
   it('property: within the diversified prefix no window exceeds N per category; every item is kept; the prefix is maximal', () => {
@@ -31,7 +42,10 @@ describe('DiversityRuleSort', () => {
         (cats, window, n) => {
           const items = cats.map((cat, id) => ({ id, cat }));
           const { order, placed } = diversify(items, [{ key: (x) => String(x.cat), window, frequency: n }]);
-          assert.deepEqual(order.map((x) => x.id).sort((a, b) => a - b), items.map((x) => x.id));
+          assert.deepEqual(
+            order.map((x) => x.id).sort((a, b) => a - b),
+            items.map((x) => x.id),
+          );
           for (let end = 0; end < placed; end++) {
             const win = order.slice(Math.max(0, end - window + 1), end + 1);
             const same = win.filter((x) => x.cat === order[end]?.cat).length;
@@ -64,7 +78,15 @@ describe('DiversityRuleSort', () => {
             return c;
           });
           const want = diversify(cands, [{ key: (c) => String(itemField(c, catalog, 'category')), window, frequency: 1 }]).order;
-          const got = sortWith({ SortType: 'DiversityRuleSort', DiversitySize: cands.length, DiversityRules: [{ Dimensions: ['category'], WindowSize: window, FrequencySize: 1 }] }, [...cands], catalog);
+          const got = sortWith(
+            {
+              SortType: 'DiversityRuleSort',
+              DiversitySize: cands.length,
+              DiversityRules: [{ Dimensions: ['category'], WindowSize: window, FrequencySize: 1 }],
+            },
+            [...cands],
+            catalog,
+          );
           assert.deepEqual(got, want);
         },
       ),
@@ -89,13 +111,19 @@ describe('DiversityRuleSort', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ a: fc.integer({ min: 0, max: 3 }), b: fc.integer({ min: 0, max: 2 }) }), { maxLength: 50 }),
-        fc.array(fc.record({ dim: fc.constantFrom<'a' | 'b'>('a', 'b'), window: fc.integer({ min: 1, max: 6 }), frequency: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ dim: fc.constantFrom<'a' | 'b'>('a', 'b'), window: fc.integer({ min: 1, max: 6 }), frequency: fc.integer({ min: 1, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         fc.integer({ min: 0, max: 60 }),
         (rows, specs, limit) => {
           const items = rows.map((r, id) => ({ id, ...r }));
           const rules = specs.map((s) => ({ key: (x: Item) => String(x[s.dim]), window: s.window, frequency: s.frequency }));
           const got = diversify(items, rules, limit).order.map((x) => x.id);
-          assert.deepEqual(got, reference(items, rules, limit).map((x) => x.id));
+          assert.deepEqual(
+            got,
+            reference(items, rules, limit).map((x) => x.id),
+          );
         },
       ),
       { numRuns: 500 },
@@ -105,7 +133,11 @@ describe('DiversityRuleSort', () => {
 
 describe('BoostScoreSort', () => {
   it('rewrites the scores of matching items, then orders by score', () => {
-    const catalog = tinyCatalog([{ category: 'a', popularity: 0.1 }, { category: 'b', popularity: 0.9 }, { category: 'a', popularity: 0.5 }]);
+    const catalog = tinyCatalog([
+      { category: 'a', popularity: 0.1 },
+      { category: 'b', popularity: 0.9 },
+      { category: 'a', popularity: 0.5 },
+    ]);
     const out = sortWith(
       {
         SortType: 'BoostScoreSort',
@@ -114,7 +146,14 @@ describe('BoostScoreSort', () => {
       candidatesOf(catalog, 'r1', [3, 1, 2]),
       catalog,
     );
-    assert.deepEqual(out.map((c) => [c.itemId, c.score]), [['2', 10.9], ['1', 3], ['3', 2]]);
+    assert.deepEqual(
+      out.map((c) => [c.itemId, c.score]),
+      [
+        ['2', 10.9],
+        ['1', 3],
+        ['3', 2],
+      ],
+    );
   });
 });
 
@@ -123,7 +162,10 @@ describe('MultiRecallMixSort', () => {
   it('puts items of the named recalls at the given 1-based positions', () => {
     const cands = [...mk(['v1', 'v2', 'v3', 'v4'], 'vector'), ...mk(['h1', 'h2'], 'hot')];
     const out = sortWith({ SortType: 'MultiRecallMixSort', MixSortRules: [{ MixStrategy: 'fix_position', Positions: [2, 4], RecallNames: ['hot'] }] }, cands);
-    assert.deepEqual(out.map((c) => c.itemId), ['v1', 'h1', 'v2', 'h2', 'v3', 'v4']);
+    assert.deepEqual(
+      out.map((c) => c.itemId),
+      ['v1', 'h1', 'v2', 'h2', 'v3', 'v4'],
+    );
   });
 
   it('property: mixing preserves the multiset of items', () => {
@@ -168,12 +210,23 @@ describe('MultiRecallMixSort', () => {
     const out = randomMix({ Number: 2 }, cands(), 7);
     const want = sample([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 2, seeded(7)).sort((a, b) => a - b);
     assert.deepEqual(hotAt(out).slice(0, 2), want, 'the first two hot items at the drawn positions');
-    assert.deepEqual(out.filter((c) => c.retrieveId === 'hot').map((c) => c.itemId), ['h1', 'h2', 'h3'], 'in their own order; the third stays where it was');
-    assert.deepEqual(randomMix({ Number: 2 }, cands(), 7).map((c) => c.itemId), out.map((c) => c.itemId), 'same seed, same page');
+    assert.deepEqual(
+      out.filter((c) => c.retrieveId === 'hot').map((c) => c.itemId),
+      ['h1', 'h2', 'h3'],
+      'in their own order; the third stays where it was',
+    );
+    assert.deepEqual(
+      randomMix({ Number: 2 }, cands(), 7).map((c) => c.itemId),
+      out.map((c) => c.itemId),
+      'same seed, same page',
+    );
     // Over many seeds every page position is used, and none beyond the page (size 10).
     const seen = new Set<number>();
     for (let seed = 0; seed < 200; seed++) for (const p of hotAt(randomMix({ Number: 2 }, cands(), seed)).slice(0, 2)) seen.add(p);
-    assert.deepEqual([...seen].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
 
   it('random_position: NumberRate of the page, or one position drawn from Positions', () => {
@@ -188,7 +241,11 @@ describe('MultiRecallMixSort', () => {
 });
 
 describe('item fields of loaded features (FeatureConfs)', () => {
-  const catalog = tinyCatalog([{ category: 'a', popularity: 0.1 }, { category: 'a', popularity: 0.9 }, { category: 'b', popularity: 0.5 }]);
+  const catalog = tinyCatalog([
+    { category: 'a', popularity: 0.1 },
+    { category: 'a', popularity: 0.9 },
+    { category: 'b', popularity: 0.5 },
+  ]);
   it('boost and diversity read c.features, which override the catalog', () => {
     const cands = candidatesOf(catalog, 'r1', [3, 2, 1]);
     (cands[2] as Candidate).features = { boost: 10 };
@@ -198,10 +255,23 @@ describe('item fields of loaded features (FeatureConfs)', () => {
       cands,
       catalog,
     );
-    assert.deepEqual(boosted.map((c) => [c.itemId, c.score]), [['3', 11], ['1', 3], ['2', 2]]);
+    assert.deepEqual(
+      boosted.map((c) => [c.itemId, c.score]),
+      [
+        ['3', 11],
+        ['1', 3],
+        ['2', 2],
+      ],
+    );
     // Item 1's loaded category "b" (not the catalog's "a") is what diversity sees.
-    const diverse = sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] }, boosted, catalog);
-    assert.deepEqual(diverse.map((c) => c.itemId), ['3', '2', '1']);
+    const diverse = sortWith(
+      { SortType: 'DiversityRuleSort', DiversityRules: [{ Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 }] },
+      boosted,
+      catalog,
+    );
+    assert.deepEqual(
+      diverse.map((c) => c.itemId),
+      ['3', '2', '1'],
+    );
   });
 });
-

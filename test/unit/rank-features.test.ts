@@ -42,7 +42,10 @@ describe('rank: item feature maps', () => {
       const seen: FeatureMap[][] = [];
       const ctx = recordingContext(seen);
       await createRankStage(conf, reads)(candidatesOf(ctx.catalog ?? tinyCatalog([]), 'r', [7, 8, 9]), ctx);
-      assert.deepEqual(seen[0]?.map((m) => m.recall_score), [7, 8, 9]);
+      assert.deepEqual(
+        seen[0]?.map((m) => m.recall_score),
+        [7, 8, 9],
+      );
     }
     const seen: FeatureMap[][] = [];
     const ctx = recordingContext(seen);
@@ -62,7 +65,10 @@ describe('rank: item feature maps', () => {
     await createRankStage({ RankAlgoList: ['m'], BatchCount: 2 }, () => ({ features: ['embedding'], rows: true }))(cands, ctx);
     assert.deepEqual(rowsSeen, [[2, 1], [0]]);
     assert.deepEqual(seen, [[], []]);
-    assert.deepEqual(cands.map((c) => c.score), [0, 1, 0]);
+    assert.deepEqual(
+      cands.map((c) => c.score),
+      [0, 1, 0],
+    );
   });
 });
 
@@ -72,7 +78,13 @@ describe('rank: maps or rows, per algorithm and candidate', () => {
     const ctx = recordingContext(seen);
     const cands = candidatesOf(ctx.catalog ?? tinyCatalog([]), 'r', [7, 8, 9]);
     await createRankStage({ RankAlgoList: ['a', 'b'], BatchCount: 100 }, (n) => (n === 'a' ? { features: ['category'], rows: false } : undefined))(cands, ctx);
-    assert.deepEqual(seen.map((maps) => maps.map((m) => m.recall_score)), [[7, 8, 9], [7, 8, 9]]);
+    assert.deepEqual(
+      seen.map((maps) => maps.map((m) => m.recall_score)),
+      [
+        [7, 8, 9],
+        [7, 8, 9],
+      ],
+    );
   });
 
   it('a candidate outside the catalog, or a context without one, is ranked on maps, never as a row', async () => {
@@ -83,7 +95,10 @@ describe('rank: maps or rows, per algorithm and candidate', () => {
     const rank = createRankStage({ RankAlgoList: ['m'], BatchCount: 100 }, () => ({ features: ['category'], rows: true }));
     await rank(cands, ctx);
     assert.deepEqual(rowsSeen, []);
-    assert.deepEqual(seen[0]?.map((m) => m.recall_score), [undefined, undefined, undefined, 5]);
+    assert.deepEqual(
+      seen[0]?.map((m) => m.recall_score),
+      [undefined, undefined, undefined, 5],
+    );
     seen.length = 0;
     await rank(candidatesOf(ctx.catalog ?? tinyCatalog([])), { ...ctx, catalog: undefined });
     assert.deepEqual(rowsSeen, []);

@@ -47,19 +47,31 @@ describe('rank scores', () => {
     const calls: ScoreInput[] = [];
     const cs = cands(5);
     await createRankStage({ RankAlgoList: ['a'], BatchCount: 2 })(cs, context({ a: (m) => ({ score: n(m) * 10 }) }, calls));
-    assert.deepEqual(cs.map((c) => c.score), [10, 20, 30, 40, 50]);
-    assert.deepEqual(calls.map((c) => c.items.map(n)), [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(
+      cs.map((c) => c.score),
+      [10, 20, 30, 40, 50],
+    );
+    assert.deepEqual(
+      calls.map((c) => c.items.map(n)),
+      [[1, 2], [3, 4], [5]],
+    );
     assert.ok(cs.every((c) => c.scoreMap === undefined));
     const one = cands(2);
     await createRankStage({ RankAlgoList: ['a'], BatchCount: 2 })(one, context({ a: (m) => ({ score: n(m) }) }, calls));
-    assert.deepEqual(one.map((c) => c.score), [1, 2]);
+    assert.deepEqual(
+      one.map((c) => c.score),
+      [1, 2],
+    );
   });
 
   it('several algorithms: the first one’s score; each one’s score and sub-scores in the map', async () => {
     const cs = cands(3);
     const models = { a: (m: FeatureMap) => ({ score: n(m) }), b: (m: FeatureMap) => ({ score: -n(m), scoreMap: { ctr: n(m) / 10 } }) };
     await createRankStage({ RankAlgoList: ['a', 'b'], BatchCount: 2 })(cs, context(models));
-    assert.deepEqual(cs.map((c) => c.score), [1, 2, 3]);
+    assert.deepEqual(
+      cs.map((c) => c.score),
+      [1, 2, 3],
+    );
     assert.deepEqual(cs[2]?.scoreMap, { a: 3, b: -3, 'b.ctr': 0.3 });
     const single = cands(1);
     await createRankStage({ RankAlgoList: ['b'], BatchCount: 2 })(single, context(models));
@@ -68,12 +80,24 @@ describe('rank scores', () => {
 
   it('RankScore combines the map; a missing entry or a non-finite result scores 0', async () => {
     const cs = cands(3);
-    const models = { a: (m: FeatureMap) => ({ score: n(m) }), b: (m: FeatureMap) => ({ score: n(m) === 2 ? Number.NaN : 0.5, ...(n(m) === 3 ? {} : { scoreMap: { x: 4 } }) }) };
+    const models = {
+      a: (m: FeatureMap) => ({ score: n(m) }),
+      b: (m: FeatureMap) => ({ score: n(m) === 2 ? Number.NaN : 0.5, ...(n(m) === 3 ? {} : { scoreMap: { x: 4 } }) }),
+    };
     await createRankStage({ RankAlgoList: ['a', 'b'], BatchCount: 10, RankScore: 'a * 2 + b + b.x' })(cs, context(models));
-    assert.deepEqual(cs.map((c) => c.score), [2 + 0.5 + 4, 0, 0]);
+    assert.deepEqual(
+      cs.map((c) => c.score),
+      [2 + 0.5 + 4, 0, 0],
+    );
     const alone = cands(2);
     await createRankStage({ RankAlgoList: ['a'], BatchCount: 10, RankScore: 'a * a' })(alone, context(models));
-    assert.deepEqual(alone.map((c) => [c.score, c.scoreMap]), [[1, { a: 1 }], [4, { a: 2 }]]);
+    assert.deepEqual(
+      alone.map((c) => [c.score, c.scoreMap]),
+      [
+        [1, { a: 1 }],
+        [4, { a: 2 }],
+      ],
+    );
   });
 
   it('a model that returns another number of scores than items is an error naming it', async () => {
@@ -84,7 +108,10 @@ describe('rank scores', () => {
       (e: unknown) => e instanceof PairecError && e.code === 'ERR_ALGORITHM_INPUT' && e.message === '"m" returned 1 scores for 3 items',
     );
     const twice = { get: () => ({ run: () => Promise.resolve([{ score: 1 }, { score: 2 }]) }) } as unknown as AlgorithmSet;
-    await assert.rejects(createRankStage({ RankAlgoList: ['m'], BatchCount: 1 })(cands(3), { ...ctx, algorithms: twice }), /^PairecError: "m" returned 6 scores for 3 items$|"m" returned 6 scores for 3 items/);
+    await assert.rejects(
+      createRankStage({ RankAlgoList: ['m'], BatchCount: 1 })(cands(3), { ...ctx, algorithms: twice }),
+      /^PairecError: "m" returned 6 scores for 3 items$|"m" returned 6 scores for 3 items/,
+    );
   });
 
   it('a user vector of the wrong length is left out, counted and noted; a good one is passed as is', async () => {
@@ -94,12 +121,21 @@ describe('rank scores', () => {
     const user = { emb: Float32Array.of(1, 2), age: 3 };
     const ctx = context({ a: () => ({ score: 1 }), b: () => ({ score: 2 }) }, calls, user);
     const notes = await createRankStage({ RankAlgoList: ['a', 'b'], BatchCount: 10 }, undefined, vectors)(cands(1), ctx);
-    assert.deepEqual(calls.map((c) => c.user), [{ age: 3 }, { age: 3 }]);
-    assert.deepEqual(faults.map((f) => [f.feature, f.source, f.reason]), [['emb', 'stored', 'wrong_length']]);
+    assert.deepEqual(
+      calls.map((c) => c.user),
+      [{ age: 3 }, { age: 3 }],
+    );
+    assert.deepEqual(
+      faults.map((f) => [f.feature, f.source, f.reason]),
+      [['emb', 'stored', 'wrong_length']],
+    );
     assert.deepEqual(notes, ['user feature "emb" (stored): wrong_length: expected 3 values, got 2; the model\'s default used']);
     const good = { emb: Float32Array.of(1, 2, 3) };
     const calls2: ScoreInput[] = [];
-    assert.deepEqual(await createRankStage({ RankAlgoList: ['a'], BatchCount: 10 }, undefined, vectors)(cands(1), context({ a: () => ({ score: 1 }) }, calls2, good)), []);
+    assert.deepEqual(
+      await createRankStage({ RankAlgoList: ['a'], BatchCount: 10 }, undefined, vectors)(cands(1), context({ a: () => ({ score: 1 }) }, calls2, good)),
+      [],
+    );
     assert.equal(calls2[0]?.user, good);
     // No model reads a vector: the user's features go through untouched.
     const none: UserVectorChecks = { dimsOf: () => undefined, count: () => assert.fail('nothing to count') };

@@ -33,30 +33,41 @@ describe('/ready and critical dependencies', () => {
   });
 
   for (const fallback of [false, true]) {
-    it(fallback ? 'stays ready when the dead backend’s scene has a FallbackConfig' : 'turns /ready 503 dependency_down when a backend with no fallback fails requests; /health stays 200', async () => {
-      const srv = await startProbeApp(deadBackendConfig(await freePort(), fallback));
-      try {
-        const statuses: string[] = [];
-        for (let i = 0; i < 12; i++) {
-          const res = await fetch(`${srv.url}/api/recommend`, { method: 'POST', body: '{"uid":"1"}', headers: { 'content-type': 'application/json' } });
-          const body = (await res.json()) as { error_code?: string };
-          statuses.push(`${res.status}${body.error_code ? ` ${body.error_code}` : ''}`);
+    it(
+      fallback
+        ? 'stays ready when the dead backend’s scene has a FallbackConfig'
+        : 'turns /ready 503 dependency_down when a backend with no fallback fails requests; /health stays 200',
+      async () => {
+        const srv = await startProbeApp(deadBackendConfig(await freePort(), fallback));
+        try {
+          const statuses: string[] = [];
+          for (let i = 0; i < 12; i++) {
+            const res = await fetch(`${srv.url}/api/recommend`, { method: 'POST', body: '{"uid":"1"}', headers: { 'content-type': 'application/json' } });
+            const body = (await res.json()) as { error_code?: string };
+            statuses.push(`${res.status}${body.error_code ? ` ${body.error_code}` : ''}`);
+          }
+          const ready = await fetch(`${srv.url}/ready`);
+          const readyBody = (await ready.json()) as { status: string };
+          assert.equal((await fetch(`${srv.url}/health`)).status, 200);
+          if (fallback) {
+            assert.ok(
+              statuses.every((s) => s === '200'),
+              statuses.join(', '),
+            );
+            assert.equal(ready.status, 200);
+          } else {
+            // The backend's breaker opens after 5 failures: later requests fail fast with ERR_CIRCUIT_OPEN.
+            assert.ok(
+              statuses.every((s) => s === '503 ERR_BACKEND_UNAVAILABLE' || s === '503 ERR_CIRCUIT_OPEN'),
+              statuses.join(', '),
+            );
+            assert.equal(ready.status, 503);
+            assert.equal(readyBody.status, 'dependency_down');
+          }
+        } finally {
+          await srv.close();
         }
-        const ready = await fetch(`${srv.url}/ready`);
-        const readyBody = (await ready.json()) as { status: string };
-        assert.equal((await fetch(`${srv.url}/health`)).status, 200);
-        if (fallback) {
-          assert.ok(statuses.every((s) => s === '200'), statuses.join(', '));
-          assert.equal(ready.status, 200);
-        } else {
-          // The backend's breaker opens after 5 failures: later requests fail fast with ERR_CIRCUIT_OPEN.
-          assert.ok(statuses.every((s) => s === '503 ERR_BACKEND_UNAVAILABLE' || s === '503 ERR_CIRCUIT_OPEN'), statuses.join(', '));
-          assert.equal(ready.status, 503);
-          assert.equal(readyBody.status, 'dependency_down');
-        }
-      } finally {
-        await srv.close();
-      }
-    });
+      },
+    );
   }
 });

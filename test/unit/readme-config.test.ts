@@ -23,6 +23,7 @@ describe('README.md', () => {
     const readme = readFileSync(root('README.md'), 'utf8');
     const scenes = Object.keys((JSON.parse(readFileSync(root('examples/default.json'), 'utf8')) as { SceneConfs: object }).SceneConfs);
     const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Command line'));
-    for (const [, scene] of quick.matchAll(/"scene_id":"([^"]+)"/g)) assert.ok(scene && scenes.includes(scene), `scene ${scene ?? ''} not in examples/default.json`);
+    for (const [, scene] of quick.matchAll(/"scene_id":"([^"]+)"/g))
+      assert.ok(scene && scenes.includes(scene), `scene ${scene ?? ''} not in examples/default.json`);
   });
 });

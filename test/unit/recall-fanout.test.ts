@@ -19,7 +19,10 @@ import { stageContext } from '../helpers/pipeline.js';
 const cand = (id: string, retrieveId: string): Candidate => ({ itemId: id, row: -1, retrieveId, recallScore: 1, score: 1 });
 
 /** A source that answers `ids` after `ms`, or with `fail`; records the context it was given. */
-function source(name: string, opts: { ids?: string[]; ms?: number; fail?: unknown; hang?: boolean; timeoutMs?: number }): TimedRecall & { seen: PipelineContext[] } {
+function source(
+  name: string,
+  opts: { ids?: string[]; ms?: number; fail?: unknown; hang?: boolean; timeoutMs?: number },
+): TimedRecall & { seen: PipelineContext[] } {
   const seen: PipelineContext[] = [];
   return {
     seen,
@@ -114,7 +117,10 @@ describe('recall fan-out', () => {
     const t0 = performance.now();
     const r = await fanOutRecalls([late], context(40), 10_000);
     assert.ok(performance.now() - t0 < 4000);
-    assert.deepEqual(r.failures.map((f) => [f.reason, f.message]), [['timeout', 'no answer within 40 ms']]);
+    assert.deepEqual(
+      r.failures.map((f) => [f.reason, f.message]),
+      [['timeout', 'no answer within 40 ms']],
+    );
   });
 
   it('the request’s abort ends late sources at once, before or during the fan-out', async () => {
@@ -125,12 +131,18 @@ describe('recall fan-out', () => {
     const t0 = performance.now();
     const r = await fanOutRecalls([late, own], context(20_000, ac.signal), 10_000);
     assert.ok(performance.now() - t0 < 4000);
-    assert.deepEqual(r.failures.map((f) => [f.name, f.reason, f.message]), [
-      ['late', 'timeout', 'client went away'],
-      ['own', 'timeout', 'client went away'],
-    ]);
+    assert.deepEqual(
+      r.failures.map((f) => [f.name, f.reason, f.message]),
+      [
+        ['late', 'timeout', 'client went away'],
+        ['own', 'timeout', 'client went away'],
+      ],
+    );
     const gone = await fanOutRecalls([source('late', { hang: true, timeoutMs: 5000 }), source('x', { hang: true })], context(20_000, ac.signal), 10_000);
-    assert.deepEqual(gone.failures.map((f) => f.message), ['client went away', 'client went away']);
+    assert.deepEqual(
+      gone.failures.map((f) => f.message),
+      ['client went away', 'client went away'],
+    );
   });
 
   it('a failure leaves the shared signal aborted ("recall finished") for work still running; an answer does not', async () => {

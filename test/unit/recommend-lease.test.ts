@@ -38,7 +38,9 @@ describe('recommend() on a lease handed over by its caller', () => {
       const old = lease.snapshot.algorithms;
       await recommend(engine, recommendRequest({ sceneId: 'default_scene', size: 3 }), undefined, undefined, lease);
       // A changed LOOKUP conf rebuilds the algorithm; the old set drains at once since no lease holds it.
-      await engine.reload(fastConfig({ AlgoConfs: [{ Name: 'popularity_lookup', Type: 'LOOKUP', LookupConf: { FieldName: 'popularity', DefaultScore: 0.5 } }] }));
+      await engine.reload(
+        fastConfig({ AlgoConfs: [{ Name: 'popularity_lookup', Type: 'LOOKUP', LookupConf: { FieldName: 'popularity', DefaultScore: 0.5 } }] }),
+      );
       // retire() again returns the drain of the set the reload retired: it settles only when no lease holds it.
       const drained = await Promise.race([old.retire().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000))]);
       assert.equal(drained, true, 'the lease was released');

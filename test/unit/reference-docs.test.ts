@@ -22,7 +22,11 @@ describe('generated reference pages (docs/reference)', () => {
     const rows = configRows(Type.Object({ A: Type.Object({ B: Type.Integer({ minimum: 1, default: 7 }), C: Type.Optional(Type.String()) }, { default: {} }) }));
     assert.deepEqual(
       rows.map((r) => [r.key, r.type, r.default, r.bounds]),
-      [['A', 'object', '`{}`', ''], ['A.B', 'integer', '`7`', '≥ 1'], ['A.C', 'string', 'none (optional)', '']],
+      [
+        ['A', 'object', '`{}`', ''],
+        ['A.B', 'integer', '`7`', '≥ 1'],
+        ['A.C', 'string', 'none (optional)', ''],
+      ],
     );
   });
 

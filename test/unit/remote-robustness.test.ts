@@ -29,7 +29,12 @@ let backend: BadBackend;
 before(async () => (backend = await BadBackend.start()));
 after(() => backend.close());
 
-async function build<S extends AlgorithmTypeDef<'score'>>(def: S, conf: Record<string, unknown>, metrics: EngineMetrics, optimization?: HttpOptimization): Promise<Algorithm<'score'>> {
+async function build<S extends AlgorithmTypeDef<'score'>>(
+  def: S,
+  conf: Record<string, unknown>,
+  metrics: EngineMetrics,
+  optimization?: HttpOptimization,
+): Promise<Algorithm<'score'>> {
   const full = Value.Default(def.schema, structuredClone(conf));
   assert.ok(Value.Check(def.schema, full));
   return def.create('remote', full as never, buildDeps({ metrics, ...(optimization ? { optimization } : {}) }));
@@ -68,9 +73,12 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
   it('KSERVE binary data: a header length that does not fit, sizes that do not add up, NaN in the tensor', async () => {
     const metrics = testMetrics();
     const algo = await kserve(metrics, { BinaryData: true, OutputName: 'score' });
-    const head = (size: number): string => JSON.stringify({ outputs: [{ name: 'score', datatype: 'FP32', shape: [N, 1], parameters: { binary_data_size: size } }] });
-    const withHeader = (len: number, body: Buffer): Behaviour => (_req, _body, res) =>
-      void res.writeHead(200, { 'inference-header-content-length': String(len) }).end(body);
+    const head = (size: number): string =>
+      JSON.stringify({ outputs: [{ name: 'score', datatype: 'FP32', shape: [N, 1], parameters: { binary_data_size: size } }] });
+    const withHeader =
+      (len: number, body: Buffer): Behaviour =>
+      (_req, _body, res) =>
+        void res.writeHead(200, { 'inference-header-content-length': String(len) }).end(body);
     const floats = (vals: number[]): Buffer => Buffer.from(Float32Array.from(vals).buffer);
     const ok = Buffer.concat([Buffer.from(head(N * 4)), floats([1, 2, 3, 4, 5])]);
     for (const b of [
@@ -83,7 +91,10 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
       await assert.rejects(algo.run(input, runContext(2000)), code('ERR_BACKEND_REPLY'));
     }
     backend.script(withHeader(Buffer.byteLength(head(N * 4)), ok));
-    assert.deepEqual((await algo.run(input, runContext(2000))).map((r) => r.score), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      (await algo.run(input, runContext(2000))).map((r) => r.score),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(backend.calls[0]?.headers['content-type'], 'application/octet-stream');
     assert.equal(await failures(metrics, 'reply'), 4);
     await algo.close();
@@ -92,12 +103,19 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
   it('EAS EasyRec: NaN scores, a missing item, garbage, a non-OK status', async () => {
     const metrics = testMetrics();
     const algo = await build(easType, { Processor: 'EasyRec', Url: `${backend.base}/api/predict/m`, Timeout: 500, RetryTimes: 1 }, metrics);
-    for (const body of [pb([0.1, Number.NaN, 0.3, 0.4, 0.5]), encodePBResponse({ results: { [ids[0] ?? '']: { scores: [1] } } }), Buffer.from('<html>502</html>')]) {
+    for (const body of [
+      pb([0.1, Number.NaN, 0.3, 0.4, 0.5]),
+      encodePBResponse({ results: { [ids[0] ?? '']: { scores: [1] } } }),
+      Buffer.from('<html>502</html>'),
+    ]) {
       backend.script(send(200, body, 'application/octet-stream'));
       await assert.rejects(algo.run(input, runContext(2000)), code('ERR_BACKEND_REPLY'));
     }
     backend.script(send(200, encodePBResponse({ results: {}, statusCode: 'EXCEPTION', errorMsg: 'model failed' }), 'application/octet-stream'));
-    await assert.rejects(algo.run(input, runContext(2000)), (err: unknown) => code('ERR_BACKEND_UNAVAILABLE')(err) && /model failed/.test((err as Error).message));
+    await assert.rejects(
+      algo.run(input, runContext(2000)),
+      (err: unknown) => code('ERR_BACKEND_UNAVAILABLE')(err) && /model failed/.test((err as Error).message),
+    );
     assert.equal(await failures(metrics, 'reply'), 3);
     assert.equal(await failures(metrics, 'status'), 1);
     await algo.close();
@@ -119,7 +137,10 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
     const algo = await kserve(metrics, { RetryTimes: 3 });
     backend.script(send(503, 'busy'), send(503, 'busy'), send(200, good));
     const out = await algo.run(input, runContext(3000));
-    assert.deepEqual(out.map((r) => r.score), [0.5, 0.4, 0.3, 0.2, 0.1]);
+    assert.deepEqual(
+      out.map((r) => r.score),
+      [0.5, 0.4, 0.3, 0.2, 0.1],
+    );
     assert.equal(backend.calls.length, 3);
     assert.equal(await failures(metrics, 'status'), 2);
     for (const status of [400, 429, 500, 502, 504]) {
@@ -184,14 +205,21 @@ describe('a remote backend that misbehaves yields typed errors and counted failu
 
 describe('HTTP transport follows the optimization block', () => {
   const opt = (o: Partial<HttpOptimization>): HttpOptimization => ({
-    enable_compression: false, enable_keep_alive: true, max_idle_connections: 100, connection_timeout_seconds: 30, ...o,
+    enable_compression: false,
+    enable_keep_alive: true,
+    max_idle_connections: 100,
+    connection_timeout_seconds: 30,
+    ...o,
   });
   const conf = { ModelName: 'm', Features: TINY_SPEC };
 
   it('keeps connections alive, or opens one per call when enable_keep_alive is false', async () => {
     // Six sequential calls: a kept-alive pool reuses its sockets (undici may open a second
     // while the first is released); without keep-alive each call has its own.
-    for (const [keepAlive, atMost, atLeast] of [[true, 2, 1], [false, 6, 6]] as const) {
+    for (const [keepAlive, atMost, atLeast] of [
+      [true, 2, 1],
+      [false, 6, 6],
+    ] as const) {
       const algo = await build(kserveType, { ...conf, Url: backend.base }, testMetrics(), opt({ enable_keep_alive: keepAlive }));
       backend.script(send(200, good));
       for (let i = 0; i < 6; i++) await algo.run(input, runContext(2000));
@@ -211,7 +239,10 @@ describe('HTTP transport follows the optimization block', () => {
     const pmml = await build(easType, { Processor: 'PMML', Url: `${backend.base}/api/predict/p`, Auth: 'tok' }, testMetrics());
     backend.script(send(200, JSON.stringify(input.items.map(() => ({ score: 0.25, label: '1' })))));
     const out = await pmml.run(input, runContext(2000));
-    assert.deepEqual(out.map((r) => r.score), [0.25, 0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(
+      out.map((r) => r.score),
+      [0.25, 0.25, 0.25, 0.25, 0.25],
+    );
     assert.equal(backend.calls[0]?.headers['content-encoding'], 'gzip');
     assert.equal(backend.calls[0]?.headers.authorization, 'tok');
     await pmml.close();

@@ -33,10 +33,7 @@ describe('recommend request', () => {
 
   it('keeps given fields', () => {
     const r = parse('{"uid":"7","size":3,"scene_id":"s","category":"c","features":{"age":3,"city":"x"},"debug":true,"request_id":"r1"}');
-    assert.deepEqual(
-      { ...r },
-      { requestId: 'r1', uid: '7', size: 3, sceneId: 's', category: 'c', features: { age: 3, city: 'x' }, debug: true },
-    );
+    assert.deepEqual({ ...r }, { requestId: 'r1', uid: '7', size: 3, sceneId: 's', category: 'c', features: { age: 3, city: 'x' }, debug: true });
   });
 
   const table: [string, string][] = [
@@ -80,16 +77,18 @@ describe('recommend request', () => {
   it('property: any JSON text yields a request or a typed 4xx error, never anything else', () => {
     const body = fc.oneof(
       fc.json(),
-      fc.record(
-        {
-          uid: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-          size: fc.oneof(fc.integer(), fc.double(), fc.string()),
-          scene_id: fc.string(),
-          debug: fc.oneof(fc.boolean(), fc.string()),
-          features: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
-        },
-        { requiredKeys: [] },
-      ).map((o) => JSON.stringify(o)),
+      fc
+        .record(
+          {
+            uid: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+            size: fc.oneof(fc.integer(), fc.double(), fc.string()),
+            scene_id: fc.string(),
+            debug: fc.oneof(fc.boolean(), fc.string()),
+            features: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
     );
     fc.assert(
       fc.property(body, (text) => {

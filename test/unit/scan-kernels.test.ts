@@ -52,27 +52,28 @@ describe('scan kernels (WebAssembly)', () => {
 
   it('property: topk answers the k largest scores with their indices, best first', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.float({ noNaN: true, min: -1e6, max: 1e6 }), { maxLength: 300 }),
-        fc.integer({ min: 0, max: 320 }),
-        (values, kWanted) => {
-          const n = values.length;
-          const b = ScanKernels.bytes;
-          const k = new ScanKernels(b(n) + b(2 * n));
-          const scores = k.f32(n);
-          const heap = k.f32(2 * n);
-          scores.view.set(values);
-          const found = k.topk(scores.ptr, n, kWanted, heap.ptr);
-          assert.equal(found, Math.min(kWanted, n));
-          const index = k.i32(heap);
-          const got = Array.from({ length: found }, (_, i) => index[2 * i + 1] as number);
-          assert.equal(new Set(got).size, found, 'distinct indices');
-          got.forEach((at, i) => assert.equal(heap.view[2 * i], scores.view[at], 'pairs carry their own score'));
-          // + 0: −0 and 0 tie, and either may be picked.
-          const want = Array.from(scores.view, (x) => x + 0).sort((x, y) => y - x).slice(0, found);
-          assert.deepEqual(got.map((at) => (scores.view[at] as number) + 0), want);
-        },
-      ),
+      fc.property(fc.array(fc.float({ noNaN: true, min: -1e6, max: 1e6 }), { maxLength: 300 }), fc.integer({ min: 0, max: 320 }), (values, kWanted) => {
+        const n = values.length;
+        const b = ScanKernels.bytes;
+        const k = new ScanKernels(b(n) + b(2 * n));
+        const scores = k.f32(n);
+        const heap = k.f32(2 * n);
+        scores.view.set(values);
+        const found = k.topk(scores.ptr, n, kWanted, heap.ptr);
+        assert.equal(found, Math.min(kWanted, n));
+        const index = k.i32(heap);
+        const got = Array.from({ length: found }, (_, i) => index[2 * i + 1] as number);
+        assert.equal(new Set(got).size, found, 'distinct indices');
+        got.forEach((at, i) => assert.equal(heap.view[2 * i], scores.view[at], 'pairs carry their own score'));
+        // + 0: −0 and 0 tie, and either may be picked.
+        const want = Array.from(scores.view, (x) => x + 0)
+          .sort((x, y) => y - x)
+          .slice(0, found);
+        assert.deepEqual(
+          got.map((at) => (scores.view[at] as number) + 0),
+          want,
+        );
+      }),
       { numRuns: 300 },
     );
   });

@@ -74,14 +74,17 @@ describe('SharedUserLoader: a user load in flight is awaited, not repeated', () 
     };
     const shared = new SharedUserLoader(inner);
     const results = await Promise.allSettled([shared.load(['u']), shared.load(['u'])]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     fail = false;
     assert.deepEqual(await shared.load(['u']), [{}]);
   });
 });
 
-describe('the features stage merges loaders in the scene\'s order, whichever answers first', () => {
-  it('a field two loaders hold takes the later loader\'s value, for the user and for items, started early or not', async () => {
+describe("the features stage merges loaders in the scene's order, whichever answers first", () => {
+  it("a field two loaders hold takes the later loader's value, for the user and for items, started early or not", async () => {
     const slowFirst = new CountingLoader('user', 40, () => ({ shared: 'first', a: 1 }));
     const fastSecond = new CountingLoader('user', 1, () => ({ shared: 'second', b: 2 }));
     const itemsSlow = new CountingLoader('item', 40, (_, id) => ({ tag: `slow-${id}` }));

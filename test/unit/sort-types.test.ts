@@ -12,13 +12,25 @@ import { candidatesOf, stageContext, tinyCatalog } from '../helpers/pipeline.js'
  * the registry's own types, diversity rules of several dimensions, without a catalog and
  * past the request's size, a boost that yields no number, mix rules that name nothing.
  */
-const sortWith = (conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown }, cands: Candidate[], catalog: Catalog | undefined, size = 10): Candidate[] => {
+const sortWith = (
+  conf: Partial<SortConf> & { SortType: string; readonly [key: string]: unknown },
+  cands: Candidate[],
+  catalog: Catalog | undefined,
+  size = 10,
+): Candidate[] => {
   const def = SORT_TYPES.get(conf.SortType);
   assert.ok(def, conf.SortType);
   return def.create({ Name: 's', ...conf } as SortConf)(cands, stageContext(catalog, 'u1', size));
 };
 const ids = (c: readonly Candidate[]): string[] => c.map((x) => x.itemId);
-const loose = (id: string, score: number, features?: Record<string, string | number>): Candidate => ({ itemId: id, row: -1, retrieveId: 'r', recallScore: score, score, ...(features ? { features } : {}) });
+const loose = (id: string, score: number, features?: Record<string, string | number>): Candidate => ({
+  itemId: id,
+  row: -1,
+  retrieveId: 'r',
+  recallScore: score,
+  score,
+  ...(features ? { features } : {}),
+});
 
 describe('sort types', () => {
   it('ItemRankScore orders by score, highest first', () => {
@@ -60,8 +72,22 @@ describe('sort types', () => {
   it('DiversityRuleSort: DiversitySize, when set, is how many positions keep the rules, not the request’s size', () => {
     const catalog = tinyCatalog(['a', 'a', 'a', 'b', 'b', 'b'].map((category) => ({ category })));
     const rule = { Dimensions: ['category'], WindowSize: 2, FrequencySize: 1 };
-    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule], DiversitySize: 4 }, candidatesOf(catalog), catalog, 2)), ['1', '4', '2', '5', '3', '6']);
-    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule] }, candidatesOf(catalog), catalog, 2)), ['1', '4', '2', '3', '5', '6']);
+    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule], DiversitySize: 4 }, candidatesOf(catalog), catalog, 2)), [
+      '1',
+      '4',
+      '2',
+      '5',
+      '3',
+      '6',
+    ]);
+    assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [rule] }, candidatesOf(catalog), catalog, 2)), [
+      '1',
+      '4',
+      '2',
+      '3',
+      '5',
+      '6',
+    ]);
     assert.deepEqual(ids(sortWith({ SortType: 'DiversityRuleSort', DiversityRules: [] }, candidatesOf(catalog), catalog, 2)), ['1', '2', '3', '4', '5', '6']);
   });
 

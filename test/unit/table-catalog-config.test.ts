@@ -32,13 +32,25 @@ const holoItems = { HologresName: 'holo', HologresTableName: 'public.items', IdF
 
 describe('CatalogConf.Source "hologres" | "mysql" at config load', () => {
   it("loads PaiRec's table keys for each source", () => {
-    assert.deepEqual(problemsOf({ Source: 'hologres', Items: { ...holoItems, VersionField: 'update_time' }, Users: { HologresName: 'holo', HologresTableName: 'users' }, RefreshSeconds: 30 }), []);
+    assert.deepEqual(
+      problemsOf({
+        Source: 'hologres',
+        Items: { ...holoItems, VersionField: 'update_time' },
+        Users: { HologresName: 'holo', HologresTableName: 'users' },
+        RefreshSeconds: 30,
+      }),
+      [],
+    );
     assert.deepEqual(problemsOf({ Source: 'mysql', Items: { MysqlName: 'my', MysqlTable: 'items' } }), []);
   });
 
   it("names every missing key, an unknown database entry and another source's key, with its path", () => {
     const p = problemsOf({ Source: 'hologres', Items: { HologresName: 'nope', Path: 'items.csv' }, Users: { MysqlName: 'my', MysqlTable: 'u' } });
-    const has = (s: string): void => assert.ok(p.some((m) => m.includes(s)), `${s}\n in:\n${p.join('\n')}`);
+    const has = (s: string): void =>
+      assert.ok(
+        p.some((m) => m.includes(s)),
+        `${s}\n in:\n${p.join('\n')}`,
+      );
     has('$.CatalogConf.Items.Path: belongs to Source "file", not "hologres"');
     has('$.CatalogConf.Items.HologresTableName: required by Source "hologres"');
     has('$.CatalogConf.Items.HologresName: no entry "nope" in HologresConfs');
@@ -49,7 +61,10 @@ describe('CatalogConf.Source "hologres" | "mysql" at config load', () => {
   });
 
   it('lists the catalog tables and the columns they need for the layout check (serve and validate --connect)', () => {
-    const config = parseConfig(withCatalog({ Source: 'hologres', Items: { ...holoItems, VersionField: 'update_time' }, Users: { HologresName: 'holo', HologresTableName: 'users' } }), vocab);
+    const config = parseConfig(
+      withCatalog({ Source: 'hologres', Items: { ...holoItems, VersionField: 'update_time' }, Users: { HologresName: 'holo', HologresTableName: 'users' } }),
+      vocab,
+    );
     const needs = tableNeeds(config).filter((n) => n.path.startsWith('$.CatalogConf'));
     assert.deepEqual(
       needs.map((n) => [n.path, n.table, n.columns]),

@@ -7,7 +7,12 @@ import type { CatalogConf } from '../../src/config/schema.js';
 import { PairecError } from '../../src/errors.js';
 import { silentLogger } from '../helpers/context.js';
 
-const conf = { Source: 'hologres', Items: { HologresName: 'h', HologresTableName: 't', IdField: 'id', EmbeddingField: 'e' }, CacheDir: '', Demo: {} } as unknown as CatalogConf;
+const conf = {
+  Source: 'hologres',
+  Items: { HologresName: 'h', HologresTableName: 't', IdField: 'id', EmbeddingField: 'e' },
+  CacheDir: '',
+  Demo: {},
+} as unknown as CatalogConf;
 const applied = { signature: 'x', built: [], kept: [] } as unknown as ApplyResult;
 
 /** A table catalog's refresher over a scripted source: each check's version read and load outcome. */
@@ -49,7 +54,12 @@ describe('table catalog refresh checks (CatalogRefresher, scripted source)', () 
   });
 
   it('a read cut by the database going down is retried at the next check; a bad version is not', async () => {
-    const s = scripted([{ version: 'v2', load: down() }, { version: 'v2' }, { version: 'v3', load: new PairecError('ERR_DATA_INVALID', 'row 1: bad') }, { version: 'v3' }]);
+    const s = scripted([
+      { version: 'v2', load: down() },
+      { version: 'v2' },
+      { version: 'v3', load: new PairecError('ERR_DATA_INVALID', 'row 1: bad') },
+      { version: 'v3' },
+    ]);
     assert.equal(await s.refresher.check(), 'failed');
     assert.equal(await s.refresher.check(), 'refreshed', 'the same version read again once the database is back');
     assert.equal(await s.refresher.check(), 'failed');

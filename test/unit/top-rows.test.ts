@@ -14,7 +14,10 @@ describe('topRows', () => {
   it('is the stable descending sort cut to count, ties by lower row (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 300 }), fc.integer({ min: -1, max: 320 }), (keys, count) => {
-        assert.deepEqual(topRows((r) => keys[r] as number, keys.length, count), bySort(keys, count));
+        assert.deepEqual(
+          topRows((r) => keys[r] as number, keys.length, count),
+          bySort(keys, count),
+        );
       }),
       { numRuns: 500 },
     );
@@ -22,7 +25,13 @@ describe('topRows', () => {
 
   it('keeps fractional keys apart and takes every row when count exceeds them', () => {
     const keys = [0.5, 2.25, 2.5, -1, 2.25];
-    assert.deepEqual(topRows((r) => keys[r] as number, keys.length, 3), [2, 1, 4]);
-    assert.deepEqual(topRows((r) => keys[r] as number, keys.length, 10), [2, 1, 4, 0, 3]);
+    assert.deepEqual(
+      topRows((r) => keys[r] as number, keys.length, 3),
+      [2, 1, 4],
+    );
+    assert.deepEqual(
+      topRows((r) => keys[r] as number, keys.length, 10),
+      [2, 1, 4, 0, 3],
+    );
   });
 });

@@ -143,7 +143,12 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
       fc.asyncProperty(vector, fc.stringMatching(/^[a-z0-9-]{1,20}$/), async (q, uid) => {
         fc.pre(catalog.userIndex(uid) === undefined && q.some((x) => Math.abs(x) > 1e-3));
         const { items } = await recommend(engine, body({ uid, features: { embedding: q } }));
-        assertTopK(catalog, items.map((i) => i.itemId), Float32Array.from(q), K);
+        assertTopK(
+          catalog,
+          items.map((i) => i.itemId),
+          Float32Array.from(q),
+          K,
+        );
         assert.ok(items.every((i) => i.retrieveId === 'vector_recall'));
       }),
       { numRuns: 25 },
@@ -154,10 +159,20 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
     const q = randomVector(21);
     const { items } = await recommend(engine, body({ uid: 'stranger', size: K + 15, features: { embedding: q } }));
     const top = items.slice(0, K).map((i) => i.itemId);
-    assertTopK(catalog, items.slice(0, K).map((i) => i.itemId), Float32Array.from(q), K);
+    assertTopK(
+      catalog,
+      items.slice(0, K).map((i) => i.itemId),
+      Float32Array.from(q),
+      K,
+    );
     const rest = items.slice(K);
     assert.ok(rest.every((i) => i.retrieveId === 'hot_recall'));
-    assert.deepEqual(rest.map((i) => i.itemId), popular(catalog, 100).filter((id) => !top.includes(id)).slice(0, 15));
+    assert.deepEqual(
+      rest.map((i) => i.itemId),
+      popular(catalog, 100)
+        .filter((id) => !top.includes(id))
+        .slice(0, 15),
+    );
     assert.equal(new Set(items.map((i) => i.itemId)).size, K + 15);
   });
 
@@ -165,17 +180,30 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
     const uid = catalog.userIds[5] ?? '';
     const row = catalog.userIndex(uid) ?? -1;
     const own = await recommend(engine, body({ uid }));
-    assertTopK(catalog, own.items.map((i) => i.itemId), catalog.userVector(row), K);
+    assertTopK(
+      catalog,
+      own.items.map((i) => i.itemId),
+      catalog.userVector(row),
+      K,
+    );
     const q = randomVector(9);
     const sent = await recommend(engine, body({ uid, features: { embedding: q } }));
-    assertTopK(catalog, sent.items.map((i) => i.itemId), Float32Array.from(q), K);
+    assertTopK(
+      catalog,
+      sent.items.map((i) => i.itemId),
+      Float32Array.from(q),
+      K,
+    );
   });
 
   it('a uid with no vector anywhere: popular items back-filled, the reason in debug, both counted', async () => {
     const failures = await counter('pairec_recall_failures_total', { scene: 'default_scene', reason: 'no_user_vector' });
     const short = await counter('pairec_items_not_enough_total', { scene: 'default_scene' });
     const { items, trace } = await recommend(engine, body({ uid: 'nobody-anywhere', debug: true }));
-    assert.deepEqual(items.map((i) => i.itemId), popular(catalog, K));
+    assert.deepEqual(
+      items.map((i) => i.itemId),
+      popular(catalog, K),
+    );
     assert.ok(items.every((i) => i.retrieveId === 'hot_recall'));
     const recall = trace?.find((t) => t.stage === 'recall');
     assert.match(recall?.errors?.join(' ') ?? '', /vector_recall: no_user_vector: no user vector \(tried request features\.embedding, catalog user row\)/);
@@ -198,11 +226,20 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
   it('From "request" reads only the named request field; a short page is topped up from the fallback list', async () => {
     const uid = catalog.userIds[0] ?? '';
     const noField = await recommend(engine, body({ uid, scene_id: 'fallback_scene' }));
-    assert.deepEqual(noField.items.map((i) => i.itemId), popular(catalog, K), 'a catalog user, but From "request": no vector, fallback list');
+    assert.deepEqual(
+      noField.items.map((i) => i.itemId),
+      popular(catalog, K),
+      'a catalog user, but From "request": no vector, fallback list',
+    );
     assert.ok(noField.items.every((i) => i.retrieveId === 'fallback'));
     const q = randomVector(4);
     const withField = await recommend(engine, body({ uid, scene_id: 'fallback_scene', features: { user_vec: q } }));
-    assertTopK(catalog, withField.items.map((i) => i.itemId), Float32Array.from(q), K);
+    assertTopK(
+      catalog,
+      withField.items.map((i) => i.itemId),
+      Float32Array.from(q),
+      K,
+    );
   });
 
   it('a custom algorithm reaches the request: uid and features, the vector among them', async () => {
@@ -223,7 +260,10 @@ describe('VectorRecall: the user vector from the request, the catalog or loaded 
       assert.match(e.message, /features\.embedding has 15 numbers; the index of "exact" takes 16/);
       return true;
     });
-    await assert.rejects(recommend(engine, body({ uid: 'x', features: { embedding: 'not a vector' } })), (e: unknown) => e instanceof PairecError && e.path === 'features.embedding' && e.status === 400);
+    await assert.rejects(
+      recommend(engine, body({ uid: 'x', features: { embedding: 'not a vector' } })),
+      (e: unknown) => e instanceof PairecError && e.path === 'features.embedding' && e.status === 400,
+    );
   });
 });
 
@@ -310,7 +350,10 @@ describe('userVectorPlan', () => {
     assert.deepEqual(Array.from(plan.find(ctx('known')) as Float32Array), [9, 9]);
     assert.deepEqual(Array.from(await plan.find(ctx('stored'))), [0.5, 0.25]);
     assert.deepEqual(Array.from(await plan.find(ctx('wrong'))), [3, 4], 'a 3-wide stored vector is skipped for the next loader');
-    await assert.rejects(Promise.resolve().then(() => plan.find(ctx('nobody'))), NoUserVector);
+    await assert.rejects(
+      Promise.resolve().then(() => plan.find(ctx('nobody'))),
+      NoUserVector,
+    );
   });
 
   it('vectorOf reads arrays and separated strings, and refuses non-finite values', () => {

@@ -40,7 +40,13 @@ describe('pairec validate: the check', () => {
     const missing = join(dir, 'no-such-features.jsonl');
     const file = write('local.json', {
       CatalogConf: { Source: 'file', Items: { Path: items, IdField: 'id', EmbeddingField: 'embedding' }, CacheDir: '' },
-      AlgoConfs: [{ Name: 'ranker', Type: 'ONNX', OnnxConf: { ModelPath: join(dir, 'no-such-model.onnx'), Features: { User: [], Item: [{ Name: 'embedding', Dim: 2 }] } } }],
+      AlgoConfs: [
+        {
+          Name: 'ranker',
+          Type: 'ONNX',
+          OnnxConf: { ModelPath: join(dir, 'no-such-model.onnx'), Features: { User: [], Item: [{ Name: 'embedding', Dim: 2 }] } },
+        },
+      ],
       RecallConfs: [{ Name: 'hot', RecallType: 'UserGlobalHotRecall', RecallCount: 10 }],
       SceneConfs: { s: { default: { RecallNames: ['hot'] } } },
       RankConf: { s: { RankAlgoList: ['ranker'] } },
@@ -73,7 +79,11 @@ describe('pairec validate: the check', () => {
 
   it('warnings stand apart: an unused algorithm and an ignored key warn, the config stays valid', async () => {
     const base = smallConfig(dir);
-    const file = write('warn.json', { ...base, AlgoConfs: [...(base.AlgoConfs as unknown[]), { Name: 'spare', Type: 'LOOKUP', LookupConf: { FieldName: 'x' } }], performance: { request_timeout_ms: 2000, enable_pooling: true } });
+    const file = write('warn.json', {
+      ...base,
+      AlgoConfs: [...(base.AlgoConfs as unknown[]), { Name: 'spare', Type: 'LOOKUP', LookupConf: { FieldName: 'x' } }],
+      performance: { request_timeout_ms: 2000, enable_pooling: true },
+    });
     const report = await check(file);
     assert.equal(report.valid, true);
     assert.deepEqual(report.problems, []);
@@ -97,11 +107,25 @@ describe('pairec validate: the check', () => {
           AlgoConfs: algos.map((a) => ({ Name: a, Type: 'LOOKUP', LookupConf: { FieldName: 'f' } })),
           RedisConfs: Object.fromEntries(redis.map((r) => [r, { Host: '127.0.0.1' }])),
           RankConf: { s: { RankAlgoList: usedAlgos } },
-          FilterConfs: usedRedis.map((r, i) => ({ Name: `filter_${i}`, FilterType: 'User2ItemExposureFilter', DaoConf: { AdapterType: 'redis', RedisName: r } })),
+          FilterConfs: usedRedis.map((r, i) => ({
+            Name: `filter_${i}`,
+            FilterType: 'User2ItemExposureFilter',
+            DaoConf: { AdapterType: 'redis', RedisName: r },
+          })),
           FilterNames: { s: usedRedis.map((_, i) => `filter_${i}`) },
         };
         // Names that collide with a word the config holds anyway ("LOOKUP", "f", a filter name) count as mentioned.
-        const words = new Set(['LOOKUP', 'f', 's', '127.0.0.1', 'redis', 'User2ItemExposureFilter', ...usedRedis.map((_, i) => `filter_${i}`), ...usedAlgos, ...usedRedis]);
+        const words = new Set([
+          'LOOKUP',
+          'f',
+          's',
+          '127.0.0.1',
+          'redis',
+          'User2ItemExposureFilter',
+          ...usedRedis.map((_, i) => `filter_${i}`),
+          ...usedAlgos,
+          ...usedRedis,
+        ]);
         const expected = [
           ...algos.flatMap((a, i) => (words.has(a) ? [] : [`$.AlgoConfs[${i}]`])),
           ...redis.filter((r) => !words.has(r)).map((r) => `$.RedisConfs.${r}`),

@@ -13,7 +13,15 @@ describe('modelFeatureDims', () => {
           Type: 'ONNX',
           OnnxConf: {
             ModelPath: 'm.onnx',
-            Inputs: { user: { User: [{ Name: 'uvec', Dim: 32, Default: 0 }] }, item: { Item: [{ Name: 'ivec', Dim: 32, Default: 0 }, { Name: 'price', Dim: 1, Default: 0 }] } },
+            Inputs: {
+              user: { User: [{ Name: 'uvec', Dim: 32, Default: 0 }] },
+              item: {
+                Item: [
+                  { Name: 'ivec', Dim: 32, Default: 0 },
+                  { Name: 'price', Dim: 1, Default: 0 },
+                ],
+              },
+            },
           },
         },
         { Name: 'joined', Type: 'ONNX', OnnxConf: { ModelPath: 'm.onnx', Features: { User: [{ Name: 'uvec', Dim: 16, Default: 0 }], Item: [] } } },
@@ -22,7 +30,13 @@ describe('modelFeatureDims', () => {
     } as unknown as Config;
     const dimsOf = modelFeatureDims(config, createDefaultRegistry());
     assert.deepEqual([...(dimsOf('split')?.user ?? [])], [['uvec', 32]]);
-    assert.deepEqual([...(dimsOf('split')?.item ?? [])], [['ivec', 32], ['price', 1]]);
+    assert.deepEqual(
+      [...(dimsOf('split')?.item ?? [])],
+      [
+        ['ivec', 32],
+        ['price', 1],
+      ],
+    );
     assert.deepEqual([...(dimsOf('joined')?.user ?? [])], [['uvec', 16]]);
     assert.equal(dimsOf('lookup'), undefined);
   });

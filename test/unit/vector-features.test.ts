@@ -57,7 +57,10 @@ const request = (features: Record<string, unknown> = {}): RecommendRequest =>
 describe('vector features from a JSON Lines file feed the model rows', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const itemsFile = file('items.jsonl', Array.from({ length: ITEMS }, (_, i) => ({ id: String(i + 1), n: i + 1, emb: itemVector(i + 1), tags: ['x'] })));
+  const itemsFile = file(
+    'items.jsonl',
+    Array.from({ length: ITEMS }, (_, i) => ({ id: String(i + 1), n: i + 1, emb: itemVector(i + 1), tags: ['x'] })),
+  );
   const usersFile = file('users.jsonl', [{ id: '1', uvec: USER_VECTOR }]);
 
   it('every row holds exactly the file’s user and item vectors (as float32), nothing counted invalid', async () => {
@@ -121,7 +124,10 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
     try {
       await engine.reload(config(itemsFile, usersFile));
       for (const [i, [emb, why]] of cases.entries()) {
-        const bad = file(`bad-${i}.jsonl`, rows.map((r, j) => (j === 2 ? { ...r, emb } : r)));
+        const bad = file(
+          `bad-${i}.jsonl`,
+          rows.map((r, j) => (j === 2 ? { ...r, emb } : r)),
+        );
         await assert.rejects(engine.reload(config(bad, usersFile)), (e: unknown) => {
           const msg = e instanceof ConfigError ? (e.problems[0]?.message ?? '') : String(e);
           assert.ok(msg.startsWith('$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: cannot load'), msg);
@@ -137,14 +143,23 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
   });
 
   it('declared Vectors are checked on every row and may be delimited strings; other number arrays are kept at any length, arrays of no numbers skipped', async () => {
-    const path = file('decl.jsonl', [{ id: 'a', e: '0.5, 1, 2', tags: ['x', 'y'] }, { id: 'b', e: [1, 2, 3] }]);
+    const path = file('decl.jsonl', [
+      { id: 'a', e: '0.5, 1, 2', tags: ['x', 'y'] },
+      { id: 'b', e: [1, 2, 3] },
+    ]);
     const rows = await readFeatureFile(path, 'id', { e: { Dim: 3, Format: 'text' } });
     assert.deepEqual(Array.from(rows.get('a')?.e as Float32Array), [0.5, 1, 2]);
     assert.deepEqual(Array.from(rows.get('b')?.e as Float32Array), [1, 2, 3]);
     assert.equal(rows.get('a')?.tags, undefined);
     await assert.rejects(readFeatureFile(path, 'id', { e: { Dim: 4 } }), /line 1 \(id "a"\): field "e": wrong_length: expected 4 values, got 3/);
     // Neither declared nor read by a model (a click history, say): no length to hold it to.
-    const mixed = await readFeatureFile(file('mixed.jsonl', [{ id: 'a', e: [1, 2] }, { id: 'b', e: [1, 2, 3], f: [1, null] }]), 'id');
+    const mixed = await readFeatureFile(
+      file('mixed.jsonl', [
+        { id: 'a', e: [1, 2] },
+        { id: 'b', e: [1, 2, 3], f: [1, null] },
+      ]),
+      'id',
+    );
     assert.deepEqual(Array.from(mixed.get('b')?.e as Float32Array), [1, 2, 3]);
     assert.equal(mixed.get('b')?.f, undefined);
   });
@@ -160,17 +175,27 @@ describe('vector features from a JSON Lines file feed the model rows', () => {
     const message = (e: unknown): string => (e instanceof ConfigError ? e.problems.map((p) => p.message).join('; ') : String(e));
     try {
       await assert.rejects(engine.reload(withModel(config(itemsFile, usersFile), [{ Name: 'emb', Dim: 6 }])), (e: unknown) => {
-        assert.equal(message(e), `$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: cannot load "${itemsFile}": line 1 (id "1"): field "emb": wrong_length: expected 6 values, got 4`);
+        assert.equal(
+          message(e),
+          `$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.FilePath: cannot load "${itemsFile}": line 1 (id "1"): field "emb": wrong_length: expected 6 values, got 4`,
+        );
         return true;
       });
       // A Redis loader's declared Dim: refused before any connection is made.
       const redis = withModel(config(itemsFile, usersFile), [{ Name: 'emb', Dim: 4 }]);
       redis.RedisConfs = { main: { Port: 1, ConnectTimeout: 100 } };
       redis.FeatureConfs = {
-        s: { FeatureLoadConfs: [{ FeatureDaoConf: { AdapterType: 'redis', RedisName: 'main', FeatureStore: 'item', Vectors: { emb: { Dim: 8, Format: 'float32le' } } } }] },
+        s: {
+          FeatureLoadConfs: [
+            { FeatureDaoConf: { AdapterType: 'redis', RedisName: 'main', FeatureStore: 'item', Vectors: { emb: { Dim: 8, Format: 'float32le' } } } },
+          ],
+        },
       };
       await assert.rejects(engine.reload(redis), (e: unknown) => {
-        assert.equal(message(e), '$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.Vectors.emb.Dim: "emb" is declared with Dim 8, but model "model" reads it at Dim 4 (Features.Item)');
+        assert.equal(
+          message(e),
+          '$.FeatureConfs.s.FeatureLoadConfs[0].FeatureDaoConf.Vectors.emb.Dim: "emb" is declared with Dim 8, but model "model" reads it at Dim 4 (Features.Item)',
+        );
         return true;
       });
     } finally {

@@ -14,7 +14,10 @@ const spec: IndexSpec = { kind: 'flat', space: 'ip', M: 16, EfConstruction: 100,
 
 function writeItems(path: string, items: number, seed: number): void {
   const data = ownData(items, 1, 8, seed);
-  writeJsonLines(`${path}.tmp`, data.items.map((r) => ({ id: `${String(seed)}-${r.id}`, embedding: r.embedding })));
+  writeJsonLines(
+    `${path}.tmp`,
+    data.items.map((r) => ({ id: `${String(seed)}-${r.id}`, embedding: r.embedding })),
+  );
   renameSync(`${path}.tmp`, path);
 }
 

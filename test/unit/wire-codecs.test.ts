@@ -1,15 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import {
-  decodePBRequest,
-  decodePBResponse,
-  encodePBRequest,
-  encodePBResponse,
-  fromPBFeature,
-  itemIdsOf,
-  toPBFeature,
-} from '../../src/wire/easyrec.js';
+import { decodePBRequest, decodePBResponse, encodePBRequest, encodePBResponse, fromPBFeature, itemIdsOf, toPBFeature } from '../../src/wire/easyrec.js';
 import {
   decodeEasTfRequest,
   decodeEasTfResponse,
@@ -159,7 +151,14 @@ describe('KServe v2 JSON', () => {
   });
 
   it('a reply: the named output (else the first), nested data flattened, one score per row', () => {
-    const body = Buffer.from(JSON.stringify({ outputs: [{ name: 'a', data: [1, 2] }, { name: 'b', data: [[3], [4]] }] }));
+    const body = Buffer.from(
+      JSON.stringify({
+        outputs: [
+          { name: 'a', data: [1, 2] },
+          { name: 'b', data: [[3], [4]] },
+        ],
+      }),
+    );
     assert.deepEqual(scores(decodeV2Response(body, 2, 'b')), [3, 4]);
     assert.deepEqual(scores(decodeV2Response(body, 2, undefined)), [1, 2]);
     assert.throws(() => decodeV2Response(body, 2, 'c'), /^Error: reply has no output c$/);
@@ -193,7 +192,12 @@ describe('TF Serving REST JSON', () => {
 
   it('row predictions: a list of scores, or one object per row read by name (else its first key)', () => {
     assert.deepEqual(scores(decodeTfRestResponse(reply({ predictions: [0.5, 0.25] }), 2, undefined)), [0.5, 0.25]);
-    const objs = reply({ predictions: [{ a: 1, b: [3] }, { a: 2, b: [4] }] });
+    const objs = reply({
+      predictions: [
+        { a: 1, b: [3] },
+        { a: 2, b: [4] },
+      ],
+    });
     assert.deepEqual(scores(decodeTfRestResponse(objs, 2, 'b')), [3, 4]);
     assert.deepEqual(scores(decodeTfRestResponse(objs, 2, undefined)), [1, 2]);
     assert.throws(() => decodeTfRestResponse(reply({ predictions: [{}, {}] }), 2, undefined), /expected numbers, got undefined/);
@@ -270,7 +274,10 @@ const easConf = (over: Partial<EasConf>): EasConf => ({
 const badReply = (e: unknown): boolean => e instanceof BackendCallError && e.reason === 'reply' && !e.retryable;
 
 describe('EAS codecs', () => {
-  const items = [{ item_id: 'a', p: 1 }, { item_id: 'b', p: 2 }];
+  const items = [
+    { item_id: 'a', p: 1 },
+    { item_id: 'b', p: 2 },
+  ];
 
   it('EasyRec: posts PBRequest to the URL’s path and query, reads scores by item id', () => {
     const c = easyRecCodec(easConf({}));
@@ -294,7 +301,10 @@ describe('EAS codecs', () => {
     const fromConf = easyRecCodec(easConf({ ResponseFuncName: 'EasyrecMutValResponseFunc', Outputs: ['x', 'y'] }));
     assert.deepEqual(fromConf.decode(body, items, {})[1], { score: 0.2, scoreMap: { x: 0.2, y: 7 } });
     const wrong = easyRecCodec(easConf({ ResponseFuncName: 'EasyrecMutValResponseFunc', Outputs: ['x'] }));
-    assert.throws(() => wrong.decode(body, items, {}), (e: unknown) => badReply(e) && /2 scores for 1 outputs/.test((e as Error).message));
+    assert.throws(
+      () => wrong.decode(body, items, {}),
+      (e: unknown) => badReply(e) && /2 scores for 1 outputs/.test((e as Error).message),
+    );
     const noNames = Buffer.from(encodePBResponse({ results: { a: { scores: [0.1] }, b: { scores: [0.2] } } }));
     assert.deepEqual(fromReply.decode(noNames, items, {}), [{ score: 0.1 }, { score: 0.2 }]);
   });
@@ -302,11 +312,20 @@ describe('EAS codecs', () => {
   it('EasyRec: a status other than OK, a missing item or an empty score list is an error', () => {
     const c = easyRecCodec(easConf({}));
     const failed = Buffer.from(encodePBResponse({ results: {}, statusCode: 'EXCEPTION', errorMsg: 'oom' }));
-    assert.throws(() => c.decode(failed, items, {}), (e: unknown) => e instanceof BackendCallError && e.reason === 'status' && !e.retryable && /EasyRec status EXCEPTION: oom/.test(e.message));
+    assert.throws(
+      () => c.decode(failed, items, {}),
+      (e: unknown) => e instanceof BackendCallError && e.reason === 'status' && !e.retryable && /EasyRec status EXCEPTION: oom/.test(e.message),
+    );
     const missing = Buffer.from(encodePBResponse({ results: { a: { scores: [0.1] } } }));
-    assert.throws(() => c.decode(missing, items, {}), (e: unknown) => badReply(e) && /no score for item b/.test((e as Error).message));
+    assert.throws(
+      () => c.decode(missing, items, {}),
+      (e: unknown) => badReply(e) && /no score for item b/.test((e as Error).message),
+    );
     const empty = Buffer.from(encodePBResponse({ results: { a: { scores: [0.1] }, b: { scores: [] } } }));
-    assert.throws(() => c.decode(empty, items, {}), (e: unknown) => badReply(e) && /no score for item b/.test((e as Error).message));
+    assert.throws(
+      () => c.decode(empty, items, {}),
+      (e: unknown) => badReply(e) && /no score for item b/.test((e as Error).message),
+    );
   });
 
   it('TensorFlow: rows from Features, the signature and output filter sent, the first output read', () => {
@@ -343,7 +362,13 @@ describe('EAS codecs', () => {
     const perRow = JSON.parse(c.encode([{ age: 1 }, { age: 2 }], [{ e: Float32Array.of(2) }, {}]) as string) as unknown;
     assert.deepEqual(perRow, [{ user_age: 1, e: [2] }, { user_age: 2 }]);
     assert.deepEqual(JSON.parse(c.encode(undefined, [{ p: 1 }]) as string), [{ p: 1 }]);
-    const list = JSON.stringify([{ score: 0.25 }, { score: 0.25, label: '0' }, { score: 0.25, lable: '0' }, { score: 0.25, label: '1' }, { score: 0.25, label: 0 }]);
+    const list = JSON.stringify([
+      { score: 0.25 },
+      { score: 0.25, label: '0' },
+      { score: 0.25, lable: '0' },
+      { score: 0.25, label: '1' },
+      { score: 0.25, label: 0 },
+    ]);
     assert.deepEqual(scores(c.decode(Buffer.from(list), items, {})), [0.25, 0.75, 0.75, 0.25, 0.25]);
     assert.deepEqual(scores(c.decode(gzipSync(list), items, {})), [0.25, 0.75, 0.75, 0.25, 0.25]);
     // Only a gzip magic of both bytes means gzip.
@@ -353,10 +378,19 @@ describe('EAS codecs', () => {
     // 65 gzip members of 1 MiB each (gunzip reads them all): cheap to build, 65 MiB inflated.
     const member = gzipSync(Buffer.alloc(1 << 20, 0x20), { level: 1 });
     const bomb = Buffer.concat(Array.from({ length: 65 }, () => member));
-    assert.throws(() => c.decode(bomb, items, {}), (e: unknown) => (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE');
-    assert.throws(() => c.decode(Buffer.from('{"score": 1}'), items, {}), (e: unknown) => badReply(e) && /not a JSON list/.test((e as Error).message));
+    assert.throws(
+      () => c.decode(bomb, items, {}),
+      (e: unknown) => (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE',
+    );
+    assert.throws(
+      () => c.decode(Buffer.from('{"score": 1}'), items, {}),
+      (e: unknown) => badReply(e) && /not a JSON list/.test((e as Error).message),
+    );
     for (const entry of ['null', '1', '{}', '{"score":"1"}']) {
-      assert.throws(() => c.decode(Buffer.from(`[${entry}]`), items, {}), (e: unknown) => badReply(e) && /no numeric score/.test((e as Error).message));
+      assert.throws(
+        () => c.decode(Buffer.from(`[${entry}]`), items, {}),
+        (e: unknown) => badReply(e) && /no numeric score/.test((e as Error).message),
+      );
     }
   });
 });

@@ -31,12 +31,22 @@ function typeOf(s: Schema): string {
 }
 
 const BOUNDS: readonly [string, string][] = [
-  ['minimum', '≥'], ['exclusiveMinimum', '>'], ['maximum', '≤'], ['exclusiveMaximum', '<'],
-  ['minLength', 'length ≥'], ['maxLength', 'length ≤'], ['minItems', 'items ≥'], ['maxItems', 'items ≤'],
-  ['minProperties', 'entries ≥'], ['maxProperties', 'entries ≤'], ['pattern', 'matches'],
+  ['minimum', '≥'],
+  ['exclusiveMinimum', '>'],
+  ['maximum', '≤'],
+  ['exclusiveMaximum', '<'],
+  ['minLength', 'length ≥'],
+  ['maxLength', 'length ≤'],
+  ['minItems', 'items ≥'],
+  ['maxItems', 'items ≤'],
+  ['minProperties', 'entries ≥'],
+  ['maxProperties', 'entries ≤'],
+  ['pattern', 'matches'],
 ];
 function boundsOf(s: Schema): string {
-  return BOUNDS.filter(([k]) => s[k] !== undefined).map(([k, sign]) => `${sign} ${k === 'pattern' ? code(s[k]) : String(s[k])}`).join(', ');
+  return BOUNDS.filter(([k]) => s[k] !== undefined)
+    .map(([k, sign]) => `${sign} ${k === 'pattern' ? code(s[k]) : String(s[k])}`)
+    .join(', ');
 }
 
 /**

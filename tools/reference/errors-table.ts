@@ -11,5 +11,9 @@ export function errorRows(): string[][] {
 }
 
 export function errorsReference(): string {
-  return page('Error codes', '`ERROR_CATALOG` in `src/errors.ts`', `How errors reach clients and logs: [api.md](../api.md#errors).\n\n${table(['code', 'status', 'log', 'summary'], errorRows())}`);
+  return page(
+    'Error codes',
+    '`ERROR_CATALOG` in `src/errors.ts`',
+    `How errors reach clients and logs: [api.md](../api.md#errors).\n\n${table(['code', 'status', 'log', 'summary'], errorRows())}`,
+  );
 }

@@ -11,10 +11,19 @@ export interface MetricRow {
   readonly file: string;
 }
 
-const TYPES: Record<string, string> = { Counter: 'counter', Gauge: 'gauge', Histogram: 'histogram', Summary: 'summary', BoundHistogram: 'histogram', UntypedCounter: 'untyped' };
+const TYPES: Record<string, string> = {
+  Counter: 'counter',
+  Gauge: 'gauge',
+  Histogram: 'histogram',
+  Summary: 'summary',
+  BoundHistogram: 'histogram',
+  UntypedCounter: 'untyped',
+};
 
 const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 /** The string constants of a file (`const X = 'x'`, `const L = ['a', 'b'] as const`) and the names it imports, by local name. */
 interface FileScope {
@@ -74,12 +83,14 @@ export function metricRows(root: string): MetricRow[] {
           };
           const nameNode = prop('name');
           const name = nameNode && text(nameNode, scope);
-          if (nameNode && name === undefined) throw new Error(`${relative(root, file)}: a metric name that is not a constant: ${nameNode.getText(scope.source)}`);
+          if (nameNode && name === undefined)
+            throw new Error(`${relative(root, file)}: a metric name that is not a constant: ${nameNode.getText(scope.source)}`);
           if (name !== undefined) {
             const help = prop('help');
             const labelsNode = prop('labelNames');
             const list = labelsNode && value(labelsNode, scope);
-            if (labelsNode && (!list || !ts.isArrayLiteralExpression(list))) throw new Error(`${relative(root, file)}: ${name}: labelNames is not a literal list`);
+            if (labelsNode && (!list || !ts.isArrayLiteralExpression(list)))
+              throw new Error(`${relative(root, file)}: ${name}: labelNames is not a literal list`);
             const labels = list && ts.isArrayLiteralExpression(list) ? list.elements.map((e) => text(e, scope) ?? `?${e.getText(scope.source)}`) : [];
             rows.push({ name, type: TYPES[node.expression.text] ?? '?', labels, help: (help && text(help, scope)) ?? '', file: relative(root, file) });
           }

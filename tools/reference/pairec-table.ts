@@ -20,7 +20,8 @@ const HONOURED = 'honoured';
 const NOTES: Readonly<Record<string, string>> = {
   ListenConf: '`HttpAddr`, `HttpPort`; `ApiMode: "pairec"` answers with PaiRec\'s HTTP API ([api.md](api.md))',
   LogConf: '`LogLevel` in any case; `RetensionDays`, `DiskSize` accepted and ignored (logs go to stdout)',
-  ABTestConf: 'this engine\'s experiments (`Layers`, or a set served at `Remote.Url`: [experiments.md](experiments.md)); PaiRec\'s A/B platform `Host`/`Token`: accepted empty, not supported when given',
+  ABTestConf:
+    "this engine's experiments (`Layers`, or a set served at `Remote.Url`: [experiments.md](experiments.md)); PaiRec's A/B platform `Host`/`Token`: accepted empty, not supported when given",
   FilterNames: '`default`: the list of every scene that names none',
   SortNames: '`default`: the list of every scene that names none',
 };
@@ -31,7 +32,8 @@ export function topLevelRows(): string[][] {
   const ours = new Set(Object.keys(ConfigSchema.properties));
   const ignored = new Map(IGNORED_KEYS.map((k) => [k.key, k.why]));
   return PAIREC_TOP_LEVEL_KEYS.map((key) => {
-    if (PAIREC_UNSUPPORTED_KEYS.includes(key)) return [`\`${key}\``, NOT_SUPPORTED, 'left empty (`{}`, `[]`, `""`, null): dropped and named in the load\'s warning'];
+    if (PAIREC_UNSUPPORTED_KEYS.includes(key))
+      return [`\`${key}\``, NOT_SUPPORTED, 'left empty (`{}`, `[]`, `""`, null): dropped and named in the load\'s warning'];
     const why = ignored.get(key);
     if (why !== undefined) return [`\`${key}\``, 'accepted and ignored (one warning)', why];
     if (ours.has(key)) return [`\`${key}\``, HONOURED, NOTES[key] ?? '[reference](reference/config.md)'];
@@ -66,12 +68,12 @@ export function pairecReference(): string {
   const blocks = rows.map((r) => [`\`${r.at}.${r.key}\``, `\`${r.struct}\``, r.here]);
   const nested = IGNORED_KEYS.filter((k) => k.key.includes('.')).map((k) => [`\`${k.key}\``, k.why]);
   const body = [
-    'Moving a PaiRec config: what the loader does with each of PaiRec\'s keys and type names. How PaiRec\'s',
+    "Moving a PaiRec config: what the loader does with each of PaiRec's keys and type names. How PaiRec's",
     'forms are read (`FilterNames.default`, `LogLevel: "INFO"`, empty blocks):',
-    '[configuration.md](configuration.md#pairec-configs); PaiRec\'s HTTP API: [api.md](api.md); check a config',
+    "[configuration.md](configuration.md#pairec-configs); PaiRec's HTTP API: [api.md](api.md); check a config",
     'with `pairec validate --config FILE`.',
     '',
-    '## Top-level keys of PaiRec\'s RecommendConfig',
+    "## Top-level keys of PaiRec's RecommendConfig",
     '',
     table(['key', 'here', 'note'], topLevelRows()),
     '',
@@ -81,7 +83,7 @@ export function pairecReference(): string {
     '',
     '## Keys below the top level',
     '',
-    'Every field of PaiRec\'s config structs for these blocks (`PAIREC_NESTED_BLOCKS` in',
+    "Every field of PaiRec's config structs for these blocks (`PAIREC_NESTED_BLOCKS` in",
     '`src/config/pairec-nested.ts`). "Not supported where set": a config that leaves the key at',
     'PaiRec\'s empty value (`""`, 0, false, `[]`, `{}`, `["none"]`) loads, the key named in the load\'s',
     'warning; a config that sets it is refused with `ERR_CONFIG_NOT_SUPPORTED` at its JSON path. A',
@@ -93,5 +95,9 @@ export function pairecReference(): string {
     '',
     table(['key', 'why'], nested),
   ].join('\n');
-  return page('PaiRec migration', '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/pairec-names.ts`, `PAIREC_NESTED_BLOCKS` in `src/config/pairec-nested.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types', body);
+  return page(
+    'PaiRec migration',
+    '`PAIREC_TOP_LEVEL_KEYS`, `PAIREC_UNSUPPORTED_KEYS`, the PaiRec type lists in `src/config/pairec-names.ts`, `PAIREC_NESTED_BLOCKS` in `src/config/pairec-nested.ts`, `IGNORED_KEYS` in `src/config/compatibility.ts` and the registered types',
+    body,
+  );
 }

@@ -25,17 +25,20 @@ export const easType: AlgorithmTypeDef<'score', typeof EasConfSchema> = {
   confKey: 'EasConf',
   schema: EasConfSchema,
   unsupported: (conf) => {
-    if (!isProcessor(conf.Processor)) return { key: 'Processor', why: `Processor "${conf.Processor}" is not supported (supported: ${EAS_PROCESSORS.join(', ')})` };
+    if (!isProcessor(conf.Processor))
+      return { key: 'Processor', why: `Processor "${conf.Processor}" is not supported (supported: ${EAS_PROCESSORS.join(', ')})` };
     // PaiRec builds a TensorFlow model's PredictRequest in the application's code
     // (RegistRequestDataFunc); here the input rows are declared instead.
     if (conf.Processor === 'TensorFlow' && conf.Features === undefined) {
-      return { key: 'Features', why: 'a TensorFlow model\'s input is built by PaiRec in application code (RegistRequestDataFunc), which is not supported; declare its input rows here (EasConf.Features: User, Item; docs/configuration.md)' };
+      return {
+        key: 'Features',
+        why: "a TensorFlow model's input is built by PaiRec in application code (RegistRequestDataFunc), which is not supported; declare its input rows here (EasConf.Features: User, Item; docs/configuration.md)",
+      };
     }
     return undefined;
   },
   create: (name, conf, deps) => {
-    const fail = (why: string): Promise<never> =>
-      Promise.reject(new PairecError('ERR_ALGORITHM_BUILD', `EAS "${name}": ${why}`, { path: `EasConf` }));
+    const fail = (why: string): Promise<never> => Promise.reject(new PairecError('ERR_ALGORITHM_BUILD', `EAS "${name}": ${why}`, { path: `EasConf` }));
     if (!isProcessor(conf.Processor)) {
       return fail(`Processor "${conf.Processor}" is not supported (supported: ${EAS_PROCESSORS.join(', ')})`);
     }

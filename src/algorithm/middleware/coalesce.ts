@@ -62,9 +62,9 @@ const retrievalCoalescer: Coalescer<'retrieval'> = {
     let at = 0;
     return inputs.map((input) => {
       // Each caller asked for its own k: the merged call used the largest.
-      const part: Neighbours[] = output.slice(at, at + input.vectors.length).map((n) =>
-        n.ids.length <= input.k ? n : { ids: n.ids.slice(0, input.k), scores: n.scores.slice(0, input.k) },
-      );
+      const part: Neighbours[] = output
+        .slice(at, at + input.vectors.length)
+        .map((n) => (n.ids.length <= input.k ? n : { ids: n.ids.slice(0, input.k), scores: n.scores.slice(0, input.k) }));
       at += input.vectors.length;
       return part;
     });

@@ -44,10 +44,20 @@ class TracingAlgorithm<K extends AlgorithmKind> implements Algorithm<K> {
     const parent = scope.parent();
     const span: Span = this.#tracer.startSpan(
       `algorithm ${this.name}`,
-      { kind: SpanKind.CLIENT, startTime: hrTime(), attributes: { 'pairec.algorithm.name': this.name, 'pairec.algorithm.type': this.type, 'pairec.items.in': this.#size(input) } },
+      {
+        kind: SpanKind.CLIENT,
+        startTime: hrTime(),
+        attributes: { 'pairec.algorithm.name': this.name, 'pairec.algorithm.type': this.type, 'pairec.items.in': this.#size(input) },
+      },
       parent,
     );
-    const inner: RunContext = { deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId, request: ctx.request, spans: new CallScope(trace.setSpan(parent, span)) };
+    const inner: RunContext = {
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      requestId: ctx.requestId,
+      request: ctx.request,
+      spans: new CallScope(trace.setSpan(parent, span)),
+    };
     return this.#next.run(input, inner).then(
       (out) => {
         span.end(hrTime());

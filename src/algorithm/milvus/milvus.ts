@@ -21,12 +21,7 @@ export const MILVUS_MAX_TOPK = 16384;
  * (a slow node) gets a second chance. UNAVAILABLE covers refused and dropped
  * connections; RESOURCE_EXHAUSTED and ABORTED are transient server-side conditions.
  */
-const RETRYABLE_GRPC: ReadonlySet<number> = new Set([
-  GrpcStatus.UNAVAILABLE,
-  GrpcStatus.DEADLINE_EXCEEDED,
-  GrpcStatus.RESOURCE_EXHAUSTED,
-  GrpcStatus.ABORTED,
-]);
+const RETRYABLE_GRPC: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.ABORTED]);
 
 /**
  * Milvus reports most failures in-band: the RPC succeeds and `status` carries the error.

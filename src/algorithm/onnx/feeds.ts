@@ -32,15 +32,14 @@ function toInt64(src: RowBuffer): BigInt64Array {
   return out;
 }
 
-const tensorData = (plan: InputPlan, values: RowBuffer): Float32Array | BigInt64Array =>
-  plan.type === 'int64' ? toInt64(values) : (values as Float32Array);
+const tensorData = (plan: InputPlan, values: RowBuffer): Float32Array | BigInt64Array => (plan.type === 'int64' ? toInt64(values) : (values as Float32Array));
 
 /** Stretches of rows sharing a user: one for a request, one per user for coalesced runs. */
 function stretches(input: ScoreInput, n: number, split: boolean): { from: number; to: number; user: FeatureMap | undefined }[] {
   const users = input.users;
   if (!split || !users) return [{ from: 0, to: n, user: input.user ?? users?.[0] }];
   const out: { from: number; to: number; user: FeatureMap | undefined }[] = [];
-  for (let from = 0; from < n; ) {
+  for (let from = 0; from < n;) {
     let to = from + 1;
     while (to < n && users[to] === users[from]) to++;
     out.push({ from, to, user: users[from] });
@@ -70,10 +69,20 @@ export function assembleFeeds(plans: readonly InputPlan[], input: ScoreInput, n:
     invalid += assembleRows(plan.spec, input.users ?? input.user, items, out);
     rows.set(plan.name, out);
   }
-  const runs = stretches(input, n, plans.some((p) => !p.perRow)).map(({ from, to, user }) => {
+  const runs = stretches(
+    input,
+    n,
+    plans.some((p) => !p.perRow),
+  ).map(({ from, to, user }) => {
     const feeds = plans.map((plan): Feed => {
       const perRow = rows.get(plan.name);
-      if (perRow) return { name: plan.name, type: plan.type, data: tensorData(plan, perRow.subarray(from * plan.width, to * plan.width)), dims: [to - from, ...plan.dims] };
+      if (perRow)
+        return {
+          name: plan.name,
+          type: plan.type,
+          data: tensorData(plan, perRow.subarray(from * plan.width, to * plan.width)),
+          dims: [to - from, ...plan.dims],
+        };
       const one = plan.type === 'float32' ? new Float32Array(plan.width) : new Float64Array(plan.width);
       invalid += assembleUserRow(plan.spec, user, one);
       return { name: plan.name, type: plan.type, data: tensorData(plan, one), dims: [1, ...plan.dims] };

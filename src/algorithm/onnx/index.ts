@@ -97,7 +97,9 @@ async function createRunner(name: string, conf: OnnxConf, path: string): Promise
       await scoreFeeds(session, outputName, probe.feeds, probe.n);
     } catch (err) {
       const shapes = probe.feeds.map((f) => `"${f.name}" ${f.type}[${f.dims.join(', ')}]`).join(', ');
-      throw new Error(`${base}${conf.Inputs ? '.Inputs' : ''}: the model does not run on the configured layout (${shapes}): ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `${base}${conf.Inputs ? '.Inputs' : ''}: the model does not run on the configured layout (${shapes}): ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (conf.Mode === 'main') return { runner: new MainThreadRunner(session, outputName), inputs };
     await session.release();
@@ -132,7 +134,18 @@ export const onnxType: AlgorithmTypeDef<'score', typeof OnnxConfSchema> = {
     const { pools } = deps.metrics;
     const maxQueue = maxQueueOf(name, conf, deps);
     const limiter = new RunLimiter(maxConcurrent, maxQueue, name, (reason) => pools.rejections.labels(name, 'onnx_workers', reason).inc());
-    deps.logger.info({ algorithm: name, model: path, inputs: inputs.map((i) => `${i.name}:${i.type}[${i.perRow ? 'n' : '1'}, ${i.dims.join(', ')}]`), mode: conf.Mode, threads: conf.Mode === 'workers' ? conf.Threads : 0, maxConcurrent, maxQueue }, 'onnx model loaded');
+    deps.logger.info(
+      {
+        algorithm: name,
+        model: path,
+        inputs: inputs.map((i) => `${i.name}:${i.type}[${i.perRow ? 'n' : '1'}, ${i.dims.join(', ')}]`),
+        mode: conf.Mode,
+        threads: conf.Mode === 'workers' ? conf.Threads : 0,
+        maxConcurrent,
+        maxQueue,
+      },
+      'onnx model loaded',
+    );
     return new OnnxAlgorithm(name, {
       inputs,
       runner,

@@ -30,7 +30,8 @@ export interface InputPlan {
 export const confPath = (algorithm: string): string => `$.AlgoConfs[?(@.Name==${JSON.stringify(algorithm)})].OnnxConf`;
 
 /** The JSON path of an input's layout in the config, for messages. */
-const where = (base: string, name: string, legacy: boolean): string => (legacy ? `${base}.Features (input "${name}")` : `${base}.Inputs[${JSON.stringify(name)}]`);
+const where = (base: string, name: string, legacy: boolean): string =>
+  legacy ? `${base}.Features (input "${name}")` : `${base}.Inputs[${JSON.stringify(name)}]`;
 
 /** Feature refs with the schema's defaults (Ajv leaves them out inside a record). */
 const refsOf = (refs: readonly FeatureRef[] | undefined): FeatureRef[] => (refs ?? []).map((r) => ({ Name: r.Name, Dim: r.Dim ?? 1, Default: r.Default ?? 0 }));
@@ -59,7 +60,13 @@ function declaredLayout(
   const main = conf.InputName ?? names.find((n) => n !== user);
   if (main === undefined || !names.includes(main)) throw new Error(`${base}.InputName: the model has no input "${String(main)}" (inputs: ${names.join(', ')})`);
   if (user === undefined) return { layout: new Map([[main, { User: features.User, Item: features.Item }]]), legacy: true };
-  return { layout: new Map([[user, { User: features.User, Item: [] }], [main, { User: [], Item: features.Item }]]), legacy: true };
+  return {
+    layout: new Map([
+      [user, { User: features.User, Item: [] }],
+      [main, { User: [], Item: features.Item }],
+    ]),
+    legacy: true,
+  };
 }
 
 /**
@@ -67,7 +74,11 @@ function declaredLayout(
  * fed. Throws, naming the config key and the input, when an input is unknown, left unfed,
  * of a type that cannot be fed, or of a declared width the features do not fill.
  */
-export function planInputs(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>, model: readonly DeclaredInput[], base = 'OnnxConf'): InputPlan[] {
+export function planInputs(
+  conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputName' | 'UserInputName'>,
+  model: readonly DeclaredInput[],
+  base = 'OnnxConf',
+): InputPlan[] {
   const { layout, legacy } = declaredLayout(conf, model, base);
   const names = model.map((m) => m.name);
   for (const name of layout.keys()) {
@@ -77,7 +88,9 @@ export function planInputs(conf: Pick<OnnxConf, 'Inputs' | 'Features' | 'InputNa
   for (const declared of model) {
     const entry = layout.get(declared.name);
     if (entry === undefined) {
-      throw new Error(`${base}${legacy ? '' : '.Inputs'}: model input "${declared.name}" is not fed: list it under OnnxConf.Inputs with its features (configured: ${[...layout.keys()].join(', ')})`);
+      throw new Error(
+        `${base}${legacy ? '' : '.Inputs'}: model input "${declared.name}" is not fed: list it under OnnxConf.Inputs with its features (configured: ${[...layout.keys()].join(', ')})`,
+      );
     }
     const at = where(base, declared.name, legacy);
     if (declared.type !== 'float32' && declared.type !== 'int64') {

@@ -22,7 +22,11 @@ export function createSession(modelPath: string): Promise<ort.InferenceSession> 
 }
 
 const declared = (meta: readonly ort.InferenceSession.ValueMetadata[]): DeclaredInput[] =>
-  meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : String(d))) } : { name: m.name, type: 'non-tensor', shape: [] }));
+  meta.map((m) =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : String(d))) }
+      : { name: m.name, type: 'non-tensor', shape: [] },
+  );
 
 /** The model's inputs as declared (a non-tensor input has type "non-tensor"; a symbolic dimension is a string). */
 export const declaredInputs = (session: ort.InferenceSession): DeclaredInput[] => declared(session.inputMetadata);

@@ -11,7 +11,10 @@ export class ForbiddenAddressError extends Error {
  * a name that resolves to a metadata address (DNS rebinding, a hostile record) is closed
  * before a byte is written. The config check catches literal addresses earlier.
  */
-export function guardedConnector(options: buildConnector.BuildOptions = {}, isForbidden: (address: string) => boolean = isMetadataAddress): buildConnector.connector {
+export function guardedConnector(
+  options: buildConnector.BuildOptions = {},
+  isForbidden: (address: string) => boolean = isMetadataAddress,
+): buildConnector.connector {
   const connect = buildConnector(options);
   return (opts, callback) => {
     connect(opts, (...args) => {

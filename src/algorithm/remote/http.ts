@@ -187,4 +187,3 @@ export function isRetryableCall(err: unknown): boolean {
 export function badReply(message: string): BackendCallError {
   return new BackendCallError('reply', message, { retryable: false });
 }
-

@@ -40,18 +40,24 @@ export function toTensor(model: ServedModel, input: RequestInput): InputTensor {
   if (!make) throw new ProtocolError(400, `input "${input.name}" takes ${declared.type}, which this server does not feed (float32, float64, int32, int64)`);
   const { shape, values } = input;
   const size = shape.reduce((a, b) => a * b, 1);
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ProtocolError(400, `input "${input.name}": shape [${shape.join(', ')}] is not non-negative integers`);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw new ProtocolError(400, `input "${input.name}": shape [${shape.join(', ')}] is not non-negative integers`);
   if (size !== values.length) throw new ProtocolError(400, `input "${input.name}" has ${values.length} values, which is not shape [${shape.join(', ')}]`);
   if ((shape[0] ?? 0) > MAX_ROWS) throw new ProtocolError(400, `input "${input.name}": at most ${MAX_ROWS} rows per request`);
   const fits = shape.length === declared.shape.length && declared.shape.every((d, i) => typeof d !== 'number' || d === shape[i]);
-  if (!fits) throw new ProtocolError(400, `input "${input.name}" has shape [${shape.join(', ')}], the model takes [${declared.shape.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]`);
+  if (!fits)
+    throw new ProtocolError(
+      400,
+      `input "${input.name}" has shape [${shape.join(', ')}], the model takes [${declared.shape.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]`,
+    );
   // Binary FP32 for a float32 input: already the tensor (a copy of its section).
   if (declared.type === 'float32' && values instanceof Float32Array) return { data: values, shape };
   const data = make(size);
   if (data instanceof BigInt64Array || data instanceof Int32Array) {
     for (let i = 0; i < size; i++) {
       const v = values[i] as number | bigint;
-      if (typeof v === 'number' && !Number.isInteger(v)) throw new ProtocolError(400, `input "${input.name}" takes ${declared.type}; value ${v} is not an integer`);
+      if (typeof v === 'number' && !Number.isInteger(v))
+        throw new ProtocolError(400, `input "${input.name}" takes ${declared.type}; value ${v} is not an integer`);
       if (data instanceof BigInt64Array) data[i] = BigInt(v);
       else data[i] = Number(v);
     }
@@ -72,6 +78,10 @@ export function toFeeds(model: ServedModel, inputs: readonly RequestInput[]): Ma
     feeds.set(input.name, toTensor(model, input));
   }
   const missing = model.inputs.filter((i) => !feeds.has(i.name)).map((i) => i.name);
-  if (missing.length > 0) throw new ProtocolError(400, `input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} missing (the model takes ${model.inputs.map((i) => i.name).join(', ')})`);
+  if (missing.length > 0)
+    throw new ProtocolError(
+      400,
+      `input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} missing (the model takes ${model.inputs.map((i) => i.name).join(', ')})`,
+    );
   return feeds;
 }

@@ -17,7 +17,17 @@ export interface InputTensor {
 }
 
 /** onnxruntime element types and the KServe v2 datatypes they travel as. */
-const V2_TYPES: Record<string, string> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', bool: 'BOOL', float16: 'FP16', uint8: 'UINT8', int8: 'INT8', string: 'BYTES' };
+const V2_TYPES: Record<string, string> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int64: 'INT64',
+  int32: 'INT32',
+  bool: 'BOOL',
+  float16: 'FP16',
+  uint8: 'UINT8',
+  int8: 'INT8',
+  string: 'BYTES',
+};
 export const v2Type = (ortType: string): string => V2_TYPES[ortType] ?? ortType.toUpperCase();
 
 /**
@@ -69,7 +79,8 @@ export class ServedModel {
       if (!feed) throw new RangeError(`input "${declared.name}" is missing (the model takes ${this.inputs.map((i) => i.name).join(', ')})`);
       tensors[declared.name] = new ort.Tensor(feed.data, [...feed.shape]);
     }
-    for (const name of feeds.keys()) if (!this.input(name)) throw new RangeError(`the model has no input "${name}" (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+    for (const name of feeds.keys())
+      if (!this.input(name)) throw new RangeError(`the model has no input "${name}" (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
     const result = await this.#session.run(tensors, [...wanted]);
     const out: Record<string, OutputTensor> = {};
     for (const name of wanted) {

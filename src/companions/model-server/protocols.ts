@@ -42,7 +42,11 @@ export async function scoreFeatures(
   items: readonly FeatureMap[],
 ): Promise<Record<string, OutputTensor>> {
   // Feature maps become inputs only through a spec: without one, only the tensor protocols serve.
-  if (!plans) throw new ProtocolError(400, `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`);
+  if (!plans)
+    throw new ProtocolError(
+      400,
+      `EasyRec and PMML requests need a feature spec, and "${model.name}" is served without one (start it with --features); send tensors by input name over KServe v2, TF Serving or EAS TensorFlow`,
+    );
   if (items.length > MAX_ROWS) throw new ProtocolError(400, `at most ${MAX_ROWS} items per request`);
   const n = items.length;
   if (n === 0) return emptyOutputs(model);
@@ -70,7 +74,13 @@ function joinRows(parts: readonly Record<string, OutputTensor>[]): Record<string
   return out;
 }
 
-export async function runRows(model: ServedModel, rows: Float32Array, n: number, width: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
+export async function runRows(
+  model: ServedModel,
+  rows: Float32Array,
+  n: number,
+  width: number,
+  outputs?: readonly string[],
+): Promise<Record<string, OutputTensor>> {
   if (n === 0) return emptyOutputs(model, outputs);
   try {
     return await model.run(rows, n, width, outputs);
@@ -80,7 +90,11 @@ export async function runRows(model: ServedModel, rows: Float32Array, n: number,
 }
 
 /** Runs named inputs (toFeeds); a run the model refuses (a shape its operators reject) is the client's 400. */
-export async function runFeeds(model: ServedModel, feeds: ReadonlyMap<string, InputTensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
+export async function runFeeds(
+  model: ServedModel,
+  feeds: ReadonlyMap<string, InputTensor>,
+  outputs?: readonly string[],
+): Promise<Record<string, OutputTensor>> {
   if ([...feeds.values()].some((f) => f.data.length === 0)) return emptyOutputs(model, outputs);
   try {
     return await model.runInputs(feeds, outputs);

@@ -59,8 +59,14 @@ export async function loadServed(
   if ('plans' in planned) return { model, spec: given ?? DEFAULT_SPEC, plans: planned.plans };
   if (given !== undefined) {
     await model.close();
-    throw new PairecError('ERR_CONFIG_READ', `${planned.why}; a model's tensors are served by input name without a spec, which only EasyRec and PMML requests need`);
+    throw new PairecError(
+      'ERR_CONFIG_READ',
+      `${planned.why}; a model's tensors are served by input name without a spec, which only EasyRec and PMML requests need`,
+    );
   }
-  logger?.info({ model: model.name, reason: planned.why }, 'no feature spec: EasyRec and PMML requests are refused, tensor protocols serve the model by input name');
+  logger?.info(
+    { model: model.name, reason: planned.why },
+    'no feature spec: EasyRec and PMML requests are refused, tensor protocols serve the model by input name',
+  );
   return { model, spec: undefined, plans: undefined };
 }

@@ -21,7 +21,8 @@ function binaryValues(name: string, datatype: unknown, bytes: Buffer, shape: rea
   const kind = BINARY[String(datatype)];
   if (!kind) throw new ProtocolError(400, `binary input "${name}": datatype ${String(datatype)} is not one of ${Object.keys(BINARY).join(', ')}`);
   const size = shape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== size * kind.bytes) throw new ProtocolError(400, `binary input "${name}" of ${bytes.length} bytes is not ${String(datatype)} [${shape.join(', ')}]`);
+  if (bytes.length !== size * kind.bytes)
+    throw new ProtocolError(400, `binary input "${name}" of ${bytes.length} bytes is not ${String(datatype)} [${shape.join(', ')}]`);
   // A copy: the section may sit at an offset a typed array cannot start at.
   return kind.read(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
 }
@@ -95,7 +96,11 @@ export function registerTensorRoutes(app: FastifyInstance, served: HotSwap<Serve
     });
     const feeds = toFeeds(model, given);
     const asked = Array.isArray(msg.outputs) ? (msg.outputs as unknown[]).filter(isObject) : undefined;
-    const result = await runFeeds(model, feeds, asked?.map((o) => String(o.name)));
+    const result = await runFeeds(
+      model,
+      feeds,
+      asked?.map((o) => String(o.name)),
+    );
     const binaryAll = isObject(msg.parameters) && msg.parameters.binary_data_output === true;
     const wantsBinary = (oname: string): boolean =>
       binaryAll || (asked?.some((o) => o.name === oname && isObject(o.parameters) && o.parameters.binary_data === true) ?? false);

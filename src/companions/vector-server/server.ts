@@ -195,7 +195,10 @@ export async function startVectorServer(opts: VectorServerOptions): Promise<Runn
       const before = served?.index.size;
       swapIn(next);
       m.reloads.labels('success').inc();
-      logger.info({ trigger, version, size: next.index.size, previousSize: before, dim: next.index.dim, index: opts.spec.kind, ms: next.ms }, 'vectors reloaded');
+      logger.info(
+        { trigger, version, size: next.index.size, previousSize: before, dim: next.index.dim, index: opts.spec.kind, ms: next.ms },
+        'vectors reloaded',
+      );
       return true;
     } catch (err) {
       m.reloads.labels('failed').inc();

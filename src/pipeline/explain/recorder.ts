@@ -112,7 +112,9 @@ export class ExplainRecorder {
     const left: ExplainItem[] = [];
     for (const [id, r] of this.#items) {
       if (seen.has(id)) continue;
-      const dropped = r.dropped ?? (fallback ? { by: served, stage: 'fallback' as const } : { by: 'size', stage: 'size' as const, reason: `below the first ${items.length} items` });
+      const dropped =
+        r.dropped ??
+        (fallback ? { by: served, stage: 'fallback' as const } : { by: 'size', stage: 'size' as const, reason: `below the first ${items.length} items` });
       left.push(itemOf(id, r, { final_position: null, dropped }));
     }
     // Cut by size first (they made it through every step), then by a sort, then by a filter.

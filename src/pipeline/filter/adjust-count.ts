@@ -28,18 +28,18 @@ export const adjustCountFilter = defineFilterType(
     ShuffleItem: Type.Optional(Type.Boolean()),
   },
   {
-  type: 'AdjustCountFilter',
-  create: (conf) => {
-    const keep = conf.RetainNum;
-    const shuffle = conf.ShuffleItem !== false;
-    return (candidates) => {
-      if (candidates.length <= keep) return candidates;
-      const out = candidates.slice();
-      if (shuffle) drawFront(out, keep, Math.random);
-      out.length = keep;
-      return out;
-    };
-  },
-  explain: (conf) => () => `beyond RetainNum ${conf.RetainNum}${conf.ShuffleItem !== false ? ' (a random choice is kept)' : ''}`,
+    type: 'AdjustCountFilter',
+    create: (conf) => {
+      const keep = conf.RetainNum;
+      const shuffle = conf.ShuffleItem !== false;
+      return (candidates) => {
+        if (candidates.length <= keep) return candidates;
+        const out = candidates.slice();
+        if (shuffle) drawFront(out, keep, Math.random);
+        out.length = keep;
+        return out;
+      };
+    },
+    explain: (conf) => () => `beyond RetainNum ${conf.RetainNum}${conf.ShuffleItem !== false ? ' (a random choice is kept)' : ''}`,
   },
 );

@@ -9,24 +9,28 @@ import { defineFilterType } from './filter.js';
 export const userBlacklistFilter = defineFilterType(
   {
     /** Item ids never shown to a user; the key "*" applies to every user. */
-    UserBlacklist: Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100_000 }), {
-      maxProperties: 100_000,
-    }),
+    UserBlacklist: Type.Record(
+      Type.String({ minLength: 1, maxLength: 256 }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100_000 }),
+      {
+        maxProperties: 100_000,
+      },
+    ),
   },
   {
-  type: 'User2ItemCustomFilter',
-  create: (conf) => {
-    const everyone = new Set(conf.UserBlacklist['*'] ?? []);
-    const byUser = new Map(Object.entries(conf.UserBlacklist).map(([uid, ids]) => [uid, new Set(ids)]));
-    return (candidates, ctx) => {
-      const own = byUser.get(ctx.request.uid);
-      if (!own && everyone.size === 0) return candidates;
-      return candidates.filter((c) => !everyone.has(c.itemId) && !own?.has(c.itemId));
-    };
-  },
-  explain: (conf) => {
-    const everyone = new Set(conf.UserBlacklist['*'] ?? []);
-    return (c) => (everyone.has(c.itemId) ? 'in UserBlacklist["*"]' : "in the user's UserBlacklist");
-  },
+    type: 'User2ItemCustomFilter',
+    create: (conf) => {
+      const everyone = new Set(conf.UserBlacklist['*'] ?? []);
+      const byUser = new Map(Object.entries(conf.UserBlacklist).map(([uid, ids]) => [uid, new Set(ids)]));
+      return (candidates, ctx) => {
+        const own = byUser.get(ctx.request.uid);
+        if (!own && everyone.size === 0) return candidates;
+        return candidates.filter((c) => !everyone.has(c.itemId) && !own?.has(c.itemId));
+      };
+    },
+    explain: (conf) => {
+      const everyone = new Set(conf.UserBlacklist['*'] ?? []);
+      return (c) => (everyone.has(c.itemId) ? 'in UserBlacklist["*"]' : "in the user's UserBlacklist");
+    },
   },
 );

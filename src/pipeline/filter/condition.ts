@@ -15,13 +15,13 @@ export const conditionFilter = defineFilterType(
     FilterEvaluableExpression: ExpressionSchema,
   },
   {
-  type: 'ConditionFilter',
-  readsItemFields: true,
-  check: (conf, ctx) => checkCompiles(ctx, `${ctx.at}.FilterEvaluableExpression`, () => compileCondition(conf.FilterEvaluableExpression, ctx.knownField)),
-  create: (conf) => {
-    const { run } = compileCondition(conf.FilterEvaluableExpression, () => true);
-    return (candidates, ctx) => candidates.filter((c) => run(itemFields(c, ctx.catalog)));
-  },
-  explain: (conf) => () => `FilterEvaluableExpression is false: ${conf.FilterEvaluableExpression}`,
+    type: 'ConditionFilter',
+    readsItemFields: true,
+    check: (conf, ctx) => checkCompiles(ctx, `${ctx.at}.FilterEvaluableExpression`, () => compileCondition(conf.FilterEvaluableExpression, ctx.knownField)),
+    create: (conf) => {
+      const { run } = compileCondition(conf.FilterEvaluableExpression, () => true);
+      return (candidates, ctx) => candidates.filter((c) => run(itemFields(c, ctx.catalog)));
+    },
+    explain: (conf) => () => `FilterEvaluableExpression is false: ${conf.FilterEvaluableExpression}`,
   },
 );

@@ -14,4 +14,3 @@ export const exposureFilter: FilterTypeDef = {
   },
   explain: (conf) => () => `shown to this user within TimeInterval (${conf.TimeInterval} s)`,
 };
-

@@ -13,5 +13,8 @@ export { defineFilterType } from './filter.js';
 
 /** The built-in filter types, by PaiRec's FilterType name (pipeline/types.ts registers them). */
 export const FILTER_TYPES: ReadonlyMap<string, FilterTypeDef> = new Map(
-  [uniqueFilterType, exposureFilter, itemStateFilter, conditionFilter, userBlacklistFilter, adjustCountFilter, priorityAdjustCountFilter].map((d) => [d.type, d]),
+  [uniqueFilterType, exposureFilter, itemStateFilter, conditionFilter, userBlacklistFilter, adjustCountFilter, priorityAdjustCountFilter].map((d) => [
+    d.type,
+    d,
+  ]),
 );

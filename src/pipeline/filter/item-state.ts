@@ -15,16 +15,17 @@ export const itemStateFilter = defineFilterType(
     FilterParams: Type.Array(FilterParamSchema, { minItems: 1, maxItems: 64 }),
   },
   {
-  type: 'ItemStateFilter',
-  readsItemFields: true,
-  check: (conf, ctx) => checkParams(conf.FilterParams, ctx, `${ctx.at}.FilterParams`),
-  create: (conf) => {
-    const keep = compileParams(conf.FilterParams);
-    return (candidates, ctx) => candidates.filter((c) => (c.row >= 0 || c.features !== undefined) && keep(itemFields(c, ctx.catalog)));
-  },
-  explain: (conf) => {
-    const failed = explainParams(conf.FilterParams);
-    return (c, ctx) => (c.row < 0 && c.features === undefined ? 'no known state: not in the catalog, no loaded features' : failed(itemFields(c, ctx.catalog)));
-  },
+    type: 'ItemStateFilter',
+    readsItemFields: true,
+    check: (conf, ctx) => checkParams(conf.FilterParams, ctx, `${ctx.at}.FilterParams`),
+    create: (conf) => {
+      const keep = compileParams(conf.FilterParams);
+      return (candidates, ctx) => candidates.filter((c) => (c.row >= 0 || c.features !== undefined) && keep(itemFields(c, ctx.catalog)));
+    },
+    explain: (conf) => {
+      const failed = explainParams(conf.FilterParams);
+      return (c, ctx) =>
+        c.row < 0 && c.features === undefined ? 'no known state: not in the catalog, no loaded features' : failed(itemFields(c, ctx.catalog));
+    },
   },
 );

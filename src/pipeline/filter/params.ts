@@ -9,9 +9,7 @@ export const FilterParamSchema = Type.Object(
   {
     Name: NameSchema,
     Operator: Type.Union(
-      ['equal', 'not_equal', 'in', 'not_in', 'greater', 'greaterThan', 'less', 'lessThan', 'is_null', 'is_not_null'].map((o) =>
-        Type.Literal(o),
-      ),
+      ['equal', 'not_equal', 'in', 'not_in', 'greater', 'greaterThan', 'less', 'lessThan', 'is_null', 'is_not_null'].map((o) => Type.Literal(o)),
     ),
     Value: Type.Optional(Type.Union([ScalarSchema, Type.Array(ScalarSchema, { maxItems: 10000 })])),
   },
@@ -27,10 +25,12 @@ function compileParam(p: FilterParam): (fields: Fields) => boolean {
   const value = p.Value ?? null;
   const list = new Set<Value>(Array.isArray(value) ? value : [value]);
   const one = Array.isArray(value) ? (value[0] ?? null) : value;
-  const cmp = (test: (d: number) => boolean) => (f: Fields): boolean => {
-    const d = ordered(f(p.Name), one);
-    return d !== undefined && test(d);
-  };
+  const cmp =
+    (test: (d: number) => boolean) =>
+    (f: Fields): boolean => {
+      const d = ordered(f(p.Name), one);
+      return d !== undefined && test(d);
+    };
   switch (p.Operator) {
     case 'equal':
       return (f) => f(p.Name) === one;

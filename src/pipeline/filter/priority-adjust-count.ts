@@ -33,49 +33,50 @@ export const priorityAdjustCountFilter = defineFilterType(
     EnsureDiversity: Type.Optional(Type.Boolean()),
   },
   {
-  type: 'PriorityAdjustCountFilter',
-  // Every entry names a configured recall, once (PaiRec would take the same items twice).
-  check: (conf, ctx) => {
-    if (conf.EnsureDiversity) ctx.problem(`${ctx.at}.EnsureDiversity`, "not supported: it needs PaiRec's DiversityDaoConf; use DiversityRuleSort for diversity");
-    const seen = new Set<string>();
-    conf.AdjustCountConfs.forEach((c, j) => {
-      const path = `${ctx.at}.AdjustCountConfs[${j}].RecallName`;
-      if (!ctx.recalls.has(c.RecallName)) ctx.problem(path, `no recall named "${c.RecallName}" in RecallConfs`);
-      else if (seen.has(c.RecallName)) ctx.problem(path, `"${c.RecallName}" is named twice: each recall contributes once`);
-      seen.add(c.RecallName);
-    });
-  },
-  create: (conf) => {
-    const entries = conf.AdjustCountConfs;
-    return (candidates) => {
-      // Shuffled, then stably sorted: score ties come in random order, as PaiRec's shuffle-then-sort gives.
-      const ordered = candidates.slice();
-      drawFront(ordered, ordered.length, Math.random);
-      ordered.sort((a, b) => b.score - a.score);
-      const byRecall = new Map<string, Candidate[]>();
-      for (const c of ordered) {
-        const list = byRecall.get(c.retrieveId);
-        if (list) list.push(c);
-        else byRecall.set(c.retrieveId, [c]);
-      }
-      const out: Candidate[] = [];
-      let accumulated = 0;
-      for (const e of entries) {
-        const list = byRecall.get(e.RecallName) ?? [];
-        if (e.Type === 'fix') {
-          out.push(...list.slice(0, e.Count));
-        } else {
-          const take = list.slice(0, Math.max(0, e.Count - accumulated));
-          out.push(...take);
-          accumulated += take.length;
+    type: 'PriorityAdjustCountFilter',
+    // Every entry names a configured recall, once (PaiRec would take the same items twice).
+    check: (conf, ctx) => {
+      if (conf.EnsureDiversity)
+        ctx.problem(`${ctx.at}.EnsureDiversity`, "not supported: it needs PaiRec's DiversityDaoConf; use DiversityRuleSort for diversity");
+      const seen = new Set<string>();
+      conf.AdjustCountConfs.forEach((c, j) => {
+        const path = `${ctx.at}.AdjustCountConfs[${j}].RecallName`;
+        if (!ctx.recalls.has(c.RecallName)) ctx.problem(path, `no recall named "${c.RecallName}" in RecallConfs`);
+        else if (seen.has(c.RecallName)) ctx.problem(path, `"${c.RecallName}" is named twice: each recall contributes once`);
+        seen.add(c.RecallName);
+      });
+    },
+    create: (conf) => {
+      const entries = conf.AdjustCountConfs;
+      return (candidates) => {
+        // Shuffled, then stably sorted: score ties come in random order, as PaiRec's shuffle-then-sort gives.
+        const ordered = candidates.slice();
+        drawFront(ordered, ordered.length, Math.random);
+        ordered.sort((a, b) => b.score - a.score);
+        const byRecall = new Map<string, Candidate[]>();
+        for (const c of ordered) {
+          const list = byRecall.get(c.retrieveId);
+          if (list) list.push(c);
+          else byRecall.set(c.retrieveId, [c]);
         }
-      }
-      return out;
-    };
-  },
-  explain: (conf) => {
-    const named = new Set(conf.AdjustCountConfs.map((e) => e.RecallName));
-    return (c) => (named.has(c.retrieveId) ? 'beyond its recall\'s count in AdjustCountConfs' : `recall "${c.retrieveId}" is not in AdjustCountConfs`);
-  },
+        const out: Candidate[] = [];
+        let accumulated = 0;
+        for (const e of entries) {
+          const list = byRecall.get(e.RecallName) ?? [];
+          if (e.Type === 'fix') {
+            out.push(...list.slice(0, e.Count));
+          } else {
+            const take = list.slice(0, Math.max(0, e.Count - accumulated));
+            out.push(...take);
+            accumulated += take.length;
+          }
+        }
+        return out;
+      };
+    },
+    explain: (conf) => {
+      const named = new Set(conf.AdjustCountConfs.map((e) => e.RecallName));
+      return (c) => (named.has(c.retrieveId) ? "beyond its recall's count in AdjustCountConfs" : `recall "${c.retrieveId}" is not in AdjustCountConfs`);
+    },
   },
 );

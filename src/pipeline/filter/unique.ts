@@ -23,5 +23,4 @@ export const uniqueFilter: Filter = (candidates, ctx) => {
   return out;
 };
 
-
 export const uniqueFilterType: FilterTypeDef = { type: 'UniqueFilter', create: () => uniqueFilter };

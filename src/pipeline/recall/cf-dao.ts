@@ -66,13 +66,15 @@ export function checkCollaborativeDao(dao: Dao, tables: readonly ('User2ItemTabl
     else checkRedisName(dao, ctx, at);
     return;
   }
-  const [key, names, block] = dao.AdapterType === 'mysql' ? (['MysqlName', ctx.mysql, 'MysqlConfs'] as const) : (['HologresName', ctx.hologres, 'HologresConfs'] as const);
+  const [key, names, block] =
+    dao.AdapterType === 'mysql' ? (['MysqlName', ctx.mysql, 'MysqlConfs'] as const) : (['HologresName', ctx.hologres, 'HologresConfs'] as const);
   const name = dao[key];
   if (name === undefined) ctx.problem(`${at}.${key}`, `required: the name of a ${block} entry`);
   else if (!names.has(name)) ctx.problem(`${at}.${key}`, `no ${dao.AdapterType === 'mysql' ? 'MySQL' : 'Hologres'} named "${name}" in ${block}`);
   const record = dao as Record<string, unknown>;
   for (const t of tables) {
     const value = record[t];
-    if (typeof value !== 'string' || !TABLE_NAME.test(value)) ctx.problem(`${at}.${t}`, `required by AdapterType "${dao.AdapterType}": a table name (schema.table or table)`);
+    if (typeof value !== 'string' || !TABLE_NAME.test(value))
+      ctx.problem(`${at}.${t}`, `required by AdapterType "${dao.AdapterType}": a table name (schema.table or table)`);
   }
 }

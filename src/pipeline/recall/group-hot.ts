@@ -43,7 +43,10 @@ export function groupHotLists(catalog: Catalog | undefined, triggers: readonly T
   const out = new Map<string, Candidate[]>();
   for (const [g, list] of rows) {
     const top = list.sort((a, b) => pop(b) - pop(a)).slice(0, count);
-    out.set(g, top.map((row) => ({ itemId: catalog.itemIds[row] ?? '', row, retrieveId, recallScore: pop(row), score: pop(row) })));
+    out.set(
+      g,
+      top.map((row) => ({ itemId: catalog.itemIds[row] ?? '', row, retrieveId, recallScore: pop(row), score: pop(row) })),
+    );
   }
   return out;
 }
@@ -63,43 +66,51 @@ export const groupHotRecall = defineRecallType(
     Triggers: Type.Optional(Type.Array(TriggerConfSchema, { minItems: 1, maxItems: 4 })),
   },
   {
-  type: 'UserGroupHotRecall',
-  usesCatalog: true,
-  uses: ['DaoConf'],
-  check: (conf, ctx) => {
-    if (conf.DaoConf) checkRedisName(conf.DaoConf, ctx, `${ctx.at}.DaoConf`);
-  },
-  create: (conf, env) => {
-    const triggers = conf.Triggers ?? DEFAULT_TRIGGERS;
-    const count = conf.RecallCount;
-    const userGroups = (features: Readonly<Record<string, unknown>>): string[] =>
-      groupsOf(triggers, (k) => (Object.hasOwn(features, k) ? features[k] : undefined), true);
-    const dao = conf.DaoConf;
-    if (dao && dao.AdapterType !== 'redis') return sqlGroupHot(conf, dao, env, (ctx) => userGroups(ctx.userFeatures));
-    if (dao) {
-      const read = redisListReader(env, dao.RedisName ?? '');
+    type: 'UserGroupHotRecall',
+    usesCatalog: true,
+    uses: ['DaoConf'],
+    check: (conf, ctx) => {
+      if (conf.DaoConf) checkRedisName(conf.DaoConf, ctx, `${ctx.at}.DaoConf`);
+    },
+    create: (conf, env) => {
+      const triggers = conf.Triggers ?? DEFAULT_TRIGGERS;
+      const count = conf.RecallCount;
+      const userGroups = (features: Readonly<Record<string, unknown>>): string[] =>
+        groupsOf(triggers, (k) => (Object.hasOwn(features, k) ? features[k] : undefined), true);
+      const dao = conf.DaoConf;
+      if (dao && dao.AdapterType !== 'redis') return sqlGroupHot(conf, dao, env, (ctx) => userGroups(ctx.userFeatures));
+      if (dao) {
+        const read = redisListReader(env, dao.RedisName ?? '');
+        return {
+          name: conf.Name,
+          recall: async (ctx) => {
+            const groups = userGroups(ctx.userFeatures);
+            if (groups.length === 0) return [];
+            const lists = await read(
+              groups.map((g) => `${dao.RedisPrefix}${g}`),
+              dao.RedisDataType,
+              count,
+              0,
+            );
+            return mergeByBest(
+              lists.map((l) => toCandidates(l, ctx.catalog, conf.Name)),
+              count,
+            );
+          },
+        };
+      }
+      const table = groupHotLists(env.catalog, triggers, count, conf.Name);
       return {
         name: conf.Name,
-        recall: async (ctx) => {
-          const groups = userGroups(ctx.userFeatures);
-          if (groups.length === 0) return [];
-          const lists = await read(groups.map((g) => `${dao.RedisPrefix}${g}`), dao.RedisDataType, count, 0);
-          return mergeByBest(lists.map((l) => toCandidates(l, ctx.catalog, conf.Name)), count);
+        recall: (ctx) => {
+          const lists = userGroups(ctx.userFeatures).flatMap((g) => {
+            const l = table.get(g);
+            return l ? [l] : [];
+          });
+          // Candidates are mutable (rank writes score): each request gets its own copies.
+          return Promise.resolve(mergeByBest(lists, count).map(copyCandidate));
         },
       };
-    }
-    const table = groupHotLists(env.catalog, triggers, count, conf.Name);
-    return {
-      name: conf.Name,
-      recall: (ctx) => {
-        const lists = userGroups(ctx.userFeatures).flatMap((g) => {
-          const l = table.get(g);
-          return l ? [l] : [];
-        });
-        // Candidates are mutable (rank writes score): each request gets its own copies.
-        return Promise.resolve(mergeByBest(lists, count).map(copyCandidate));
-      },
-    };
-  },
+    },
   },
 );

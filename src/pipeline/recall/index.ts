@@ -12,5 +12,8 @@ export { defineRecallType } from './recall.js';
 
 /** The built-in recall types, by PaiRec's RecallType name (pipeline/types.ts registers them). */
 export const RECALL_TYPES: ReadonlyMap<string, RecallTypeDef> = new Map(
-  [vectorRecall, globalHotRecall, groupHotRecall, userCustomRecall, userCollaborativeFilterRecall, itemCollaborativeFilterRecall, mockRecall].map((d) => [d.type, d]),
+  [vectorRecall, globalHotRecall, groupHotRecall, userCustomRecall, userCollaborativeFilterRecall, itemCollaborativeFilterRecall, mockRecall].map((d) => [
+    d.type,
+    d,
+  ]),
 );

@@ -7,7 +7,7 @@ import { parseItemIds, sqlListReader, storedCandidates } from './sql-lists.js';
 
 /** Said at load to a config written for this engine's earlier meaning of the name. */
 export const MOVED_TO_USER_CF =
-  'it lists the neighbours of the request\'s item_id (ItemCollaborativeDaoConf), as in PaiRec; ' +
+  "it lists the neighbours of the request's item_id (ItemCollaborativeDaoConf), as in PaiRec; " +
   'for the neighbours of the user\'s recent items (UserCollaborativeDaoConf) use RecallType "UserCollaborativeFilterRecall"';
 
 /**

@@ -67,13 +67,7 @@ export function toScoredList(type: ListDataType, reply: unknown, missing: number
  * commands per node on a cluster (a pipeline there cannot span slots). A missing key
  * reads as an empty list; a failed command rejects the whole read.
  */
-export async function readScoredLists(
-  client: RedisClient,
-  keys: readonly string[],
-  type: ListDataType,
-  limit: number,
-  missing: number,
-): Promise<ScoredId[][]> {
+export async function readScoredLists(client: RedisClient, keys: readonly string[], type: ListDataType, limit: number, missing: number): Promise<ScoredId[][]> {
   if (keys.length === 0) return [];
   const stop = limit - 1;
   let replies: unknown[];

@@ -54,7 +54,11 @@ function text(v: unknown): string | undefined {
  * one query bounded by the request's deadline and abort (names checked at load). A failed
  * query throws, counted by the client: the source fails alone.
  */
-export function sqlListReader(target: SqlTarget, env: RecallEnv, recallName: string): (table: ListTable, keys: readonly string[], ctx: PipelineContext) => Promise<ListRow[]> {
+export function sqlListReader(
+  target: SqlTarget,
+  env: RecallEnv,
+  recallName: string,
+): (table: ListTable, keys: readonly string[], ctx: PipelineContext) => Promise<ListRow[]> {
   const d = dialectOf(target.adapter);
   return async (table, keys, ctx) => {
     if (keys.length === 0) return [];
@@ -78,7 +82,12 @@ export function sqlListReader(target: SqlTarget, env: RecallEnv, recallName: str
 }
 
 /** Reads `item_ids` of the rows whose key column is one of `keys`, from the DAO's Hologres or MySQL table. */
-function tableReader(conf: RecallConf, dao: RecallDaoConf, env: RecallEnv, keyColumn: string): (keys: readonly string[], ctx: PipelineContext) => Promise<string[]> {
+function tableReader(
+  conf: RecallConf,
+  dao: RecallDaoConf,
+  env: RecallEnv,
+  keyColumn: string,
+): (keys: readonly string[], ctx: PipelineContext) => Promise<string[]> {
   const target = sqlTarget(dao);
   if (!target) throw new PairecError('ERR_INTERNAL', `recall "${conf.Name}" has no SQL DAO`);
   const read = sqlListReader(target, env, conf.Name);
@@ -114,7 +123,10 @@ export function sqlGroupHot(conf: RecallConf, dao: RecallDaoConf, env: RecallEnv
       const groups = userGroups(ctx);
       if (groups.length === 0) return [];
       const texts = await read(groups, ctx);
-      return mergeByBest(texts.map((s) => storedCandidates(parseItemIds(s, conf.Name), ctx).sort((a, b) => b.score - a.score)), conf.RecallCount);
+      return mergeByBest(
+        texts.map((s) => storedCandidates(parseItemIds(s, conf.Name), ctx).sort((a, b) => b.score - a.score)),
+        conf.RecallCount,
+      );
     },
   };
 }

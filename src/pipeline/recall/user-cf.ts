@@ -51,7 +51,12 @@ function redisLists(dao: UserCollaborativeDaoConf, env: RecallEnv): Lists {
     // A zset's score orders the history (e.g. a timestamp); it is not a weight.
     const history = dedupe(dao.User2ItemDataType === 'zset' ? (raw ?? []).map((h) => ({ id: h.id, score: 1 })) : (raw ?? []));
     if (history.length === 0 || ctx.signal.aborted) return { history, neighbours: [] };
-    const neighbours = await read(history.map((h) => `${dao.Item2ItemTable}${h.id}`), dao.Item2ItemDataType, recallCount, 0);
+    const neighbours = await read(
+      history.map((h) => `${dao.Item2ItemTable}${h.id}`),
+      dao.Item2ItemDataType,
+      recallCount,
+      0,
+    );
     return { history, neighbours };
   };
 }
@@ -70,7 +75,15 @@ function sqlLists(dao: UserCollaborativeDaoConf, env: RecallEnv, recallName: str
     const [row] = await users(layout.user2item, [ctx.request.uid], ctx);
     const history = dedupe(row ? parseScoredList(row.list, 1, dao.TriggerCount) : []);
     if (history.length === 0 || ctx.signal.aborted) return { history, neighbours: [] };
-    const byItem = new Map((await items(layout.item2item, history.map((h) => h.id), ctx)).map((r) => [r.key, r.list]));
+    const byItem = new Map(
+      (
+        await items(
+          layout.item2item,
+          history.map((h) => h.id),
+          ctx,
+        )
+      ).map((r) => [r.key, r.list]),
+    );
     return { history, neighbours: history.map((h) => parseScoredList(byItem.get(h.id) ?? '', 0, recallCount)) };
   };
 }

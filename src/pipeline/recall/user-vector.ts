@@ -57,7 +57,11 @@ export function vectorOf(v: unknown): Float32Array | undefined {
   if (v instanceof Float32Array) return v;
   let nums: readonly unknown[] | undefined;
   if (Array.isArray(v)) nums = v as readonly unknown[];
-  else if (typeof v === 'string' && v.trim() !== '') nums = v.trim().split(/[\s,]+/).map(Number);
+  else if (typeof v === 'string' && v.trim() !== '')
+    nums = v
+      .trim()
+      .split(/[\s,]+/)
+      .map(Number);
   if (!nums || nums.length === 0) return undefined;
   const out = new Float32Array(nums.length);
   for (let i = 0; i < nums.length; i++) {
@@ -75,12 +79,7 @@ export function vectorOf(v: unknown): Float32Array | undefined {
  * catalog searched through FAISS or Milvus (its vectors are synthetic, the remote index
  * holds other items), or a catalog of another width than the index.
  */
-export function userVectorPlan(
-  algoName: string,
-  conf: UserEmbeddingConf | undefined,
-  catalog: Catalog | undefined,
-  env: UserVectorEnv,
-): UserVectorPlan {
+export function userVectorPlan(algoName: string, conf: UserEmbeddingConf | undefined, catalog: Catalog | undefined, env: UserVectorEnv): UserVectorPlan {
   const from = conf?.From;
   const field = conf?.Field ?? 'embedding';
   const path = `features.${field}`;

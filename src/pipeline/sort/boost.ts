@@ -25,32 +25,32 @@ export const boostScoreSort = defineSortType(
     BoostScoreConditions: Type.Array(BoostScoreConditionSchema, { minItems: 1, maxItems: 64 }),
   },
   {
-  type: 'BoostScoreSort',
-  check: (conf, ctx) =>
-    conf.BoostScoreConditions.forEach((b, j) => {
-      const at = `${ctx.at}.BoostScoreConditions[${j}]`;
-      checkCompiles(ctx, `${at}.Expression`, () => compileExpression(b.Expression, ctx.knownField));
-      checkParams(b.Conditions, ctx, `${at}.Conditions`);
-    }),
-  create: (conf) => {
-    const boosts = conf.BoostScoreConditions.map((b) => ({
-      when: compileParams(b.Conditions),
-      score: compileExpression(b.Expression, () => true).run,
-    }));
-    return (candidates, ctx) => {
-      for (const c of candidates) {
-        const fields = itemFields(c, ctx.catalog);
-        for (const b of boosts) {
-          if (!b.when(fields)) continue;
-          const s = b.score((name) => {
-            const v = fields(name);
-            return typeof v === 'number' ? v : Number.NaN;
-          });
-          if (Number.isFinite(s)) c.score = s;
+    type: 'BoostScoreSort',
+    check: (conf, ctx) =>
+      conf.BoostScoreConditions.forEach((b, j) => {
+        const at = `${ctx.at}.BoostScoreConditions[${j}]`;
+        checkCompiles(ctx, `${at}.Expression`, () => compileExpression(b.Expression, ctx.knownField));
+        checkParams(b.Conditions, ctx, `${at}.Conditions`);
+      }),
+    create: (conf) => {
+      const boosts = conf.BoostScoreConditions.map((b) => ({
+        when: compileParams(b.Conditions),
+        score: compileExpression(b.Expression, () => true).run,
+      }));
+      return (candidates, ctx) => {
+        for (const c of candidates) {
+          const fields = itemFields(c, ctx.catalog);
+          for (const b of boosts) {
+            if (!b.when(fields)) continue;
+            const s = b.score((name) => {
+              const v = fields(name);
+              return typeof v === 'number' ? v : Number.NaN;
+            });
+            if (Number.isFinite(s)) c.score = s;
+          }
         }
-      }
-      return sortByScore(candidates);
-    };
-  },
+        return sortByScore(candidates);
+      };
+    },
   },
 );

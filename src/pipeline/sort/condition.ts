@@ -9,10 +9,10 @@ import { defineSortType } from './sort.js';
 /** PaiRec's ConditionSortConfs: the first entry whose Conditions hold for the user picks the sort; else DefaultSortName. */
 const ConditionSortConfsSchema = Type.Object(
   {
-    SortConfs: Type.Array(
-      Type.Object({ Conditions: Type.Array(FilterParamSchema, { default: [], maxItems: 64 }), SortName: NameSchema }, strict),
-      { minItems: 1, maxItems: 64 },
-    ),
+    SortConfs: Type.Array(Type.Object({ Conditions: Type.Array(FilterParamSchema, { default: [], maxItems: 64 }), SortName: NameSchema }, strict), {
+      minItems: 1,
+      maxItems: 64,
+    }),
     DefaultSortName: Type.Optional(NameSchema),
   },
   strict,
@@ -51,7 +51,10 @@ export const conditionSort = defineSortType(
       });
       if (fallback !== undefined) named(`${at}.DefaultSortName`, fallback);
     },
-    runs: (conf) => [...conf.ConditionSortConfs.SortConfs.map((e) => e.SortName), ...(conf.ConditionSortConfs.DefaultSortName === undefined ? [] : [conf.ConditionSortConfs.DefaultSortName])],
+    runs: (conf) => [
+      ...conf.ConditionSortConfs.SortConfs.map((e) => e.SortName),
+      ...(conf.ConditionSortConfs.DefaultSortName === undefined ? [] : [conf.ConditionSortConfs.DefaultSortName]),
+    ],
     create: (conf, opts) => {
       const sortNamed = opts?.sortNamed;
       const build = (n: string): Sort => sortNamed?.(n) ?? ((c) => c);

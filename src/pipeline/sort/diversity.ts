@@ -101,8 +101,7 @@ function oneDimensionKey(dim: string, catalog: Catalog | undefined): (c: Candida
   const column = catalog && !CANDIDATE_FIELDS.includes(dim) ? catalog.keyColumn(dim) : undefined;
   if (!column) return (c) => String(itemField(c, catalog, dim));
   const { ids, keys } = column;
-  return (c) =>
-    c.row >= 0 && !(c.features && Object.hasOwn(c.features, dim)) ? (keys[ids[c.row] as number] as string) : String(itemField(c, catalog, dim));
+  return (c) => (c.row >= 0 && !(c.features && Object.hasOwn(c.features, dim)) ? (keys[ids[c.row] as number] as string) : String(itemField(c, catalog, dim)));
 }
 
 /**
@@ -117,24 +116,27 @@ export const diversityRuleSort = defineSortType(
     DiversitySize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
   },
   {
-  type: 'DiversityRuleSort',
-  check: (conf, ctx) =>
-    conf.DiversityRules.forEach((r, j) =>
-      r.Dimensions.forEach((d, k) => {
-        if (!ctx.knownField(d)) ctx.problem(`${ctx.at}.DiversityRules[${j}].Dimensions[${k}]`, `unknown field "${d}"`);
-      }),
-    ),
-  create: (conf) => {
-    const specs = conf.DiversityRules;
-    return (candidates, ctx) => {
-      const rules: WindowRule<Candidate>[] = specs.map((r) => ({
-        key: r.Dimensions.length === 1 ? oneDimensionKey(r.Dimensions[0] as string, ctx.catalog) : (c) => JSON.stringify(r.Dimensions.map((d) => itemField(c, ctx.catalog, d))),
-        window: r.WindowSize,
-        frequency: r.FrequencySize,
-      }));
-      // Only the positions the request returns need the rules unless DiversitySize says more.
-      return diversify(candidates, rules, conf.DiversitySize ?? ctx.request.size).order;
-    };
-  },
+    type: 'DiversityRuleSort',
+    check: (conf, ctx) =>
+      conf.DiversityRules.forEach((r, j) =>
+        r.Dimensions.forEach((d, k) => {
+          if (!ctx.knownField(d)) ctx.problem(`${ctx.at}.DiversityRules[${j}].Dimensions[${k}]`, `unknown field "${d}"`);
+        }),
+      ),
+    create: (conf) => {
+      const specs = conf.DiversityRules;
+      return (candidates, ctx) => {
+        const rules: WindowRule<Candidate>[] = specs.map((r) => ({
+          key:
+            r.Dimensions.length === 1
+              ? oneDimensionKey(r.Dimensions[0] as string, ctx.catalog)
+              : (c) => JSON.stringify(r.Dimensions.map((d) => itemField(c, ctx.catalog, d))),
+          window: r.WindowSize,
+          frequency: r.FrequencySize,
+        }));
+        // Only the positions the request returns need the rules unless DiversitySize says more.
+        return diversify(candidates, rules, conf.DiversitySize ?? ctx.request.size).order;
+      };
+    },
   },
 );

@@ -66,32 +66,31 @@ export const multiRecallMixSort = defineSortType(
     MixSortRules: Type.Array(MixSortRuleSchema, { minItems: 1, maxItems: 64 }),
   },
   {
-  type: 'MultiRecallMixSort',
-  check: (conf, ctx) =>
-    conf.MixSortRules.forEach((r, j) => {
-      const at = `${ctx.at}.MixSortRules[${j}]`;
-      if (r.MixStrategy === 'fix_position' && r.Positions === undefined) ctx.problem(`${at}.Positions`, 'required by fix_position');
-      r.RecallNames.forEach((n, k) => {
-        if (!ctx.recalls.has(n)) ctx.problem(`${at}.RecallNames[${k}]`, `no recall named "${n}" in RecallConfs`);
+    type: 'MultiRecallMixSort',
+    check: (conf, ctx) =>
+      conf.MixSortRules.forEach((r, j) => {
+        const at = `${ctx.at}.MixSortRules[${j}]`;
+        if (r.MixStrategy === 'fix_position' && r.Positions === undefined) ctx.problem(`${at}.Positions`, 'required by fix_position');
+        r.RecallNames.forEach((n, k) => {
+          if (!ctx.recalls.has(n)) ctx.problem(`${at}.RecallNames[${k}]`, `no recall named "${n}" in RecallConfs`);
+        });
+      }),
+    create: (conf, opts) => {
+      const random = opts?.random ?? Math.random;
+      const rules: MixRule[] = conf.MixSortRules.map((r) => {
+        const names = new Set(r.RecallNames);
+        const fixed = r.Positions ?? [];
+        if (r.MixStrategy !== 'random_position') return { names, positions: () => fixed };
+        return {
+          names,
+          positions: (size, page) => {
+            const slots = r.Positions ?? Array.from({ length: Math.min(size, page) }, (_, i) => i + 1);
+            const count = r.Number ?? (r.NumberRate !== undefined ? Math.max(1, Math.ceil(r.NumberRate * page)) : 1);
+            return sample(slots, count, random);
+          },
+        };
       });
-    }),
-  create: (conf, opts) => {
-    const random = opts?.random ?? Math.random;
-    const rules: MixRule[] = conf.MixSortRules.map((r) => {
-      const names = new Set(r.RecallNames);
-      const fixed = r.Positions ?? [];
-      if (r.MixStrategy !== 'random_position') return { names, positions: () => fixed };
-      return {
-        names,
-        positions: (size, page) => {
-          const slots = r.Positions ?? Array.from({ length: Math.min(size, page) }, (_, i) => i + 1);
-          const count = r.Number ?? (r.NumberRate !== undefined ? Math.max(1, Math.ceil(r.NumberRate * page)) : 1);
-          return sample(slots, count, random);
-        },
-      };
-    });
-    return (candidates, ctx) =>
-      rules.reduce<Candidate[]>((list, r) => mixPositions(list, r.positions(list.length, ctx.request.size), r.names), candidates);
-  },
+      return (candidates, ctx) => rules.reduce<Candidate[]>((list, r) => mixPositions(list, r.positions(list.length, ctx.request.size), r.names), candidates);
+    },
   },
 );

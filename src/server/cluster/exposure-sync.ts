@@ -66,7 +66,11 @@ export function joinExposureSync(): ExposureSync {
       case 'exposure-apply':
         if (current) current.merge(m.uid, m.items, m.at);
         else if (early.length < MAX_EARLY_RELAYS) early.push({ uid: m.uid, items: m.items, at: m.at });
-        else if (dropped++ === 0) logger?.error({ buffered: MAX_EARLY_RELAYS }, 'exposure relays arrived before the store existed and overflowed its buffer; later ones are dropped here');
+        else if (dropped++ === 0)
+          logger?.error(
+            { buffered: MAX_EARLY_RELAYS },
+            'exposure relays arrived before the store existed and overflowed its buffer; later ones are dropped here',
+          );
         send({ pairec: 'exposure-ack', id: m.id });
         break;
       case 'exposure-done': {

@@ -29,7 +29,11 @@ export function checkConsoleShellAccess(conf: ProfilingConf | undefined, remoteA
  * the console's data and passes the console's guard; with the console off it is a
  * field this server does not accept (400, not a silent plain answer).
  */
-export function checkExplainAccess(conf: ProfilingConf | undefined, authorization: string | undefined, remoteAddress: string | undefined): PairecError | undefined {
+export function checkExplainAccess(
+  conf: ProfilingConf | undefined,
+  authorization: string | undefined,
+  remoteAddress: string | undefined,
+): PairecError | undefined {
   if (!conf?.enabled) return new PairecError('ERR_INVALID_FIELD', 'explain needs the console on (monitoring.console.enabled)', { path: 'explain' });
   return checkConsoleAccess(conf, authorization, remoteAddress, '/api/recommend');
 }

@@ -48,8 +48,13 @@ export interface ConsoleStats {
 }
 
 const OVERVIEW_METRICS = new Set([
-  'pairec_backend_circuit_state', 'pairec_algorithm_requests_total', 'pairec_pool_active', 'pairec_pool_queued',
-  'pairec_config_reloads_total', 'pairec_catalog_items', 'pairec_catalog_last_refresh_timestamp_seconds',
+  'pairec_backend_circuit_state',
+  'pairec_algorithm_requests_total',
+  'pairec_pool_active',
+  'pairec_pool_queued',
+  'pairec_config_reloads_total',
+  'pairec_catalog_items',
+  'pairec_catalog_last_refresh_timestamp_seconds',
 ]);
 const BREAKER = ['closed', 'half_open', 'open'] as const;
 

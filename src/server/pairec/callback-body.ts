@@ -34,7 +34,8 @@ export function parsePairecCallbackBody(body: unknown): PairecCallback {
   const requestId = required(goString(f.request_id, 'request_id', 128), 'request_id');
   const sceneId = required(goString(f.scene_id, 'scene_id', 128), 'scene_id');
   const list = goArray(f.item_list, 'item_list', MAX_CALLBACK_ITEMS);
-  if (list === undefined || list.length === 0) throw new PairecError('ERR_MISSING_FIELD', 'recommend item list not empty: item_list is required', { path: 'item_list' });
+  if (list === undefined || list.length === 0)
+    throw new PairecError('ERR_MISSING_FIELD', 'recommend item list not empty: item_list is required', { path: 'item_list' });
   const items = list.map((entry, i) => {
     const path = `item_list.${i}.item_id`;
     const e = goObject(entry ?? undefined, `item_list.${i}`);

@@ -12,8 +12,7 @@ const MAX_FEATURE_STRING = 4096;
 
 type Usable = FeatureValue | number[];
 
-const isNumberList = (v: unknown): v is number[] =>
-  Array.isArray(v) && v.length > 0 && v.length <= MAX_FEATURE_VECTOR && v.every((x) => typeof x === 'number');
+const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.length <= MAX_FEATURE_VECTOR && v.every((x) => typeof x === 'number');
 
 /**
  * A `features` value this engine can use: a scalar or a list of numbers. PaiRec takes any
@@ -84,7 +83,8 @@ export function pairecFeatures(features: unknown, complex: unknown): RequestFeat
       const e = entry as Record<string, unknown>;
       // A name is a value here, not a key the body parser checked: the same keys are refused.
       if (typeof e.name !== 'string' || e.name === '' || e.name.length > 256) continue;
-      if (FORBIDDEN_KEYS.has(e.name)) throw new PairecError('ERR_FORBIDDEN_KEY', `complex_type_features name ${e.name} is a forbidden key`, { path: 'complex_type_features' });
+      if (FORBIDDEN_KEYS.has(e.name))
+        throw new PairecError('ERR_FORBIDDEN_KEY', `complex_type_features name ${e.name} is a forbidden key`, { path: 'complex_type_features' });
       put(e.name, complexValue(e.type, e.values));
     }
   }

@@ -24,10 +24,7 @@ const CallbackBodySchema = Type.Object(
     request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     /** The experiment_id of the recommend response the items came from (PaiRec's callback sends it back). */
     experiment_id: Type.Optional(Type.String({ maxLength: 1024 })),
-    item_list: Type.Array(
-      Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: true }),
-      { maxItems: 1000 },
-    ),
+    item_list: Type.Array(Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: true }), { maxItems: 1000 }),
   },
   { additionalProperties: false },
 );

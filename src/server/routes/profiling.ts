@@ -87,14 +87,21 @@ export function profilingRoutes(app: FastifyInstance, engine: Engine): void {
         busy = false;
       }
       req.log.info({ route, seconds: s }, 'profile taken');
-      return reply
-        .type('application/json')
-        .header('content-disposition', `attachment; filename="pairec-${stamp()}.${ext}"`)
-        .send(JSON.stringify(profile));
+      return reply.type('application/json').header('content-disposition', `attachment; filename="pairec-${stamp()}.${ext}"`).send(JSON.stringify(profile));
     });
 
-  timed('/debug/pprof/profile', 'cpuprofile', () => profiler.startCpu(), () => profiler.stopCpu());
-  timed('/debug/pprof/allocs', 'heapprofile', () => profiler.startHeap(), () => profiler.stopHeap());
+  timed(
+    '/debug/pprof/profile',
+    'cpuprofile',
+    () => profiler.startCpu(),
+    () => profiler.stopCpu(),
+  );
+  timed(
+    '/debug/pprof/allocs',
+    'heapprofile',
+    () => profiler.startHeap(),
+    () => profiler.stopHeap(),
+  );
 
   app.get('/debug/pprof/heap', (req, reply) => {
     if (!admit(req, reply, '/debug/pprof/heap')) return reply;
@@ -111,9 +118,6 @@ export function profilingRoutes(app: FastifyInstance, engine: Engine): void {
       busy = false;
     });
     req.log.info({ route: '/debug/pprof/heap' }, 'heap snapshot taken');
-    return reply
-      .type('application/json')
-      .header('content-disposition', `attachment; filename="pairec-${stamp()}.heapsnapshot"`)
-      .send(stream);
+    return reply.type('application/json').header('content-disposition', `attachment; filename="pairec-${stamp()}.heapsnapshot"`).send(stream);
   });
 }

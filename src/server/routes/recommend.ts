@@ -47,7 +47,8 @@ const responseSchema = {
  */
 export function recommendRoute(app: FastifyInstance, engine: Engine, metrics?: EngineMetrics): void {
   app.post(FEED_ROUTE, { schema: { response: { 200: responseSchema } } }, async (req, reply) => {
-    if (req.pairecApiMode !== 'pairec') return sendError(reply, new PairecError('ERR_NOT_FOUND', `no route POST ${FEED_ROUTE} (it is served with ListenConf.ApiMode "pairec")`));
+    if (req.pairecApiMode !== 'pairec')
+      return sendError(reply, new PairecError('ERR_NOT_FOUND', `no route POST ${FEED_ROUTE} (it is served with ListenConf.ApiMode "pairec")`));
     return serve(req, reply);
   });
   app.post(RECOMMEND_ROUTE, { schema: { response: { 200: responseSchema } } }, (req, reply) => serve(req, reply));
