@@ -101,7 +101,12 @@ await qps(r1, 1, 1); // warm-up: connect, JIT
 const c = Number(values.concurrency);
 const b = Number(values.batch);
 const emb1 = await qps(embedded, 1, 1);
+// The client's own CPU per query (this process only: the server's search is in its own process).
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
 const rem1 = await qps(r1, 1, 1);
+const cpu1 = process.cpuUsage(cpu0);
+const clientUs = (cpu1.user + cpu1.system) / (rem1 * ((performance.now() - t0) / 1000));
 const pool1 = await qps(r1, c, 1);
 const poolN = await qps(rN, c, 1);
 const single = await qps(rN, 1, 1);
@@ -110,6 +115,7 @@ const us = (q: number): string => `${(1e6 / q).toFixed(0)} µs/query`;
 console.log(`k=${k}, ${catalog.itemIds.length} items × ${catalog.dim}, HNSW M=16 efC=100 ef=100, median of ${rounds} × ${seconds}s`);
 console.log(`embedded, 1 at a time          ${emb1.toFixed(0).padStart(7)} q/s  ${us(emb1)}  (baseline)`);
 console.log(`FAISS pool 1, 1 at a time      ${rem1.toFixed(0).padStart(7)} q/s  ${us(rem1)}  round-trip overhead ${(1e6 / rem1 - 1e6 / emb1).toFixed(0)} µs`);
+console.log(`  client CPU per query          ${clientUs.toFixed(0).padStart(7)} µs (this process: encode, HTTP/2, decode)`);
 console.log(`FAISS pool 1, ${c} in flight     ${pool1.toFixed(0).padStart(7)} q/s`);
 console.log(`FAISS pool 4, ${c} in flight     ${poolN.toFixed(0).padStart(7)} q/s  (${(poolN / pool1).toFixed(2)} × pool 1)`);
 console.log(`FAISS pool 4, 1 vector per run ${single.toFixed(0).padStart(7)} q/s`);
