@@ -4,7 +4,7 @@ import { formatOf } from './file-kind.js';
 
 const problem = (path: string, message: string): PairecError => new PairecError('ERR_CONFIG_INVALID', `${path}: ${message}`, { path });
 
-/** The keys that name where a side is read, by Source: any other source's key is a mistake, not ignored. */
+/** The keys that name where a side is read, by Source; a key of another source is a mistake, not ignored. */
 const WHERE_KEYS = {
   file: ['Path'],
   hologres: ['HologresName', 'HologresTableName'],

@@ -46,7 +46,7 @@ export const conditionSort = defineSortType(
       };
       entries.forEach((e, j) => {
         named(`${at}.SortConfs[${j}].SortName`, e.SortName);
-        // Conditions read the user's features: any name may be one, so only the operators' values are checked.
+        // Conditions read the user's features, whose names are open, so only the operators' values are checked.
         checkParams(e.Conditions, { ...ctx, knownField: () => true }, `${at}.SortConfs[${j}].Conditions`);
       });
       if (fallback !== undefined) named(`${at}.DefaultSortName`, fallback);
