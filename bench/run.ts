@@ -5,7 +5,7 @@
  * HTTP floor alone) and prints the performance guide's metric table next to its
  * targets. Results and a latency chart go to bench/results/.
  *
- *   npm run bench -- [--json] [--rw-1m] [--remote] [--workers auto|N] [--connections 32] [--seconds 15]
+ *   npm run bench -- [--json] [--rw-1m] [--remote] [--workers auto|N] [--connections 32] [--seconds 15] [--warmup 5]
  *                    [--rates 200,400,600,800,1000,1200] [--config examples/rw-100k.json] [--scene rw_100k]
  *
  * `--remote`: the same workload with vector recall through `pairec vector-server` (FAISS
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: 'auto' },
     connections: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '5' },
     rates: { type: 'string', default: '200,400,600,800,1000,1200' },
     json: { type: 'boolean', default: false },
   },
@@ -129,8 +130,8 @@ let opened = 0;
 const { server, url, readyS } = await serve(backends ? remoteFile : configFile);
 let rssByProcess: number[] = [];
 try {
-  log('warm-up 5 s');
-  await runWrk(url, { ...wrkOpts, seconds: 5 });
+  log(`warm-up ${values.warmup} s`);
+  await runWrk(url, { ...wrkOpts, seconds: Number(values.warmup) });
   log(`closed loop: wrk, ${connections} connections, ${seconds} s`);
   const ports = backends ? [backends.vectorPort, backends.modelPort] : [];
   const counted = await connectionsOpened(ports, () => measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts)));
