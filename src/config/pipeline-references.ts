@@ -28,7 +28,7 @@ function loadedItemFeatures(config: Config): string[] {
  */
 export function checkFileCatalogFields(config: Config, vocab: ConfigVocabulary, fields: readonly string[]): void {
   const problems: PairecError[] = [];
-  checkPipelineReferences(config, vocab, problems, fields);
+  checkPipelineReferences(config, vocab, problems, { fileFields: fields });
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
@@ -61,9 +61,14 @@ export function checkPipelineReferences(
   config: Config,
   vocab: ConfigVocabulary,
   problems: PairecError[],
-  fileFields?: readonly string[],
-  unsound?: WeakSet<object>,
+  opts: {
+    /** A loaded file catalog's columns: only the field checks run again, against them. */
+    readonly fileFields?: readonly string[];
+    /** Entries refused for their own keys: their type's checks are skipped. */
+    readonly unsound?: WeakSet<object>;
+  } = {},
 ): void {
+  const { fileFields, unsound } = opts;
   const loaded = loadedItemFeatures(config);
   const fields = (declared: readonly string[]) => knownItemFields(config.CatalogConf, [...loaded, ...declared], fileFields);
   const base = {

@@ -32,26 +32,13 @@ function typeProblem(path: string, kind: string, value: string, pairecTypes: rea
 
 /** Cross-references: every name the config uses is defined, of the right kind, once. */
 export function checkReferences(config: Config, vocab: ConfigVocabulary, problems: PairecError[], unsound?: WeakSet<object>): void {
-  unique(
-    config.AlgoConfs.map((a) => a.Name),
-    '$.AlgoConfs',
-    problems,
-  );
-  unique(
-    config.RecallConfs.map((r) => r.Name),
-    '$.RecallConfs',
-    problems,
-  );
-  unique(
-    config.SortConfs.map((s) => s.Name),
-    '$.SortConfs',
-    problems,
-  );
-  unique(
-    config.FilterConfs.map((f) => f.Name),
-    '$.FilterConfs',
-    problems,
-  );
+  for (const block of ['AlgoConfs', 'RecallConfs', 'SortConfs', 'FilterConfs'] as const) {
+    unique(
+      config[block].map((e) => e.Name),
+      `$.${block}`,
+      problems,
+    );
+  }
   config.FilterConfs.forEach((f, i) => {
     if (!vocab.filterTypes.has(f.FilterType)) {
       problems.push(typeProblem(`$.FilterConfs[${i}].FilterType`, 'filter type', f.FilterType, PAIREC_FILTER_TYPES));
@@ -138,7 +125,7 @@ export function checkReferences(config: Config, vocab: ConfigVocabulary, problem
   checkRedisReferences(config, sceneKey, problems);
   checkDatabaseReferences(config, problems);
   // Expression filters, rule sorts, fallback lists (config/pipeline-references.ts).
-  checkPipelineReferences(config, vocab, problems, undefined, unsound);
+  checkPipelineReferences(config, vocab, problems, { unsound });
   if (needsCatalog && config.CatalogConf === undefined) {
     problems.push(problem('$.CatalogConf', 'required: an algorithm or recall in this config reads the catalog'));
   }

@@ -300,23 +300,13 @@ export function compileScenes(
 
 /**
  * Builds sorts by the name SortNames uses (a SortConfs entry, else a type's own name),
- * handing each the same builder so a sort that runs others (ConditionSort) finds them. A
- * sort that reaches itself through others is refused: it would never finish.
+ * handing each the same builder so a sort that runs others (ConditionSort) finds them.
+ * The config check refused circles (StageTypeInfo.runs), so the recursion ends.
  */
 function sortBuilder(confs: ReadonlyMap<string, SortConf>, types: PipelineTypes): (name: string) => Sort | undefined {
-  const building: string[] = [];
   const sortNamed = (n: string): Sort | undefined => {
-    if (building.includes(n)) {
-      const path = [...building.slice(building.indexOf(n)), n].join(' → ');
-      throw new PairecError('ERR_CONFIG_INVALID', `$.SortConfs: the sorts ${path} run each other in a circle`, { path: '$.SortConfs' });
-    }
     const conf = confs.get(n) ?? { Name: n, SortType: n };
-    building.push(n);
-    try {
-      return types.sort.get(conf.SortType)?.create(conf, { sortNamed });
-    } finally {
-      building.pop();
-    }
+    return types.sort.get(conf.SortType)?.create(conf, { sortNamed });
   };
   return sortNamed;
 }
