@@ -8,16 +8,12 @@
  *   node dist/bench/explain.js [--baseline DIR] [--config examples/rw-100k.json] [--scene rw_100k] [--requests 2000] [--runs 3]
  */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { Engine } from '../src/engine/engine.js';
 import { recommend } from '../src/engine/recommend.js';
-import { createDefaultRegistry } from '../src/algorithm/builtins.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import type { RecommendRequest } from '../src/pipeline/context.js';
 import { median } from './stats.js';
+import { benchEngine, benchRequest } from './in-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,18 +69,8 @@ if (values.baseline !== undefined) {
   console.log(`explain off, CPU per request (median of ${runs}): baseline ${b} µs, this build ${h} µs (${(((h - b) / b) * 100).toFixed(1)} %)`);
 }
 
-const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'warn' }) });
-await engine.reload(JSON.parse(await readFile(values.config, 'utf8')) as unknown);
-const request = (i: number, explain: boolean): RecommendRequest => ({
-  requestId: `r${i}`,
-  uid: String(1 + ((i * 7919) % users)),
-  sceneId: values.scene,
-  category: 'default',
-  size: 20,
-  features: {},
-  debug: false,
-  ...(explain ? { explain: true } : {}),
-});
+const engine = await benchEngine(values.config);
+const request = (i: number, explain: boolean): RecommendRequest => benchRequest(i, values.scene, users, explain ? { explain: true } : {});
 for (let i = 0; i < 300; i++) await recommend(engine, request(i, i % 2 === 0)); // warm-up: JIT, caches
 const cpu = { off: [] as number[], on: [] as number[] };
 let bytes = 0;

@@ -6,15 +6,11 @@
  *
  *   node dist/bench/pipeline.js [--config examples/rw-100k.json] [--scene rw_100k] [--requests 2000] [--rounds 5] [--concurrency 1]
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { Engine } from '../src/engine/engine.js';
 import { recommend } from '../src/engine/recommend.js';
-import { createDefaultRegistry } from '../src/algorithm/builtins.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import type { RecommendRequest } from '../src/pipeline/context.js';
 import { median } from './stats.js';
+import { benchEngine, benchRequest } from './in-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,18 +25,8 @@ const { values } = parseArgs({
 const n = Number(values.requests);
 const users = Number(values.users);
 const concurrency = Math.max(1, Number(values.concurrency));
-const engine = new Engine({ registry: createDefaultRegistry(), metrics: createMetrics(undefined, { defaultMetrics: false }), logger: pino({ level: 'warn' }) });
-await engine.reload(JSON.parse(await readFile(values.config, 'utf8')) as unknown);
-
-const request = (i: number, debug: boolean): RecommendRequest => ({
-  requestId: `r${i}`,
-  uid: String(1 + ((i * 7919) % users)),
-  sceneId: values.scene,
-  category: 'default',
-  size: 20,
-  features: {},
-  debug,
-});
+const engine = await benchEngine(values.config);
+const request = (i: number, debug: boolean): RecommendRequest => benchRequest(i, values.scene, users, { debug });
 
 for (let i = 0; i < 500; i++) await recommend(engine, request(i, false)); // warm-up: JIT, caches
 const cpu: number[] = [];
