@@ -2,7 +2,7 @@ import { ConfigError, PairecError } from '../errors.js';
 import type { StageCheck, StageTypeInfo } from '../types/stage-type.js';
 import type { TypeLookup } from '../types/type-registry.js';
 import { knownItemFields } from './item-field-names.js';
-import { requiredKeys } from './stage-confs.js';
+import { requiredKeysOf } from '../types/stage-type.js';
 import { selectList } from './database-schema.js';
 import type { Config } from './schema.js';
 import type { ConfigVocabulary } from './validate.js';
@@ -78,7 +78,7 @@ export function checkPipelineReferences(
       ...config.SortConfs.map((s) => s.Name),
       ...vocab.sortTypes
         .types()
-        .filter((t) => requiredKeys(t).length === 0)
+        .filter((t) => requiredKeysOf(t.keys).length === 0)
         .map((t) => t.type),
     ]),
     redis: new Set(Object.keys(config.RedisConfs)),
@@ -95,7 +95,7 @@ export function checkPipelineReferences(
     for (const [scene, names] of Object.entries(config[block])) {
       names.forEach((n, i) => {
         const def = defined.has(n) ? undefined : types.get(n);
-        if (def && requiredKeys(def).length > 0)
+        if (def && requiredKeysOf(def.keys).length > 0)
           problems.push(problem(`$.${block}.${scene}[${i}]`, `${n} needs an entry with its keys, not the bare type name`));
       });
     }

@@ -1,7 +1,6 @@
 import type { TProperties } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { PairecError } from '../errors.js';
-import { requiredKeysOf } from '../types/stage-type.js';
 import type { StageTypeInfo } from '../types/stage-type.js';
 import { unknownKey } from './nearest-key.js';
 import type { TypeLookup } from '../types/type-registry.js';
@@ -17,22 +16,9 @@ export interface StageBlock {
 
 const problem = (path: string, message: string): PairecError => new PairecError('ERR_CONFIG_INVALID', `${path}: ${message}`, { path });
 
-/** The keys a type requires (no default, not optional): the bare type name cannot stand for an entry. */
-export function requiredKeys(def: StageTypeInfo<never>): readonly string[] {
-  return requiredKeysOf(def.keys);
-}
-
-/** Which types own (or use) each key of a kind: "does not apply to X" instead of "unknown key". */
-function owners(types: readonly StageTypeInfo<never>[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const t of types) {
-    for (const k of [...Object.keys(t.keys ?? {}), ...(t.uses ?? [])]) {
-      const list = out.get(k);
-      if (list) list.push(t.type);
-      else out.set(k, [t.type]);
-    }
-  }
-  return out;
+/** The keys some type of the kind owns or uses: given to another type, "does not apply to X" instead of "unknown key". */
+function ownedKeys(types: readonly StageTypeInfo<never>[]): ReadonlySet<string> {
+  return new Set(types.flatMap((t) => [...Object.keys(t.keys ?? {}), ...(t.uses ?? [])]));
 }
 
 const validators = new WeakMap<TProperties, ValidateFunction>();
@@ -52,7 +38,7 @@ export function checkStageConfs(
   unsound: WeakSet<object>,
 ): void {
   const entries = config[kind.block] as unknown as Record<string, unknown>[];
-  const owned = owners(kind.types.types());
+  const owned = ownedKeys(kind.types.types());
   entries.forEach((entry, i) => {
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return; // the schema names it
     const at = `$.${kind.block}[${i}]`;
@@ -67,8 +53,7 @@ export function checkStageConfs(
         problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}: ${moved}`));
         continue;
       }
-      const by = owned.get(key);
-      if (by) problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}`));
+      if (owned.has(key)) problems.push(problem(`${at}.${key}`, `does not apply to ${typeName}`));
       else if (!kind.common.has(key)) problems.push(problem(`${at}.${key}`, unknownKey(key, [...kind.common, ...own, ...(def.uses ?? [])])));
     }
     if (!def.keys) return;
