@@ -127,6 +127,7 @@ let closed: { result: WrkResult; cpuPercent: number; rssMb: number };
 let sweep: OpenLoopResult[] = [];
 let at1000: OpenLoopResult;
 let opened = 0;
+let openedBy = '';
 const { server, url, readyS } = await serve(backends ? remoteFile : configFile);
 let rssByProcess: number[] = [];
 try {
@@ -139,6 +140,7 @@ try {
   // Each process of the tree (the cluster primary first), after the closed loop: what one copy of the data costs.
   rssByProcess = processTree(server.pid ?? 0).map((pid) => Math.round(sample([pid]).rssBytes / 2 ** 20));
   opened = counted.opened;
+  if (backends) openedBy = `vector-server ${counted.openedByPort[backends.vectorPort] ?? 0}, model-server ${counted.openedByPort[backends.modelPort] ?? 0}`;
   const rates = values.rates
     .split(',')
     .map(Number)
@@ -209,7 +211,7 @@ out.push(
 out.push(`  → limit ${limitQps.toFixed(0)} req/s; end to end ${c.qps.toFixed(0)} req/s = ${(c.qps / limitQps).toFixed(2)} × the limit`);
 if (embeddedQps !== undefined) {
   out.push(
-    `Remote: ${c.qps.toFixed(0)} req/s against ${embeddedQps.toFixed(0)} embedded in the same run = ${(c.qps / embeddedQps).toFixed(2)} ×; connections opened to the backends under load: ${opened} for ${c.requests} requests`,
+    `Remote: ${c.qps.toFixed(0)} req/s against ${embeddedQps.toFixed(0)} embedded in the same run = ${(c.qps / embeddedQps).toFixed(2)} ×; connections opened to the backends under load: ${opened} (${openedBy}) for ${c.requests} requests`,
   );
 }
 out.push('');

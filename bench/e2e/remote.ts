@@ -107,7 +107,10 @@ export function remoteConfig(raw: Record<string, unknown>, b: RemoteBackends): R
  * (A connection opened and closed between two samples is missed: a lower bound, and
  * exact for a pool that keeps its connections.)
  */
-export async function connectionsOpened<T>(ports: readonly number[], work: () => Promise<T>): Promise<{ result: T; opened: number }> {
+export async function connectionsOpened<T>(
+  ports: readonly number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; opened: number; openedByPort: Readonly<Record<number, number>> }> {
   const snapshot = (): Set<string> => {
     const out = new Set<string>();
     for (const port of ports) {
@@ -126,8 +129,17 @@ export async function connectionsOpened<T>(ports: readonly number[], work: () =>
   }, 200);
   try {
     const result = await work();
-    for (const c of snapshot()) if (!before.has(c)) seen.add(c);
-    return { result, opened: seen.size };
+    const after = snapshot();
+    for (const c of after) if (!before.has(c)) seen.add(c);
+    // Growth or replacement: established before and after, by port.
+    const held = (set: Set<string>, port: number): number => [...set].filter((c) => c.startsWith(`${port}/`)).length;
+    for (const port of ports) process.stderr.write(`connections to :${port}: ${held(before, port)} before, ${held(after, port)} after\n`);
+    const openedByPort: Record<number, number> = Object.fromEntries(ports.map((p) => [p, 0]));
+    for (const c of seen) {
+      const port = Number(c.slice(0, c.indexOf('/')));
+      openedByPort[port] = (openedByPort[port] ?? 0) + 1;
+    }
+    return { result, opened: seen.size, openedByPort };
   } finally {
     clearInterval(timer);
   }

@@ -89,10 +89,36 @@ export class HttpBackend {
     });
   }
 
+  /**
+   * One call. The caller's signal (the client went away, a sibling failed) detaches the
+   * caller at once, but the call on the wire runs on to its own bound (`timeoutMs`) and its
+   * reply is read and dropped: an HTTP/1.1 request cut mid-flight costs its connection, and
+   * every caller that hung up replaced one — the remote bench opened 13 of its 17 new
+   * connections after the warm-up's clients stopped with requests in flight. The backend
+   * computes the reply either way; only the call's own timeout closes the connection.
+   */
   async post(path: string, opts: PostOptions): Promise<HttpReply> {
+    if (opts.signal.aborted) throw new BackendCallError('aborted', 'call aborted', { retryable: false });
+    const wire = this.#send(path, opts);
+    return new Promise<HttpReply>((resolve, reject) => {
+      const detach = (): void => reject(new BackendCallError('aborted', 'call aborted', { retryable: false }));
+      opts.signal.addEventListener('abort', detach, { once: true });
+      wire.then(
+        (reply) => {
+          opts.signal.removeEventListener('abort', detach);
+          resolve(reply);
+        },
+        (err: unknown) => {
+          opts.signal.removeEventListener('abort', detach);
+          reject(opts.signal.aborted ? new BackendCallError('aborted', 'call aborted', { retryable: false, cause: err }) : err);
+        },
+      );
+    });
+  }
+
+  async #send(path: string, opts: PostOptions): Promise<HttpReply> {
     const timeoutMs = Math.max(1, Math.ceil(opts.timeoutMs));
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([opts.signal, timeout]);
     const body = opts.gzip ? await gzip(opts.body) : opts.body;
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.gzip) headers['content-encoding'] = 'gzip';
@@ -103,14 +129,14 @@ export class HttpBackend {
         method: 'POST',
         headers,
         body,
-        signal,
+        signal: timeout,
         // Without keep-alive every call closes its connection (the spec's DisableKeepAlives).
         reset: !this.#keepAlive,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
     } catch (err) {
-      throw classify(err, opts.signal, timeout, this.url.origin);
+      throw classify(err, timeout, this.url.origin);
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > opts.maxReplyBytes) {
@@ -131,7 +157,7 @@ export class HttpBackend {
       }
     } catch (err) {
       if (err instanceof BackendCallError) throw err;
-      throw classify(err, opts.signal, timeout, this.url.origin, true);
+      throw classify(err, timeout, this.url.origin, true);
     }
     const reply = { statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks, size) };
     if (res.statusCode >= 300) {
@@ -162,9 +188,8 @@ function withoutSecret(text: string, headers: Readonly<Record<string, string>>):
 }
 
 /** Maps undici and socket errors to a reason; a reply cut mid-body is a malformed reply. */
-function classify(err: unknown, caller: AbortSignal, timeout: AbortSignal, origin: string, inBody = false): BackendCallError {
+function classify(err: unknown, timeout: AbortSignal, origin: string, inBody = false): BackendCallError {
   const message = err instanceof Error ? err.message : String(err);
-  if (caller.aborted) return new BackendCallError('aborted', 'call aborted', { retryable: false, cause: err });
   if (
     timeout.aborted ||
     err instanceof undiciErrors.HeadersTimeoutError ||
