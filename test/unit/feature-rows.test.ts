@@ -136,3 +136,15 @@ describe('model rows from catalog rows', () => {
     assert.deepEqual(parts, [[{ score: 1 }, { score: 2 }], [{ score: 3 }]]);
   });
 });
+
+describe("a catalog row's feature map", () => {
+  it('is made on first use from the row, frozen and shared by later reads; a row outside the catalog reads as empty', () => {
+    const catalog = catalogOf(4, 2);
+    const first = catalog.itemFeatureMap(2);
+    assert.equal(first, catalog.itemFeatureMap(2), 'a second read built another map');
+    assert.ok(Object.isFrozen(first));
+    assert.deepEqual({ ...first, embedding: Array.from(first.embedding as Float32Array) }, { pop: 2.5, cat: 'c2', part: 2, embedding: [1, 2] });
+    assert.deepEqual(Array.from(catalog.itemFeatureMap(3).embedding as Float32Array), [1.5, 2.5]);
+    for (const row of [-1, 4, 99]) assert.deepEqual(catalog.itemFeatureMap(row), {});
+  });
+});
