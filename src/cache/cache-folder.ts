@@ -48,8 +48,18 @@ function decodeMeta(text: string): Meta | string {
 
 const corrupt = (file: string, reason: string): FolderCheck => ({ status: 'corrupt', file, reason });
 
-/** Checks the folder `dir` against `key` and the file names expected in it. */
-export async function checkFolder(dir: string, key: string, names: readonly string[], keep: ReadonlySet<string> = new Set()): Promise<FolderCheck> {
+/**
+ * Checks the folder `dir` against `key` and the file names expected in it. The files in
+ * `keep` are returned as `read` gives them (readFile by default; a mapping of the file,
+ * so the check reads the very pages the caller will, without a copy).
+ */
+export async function checkFolder(
+  dir: string,
+  key: string,
+  names: readonly string[],
+  keep: ReadonlySet<string> = new Set(),
+  read: (path: string, name: string) => Promise<Buffer> = (path) => readFile(path),
+): Promise<FolderCheck> {
   const metaPath = join(dir, META_FILE);
   let text: string;
   try {
@@ -77,7 +87,8 @@ export async function checkFolder(dir: string, key: string, names: readonly stri
       if (size !== entry.bytes) return corrupt(path, `${size} bytes, ${entry.bytes} written`);
       let crc: number;
       if (keep.has(entry.name)) {
-        const data = await readFile(path);
+        const data = await read(path, entry.name);
+        if (data.byteLength !== entry.bytes) return corrupt(path, `${data.byteLength} bytes read, ${entry.bytes} written`);
         crc = crc32Of(data);
         files.set(entry.name, data);
       } else {

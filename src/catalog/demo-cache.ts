@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
@@ -7,6 +8,7 @@ import { checkFolder, FolderWriter } from '../cache/cache-folder.js';
 import { removeStaleTemps } from '../cache/temp-folders.js';
 import { nonFiniteRow } from '../vector/finite.js';
 import { generateDemo } from './demo.js';
+import { nativeAddon } from '../native/addon.js';
 import type { DemoColumns, DemoParams, Progress } from './demo.js';
 
 /**
@@ -20,7 +22,12 @@ export function demoCacheDir(root: string, params: DemoParams): string {
 }
 
 const FILES = ['items.f32', 'users.f32', 'popularity.f32', 'category.u16'] as const;
-const KEEP: ReadonlySet<string> = new Set(FILES);
+/**
+ * The embeddings are mapped (src/native) where the addon is built: every serving process
+ * on the machine then reads the one copy in the page cache. Without it, or for the small
+ * columns, the checked bytes are kept and copied.
+ */
+const MAPPED: ReadonlySet<string> = new Set(['items.f32', 'users.f32']);
 
 const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
@@ -45,15 +52,23 @@ function nonFinite(cols: DemoColumns, dir: string): { file: string; reason: stri
 type ReadResult = { columns: DemoColumns } | { missing: true } | { file: string; reason: string };
 
 async function readColumns(dir: string, params: DemoParams): Promise<ReadResult> {
-  const check = await checkFolder(dir, stableStringify(params), FILES, KEEP);
+  const native = nativeAddon();
+  const mapped = 'addon' in native ? native.addon : undefined;
+  const read = async (path: string, name: string): Promise<Buffer> => (mapped && MAPPED.has(name) ? Buffer.from(mapped.mapFile(path)) : readFile(path));
+  const check = await checkFolder(dir, stableStringify(params), FILES, new Set(FILES), read);
   if (check.status === 'missing') return { missing: true };
   if (check.status === 'corrupt') return check;
   const buf = (name: string): Buffer => check.files.get(name) ?? Buffer.alloc(0);
+  // A mapping is used where it lies (checked just now, page by page); read bytes are copied into an aligned array.
+  const embeddings = (name: string): Float32Array => {
+    const b = buf(name);
+    return mapped ? new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2) : f32(b);
+  };
   const cat = buf('category.u16');
   const columns: DemoColumns = {
     params,
-    itemEmbeddings: f32(buf('items.f32')),
-    userEmbeddings: f32(buf('users.f32')),
+    itemEmbeddings: embeddings('items.f32'),
+    userEmbeddings: embeddings('users.f32'),
     popularity: f32(buf('popularity.f32')),
     category: new Uint16Array(cat.buffer.slice(cat.byteOffset, cat.byteOffset + cat.byteLength)),
   };
@@ -88,7 +103,9 @@ async function writeColumns(dir: string, cols: DemoColumns, logger: Logger): Pro
   });
   if (result.published) {
     logger.info({ dir }, 'demo catalog cached');
-    return cols;
+    // Read back, this process maps the copy the others will (when the addon is built).
+    const ours = await readColumns(dir, cols.params);
+    return 'columns' in ours ? ours.columns : cols;
   }
   logger.info({ dir }, 'another process cached the demo catalog first; using its copy');
   return result.existing;

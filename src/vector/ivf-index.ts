@@ -7,10 +7,32 @@ import { assignRows, trainCentroids } from './kmeans.js';
 import { paddedStride, SCORE_MODE, ScanKernels } from './kernels/scan.js';
 import type { F32Region, ScoreMode } from './kernels/scan.js';
 import type { IndexHits, IndexSpec, Space, VectorIndex } from './index-types.js';
+import { nativeAddon } from '../native/addon.js';
+import { sharedListRows } from './ivf-lists.js';
+import type { ListRows, SharedCache } from './ivf-lists.js';
 
 const METRIC: Record<Space, MetricKind> = { ip: MetricKind.IP, cosine: MetricKind.Cos, l2: MetricKind.L2sq };
 const MAGIC = 0x31465649; // "IVF1"
 const HEADER = 5; // magic, dim, nlist, rows, 0
+
+/** Where each row lies in list order: list c holds positions starts[c] .. starts[c + 1]; `order[p]` is the row at p, `at[row]` its position. */
+function listOrder(assign: Int32Array, nlist: number): { starts: Int32Array; order: Int32Array; at: Int32Array } {
+  const rows = assign.length;
+  const starts = new Int32Array(nlist + 1);
+  for (const c of assign) starts[c + 1] = (starts[c + 1] as number) + 1;
+  for (let c = 0; c < nlist; c++) starts[c + 1] = (starts[c + 1] as number) + (starts[c] as number);
+  const next = starts.slice(0, nlist);
+  const order = new Int32Array(rows);
+  const at = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const c = assign[r] as number;
+    const p = next[c] as number;
+    next[c] = p + 1;
+    order[p] = r;
+    at[r] = p;
+  }
+  return { starts, order, at };
+}
 
 /** The spec's list count, or 4·√rows (the usual rule of thumb) when it is 0; at most rows. */
 export function listCount(spec: IndexSpec, rows: number): number {
@@ -49,7 +71,9 @@ const SCORING: Record<Space, { mode: ScoreMode; weight: (v: Float32Array) => num
  *
  * Vectors, centroids and scratch live in one WebAssembly memory scanned by the SIMD
  * kernels of ./kernels (≈ 6 × less per row than usearch's exactSearch, whose copy and
- * full sort per call cost more than the dot products).
+ * full sort per call cost more than the dot products). An index read from a cache folder
+ * instead scans its rows where they are mapped from the folder's list file (ivf-lists.ts),
+ * with the native kernel of the same arithmetic: one copy per machine, not per process.
  */
 export class IvfIndex implements VectorIndex {
   readonly spec: IndexSpec;
@@ -64,8 +88,11 @@ export class IvfIndex implements VectorIndex {
   readonly #centroidWeights: F32Region;
   /** List c holds positions starts[c] .. starts[c + 1] of `#vectors` / `#rows`. */
   readonly #starts: Int32Array;
-  readonly #vectors: F32Region;
-  readonly #weights: F32Region;
+  /** The rows in list order, `stride` floats each: kernel memory, or a mapped list file. */
+  readonly #vectors: Float32Array;
+  readonly #weights: Float32Array;
+  /** Scores `len` rows from position `a` into scratch scores from `m`. */
+  readonly #scanList: (a: number, len: number, m: number) => void;
   readonly #rows: Int32Array;
   /** Scratch reused by every search: searches are synchronous, so never shared. */
   readonly #query: F32Region;
@@ -74,7 +101,15 @@ export class IvfIndex implements VectorIndex {
   readonly #heapIndex: Int32Array;
   readonly #scannedRows: Int32Array;
 
-  constructor(spec: IndexSpec, dim: number, vectors: Float32Array, centroids: Float32Array, assign: Int32Array, deferCopy = false) {
+  /** `placement`: copy the rows into kernel memory now, later (inSlices), or scan them where they are mapped (`ListRows`). */
+  constructor(
+    spec: IndexSpec,
+    dim: number,
+    vectors: Float32Array,
+    centroids: Float32Array,
+    assign: Int32Array,
+    placement: 'copy' | 'defer' | ListRows = 'copy',
+  ) {
     this.spec = spec;
     this.dim = dim;
     this.size = assign.length;
@@ -87,38 +122,45 @@ export class IvfIndex implements VectorIndex {
     const rows = this.size;
     const most = Math.max(rows, nlist);
     const b = ScanKernels.bytes;
-    this.#kernels = new ScanKernels(b(rows * stride) + b(rows) + b(nlist * stride) + b(nlist) + b(stride) + b(most) + b(2 * most));
+    const mapped = typeof placement === 'object' ? placement : undefined;
+    this.#kernels = new ScanKernels((mapped ? 0 : b(rows * stride) + b(rows)) + b(nlist * stride) + b(nlist) + b(stride) + b(most) + b(2 * most));
     const k = this.#kernels;
-    this.#vectors = k.f32(rows * stride);
-    this.#weights = k.f32(rows);
+    const rowRegions = mapped ? undefined : { vectors: k.f32(rows * stride), weights: k.f32(rows) };
     this.#centroidRows = k.f32(nlist * stride);
     this.#centroidWeights = k.f32(nlist);
     this.#query = k.f32(stride);
     this.#scores = k.f32(most);
     this.#heap = k.f32(2 * most);
     this.#heapIndex = k.i32(this.#heap);
+    const mode = this.#mode;
+    const query = this.#query;
+    const scores = this.#scores;
+    const native = nativeAddon();
+    if (mapped && 'addon' in native) {
+      const { addon } = native;
+      const { vectors: laid, weights } = mapped;
+      this.#vectors = laid;
+      this.#weights = weights;
+      this.#scanList = (a, len, m) => addon.dots(laid, a * stride, len, stride, query.view, scores.view, m, weights, a, mode);
+    } else if (rowRegions) {
+      const { vectors: laid, weights } = rowRegions;
+      this.#vectors = laid.view;
+      this.#weights = weights.view;
+      this.#scanList = (a, len, m) => k.dots(laid.ptr + a * stride * 4, len, stride, query.ptr, scores.ptr + m * 4, weights.ptr + a * 4, mode);
+    } else {
+      throw new PairecError('ERR_ALGORITHM_BUILD', 'mapped IVF lists need the native addon');
+    }
     for (let c = 0; c < nlist; c++) {
       const v = centroids.subarray(c * dim, (c + 1) * dim);
       this.#centroidRows.view.set(v, c * stride);
       this.#centroidWeights.view[c] = scoring.weight(v);
     }
-    const starts = new Int32Array(nlist + 1);
-    for (const c of assign) starts[c + 1] = (starts[c + 1] as number) + 1;
-    for (let c = 0; c < nlist; c++) starts[c + 1] = (starts[c + 1] as number) + (starts[c] as number);
-    const next = starts.slice(0, nlist);
-    this.#rows = new Int32Array(rows);
-    const at = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const c = assign[r] as number;
-      const p = next[c] as number;
-      next[c] = p + 1;
-      this.#rows[p] = r;
-      at[r] = p;
-    }
+    const { starts, order, at } = listOrder(assign, nlist);
+    this.#rows = order;
     this.#starts = starts;
     this.#scannedRows = new Int32Array(rows);
-    this.#source = { vectors, at, weight: spec.space === 'ip' ? undefined : scoring.weight };
-    if (!deferCopy) this.#copyRows(0, rows);
+    this.#source = mapped ? undefined : { vectors, at, weight: spec.space === 'ip' ? undefined : scoring.weight };
+    if (placement === 'copy') this.#copyRows(0, rows);
   }
 
   /** Where the vectors come from until they are copied into list order (then released). */
@@ -131,8 +173,8 @@ export class IvfIndex implements VectorIndex {
     const { vectors, at, weight } = source;
     const { dim } = this;
     const stride = this.#stride;
-    const laidOut = this.#vectors.view;
-    const weights = this.#weights.view;
+    const laidOut = this.#vectors;
+    const weights = this.#weights;
     for (let r = from; r < to; r++) {
       const p = at[r] as number;
       for (let i = 0, src = r * dim, dst = p * stride; i < dim; i++) laidOut[dst + i] = vectors[src + i] as number;
@@ -148,7 +190,7 @@ export class IvfIndex implements VectorIndex {
    * 100k rows held a serving thread in one piece).
    */
   static async inSlices(spec: IndexSpec, dim: number, vectors: Float32Array, centroids: Float32Array, assign: Int32Array): Promise<IvfIndex> {
-    const index = new IvfIndex(spec, dim, vectors, centroids, assign, true);
+    const index = new IvfIndex(spec, dim, vectors, centroids, assign, 'defer');
     await rowsInSlices(index.size, (from, to) => index.#copyRows(from, to));
     return index;
   }
@@ -162,7 +204,7 @@ export class IvfIndex implements VectorIndex {
     if (this.#stride !== this.dim) return undefined;
     const at = new Int32Array(this.size);
     for (let p = 0; p < this.#rows.length; p++) at[this.#rows[p] as number] = p;
-    return { dim: this.dim, data: this.#vectors.view, at };
+    return { dim: this.dim, data: this.#vectors, at };
   }
 
   get lists(): number {
@@ -180,6 +222,7 @@ export class IvfIndex implements VectorIndex {
     const kernels = this.#kernels;
     const stride = this.#stride;
     const mode = this.#mode;
+    const scanList = this.#scanList;
     const q = this.#query.view;
     let qq = 0;
     for (let i = 0; i < dim; i++) {
@@ -201,15 +244,13 @@ export class IvfIndex implements VectorIndex {
     // where it lies; the scores (and their rows) line up in scratch.
     const starts = this.#starts;
     const scanned = this.#scannedRows;
-    const vectors = this.#vectors.ptr;
-    const weights = this.#weights.ptr;
     let m = 0;
     for (let i = 0; i < probe; i++) {
       const c = heapIndex[2 * i + 1] as number;
       const a = starts[c] as number;
       const len = (starts[c + 1] as number) - a;
       if (len === 0) continue;
-      kernels.dots(vectors + a * stride * 4, len, stride, this.#query.ptr, scores + m * 4, weights + a * 4, mode);
+      scanList(a, len, m);
       scanned.set(this.#rows.subarray(a, a + len), m);
       m += len;
     }
@@ -264,8 +305,12 @@ export async function buildIvf(spec: IndexSpec, vectors: Float32Array, dim: numb
   return new IvfIndex(spec, dim, vectors, centroids, assign);
 }
 
-/** Reads a cached IVF file; undefined when it was built for other rows or lists. */
-export async function readIvf(file: string, spec: IndexSpec, vectors: Float32Array, dim: number): Promise<VectorIndex | undefined> {
+/**
+ * Reads a cached IVF file; undefined when it was built for other rows or lists. With
+ * `shared` (the file is in a cache folder) the rows are scanned from the folder's mapped
+ * list file, written first by whichever process gets there first.
+ */
+export async function readIvf(file: string, spec: IndexSpec, vectors: Float32Array, dim: number, shared?: SharedCache): Promise<VectorIndex | undefined> {
   const buf = await readFile(file);
   const words = HEADER * 4;
   if (buf.byteLength < words) return undefined;
@@ -279,5 +324,17 @@ export async function readIvf(file: string, spec: IndexSpec, vectors: Float32Arr
   const centroids = new Float32Array(buf.buffer.slice(at, at + centroidBytes));
   const assign = new Int32Array(buf.buffer.slice(at + centroidBytes, at + centroidBytes + rows * 4));
   if (assign.some((c) => c < 0 || c >= nlist)) return undefined;
+  if (shared) {
+    const weight = spec.space === 'ip' ? undefined : SCORING[spec.space].weight;
+    try {
+      const lists = await sharedListRows(file, { dim, stride: paddedStride(dim), vectors, order: listOrder(assign, nlist).order, weight }, shared);
+      if (lists) return new IvfIndex(spec, dim, vectors, centroids, assign, lists);
+    } catch (err) {
+      // The index itself is sound: a list file that cannot be written (disk full) or
+      // mapped costs the sharing, not a rebuild of the index.
+      if (shared.signal.aborted) throw err;
+      shared.logger.warn({ file, err }, 'IVF lists could not be shared; this process keeps its own copy');
+    }
+  }
   return IvfIndex.inSlices(spec, dim, vectors, centroids, assign);
 }

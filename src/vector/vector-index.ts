@@ -10,6 +10,7 @@ import { buildIndexAside } from './build-aside.js';
 import { buildHnswlib, readHnswlib } from './hnswlib-index.js';
 import { buildIvf, readIvf } from './ivf-index.js';
 import { nonFiniteRow } from './finite.js';
+import type { SharedCache } from './ivf-lists.js';
 
 export type { IndexHits, IndexKind, IndexSpec, Space, VectorIndex } from './index-types.js';
 import type { IndexKind, IndexSpec, VectorIndex } from './index-types.js';
@@ -17,7 +18,8 @@ import type { IndexKind, IndexSpec, VectorIndex } from './index-types.js';
 /** How one kind builds an index and reads its cached file (undefined: the file does not fit). */
 interface IndexKindDef {
   build(spec: IndexSpec, vectors: Float32Array, dim: number, logger: Logger, signal: AbortSignal): Promise<VectorIndex>;
-  read(file: string, spec: IndexSpec, vectors: Float32Array, dim: number): Promise<VectorIndex | undefined>;
+  /** `shared`: the file lies in a cache folder, where a kind may keep what every process maps (IVF: its lists). */
+  read(file: string, spec: IndexSpec, vectors: Float32Array, dim: number, shared?: SharedCache): Promise<VectorIndex | undefined>;
 }
 
 const KINDS: Record<IndexKind, IndexKindDef> = {
@@ -49,13 +51,13 @@ export function indexCacheDir(cache: { dir: string; key: string }, kind: IndexKi
 type Loaded = { index: VectorIndex } | { missing: true } | { file: string; reason: string };
 
 /** Checks the folder's checksums before the native reader sees a byte of it (hnswlib trusts its file: a damaged one segfaults at search). */
-async function readCached(dir: string, key: string, spec: IndexSpec, vectors: Float32Array, dim: number): Promise<Loaded> {
+async function readCached(dir: string, key: string, spec: IndexSpec, vectors: Float32Array, dim: number, logger: Logger, signal: AbortSignal): Promise<Loaded> {
   const check = await checkFolder(dir, key, [INDEX_FILE]);
   if (check.status === 'missing') return { missing: true };
   if (check.status === 'corrupt') return check;
   const file = join(dir, INDEX_FILE);
   try {
-    const index = await KINDS[spec.kind].read(file, spec, vectors, dim);
+    const index = await KINDS[spec.kind].read(file, spec, vectors, dim, { key, logger, signal });
     return index ? { index } : { file, reason: 'built over other rows' };
   } catch (err) {
     return { file, reason: `unreadable: ${String(err)}` };
@@ -103,7 +105,7 @@ export async function loadOrBuildIndex(
   const key = `${spec.kind}:${cache.key}`;
   for (const { path, reason } of await removeStaleTemps(dir)) logger.info({ path, reason }, 'removed a stale cache temp folder');
   const cached = async (): Promise<VectorIndex | undefined> => {
-    const hit = await readCached(dir, key, spec, vectors, dim);
+    const hit = await readCached(dir, key, spec, vectors, dim, logger, signal);
     if ('index' in hit) {
       logger.info({ dir }, 'vector index loaded from cache');
       return hit.index;
@@ -140,14 +142,16 @@ async function buildAndPublish(
   try {
     await writer.record(INDEX_FILE);
     const result = await writer.publish(key, async () => {
-      const theirs = await readCached(dir, key, spec, vectors, dim);
+      const theirs = await readCached(dir, key, spec, vectors, dim, logger, signal);
       if ('index' in theirs) return theirs.index;
       if ('file' in theirs) logger.warn({ file: theirs.file, reason: theirs.reason }, 'replacing a corrupt cache folder');
       return undefined;
     });
     if (result.published) {
       logger.info({ dir }, 'vector index cached');
-      return index;
+      // Read back from its folder, the index shares what the other processes will map.
+      const shared = await readCached(dir, key, spec, vectors, dim, logger, signal);
+      return 'index' in shared ? shared.index : index;
     }
     // Every process then serves one copy, the one on disk.
     logger.info({ dir }, 'another process cached the vector index first; using its copy');
