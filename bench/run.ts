@@ -30,7 +30,7 @@ import { runWrk } from './e2e/wrk.js';
 import type { WrkResult } from './e2e/wrk.js';
 import { openLoop } from './e2e/open-loop.js';
 import type { OpenLoopResult } from './e2e/open-loop.js';
-import { measureTree, processTree, sample } from './e2e/proc-stats.js';
+import { measureTree, processTree, pssBytes, sample } from './e2e/proc-stats.js';
 import { measureComponents } from './e2e/limits.js';
 import { latencyChart } from './e2e/chart.js';
 import { connectionsOpened, remoteConfig, startRemoteBackends } from './e2e/remote.js';
@@ -130,6 +130,7 @@ let opened = 0;
 let openedBy = '';
 const { server, url, readyS } = await serve(backends ? remoteFile : configFile);
 let rssByProcess: number[] = [];
+let pssByProcess: number[] = [];
 try {
   log(`warm-up ${values.warmup} s`);
   await runWrk(url, { ...wrkOpts, seconds: Number(values.warmup) });
@@ -138,7 +139,9 @@ try {
   const counted = await connectionsOpened(ports, () => measureTree(server.pid ?? 0, () => runWrk(url, wrkOpts)));
   closed = counted.result;
   // Each process of the tree (the cluster primary first), after the closed loop: what one copy of the data costs.
-  rssByProcess = processTree(server.pid ?? 0).map((pid) => Math.round(sample([pid]).rssBytes / 2 ** 20));
+  const tree = processTree(server.pid ?? 0);
+  rssByProcess = tree.map((pid) => Math.round(sample([pid]).rssBytes / 2 ** 20));
+  pssByProcess = tree.map((pid) => Math.round(pssBytes(pid) / 2 ** 20));
   opened = counted.opened;
   if (backends) openedBy = `vector-server ${counted.openedByPort[backends.vectorPort] ?? 0}, model-server ${counted.openedByPort[backends.modelPort] ?? 0}`;
   const rates = values.rates
@@ -203,7 +206,7 @@ out.push('|---|---|---|---|');
 for (const [m, v, t, ok] of rows) out.push(`| ${m} | ${v} | ${t} | ${t === '' ? '' : ok ? 'met' : 'NOT met'} |`);
 out.push('');
 out.push(
-  `Start: ${readyS.toFixed(1)} s to /ready (the first start builds what the cache lacks), ${indexLoadS.toFixed(1)} s from the cache; RSS by process (primary first): ${rssByProcess.join(', ')} MB`,
+  `Start: ${readyS.toFixed(1)} s to /ready (the first start builds what the cache lacks), ${indexLoadS.toFixed(1)} s from the cache; RSS by process (primary first): ${rssByProcess.join(', ')} MB; PSS (a shared page counted once over all) ${pssByProcess.join(', ')} MB = ${pssByProcess.reduce((a, b) => a + b, 0)} MB`,
 );
 out.push(
   `Component limit: ANN ${parts.annSetting} k=${parts.annK} ${parts.annUs.toFixed(0)} µs (recall@${parts.annK} ${parts.annRecall.toFixed(3)}) + model ${parts.modelRows} rows ${parts.modelUs.toFixed(0)} µs CPU per request on ${cores} core(s), HTTP floor ${floorQps.toFixed(0)} req/s`,
@@ -233,6 +236,8 @@ const summary = {
   cpu_percent: Number(cpuOfMachine.toFixed(1)),
   rss_mb: Math.round(closed.rssMb),
   rss_mb_by_process: rssByProcess,
+  pss_mb_by_process: pssByProcess,
+  pss_mb: pssByProcess.reduce((a, b) => a + b, 0),
   first_ready_s: Number(readyS.toFixed(1)),
   index_load_s: Number(indexLoadS.toFixed(1)),
   limit_qps: Math.round(limitQps),

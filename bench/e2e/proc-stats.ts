@@ -62,3 +62,17 @@ export async function measureTree<T>(root: number, work: () => Promise<T>): Prom
     clearInterval(timer);
   }
 }
+
+/**
+ * Proportional set size of each pid (/proc/<pid>/smaps_rollup): a page mapped by n
+ * processes counts 1/n in each, so the sum over a tree is what the tree holds of the
+ * machine's memory, where the sum of RSS counts a shared mapping once per process.
+ */
+export function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return Number(m?.[1] ?? 0) * 1024;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
