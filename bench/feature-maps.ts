@@ -13,19 +13,21 @@ import { median } from './stats.js';
 
 const catalog = createCatalog(demoCatalogData(generateDemo({ ...RW_100K, users: 10 })), 'bench');
 const rows = Array.from({ length: 300 }, (_, i) => (i * 331) % RW_100K.items);
-const keys = Object.keys(catalog.itemFeatures[0] ?? {});
-const plain = catalog.itemFeatures.map((f, row) => ({ ...f, embedding: catalog.itemVector(row) }));
+// The row objects catalogs held before they held columns (the maps are made from them).
+const itemFeatures = catalog.itemIds.map((_, row) => catalog.itemRow(row));
+const keys = Object.keys(itemFeatures[0] ?? {});
+const plain = itemFeatures.map((f, row) => ({ ...f, embedding: catalog.itemVector(row) }));
 const frozen = plain.map((m) => Object.freeze({ ...m }));
 const variants: [string, (row: number, s: number) => FeatureMap][] = [
   [
     'literal (floor)',
     (row, s) => {
-      const b = catalog.itemFeatures[row];
+      const b = itemFeatures[row];
       return { popularity: b?.popularity, category: b?.category, embedding: catalog.itemVector(row), recall_score: s };
     },
   ],
-  ['Object.assign (used)', (row, s) => Object.assign({}, catalog.itemFeatures[row], { embedding: catalog.itemVector(row), recall_score: s })],
-  ['spread', (row, s) => ({ ...catalog.itemFeatures[row], embedding: catalog.itemVector(row), recall_score: s })],
+  ['Object.assign (used)', (row, s) => Object.assign({}, itemFeatures[row], { embedding: catalog.itemVector(row), recall_score: s })],
+  ['spread', (row, s) => ({ ...itemFeatures[row], embedding: catalog.itemVector(row), recall_score: s })],
   [
     'memo frozen + assign',
     (row, s) => {
@@ -45,7 +47,7 @@ const variants: [string, (row: number, s: number) => FeatureMap][] = [
   [
     'key loop',
     (row, s) => {
-      const f = catalog.itemFeatures[row] ?? {};
+      const f = itemFeatures[row] ?? {};
       const m: Record<string, FeatureInput> = {};
       for (const k of keys) m[k] = f[k];
       m.embedding = catalog.itemVector(row);

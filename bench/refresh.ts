@@ -62,10 +62,10 @@ const demo: Catalog = await loadCatalog(rw.CatalogConf, pino({ level: 'silent' }
 const itemRow = (row: number, id: string, popularity: number): Record<string, unknown> => ({
   id,
   embedding: Array.from(demo.itemVector(row)),
-  category: String(demo.itemFeatures[row]?.category ?? ''),
+  category: String(demo.itemField(row, 'category') ?? ''),
   popularity,
 });
-const popularity = (row: number): number => Number(demo.itemFeatures[row]?.popularity ?? 0);
+const popularity = (row: number): number => Number(demo.itemField(row, 'popularity') ?? 0);
 const items = join(dir, 'items.parquet');
 const users = join(dir, 'users.parquet');
 writeParquet(

@@ -7,6 +7,8 @@ import type { FeatureValue, Features, ItemColumn, RowSource } from '../types/fea
 import { RowMarks } from './row-marks.js';
 import { PairecError } from '../errors.js';
 import type { FieldColumn } from './typed-columns.js';
+import { itemRowsOf } from './item-rows.js';
+import type { ItemRows } from './item-rows.js';
 import { allRows, rowsInSlices } from '../worker/slices.js';
 import type { RowWork } from '../worker/slices.js';
 
@@ -17,17 +19,24 @@ export interface CatalogData {
   readonly dim: number;
   readonly itemIds: readonly string[];
   readonly itemEmbeddings: Float32Array;
-  readonly itemFeatures: readonly Features[];
+  /** The item fields as one object per row (catalogs built in code); see itemColumns. */
+  readonly itemFeatures?: readonly Features[];
   /**
-   * The item fields as typed columns (file catalogs): numeric ones serve as dense model
-   * columns and string ones as key columns without a pass over the row objects.
+   * The item fields as typed columns (file and demo catalogs): no object per row (at 1M
+   * items the row objects held 84 MB of heap in every serving process); numeric ones serve
+   * as dense model columns and string ones as key columns as they are. Read by
+   * Catalog.itemField; columns win where both are given.
    */
   readonly itemColumns?: ReadonlyMap<string, FieldColumn>;
   readonly userIds: readonly string[];
   readonly userEmbeddings: Float32Array;
 }
 
-export interface Catalog extends CatalogData {
+export interface Catalog extends Omit<CatalogData, 'itemFeatures'> {
+  /** An item's field by row: null where missing on that row, undefined where the catalog has no such field. */
+  itemField(row: number, name: string): FeatureValue | undefined;
+  /** Every field of an item as one object (made per call when the catalog holds columns). */
+  itemRow(row: number): Features;
   /** Hash of the catalog's config: what depends on the catalog rebuilds when it changes. */
   readonly signature: string;
   /** Row of an item id, or undefined. */
@@ -88,7 +97,8 @@ export async function createCatalogInSlices(data: CatalogData, signature: string
 function catalogParts(data: CatalogData, signature: string): { rows: { rows: number; fill: RowWork }[]; finish: () => Catalog } {
   const items = new Map<string, number>();
   const users = new Map<string, number>();
-  const { dim, itemIds, userIds, itemFeatures } = data;
+  const { dim, itemIds, userIds } = data;
+  const fields = itemRowsOf(data.itemFeatures, data.itemColumns, itemIds.length);
   // Views are made once per row and kept: subarray() allocates a typed array each call and
   // showed up at ≈ 10 % of a request's CPU when rank features asked for 300 of them.
   const itemViews: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(itemIds.length);
@@ -98,7 +108,7 @@ function catalogParts(data: CatalogData, signature: string): { rows: { rows: num
   // front while rank read them (≈ 250 µs a request on RW-100k's first requests when lazy);
   // rank now reads catalog rows through dense columns, and the maps with their embedding
   // views held 175 MB of heap at 1M items that every major GC marked.
-  const itemMaps = new Array<Readonly<Record<string, FeatureValue | Float32Array>> | undefined>(itemFeatures.length);
+  const itemMaps = new Array<Readonly<Record<string, FeatureValue | Float32Array>> | undefined>(itemIds.length);
   const fillItems: RowWork = (from, to) => {
     for (let row = from; row < to; row++) items.set(itemIds[row] as string, row);
   };
@@ -107,15 +117,17 @@ function catalogParts(data: CatalogData, signature: string): { rows: { rows: num
   };
   const finish = (): Catalog => {
     const itemFeatureMap = (row: number): Readonly<Record<string, FeatureValue | Float32Array>> =>
-      row >= 0 && row < itemFeatures.length ? (itemMaps[row] ??= Object.freeze(Object.assign({}, itemFeatures[row], { embedding: itemVector(row) }))) : EMPTY;
-    const columns = columnsOf(data);
+      row >= 0 && row < itemIds.length ? (itemMaps[row] ??= Object.freeze(Object.assign({}, fields.row(row), { embedding: itemVector(row) }))) : EMPTY;
+    const columns = columnsOf(data, fields);
     return {
       ...data,
       signature,
       rowSource: { column: (name) => columns.get(name), map: itemFeatureMap },
       useEmbeddingLayout: (layout) => columns.set('embedding', layout),
       rowMarks: new RowMarks(itemIds.length),
-      keyColumn: keyColumnsOf(data),
+      keyColumn: keyColumnsOf(data, fields),
+      itemField: fields.field,
+      itemRow: fields.row,
       itemIndex: (id) => items.get(id),
       userIndex: (id) => users.get(id),
       userVector: (row) => (userViews[row] ??= data.userEmbeddings.subarray(row * dim, (row + 1) * dim)),
@@ -138,7 +150,7 @@ function catalogParts(data: CatalogData, signature: string): { rows: { rows: num
  * Float32Array on first request (kept); any other feature has no column and is read from
  * the row maps.
  */
-function columnsOf(data: CatalogData): { get(name: string): ItemColumn | undefined; set(name: string, column: ItemColumn): void } {
+function columnsOf(data: CatalogData, fields: ItemRows): { get(name: string): ItemColumn | undefined; set(name: string, column: ItemColumn): void } {
   const columns = new Map<string, ItemColumn | undefined>([['embedding', { dim: data.dim, data: data.itemEmbeddings }]]);
   const set = (name: string, column: ItemColumn): void => {
     if (column.dim !== data.dim || column.data.length !== data.itemEmbeddings.length || (column.at && column.at.length !== data.itemIds.length)) {
@@ -154,11 +166,10 @@ function columnsOf(data: CatalogData): { get(name: string): ItemColumn | undefin
       columns.set(name, column);
       return column;
     }
-    const values = new Float32Array(data.itemFeatures.length);
-    let dense = true;
+    const values = new Float32Array(data.itemIds.length);
+    let dense = values.length > 0;
     for (let row = 0; row < values.length && dense; row++) {
-      const f = data.itemFeatures[row];
-      const v = f && Object.hasOwn(f, name) ? f[name] : undefined;
+      const v = fields.field(row, name);
       if (typeof v === 'number' && Number.isFinite(v)) values[row] = v;
       else dense = false;
     }
@@ -169,7 +180,7 @@ function columnsOf(data: CatalogData): { get(name: string): ItemColumn | undefin
   return { get, set };
 }
 
-function keyColumnsOf(data: CatalogData): (name: string) => KeyColumn {
+function keyColumnsOf(data: CatalogData, fields: ItemRows): (name: string) => KeyColumn {
   const built = new Map<string, KeyColumn>();
   return (name) => {
     let column = built.get(name);
@@ -180,12 +191,11 @@ function keyColumnsOf(data: CatalogData): (name: string) => KeyColumn {
       built.set(name, column);
       return column;
     }
-    const ids = new Int32Array(data.itemFeatures.length);
+    const ids = new Int32Array(data.itemIds.length);
     const keys: string[] = [];
     const idOf = new Map<string, number>();
     for (let row = 0; row < ids.length; row++) {
-      const f = data.itemFeatures[row];
-      const key = String(f && Object.hasOwn(f, name) ? (f[name] ?? null) : null);
+      const key = String(fields.field(row, name) ?? null);
       let id = idOf.get(key);
       if (id === undefined) {
         id = keys.push(key) - 1;

@@ -1,5 +1,6 @@
 import { createRng, normalizeInPlace } from './random.js';
-import type { CatalogData, Features } from './catalog.js';
+import type { CatalogData } from './catalog.js';
+import type { FieldColumn } from './typed-columns.js';
 
 /** Parameters of the deterministic demo catalog (RW-100k by default). */
 export interface DemoParams {
@@ -86,23 +87,20 @@ export function generateDemo(params: DemoParams, progress?: Progress): DemoColum
   return { params, itemEmbeddings, userEmbeddings, popularity, category };
 }
 
-/** Turns columns into catalog data; ids are "1".."N" like PaiRec's string ids. */
+/** Turns columns into catalog data; ids are "1".."N" like PaiRec's string ids, fields `popularity` and `category` ("cat_3") as typed columns. */
 export function demoCatalogData(cols: DemoColumns): CatalogData {
-  const { items, users, dim } = cols.params;
+  const { items, users, dim, categories } = cols.params;
   const itemIds = Array.from({ length: items }, (_, i) => String(i + 1));
   const userIds = Array.from({ length: users }, (_, i) => String(i + 1));
-  const itemFeatures: Features[] = new Array<Features>(items);
-  for (let i = 0; i < items; i++) {
-    itemFeatures[i] = {
-      popularity: cols.popularity[i] ?? 0,
-      category: `cat_${cols.category[i] ?? 0}`,
-    };
-  }
+  const itemColumns = new Map<string, FieldColumn>([
+    ['popularity', { kind: 'number', values: Float64Array.from(cols.popularity), missing: undefined }],
+    ['category', { kind: 'string', ids: Int32Array.from(cols.category), keys: Array.from({ length: categories }, (_, c) => `cat_${c}`) }],
+  ]);
   return {
     dim,
     itemIds,
     itemEmbeddings: cols.itemEmbeddings,
-    itemFeatures,
+    itemColumns,
     userIds,
     userEmbeddings: cols.userEmbeddings,
   };

@@ -8,14 +8,11 @@ import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { CatalogConf, FileSideConf } from '../config/schema.js';
 import { PairecError } from '../errors.js';
-import type { CatalogData, Features } from './catalog.js';
+import type { CatalogData } from './catalog.js';
 import { ColumnsBuilder } from './file-columns.js';
 import type { SideColumns } from './file-columns.js';
 import { readInto } from './file-formats.js';
 import { formatOf } from './file-kind.js';
-import { valueAt } from './typed-columns.js';
-import { allRows, rowsInSlices } from '../worker/slices.js';
-import type { RowWork } from '../worker/slices.js';
 import type { FieldColumn } from './typed-columns.js';
 
 /** A file side's Path (the config check makes Source "file" name one). */
@@ -102,18 +99,9 @@ export function catalogColumnsOf(
   };
 }
 
-/** The catalog data of read columns: adds the per-row feature objects conditions and models read. */
+/** The catalog data of read columns: the fields stay typed columns, read by row through Catalog.itemField. */
 export function catalogDataOf(read: FileCatalogColumns): CatalogData {
-  const rows = rowObjects(read.itemColumns, read.itemIds.length);
-  allRows(read.itemIds.length, rows.fill);
-  return { ...read, itemFeatures: rows.out };
-}
-
-/** catalogDataOf() in slices, the event loop served between them (a live refresh). */
-export async function catalogDataInSlices(read: FileCatalogColumns): Promise<CatalogData> {
-  const rows = rowObjects(read.itemColumns, read.itemIds.length);
-  await rowsInSlices(read.itemIds.length, rows.fill);
-  return { ...read, itemFeatures: rows.out };
+  return { ...read };
 }
 
 /** Reads a file catalog on the calling thread. */
@@ -123,21 +111,4 @@ export async function loadFileCatalog(conf: CatalogConf, logger: Logger): Promis
 
 function logSkipped(logger: Logger, path: string, side: SideColumns): void {
   if (side.skipped > 0) logger.warn({ file: path, skipped: side.skipped, first: side.skippedReasons }, 'catalog rows skipped (CatalogConf.MaxBadRows)');
-}
-
-/**
- * Per-row feature objects, as the demo's: conditions and model feature maps read a row's
- * fields by name. Every object gets the same keys in the same order (one hidden class).
- */
-function rowObjects(fields: ReadonlyMap<string, FieldColumn>, rows: number): { out: Features[]; fill: RowWork } {
-  const entries = [...fields];
-  const out = new Array<Features>(rows);
-  const fill: RowWork = (from, to) => {
-    for (let row = from; row < to; row++) {
-      const f: Record<string, Features[string]> = {};
-      for (const [name, column] of entries) f[name] = valueAt(column, row);
-      out[row] = f;
-    }
-  };
-  return { out, fill };
 }

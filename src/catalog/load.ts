@@ -7,7 +7,7 @@ import type { Catalog } from './catalog.js';
 import { demoCatalogData } from './demo.js';
 import { loadOrGenerateDemo } from './demo-cache.js';
 import { fileIdentity } from './file-identity.js';
-import { catalogDataInSlices } from './file-source.js';
+import { catalogDataOf } from './file-source.js';
 import { readFileCatalogAside, readTableCatalogAside } from './read-aside.js';
 import { tablesVersion } from './sql-source.js';
 import { catalogTables, isTableSource } from './sql-tables.js';
@@ -27,7 +27,7 @@ const tableLoader: CatalogLoader = async (conf, logger, opts) => {
   const tables = catalogTables(conf, opts.databases);
   // Signed before reading, as a file is: rows changed during the read are read again at the next poll.
   const signature = opts.signature ?? tableSignature(tables, await tablesVersion(tables));
-  return createCatalogInSlices(await catalogDataInSlices(await readTableCatalogAside(tables, logger)), signature);
+  return createCatalogInSlices(catalogDataOf(await readTableCatalogAside(tables, logger)), signature);
 };
 
 /** Catalog sources by `CatalogConf.Source`. */
@@ -46,7 +46,7 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     // Signed before reading: a file replaced while it loads gives a signature that no
     // longer matches at the next check, so it is read again rather than kept as current.
     const signature = catalogSignature(conf);
-    return createCatalogInSlices(await catalogDataInSlices(await readFileCatalogAside(conf, logger)), signature);
+    return createCatalogInSlices(catalogDataOf(await readFileCatalogAside(conf, logger)), signature);
   },
   hologres: tableLoader,
   mysql: tableLoader,

@@ -29,8 +29,7 @@ export function itemField(c: Candidate, catalog: Catalog | undefined, name: stri
         const v = loaded[name];
         return v === undefined || v instanceof Float32Array ? null : v; // a vector is not a scalar field
       }
-      const feats = c.row >= 0 ? catalog?.itemFeatures[c.row] : undefined;
-      return feats && Object.hasOwn(feats, name) ? (feats[name] ?? null) : null;
+      return c.row >= 0 ? (catalog?.itemField(c.row, name) ?? null) : null;
     }
   }
 }

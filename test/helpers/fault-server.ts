@@ -27,13 +27,9 @@ const DEMO = { Items: 500, Users: 50, Dim: 8, Clusters: 5, Categories: 4, Seed: 
  * popular items, worked out here from the raw demo data rather than by the engine.
  */
 export function expectedFallbackIds(size: number): string[] {
-  const data = demoCatalogData(
-    generateDemo({ items: DEMO.Items, users: DEMO.Users, dim: DEMO.Dim, clusters: DEMO.Clusters, categories: DEMO.Categories, seed: DEMO.Seed }),
-  );
-  const pop = (row: number): number => {
-    const v = data.itemFeatures[row]?.popularity;
-    return typeof v === 'number' ? v : 0;
-  };
+  const demo = generateDemo({ items: DEMO.Items, users: DEMO.Users, dim: DEMO.Dim, clusters: DEMO.Clusters, categories: DEMO.Categories, seed: DEMO.Seed });
+  const data = demoCatalogData(demo);
+  const pop = (row: number): number => demo.popularity[row] ?? 0;
   return data.itemIds
     .map((_, row) => row)
     .sort((a, b) => pop(b) - pop(a))

@@ -105,7 +105,7 @@ async function reference(db: Db, table = 'items'): Promise<{ ids: string[]; feat
 function served(c: Catalog): { ids: string[]; features: Record<string, unknown>[]; vectors: number[][] } {
   return {
     ids: [...c.itemIds],
-    features: c.itemFeatures.map((f) => ({ ...f })),
+    features: c.itemIds.map((_, row) => ({ ...c.itemRow(row) })),
     vectors: c.itemIds.map((_, i) => [...c.itemEmbeddings.subarray(i * c.dim, (i + 1) * c.dim)]),
   };
 }
@@ -182,7 +182,7 @@ function cases(name: string, skip: string | boolean, open: () => Promise<Db>): v
       await db.sql("UPDATE items SET category = 'changed' WHERE item_id = 'i0010'");
       assert.notEqual(await e.refreshCatalog(), 'unchanged');
       const c = e.current()?.catalog as Catalog;
-      assert.equal(c.itemFeatures[c.itemIds.indexOf('i0010')]?.category, 'changed');
+      assert.equal(c.itemField(c.itemIds.indexOf('i0010'), 'category'), 'changed');
     });
 
     it('a failed refresh keeps the old catalog, counted: a bad new version, then the database down', async () => {

@@ -46,7 +46,7 @@ describe('the shipped default config: cold start', () => {
   });
 
   const popular = (n: number): string[] => {
-    const pop = (row: number): number => Number(catalog.itemFeatures[row]?.popularity ?? 0);
+    const pop = (row: number): number => Number(catalog.itemField(row, 'popularity') ?? 0);
     return catalog.itemIds
       .map((_, row) => row)
       .sort((a, b) => pop(b) - pop(a))

@@ -77,7 +77,7 @@ describe('engine', () => {
     const { items } = await recommend(engine, request({ size: 5 }));
     const catalog = engine.current()?.catalog;
     for (const item of items) {
-      const pop = catalog?.itemFeatures[catalog.itemIndex(item.itemId) ?? -1]?.popularity;
+      const pop = catalog?.itemField(catalog.itemIndex(item.itemId) ?? -1, 'popularity');
       assert.ok(typeof pop === 'number' && Math.abs(item.score - pop * 100) < 1e-9, `${item.score} = 100 × ${String(pop)}`);
     }
     await engine.reload(base);

@@ -100,7 +100,7 @@ describe('recall timeouts and fallback', () => {
   const popular = (n: number): string[] => {
     const catalog = engine.current()?.catalog;
     assert.ok(catalog);
-    const pop = (row: number): number => Number(catalog.itemFeatures[row]?.popularity ?? 0);
+    const pop = (row: number): number => Number(catalog.itemField(row, 'popularity') ?? 0);
     return catalog.itemIds
       .map((_, i) => i)
       .sort((a, b) => pop(b) - pop(a))

@@ -81,7 +81,7 @@ function assertTopK(catalog: Catalog, ids: readonly string[], q: Float32Array, k
 }
 
 function popular(catalog: Catalog, n: number): string[] {
-  const pop = (row: number): number => Number(catalog.itemFeatures[row]?.popularity ?? 0);
+  const pop = (row: number): number => Number(catalog.itemField(row, 'popularity') ?? 0);
   return catalog.itemIds
     .map((_, row) => row)
     .sort((a, b) => pop(b) - pop(a))

@@ -9,7 +9,7 @@ export function popularList(catalog: Catalog | undefined, count: number, retriev
   const list: Candidate[] = [];
   if (!catalog) return list;
   const pop = (row: number): number => {
-    const v = catalog.itemFeatures[row]?.popularity;
+    const v = catalog.itemField(row, 'popularity');
     return typeof v === 'number' ? v : 0;
   };
   for (const row of topRows(pop, catalog.itemIds.length, count)) {

@@ -29,15 +29,15 @@ export function mergeByBest(lists: readonly (readonly Candidate[])[], count: num
 export function groupHotLists(catalog: Catalog | undefined, triggers: readonly TriggerConf[], count: number, retrieveId: string): Map<string, Candidate[]> {
   const rows = new Map<string, number[]>();
   if (!catalog) return new Map();
-  catalog.itemFeatures.forEach((f, row) => {
-    for (const g of groupsOf(triggers, (k) => (Object.hasOwn(f, k) ? f[k] : undefined), false)) {
+  for (let row = 0; row < catalog.itemIds.length; row++) {
+    for (const g of groupsOf(triggers, (k) => catalog.itemField(row, k), false)) {
       let list = rows.get(g);
       if (!list) rows.set(g, (list = []));
       list.push(row);
     }
-  });
+  }
   const pop = (row: number): number => {
-    const v = catalog.itemFeatures[row]?.popularity;
+    const v = catalog.itemField(row, 'popularity');
     return typeof v === 'number' ? v : 0;
   };
   const out = new Map<string, Candidate[]>();
