@@ -42,7 +42,9 @@ export function checkStageConfs(
   entries.forEach((entry, i) => {
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return; // the schema names it
     const at = `$.${kind.block}[${i}]`;
-    const typeName = String(entry[kind.typeKey]);
+    // Not a string (a number, a list, an object whose toString is not callable): the schema names it.
+    const typeName = entry[kind.typeKey];
+    if (typeof typeName !== 'string') return;
     const def = kind.types.get(typeName);
     if (!def) return;
     const own = new Set(Object.keys(def.keys ?? {}));

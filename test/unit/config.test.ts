@@ -175,6 +175,47 @@ describe('config schema', () => {
     });
   }
 
+  it('a type name that is not a string (a number, a list, an object whose toString is not callable) is a problem at its path, never a TypeError', () => {
+    for (const bad of [7, ['ItemRankScore'], { toString: null }, { valueOf: null, toString: null }, null]) {
+      for (const [block, typeKey, base] of [
+        ['RecallConfs', 'RecallType', { Name: 'r', RecallCount: 10 }],
+        ['FilterConfs', 'FilterType', { Name: 'f' }],
+        ['SortConfs', 'SortType', { Name: 's' }],
+      ] as const) {
+        const raw = mutated((c) => (c[block] = [...((c[block] as unknown[] | undefined) ?? []), { ...base, [typeKey]: bad }]));
+        const paths = problemsOf(raw).map((p) => p.path ?? '');
+        assert.ok(
+          paths.some((p) => p.startsWith(`$.${block}[`)),
+          `${block}.${typeKey} = ${JSON.stringify(bad)}: ${paths.join(', ')}`,
+        );
+      }
+    }
+  });
+
+  it('every leaf of a valid config replaced by each hostile value: a ConfigError or a config, never another error', () => {
+    const base = smallConfig('/tmp/x');
+    const leaves: string[][] = [];
+    const walk = (v: unknown, path: string[]): void => {
+      if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) walk(child, [...path, k]);
+      else leaves.push(path);
+    };
+    walk(base, []);
+    const hostile: unknown[] = [{ toString: null }, { toString: null, valueOf: null }, [], {}, [{ toString: null }], -0, 1e308, '', 'constructor', null];
+    for (const path of leaves) {
+      for (const value of hostile) {
+        const c = structuredClone(base);
+        let node = c as Record<string, unknown>;
+        for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
+        node[path[path.length - 1] ?? ''] = value;
+        try {
+          parseConfig(c, vocab);
+        } catch (err) {
+          assert.ok(err instanceof ConfigError, `${path.join('.')} = ${JSON.stringify(value)}: ${String(err)}`);
+        }
+      }
+    }
+  });
+
   it('accepts the shipped example config', async () => {
     const { readFile } = await import('node:fs/promises');
     const raw = JSON.parse(await readFile(new URL('../../../examples/default.json', import.meta.url), 'utf8')) as unknown;
