@@ -30,6 +30,8 @@ export interface CatalogData {
   readonly itemColumns?: ReadonlyMap<string, FieldColumn>;
   readonly userIds: readonly string[];
   readonly userEmbeddings: Float32Array;
+  /** The cache folder the embeddings are mapped from (shared-embeddings.ts): removed once a refresh replaces this catalog. */
+  readonly cacheFolder?: string;
 }
 
 export interface Catalog extends Omit<CatalogData, 'itemFeatures'> {

@@ -9,6 +9,7 @@ import { loadOrGenerateDemo } from './demo-cache.js';
 import { fileIdentity } from './file-identity.js';
 import { catalogDataOf } from './file-source.js';
 import { readFileCatalogAside, readTableCatalogAside } from './read-aside.js';
+import { shareEmbeddings } from './shared-embeddings.js';
 import { tablesVersion } from './sql-source.js';
 import { catalogTables, isTableSource } from './sql-tables.js';
 import type { CatalogDatabases, CatalogTables } from './sql-tables.js';
@@ -27,7 +28,7 @@ const tableLoader: CatalogLoader = async (conf, logger, opts) => {
   const tables = catalogTables(conf, opts.databases);
   // Signed before reading, as a file is: rows changed during the read are read again at the next poll.
   const signature = opts.signature ?? tableSignature(tables, await tablesVersion(tables));
-  return createCatalogInSlices(catalogDataOf(await readTableCatalogAside(tables, logger)), signature);
+  return createCatalogInSlices(await shareEmbeddings(catalogDataOf(await readTableCatalogAside(tables, logger)), cacheRoot(conf), logger), signature);
 };
 
 /** Catalog sources by `CatalogConf.Source`. */
@@ -46,7 +47,7 @@ const LOADERS: Record<CatalogConf['Source'], CatalogLoader> = {
     // Signed before reading: a file replaced while it loads gives a signature that no
     // longer matches at the next check, so it is read again rather than kept as current.
     const signature = catalogSignature(conf);
-    return createCatalogInSlices(catalogDataOf(await readFileCatalogAside(conf, logger)), signature);
+    return createCatalogInSlices(await shareEmbeddings(catalogDataOf(await readFileCatalogAside(conf, logger)), cacheRoot(conf), logger), signature);
   },
   hologres: tableLoader,
   mysql: tableLoader,

@@ -275,6 +275,9 @@ export class Engine {
       if (snap.config.CatalogConf) this.#refresher.failedAt(catalogSignature(snap.config.CatalogConf));
     }
     if (previous) void removeUnusedFolders(previous.cacheFolders, snap.cacheFolders, this.#opts.logger);
+    const replaced = previous?.catalog?.cacheFolder;
+    if (replaced !== undefined && replaced !== snap.catalog.cacheFolder)
+      void removeUnusedFolders(new Map([['catalog', replaced]]), new Map(), this.#opts.logger);
   }
 
   async #build(config: Config, previous: EngineSnapshot | undefined, catSig: string): Promise<ApplyResult> {

@@ -62,6 +62,8 @@ describe('file catalog refresh: replaced by rename under load (RefreshSeconds)',
       await server.waitReady(30_000);
       const foldersOfA = readdirSync(cacheDir).filter((n) => n.startsWith('index-'));
       assert.equal(foldersOfA.length, 1, `one index folder for version A: ${foldersOfA.join(', ')}`);
+      const embeddingsOfA = readdirSync(cacheDir).filter((n) => n.startsWith('embeddings-'));
+      assert.equal(embeddingsOfA.length, 1, `one folder of shared embeddings for version A: ${embeddingsOfA.join(', ')}`);
 
       const answers: Answer[] = [];
       let stop = false;
@@ -112,6 +114,9 @@ describe('file catalog refresh: replaced by rename under load (RefreshSeconds)',
         const folders = readdirSync(cacheDir).filter((n) => n.startsWith('index-'));
         assert.equal(folders.length, 1, `index folders after the refresh: ${folders.join(', ')}`);
         assert.ok(!existsSync(join(cacheDir, foldersOfA[0] as string)), "version A's index folder removed");
+        const embeddings = readdirSync(cacheDir).filter((n) => n.startsWith('embeddings-'));
+        assert.equal(embeddings.length, 1, `folders of shared embeddings after the refresh: ${embeddings.join(', ')}`);
+        assert.ok(!existsSync(join(cacheDir, embeddingsOfA[0] as string)), "version A's shared embeddings removed");
 
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
         assert.match(metrics, /^pairec_catalog_refreshes_total\{result="success"\} 2$/m);
