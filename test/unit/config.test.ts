@@ -20,6 +20,22 @@ function problemsOf(raw: unknown): { code: string; path: string | undefined }[] 
   return [];
 }
 
+/** The paths of every leaf (a value that is not an object or a list) of `v`. */
+function leavesOf(v: unknown, path: string[] = [], out: string[][] = []): string[][] {
+  if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) leavesOf(child, [...path, k], out);
+  else out.push(path);
+  return out;
+}
+
+/** A copy of `base` with the leaf at `path` replaced by `value`. */
+function withLeaf(base: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
+  const c = structuredClone(base);
+  let node = c;
+  for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
+  node[path[path.length - 1] ?? ''] = value;
+  return c;
+}
+
 /** smallConfig with one change applied. */
 function mutated(change: (c: Record<string, unknown>) => void): Record<string, unknown> {
   const c = smallConfig('/tmp/unused');
@@ -194,21 +210,12 @@ describe('config schema', () => {
 
   it('every leaf of a valid config replaced by each hostile value: a ConfigError or a config, never another error', () => {
     const base = smallConfig('/tmp/x');
-    const leaves: string[][] = [];
-    const walk = (v: unknown, path: string[]): void => {
-      if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) walk(child, [...path, k]);
-      else leaves.push(path);
-    };
-    walk(base, []);
+    const leaves = leavesOf(base);
     const hostile: unknown[] = [{ toString: null }, { toString: null, valueOf: null }, [], {}, [{ toString: null }], -0, 1e308, '', 'constructor', null];
     for (const path of leaves) {
       for (const value of hostile) {
-        const c = structuredClone(base);
-        let node = c as Record<string, unknown>;
-        for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-        node[path[path.length - 1] ?? ''] = value;
         try {
-          parseConfig(c, vocab);
+          parseConfig(withLeaf(base, path, value), vocab);
         } catch (err) {
           assert.ok(err instanceof ConfigError, `${path.join('.')} = ${JSON.stringify(value)}: ${String(err)}`);
         }
@@ -239,20 +246,11 @@ describe('config schema', () => {
 
   it('property: replacing any leaf of a valid config never throws anything but a ConfigError', () => {
     const base = smallConfig('/tmp/x');
-    const leaves: string[][] = [];
-    const walk = (v: unknown, path: string[]): void => {
-      if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) walk(child, [...path, k]);
-      else leaves.push(path);
-    };
-    walk(base, []);
+    const leaves = leavesOf(base);
     fc.assert(
       fc.property(fc.constantFrom(...leaves), fc.jsonValue({ maxDepth: 2 }), (path, value) => {
-        const c = structuredClone(base);
-        let node = c as Record<string, unknown>;
-        for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-        node[path[path.length - 1] ?? ''] = value;
         try {
-          parseConfig(c, vocab);
+          parseConfig(withLeaf(base, path, value), vocab);
         } catch (err) {
           assert.ok(err instanceof ConfigError, String(err));
         }
