@@ -2,8 +2,11 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 
+/** The key of the catalog's own folder among the algorithms' (an algorithm name has no space). */
+export const CATALOG_FOLDER = 'catalog embeddings';
+
 /**
- * The cache folders of a new snapshot, by algorithm: those its builds just reported, and
+ * The cache folders of a new snapshot, by algorithm (and the catalog's, CATALOG_FOLDER): those its builds just reported, and
  * for algorithms kept from the previous snapshot (not rebuilt), the folder they had.
  */
 export function keptFolders(
@@ -12,6 +15,8 @@ export function keptFolders(
   built: ReadonlyMap<string, string>,
 ): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
+  const catalog = built.get(CATALOG_FOLDER);
+  if (catalog !== undefined) out.set(CATALOG_FOLDER, catalog);
   for (const { Name } of config.AlgoConfs) {
     const folder = built.get(Name) ?? previous?.get(Name);
     if (folder !== undefined) out.set(Name, folder);

@@ -33,7 +33,7 @@ import { Databases } from './database-parts.js';
 import { checkTableLayouts } from '../store/table-layouts.js';
 import { buildStoreParts, fanOutExposures } from './store-parts.js';
 import type { StoreParts } from './store-parts.js';
-import { keptFolders, removeUnusedFolders } from './cache-folders.js';
+import { CATALOG_FOLDER, keptFolders, removeUnusedFolders } from './cache-folders.js';
 import { CatalogRefresher } from './catalog-refresh.js';
 import { modelUserDims } from '../features/vector-checks.js';
 import { checkLocalData } from './local-data.js';
@@ -275,9 +275,6 @@ export class Engine {
       if (snap.config.CatalogConf) this.#refresher.failedAt(catalogSignature(snap.config.CatalogConf));
     }
     if (previous) void removeUnusedFolders(previous.cacheFolders, snap.cacheFolders, this.#opts.logger);
-    const replaced = previous?.catalog?.cacheFolder;
-    if (replaced !== undefined && replaced !== snap.catalog.cacheFolder)
-      void removeUnusedFolders(new Map([['catalog', replaced]]), new Map(), this.#opts.logger);
   }
 
   async #build(config: Config, previous: EngineSnapshot | undefined, catSig: string): Promise<ApplyResult> {
@@ -347,6 +344,8 @@ export class Engine {
       throw err;
     }
     const signature = signatureOf(config);
+    // The catalog's mapped embeddings (shared-embeddings.ts) are one more folder the snapshot uses.
+    if (catalog?.cacheFolder !== undefined) builtFolders.set(CATALOG_FOLDER, catalog.cacheFolder);
     const cacheFolders = keptFolders(config, previous?.cacheFolders, builtFolders);
     this.#snapshot = { config, signature, catalog, algorithms, scenes, cacheFolders, experiments };
     this.#storeParts = storeParts;
