@@ -13,18 +13,12 @@ import type { EngineMetrics } from '../../src/observability/metrics.js';
 import { PostgresServer } from '../helpers/postgres.js';
 import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
+import { recommendRequest } from '../helpers/request.js';
 
 const skip = await skipUnlessInstalled('postgres');
 
-const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest => ({
-  requestId: 'r',
-  uid,
-  size: 20,
-  sceneId,
-  category: 'default',
-  features,
-  debug: true,
-});
+const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest =>
+  recommendRequest({ uid, size: 20, sceneId, features, debug: true });
 
 /** PaiRec's table layouts (module/*_hologres_dao.go), and a row or two each. */
 const TABLES = `

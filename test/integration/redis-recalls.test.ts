@@ -14,18 +14,12 @@ import { skipUnlessInstalled } from '../helpers/required-tools.js';
 import { TimingBaseline } from '../helpers/timing-baseline.js';
 import { silentLogger, testMetrics } from '../helpers/context.js';
 import { stageContext } from '../helpers/pipeline.js';
+import { recommendRequest } from '../helpers/request.js';
 
 const skip = await skipUnlessInstalled('redis');
 
-const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest => ({
-  requestId: 'r',
-  uid,
-  size: 20,
-  sceneId,
-  category: 'default',
-  features,
-  debug: true,
-});
+const request = (uid: string, sceneId: string, features: Record<string, string> = {}): RecommendRequest =>
+  recommendRequest({ uid, size: 20, sceneId, features, debug: true });
 
 function config(port: number, deadPort: number): Record<string, unknown> {
   const redis = (name: string) => ({ AdapterType: 'redis', RedisName: name });
